@@ -5,44 +5,43 @@ import { ExitCode, UserError, errorMessage } from './errors.js';
 import { loadKubeConfig } from './kubeconfig.js';
 import { formatData, formatTable, outputFormats, type OutputFormat, type TableView } from './output.js';
 
-export type KubeFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof KubeCommand)['baseFlags'] & T['flags']>;
-export type KubeArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
+const outputFlag = {
+  output: Flags.option({ char: 'o', options: outputFormats, default: 'table' as const, summary: 'Output format.' })(),
+};
+
+const kubeFlags = {
+  kubeconfig: Flags.string({
+    summary: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).',
+    helpGroup: 'KUBE',
+  }),
+  context: Flags.string({ summary: 'The name of the kubeconfig context to use.', helpGroup: 'KUBE' }),
+  namespace: Flags.string({ char: 'n', summary: 'The namespace scope for this request.', helpGroup: 'KUBE' }),
+  ...outputFlag,
+};
+
+export type BaseFlags<T extends typeof Command> = Interfaces.InferredFlags<typeof kubeFlags & T['flags']>;
+export type BaseArgs<T extends typeof Command> = Interfaces.InferredArgs<T['args']>;
 
 /**
- * The base of every command: kubectl's connection flags, `-o` output, and one error path that maps
- * failures to exit codes (0 success, 1 runtime failure, 2 usage error).
+ * The base of every command: `-o` output and one error path that maps failures to exit codes
+ * (0 success, 1 runtime failure, 2 usage error). Commands that talk to a cluster extend KubeCommand.
  */
-export abstract class KubeCommand<T extends typeof Command> extends Command {
-  static override baseFlags = {
-    kubeconfig: Flags.string({
-      summary: 'Path to the kubeconfig file (default: $KUBECONFIG, then ~/.kube/config).',
-      helpGroup: 'KUBE',
-    }),
-    context: Flags.string({ summary: 'The name of the kubeconfig context to use.', helpGroup: 'KUBE' }),
-    namespace: Flags.string({ char: 'n', summary: 'The namespace scope for this request.', helpGroup: 'KUBE' }),
-    output: Flags.option({ char: 'o', options: outputFormats, default: 'table' as const, summary: 'Output format.' })(),
-  };
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags: Partial<typeof kubeFlags> = outputFlag;
 
-  protected flags!: KubeFlags<T>;
-  protected args!: KubeArgs<T>;
-  private kc: KubeConfig | undefined;
+  protected flags!: BaseFlags<T>;
+  protected args!: BaseArgs<T>;
 
   public override async init(): Promise<void> {
     await super.init();
     const { args, flags } = await this.parse({
       flags: this.ctor.flags,
-      baseFlags: (this.ctor as unknown as typeof KubeCommand).baseFlags,
+      baseFlags: (this.ctor as unknown as typeof BaseCommand).baseFlags,
       args: this.ctor.args,
       strict: this.ctor.strict,
     });
-    this.flags = flags as KubeFlags<T>;
-    this.args = args as KubeArgs<T>;
-  }
-
-  /** The kubeconfig selected by --kubeconfig/--context (loaded on first use). */
-  protected kubeConfig(): KubeConfig {
-    this.kc ??= loadKubeConfig({ kubeconfig: this.flags.kubeconfig, context: this.flags.context });
-    return this.kc;
+    this.flags = flags as BaseFlags<T>;
+    this.args = args as BaseArgs<T>;
   }
 
   protected get outputFormat(): OutputFormat {
@@ -90,5 +89,17 @@ export abstract class KubeCommand<T extends typeof Command> extends Command {
     process.stderr.write(`error: ${errorMessage(err)}\n`);
     if (process.env.DEBUG) process.stderr.write(`${err.stack ?? ''}\n`);
     this.exit(ExitCode.failure);
+  }
+}
+
+/** A command that talks to a cluster: kubectl's connection flags (--kubeconfig, --context, -n) on top of the base. */
+export abstract class KubeCommand<T extends typeof Command> extends BaseCommand<T> {
+  static override baseFlags: Partial<typeof kubeFlags> = kubeFlags;
+  private kc: KubeConfig | undefined;
+
+  /** The kubeconfig selected by --kubeconfig/--context (loaded on first use). */
+  protected kubeConfig(): KubeConfig {
+    this.kc ??= loadKubeConfig({ kubeconfig: this.flags.kubeconfig, context: this.flags.context });
+    return this.kc;
   }
 }

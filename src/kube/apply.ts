@@ -1,0 +1,43 @@
+import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+
+export const fieldManager = 'kubectl-submariner';
+
+/** Server-side applies objects in order, as `kubectl apply --server-side --force-conflicts` does. */
+export async function applyObjects<T extends KubernetesObject>(kc: KubeConfig, objects: readonly T[], manager = fieldManager): Promise<T[]> {
+  const client = KubernetesObjectApi.makeApiClient(kc);
+  const applied: T[] = [];
+  for (const obj of objects) {
+    try {
+      applied.push(await client.patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply));
+    } catch (err) {
+      throw new Error(`cannot apply ${describe(obj)}: ${apiErrorMessage(err)}`, { cause: err });
+    }
+  }
+  return applied;
+}
+
+export function describe(obj: KubernetesObject): string {
+  const ns = obj.metadata?.namespace ? `${obj.metadata.namespace}/` : '';
+  return `${obj.kind ?? 'object'} ${ns}${obj.metadata?.name ?? '?'}`;
+}
+
+/** The apiserver's own message from a client-node ApiException, else the error's message. */
+export function apiErrorMessage(err: unknown): string {
+  const e = err as { code?: number; body?: unknown; message?: string };
+  if (typeof e.body === 'string') {
+    try {
+      const status = JSON.parse(e.body) as { message?: string };
+      if (status.message) return status.message;
+    } catch {
+      return e.body;
+    }
+  }
+  if (e.body && typeof e.body === 'object' && 'message' in e.body) return String((e.body as { message: unknown }).message);
+  return e.message ?? String(err);
+}
+
+/** The HTTP status of a client-node ApiException, if it is one. */
+export function apiStatus(err: unknown): number | undefined {
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' ? code : undefined;
+}

@@ -1,0 +1,172 @@
+/**
+ * The contract between the rendered manifests and the agent programs: object names, the entry point
+ * each container runs, and the environment each agent reads. The renderer writes exactly these
+ * names and the agents parse exactly these names, so both import them from here.
+ *
+ * Value formats: lists are comma-separated without spaces, booleans are "true"/"false", numbers
+ * are decimal strings. Variables marked "from a Secret" are filled by the kubelet through
+ * secretKeyRef and never appear in a manifest.
+ */
+
+/** The single executable every agent container runs; the first argument selects the component. */
+export const AGENT_ENTRY_POINT = 'kubectl-submariner-agent';
+
+export const agentComponents = ['gateway', 'routeagent', 'globalnet', 'lighthouse-agent', 'lighthouse-dns'] as const;
+export type AgentComponent = (typeof agentComponents)[number];
+
+/** `command` of the container running `component`. */
+export function agentCommand(component: AgentComponent): string[] {
+  return [AGENT_ENTRY_POINT, component];
+}
+
+/** Names of the rendered objects (all in the Submariner namespace unless cluster-scoped). */
+export const names = {
+  defaultNamespace: 'submariner-operator',
+  defaultBrokerNamespace: 'submariner-k8s-broker',
+  brokerSecret: 'submariner-broker-secret',
+  ipsecPskSecret: 'submariner-ipsec-psk',
+  submarinerCR: 'submariner',
+  serviceDiscoveryCR: 'service-discovery',
+  lighthouseDnsService: 'submariner-lighthouse-coredns',
+  /** Workload, ServiceAccount, ClusterRole and Role name per component. */
+  workload: {
+    gateway: 'submariner-gateway',
+    routeagent: 'submariner-routeagent',
+    globalnet: 'submariner-globalnet',
+    'lighthouse-agent': 'submariner-lighthouse-agent',
+    'lighthouse-dns': 'submariner-lighthouse-coredns',
+  } satisfies Record<AgentComponent, string>,
+} as const;
+
+/** Keys of the broker Secret, the same keys as a ServiceAccount token Secret. */
+export const brokerSecretKeys = { token: 'token', ca: 'ca.crt', namespace: 'namespace' } as const;
+
+/**
+ * Key of the PSK Secret. It holds the PSK in its base64 text form (the form subctl's broker-info
+ * carries), so CE_IPSEC_PSK receives printable text that both ends of a tunnel derive keys from.
+ */
+export const ipsecPskSecretKey = 'psk';
+
+/** The node label that marks gateway nodes. */
+export const gatewayNodeLabel = { key: 'submariner.io/gateway', value: 'true' } as const;
+
+export const ports = {
+  gatewayMetrics: 32780,
+  globalnetMetrics: 32781,
+  dns: 53,
+  dnsMetrics: 9153,
+  defaultNatt: 4500,
+  defaultNattDiscovery: 4490,
+} as const;
+
+export const defaultDnsTtlSeconds = 5;
+export const clustersetDomain = 'clusterset.local';
+
+/** Every agent reads these. */
+export const commonEnv = {
+  /** The Submariner namespace (where the agent's own objects live). */
+  namespace: 'SUBMARINER_NAMESPACE',
+  clusterId: 'SUBMARINER_CLUSTERID',
+  /** "true" for verbose logs. */
+  debug: 'SUBMARINER_DEBUG',
+} as const;
+
+/** Broker access, read by the agents that talk to the broker. */
+export const brokerEnv = {
+  /** host[:port][/path] of the broker API server, without a scheme; always reached over https. */
+  apiServer: 'BROKER_K8S_APISERVER',
+  /** Bearer token for the broker (from a Secret). */
+  apiServerToken: 'BROKER_K8S_APISERVERTOKEN',
+  /** PEM CA bundle of the broker API server (from a Secret). */
+  ca: 'BROKER_K8S_CA',
+  remoteNamespace: 'BROKER_K8S_REMOTENAMESPACE',
+  /** "true" to skip verifying the broker's certificate. */
+  insecure: 'BROKER_K8S_INSECURE',
+  /** Name of the Secret holding token and CA. */
+  secret: 'BROKER_K8S_SECRET',
+} as const;
+
+/** The node the pod runs on and the pod's own name (downward API). */
+export const podEnv = { nodeName: 'NODE_NAME', podName: 'POD_NAME' } as const;
+
+const networkEnv = {
+  clusterCidr: 'SUBMARINER_CLUSTERCIDR',
+  serviceCidr: 'SUBMARINER_SERVICECIDR',
+  /** The cluster's GlobalCIDR; empty when Globalnet is off. */
+  globalCidr: 'SUBMARINER_GLOBALCIDR',
+} as const;
+
+const healthCheckEnv = {
+  healthCheckEnabled: 'SUBMARINER_HEALTHCHECKENABLED',
+  /** Seconds between pings. */
+  healthCheckInterval: 'SUBMARINER_HEALTHCHECKINTERVAL',
+  healthCheckMaxPacketLossCount: 'SUBMARINER_HEALTHCHECKMAXPACKETLOSSCOUNT',
+} as const;
+
+export const gatewayEnv = {
+  ...commonEnv,
+  ...networkEnv,
+  ...healthCheckEnv,
+  ...brokerEnv,
+  nodeName: podEnv.nodeName,
+  podName: podEnv.podName,
+  /** Always "k8s". */
+  broker: 'SUBMARINER_BROKER',
+  /** libreswan, wireguard or vxlan. */
+  cableDriver: 'SUBMARINER_CABLEDRIVER',
+  natEnabled: 'SUBMARINER_NATENABLED',
+  metricsPort: 'SUBMARINER_METRICSPORT',
+  /** UDP port of NAT discovery; "0" disables it. */
+  nattDiscoveryPort: 'SUBMARINER_NATTDISCOVERYPORT',
+  airGapped: 'AIR_GAPPED_DEPLOYMENT',
+  /** The PSK in base64 text form (from a Secret). */
+  ipsecPsk: 'CE_IPSEC_PSK',
+  ipsecDebug: 'CE_IPSEC_DEBUG',
+  /** UDP port of the cable (IPsec NAT-T and IKE, WireGuard, VXLAN cable). */
+  nattPort: 'CE_IPSEC_NATTPORT',
+  preferredServer: 'CE_IPSEC_PREFERREDSERVER',
+  forceEncaps: 'CE_IPSEC_FORCEENCAPS',
+} as const;
+
+export const routeAgentEnv = {
+  ...commonEnv,
+  ...networkEnv,
+  ...healthCheckEnv,
+  nodeName: podEnv.nodeName,
+  /** generic, calico, canal-flannel, flannel, kindnet, OpenShiftSDN, OVNKubernetes, weave-net. */
+  networkPlugin: 'SUBMARINER_NETWORKPLUGIN',
+} as const;
+
+export const globalnetEnv = {
+  ...commonEnv,
+  ...networkEnv,
+  nodeName: podEnv.nodeName,
+  metricsPort: 'SUBMARINER_METRICSPORT',
+} as const;
+
+export const lighthouseAgentEnv = {
+  ...commonEnv,
+  ...brokerEnv,
+  /** Namespaces whose ServiceExports are ignored. */
+  excludeNamespaces: 'SUBMARINER_EXCLUDENS',
+  globalnetEnabled: 'SUBMARINER_GLOBALNET_ENABLED',
+} as const;
+
+export const lighthouseDnsEnv = {
+  ...commonEnv,
+  dnsPort: 'LIGHTHOUSE_DNS_PORT',
+  metricsPort: 'LIGHTHOUSE_METRICS_PORT',
+  /** Zones served: clusterset.local followed by the custom domains. */
+  zones: 'LIGHTHOUSE_DNS_ZONES',
+  /** TTL of answers in seconds (0-3600). */
+  ttl: 'LIGHTHOUSE_DNS_TTL',
+} as const;
+
+/** The environment each component reads, by component. */
+export const componentEnv = {
+  gateway: gatewayEnv,
+  routeagent: routeAgentEnv,
+  globalnet: globalnetEnv,
+  'lighthouse-agent': lighthouseAgentEnv,
+  'lighthouse-dns': lighthouseDnsEnv,
+} as const satisfies Record<AgentComponent, Record<string, string>>;

@@ -1,0 +1,53 @@
+import { agentComponents, type AgentComponent } from './contract.js';
+import { renderBrokerSecret, renderPskSecret, renderServiceDiscoveryCR, renderSubmarinerCR } from './config.js';
+import { renderGateway, renderGlobalnet, renderRouteAgent } from './connectivity.js';
+import { renderLighthouseAgent, renderLighthouseDns, renderLighthouseDnsService } from './lighthouse.js';
+import { renderRbac } from './rbac.js';
+import { meta, object, type KubeObject } from './types.js';
+import { parseClusterValues, type ClusterValues } from './values.js';
+
+export { renderCorednsForward, removeCorednsForward, LIGHTHOUSE_START, LIGHTHOUSE_END } from './coredns.js';
+export { toYaml } from './yaml.js';
+export { parseClusterValues, parseImageOverrides, InvalidValuesError } from './values.js';
+export type { ClusterValues, ClusterValuesInput, CableDriverName, ComponentName } from './values.js';
+export type { KubeObject } from './types.js';
+
+/** The agents a cluster runs for its values. */
+export function enabledAgents(v: ClusterValues): AgentComponent[] {
+  const connectivity = v.componentsEnabled.includes('connectivity');
+  const discovery = v.componentsEnabled.includes('service-discovery');
+  return agentComponents.filter((c) => {
+    if (c === 'globalnet') return connectivity && v.globalnet.enabled;
+    if (c === 'gateway' || c === 'routeagent') return connectivity;
+    return discovery;
+  });
+}
+
+/**
+ * Every object one cluster needs, in apply order: namespace, RBAC, secrets, configuration CRs,
+ * then the agent workloads. Pure: the same values always give the same list, and the objects share
+ * no state, so callers may change them freely.
+ */
+export function renderCluster(values: ClusterValues): KubeObject[] {
+  const v = parseClusterValues(values);
+  const agents = enabledAgents(v);
+  const connectivity = v.componentsEnabled.includes('connectivity');
+  const discovery = v.componentsEnabled.includes('service-discovery');
+  const workloads: Record<AgentComponent, () => KubeObject[]> = {
+    gateway: () => [renderGateway(v)],
+    routeagent: () => [renderRouteAgent(v)],
+    globalnet: () => [renderGlobalnet(v)],
+    'lighthouse-agent': () => [renderLighthouseAgent(v)],
+    'lighthouse-dns': () => [renderLighthouseDns(v), renderLighthouseDnsService(v)],
+  };
+  const objects = [
+    object('v1', 'Namespace', meta(v.namespace)),
+    ...agents.flatMap((c) => renderRbac(c, v.namespace)),
+    renderBrokerSecret(v),
+    ...(connectivity ? [renderPskSecret(v)] : []),
+    ...(connectivity ? [renderSubmarinerCR(v)] : []),
+    ...(discovery ? [renderServiceDiscoveryCR(v)] : []),
+    ...agents.flatMap((c) => workloads[c]()),
+  ];
+  return structuredClone(objects);
+}

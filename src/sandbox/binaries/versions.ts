@@ -1,0 +1,37 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+
+/** Versions of the real components the sandbox runs; build.sh uses the same defaults. */
+export const versions = {
+  kubernetes: process.env.K8S_VERSION ?? '1.36.3',
+  etcd: process.env.ETCD_VERSION ?? '3.6.16',
+  coredns: process.env.COREDNS_VERSION ?? '1.14.7',
+} as const;
+
+/** The per-machine cache the binaries are built into, shared by every clone of the repository. */
+export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
+  return env.KSUB_CACHE ?? join(env.HOME ?? homedir(), '.cache', 'kubectl-submariner');
+}
+
+export interface Binaries {
+  kubeApiserver: string;
+  kubeControllerManager: string;
+  kubeScheduler: string;
+  kubeProxy: string;
+  kubectl: string;
+  etcd: string;
+  coredns: string;
+}
+
+export function binaries(cache = cacheDir()): Binaries {
+  const k8s = join(cache, `kubernetes-v${versions.kubernetes}`);
+  return {
+    kubeApiserver: join(k8s, 'kube-apiserver'),
+    kubeControllerManager: join(k8s, 'kube-controller-manager'),
+    kubeScheduler: join(k8s, 'kube-scheduler'),
+    kubeProxy: join(k8s, 'kube-proxy'),
+    kubectl: join(k8s, 'kubectl'),
+    etcd: join(cache, `etcd-v${versions.etcd}`, 'etcd'),
+    coredns: join(cache, `coredns-v${versions.coredns}`, 'coredns'),
+  };
+}

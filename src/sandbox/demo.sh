@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# The sandbox demo (`npm run demo`): builds what is missing, brings the sandbox fleet up, and shows a
+# toolbox pod on cluster1's worker node reaching nginx.default.svc.cluster.local on the gateway node,
+# through the cluster's real CoreDNS and kube-proxy. The fleet stays up afterwards; `npm run demo:down`
+# (or `kubectl submariner sandbox down`) removes it.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+bash src/sandbox/binaries/setup.sh
+npm run --silent build
+
+cache="${KSUB_CACHE:-$HOME/.cache/kubectl-submariner}"
+export PATH="$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}:$PATH"
+step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
+
+step "kubectl submariner sandbox up"
+kubectl submariner sandbox up
+export KUBECONFIG="$(kubectl submariner sandbox kubeconfig --path)"
+
+step "nginx on cluster1's gateway node, a toolbox pod on its worker node"
+kubectl --context cluster1 apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx, namespace: default, labels: {app: nginx}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: cluster1-gateway}
+      containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nginx, namespace: default}
+spec:
+  selector: {app: nginx}
+  ports: [{port: 80, targetPort: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: toolbox, namespace: default}
+spec:
+  nodeName: cluster1-worker
+  containers: [{name: toolbox, image: kubectl-submariner/toolbox}]
+YAML
+kubectl --context cluster1 rollout status deployment/nginx --timeout=120s
+kubectl --context cluster1 wait --for=condition=Ready pod/toolbox --timeout=120s
+kubectl --context cluster1 get pods -o wide
+
+step "kubectl exec toolbox -- dig +short nginx.default.svc.cluster.local"
+kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.cluster.local
+
+step "kubectl exec toolbox -- curl -s http://nginx.default.svc.cluster.local"
+kubectl --context cluster1 exec toolbox -- curl -s --max-time 10 http://nginx.default.svc.cluster.local
+
+step "kubectl logs deployment/nginx (the nginx stand-in's access log)"
+kubectl --context cluster1 logs deployment/nginx
+
+printf '\nThe sandbox is still up. Explore it with:\n  export KUBECONFIG=%s\n  export PATH=%s:$PATH\n  kubectl submariner sandbox status\nRemove it with: kubectl submariner sandbox down\n' \
+  "$KUBECONFIG" "$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}"

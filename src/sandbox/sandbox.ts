@@ -1,0 +1,161 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CommandRunner } from '../net/command.js';
+import { applyObjects } from '../kube/apply.js';
+import { renderAddons } from './addons.js';
+import { binaries as defaultBinaries, type Binaries } from './binaries/versions.js';
+import { ControlPlane, type ControlPlaneEndpoint } from './controlplane/control-plane.js';
+import { writeKubeconfig } from './controlplane/kubeconfig.js';
+import { stopPids } from './controlplane/process.js';
+import { SandboxKubelet } from './kubelet/kubelet.js';
+import { FleetNetwork, teardownNetwork } from './network.js';
+import type { ProgressLog } from './progress.js';
+import { FleetState } from './state.js';
+import { fleetTopology, type ClusterTopology, type FleetTopology, type SandboxOptions } from './topology.js';
+
+/** What `sandbox status` and the tests read about a running fleet. */
+export interface SandboxInfo {
+  options: SandboxOptions;
+  topology: FleetTopology;
+  kubeconfig: string;
+  daemonPid: number;
+  endpoints: { name: string; server: string }[];
+}
+
+/** A running sandbox fleet: control planes, host network, node namespaces, kubelets and cluster add-ons. */
+export class Sandbox {
+  private readonly planes: ControlPlane[] = [];
+  private readonly kubelets: SandboxKubelet[] = [];
+  private readonly network: FleetNetwork;
+  readonly topology: FleetTopology;
+  readonly kubeconfigPath: string;
+
+  constructor(
+    readonly options: SandboxOptions,
+    private readonly state: FleetState,
+    private readonly runner: CommandRunner,
+    private readonly progress: ProgressLog,
+    private readonly bins: Binaries = defaultBinaries(),
+    private readonly repoRoot: string = new URL('../../..', import.meta.url).pathname,
+  ) {
+    this.topology = fleetTopology(options);
+    this.network = new FleetNetwork(runner, state);
+    this.kubeconfigPath = join(state.dir, 'kubeconfig');
+  }
+
+  async up(): Promise<void> {
+    const topo = this.topology;
+    await this.progress.step('Creating the host networks', () => this.network.createHost(topo));
+    const endpoints = await this.progress.step(`Starting ${topo.clusters.length} control planes`, () =>
+      Promise.all(topo.clusters.map((c) => this.startControlPlane(c))),
+    );
+    writeKubeconfig(this.kubeconfigPath, endpoints, { server: 'internal' });
+    const info: SandboxInfo = {
+      options: this.options,
+      topology: topo,
+      kubeconfig: this.kubeconfigPath,
+      daemonPid: process.pid,
+      endpoints: endpoints.map((e) => ({ name: e.name, server: e.internalServer })),
+    };
+    this.state.update((r) => (r.info = info));
+
+    const members = topo.clusters.filter((c) => !c.hub);
+    await this.progress.step('Creating node namespaces', async () => {
+      for (const c of members) for (const n of c.nodes) await this.network.createNode(topo, c, n);
+    });
+    await this.progress.step('Starting the sandbox kubelets', async () => {
+      for (const c of members) {
+        const plane = this.plane(c.name);
+        for (const n of c.nodes) {
+          const kubelet = new SandboxKubelet({
+            node: n,
+            cluster: c,
+            fleet: topo,
+            kubeConfig: this.kubeConfig(c.name),
+            apiserverInternalUrl: plane.endpoint.internalServer,
+            caData: plane.endpoint.caData,
+            dir: join(this.state.dir, c.name, 'nodes', n.name),
+            runner: this.runner,
+            binaries: this.bins,
+            repoRoot: this.repoRoot,
+            state: this.state,
+          });
+          this.kubelets.push(kubelet);
+          await kubelet.start();
+        }
+      }
+    });
+    await this.progress.step('Deploying kube-proxy and CoreDNS', async () => {
+      for (const c of members) await applyObjects(this.kubeConfig(c.name), renderAddons({ cluster: c, apiServer: this.plane(c.name).endpoint.internalServer }));
+    });
+    await this.progress.step('Waiting for nodes, kube-proxy and CoreDNS to be ready', () =>
+      Promise.all(members.map((c) => this.waitClusterReady(c))),
+    );
+  }
+
+  async down(): Promise<void> {
+    for (const k of this.kubelets) await k.stop().catch(() => undefined);
+    for (const p of this.planes) await p.stop().catch(() => undefined);
+  }
+
+  kubeConfig(context: string): KubeConfig {
+    const kc = new KubeConfig();
+    kc.loadFromFile(this.kubeconfigPath);
+    kc.setCurrentContext(context);
+    return kc;
+  }
+
+  private plane(name: string): ControlPlane {
+    const p = this.planes.find((x) => x.spec.name === name);
+    if (!p) throw new Error(`no control plane ${name}`);
+    return p;
+  }
+
+  private async startControlPlane(c: ClusterTopology): Promise<ControlPlaneEndpoint> {
+    const dir = join(this.state.dir, c.name);
+    mkdirSync(dir, { recursive: true });
+    const plane = new ControlPlane({
+      name: c.name,
+      dir,
+      advertiseAddress: c.apiAddress,
+      serviceCidr: c.serviceCidr,
+      clusterCidr: c.podCidr,
+      scheduler: !c.hub,
+      binaries: this.bins,
+      runner: this.runner,
+      onProcess: (pid) => this.state.addPid(pid),
+    });
+    this.planes.push(plane);
+    return plane.start();
+  }
+
+  private async waitClusterReady(c: ClusterTopology, timeoutMs = 180_000): Promise<void> {
+    const core = this.kubeConfig(c.name).makeApiClient(CoreV1Api);
+    const deadline = Date.now() + timeoutMs;
+    let waitingFor = '';
+    while (Date.now() < deadline) {
+      const nodes = (await core.listNode()).items;
+      const pods = (await core.listNamespacedPod({ namespace: 'kube-system' })).items;
+      const readyNodes = nodes.filter((n) => n.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True'));
+      const ready = (p: (typeof pods)[number]): boolean => p.status?.conditions?.some((x) => x.type === 'Ready' && x.status === 'True') ?? false;
+      const proxies = pods.filter((p) => p.metadata?.labels?.['k8s-app'] === 'kube-proxy' && ready(p));
+      const dns = pods.filter((p) => p.metadata?.labels?.['k8s-app'] === 'kube-dns' && ready(p));
+      if (readyNodes.length === c.nodes.length && proxies.length === c.nodes.length && dns.length > 0) return;
+      waitingFor = `${c.name}: ${readyNodes.length}/${c.nodes.length} nodes Ready, ${proxies.length}/${c.nodes.length} kube-proxy, ${dns.length}/1 CoreDNS`;
+      await sleep(500);
+    }
+    throw new Error(`cluster not ready after ${timeoutMs / 1000}s (${waitingFor})`);
+  }
+}
+
+/**
+ * Removes everything a fleet's record lists, whether its daemon stopped cleanly or crashed: processes,
+ * namespaces, links, files. Idempotent.
+ */
+export async function teardownSandbox(runner: CommandRunner, state: FleetState): Promise<void> {
+  await stopPids(state.data.pids);
+  await teardownNetwork(runner, state.data.netns, state.data.links);
+  state.remove();
+}

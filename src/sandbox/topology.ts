@@ -1,0 +1,117 @@
+import { UsageError } from '../cli/errors.js';
+
+/** What `kubectl submariner sandbox up` is asked for. */
+export interface SandboxOptions {
+  clusters: number;
+  /** Nodes per cluster, gateways included. */
+  nodes: number;
+  /** Gateway-capable nodes per cluster (on the public network). */
+  gateways: number;
+  overlapping: boolean;
+  hub: boolean;
+}
+
+export const defaultSandboxOptions: SandboxOptions = { clusters: 2, nodes: 2, gateways: 1, overlapping: false, hub: false };
+
+export interface NodeTopology {
+  name: string;
+  cluster: string;
+  /** Network namespace of the node. */
+  netns: string;
+  /** Address on the cluster's underlay network (the Node's InternalIP). */
+  ip: string;
+  /** Address on the shared public network, for gateway-capable nodes. */
+  publicIp?: string;
+  gateway: boolean;
+  /** Host side of the underlay veth (the node side is eth0). */
+  hostLink: string;
+  /** Host side of the public veth (the node side is eth1). */
+  publicHostLink?: string;
+}
+
+export interface ClusterTopology {
+  name: string;
+  index: number;
+  podCidr: string;
+  serviceCidr: string;
+  /** Host address the cluster's apiserver advertises; reachable from every node and pod. */
+  apiAddress: string;
+  /** Underlay network of the cluster's nodes, bridged on the host. */
+  underlayCidr: string;
+  /** The host's address on the underlay bridge: the nodes' default gateway. */
+  underlayGateway: string;
+  bridge: string;
+  /** ClusterIP of kube-dns. */
+  dnsServiceIp: string;
+  nodes: NodeTopology[];
+  hub: boolean;
+}
+
+export interface FleetTopology {
+  clusters: ClusterTopology[];
+  publicBridge: string;
+  publicCidr: string;
+  apiLink: string;
+  /** Pod addresses SNATed when they leave a node for the host (apiserver addresses). */
+  apiCidr: string;
+}
+
+export const maxClusters = 8;
+
+export function validateSandboxOptions(o: SandboxOptions): void {
+  const int = (name: string, v: number, min: number, max: number): void => {
+    if (!Number.isInteger(v) || v < min || v > max) {
+      throw new UsageError(`--${name} ${v} is out of range: use a whole number from ${min} to ${max}`);
+    }
+  };
+  int('clusters', o.clusters, 1, maxClusters);
+  int('nodes', o.nodes, 1, 20);
+  int('gateways', o.gateways, 1, 20);
+  if (o.gateways > o.nodes) {
+    throw new UsageError(`--gateways ${o.gateways} is more than --nodes ${o.nodes}: a gateway is one of the cluster's nodes`);
+  }
+}
+
+/** The fleet's names and addresses: pure, so that up, status and down agree on them. */
+export function fleetTopology(o: SandboxOptions): FleetTopology {
+  validateSandboxOptions(o);
+  const clusters: ClusterTopology[] = [];
+  for (let i = 1; i <= o.clusters; i++) {
+    const name = `cluster${i}`;
+    const cidrIndex = o.overlapping ? 1 : i;
+    const nodes: NodeTopology[] = [];
+    for (let j = 1; j <= o.nodes; j++) {
+      const gateway = j <= o.gateways;
+      const ordinal = gateway ? j : j - o.gateways;
+      const nodeName = `${name}-${gateway ? 'gateway' : 'worker'}${ordinal > 1 ? ordinal : ''}`;
+      nodes.push({
+        name: nodeName,
+        cluster: name,
+        netns: `ksub-${nodeName}`,
+        ip: `10.250.${i}.${10 + j}`,
+        ...(gateway ? { publicIp: `192.168.${240 + i}.${10 + j}`, publicHostLink: `ksub${i}p${j}` } : {}),
+        gateway,
+        hostLink: `ksub${i}n${j}`,
+      });
+    }
+    clusters.push(clusterTopology(name, i, cidrIndex, nodes, false));
+  }
+  if (o.hub) clusters.push(clusterTopology('hub', 100, 0, [], true));
+  return { clusters, publicBridge: 'ksub-pub', publicCidr: '192.168.0.0/16', apiLink: 'ksub-api', apiCidr: '10.250.255.0/24' };
+}
+
+function clusterTopology(name: string, index: number, cidrIndex: number, nodes: NodeTopology[], hub: boolean): ClusterTopology {
+  return {
+    name,
+    index,
+    podCidr: `10.${240 + cidrIndex}.0.0/16`,
+    serviceCidr: `10.${140 + cidrIndex}.0.0/16`,
+    apiAddress: `10.250.255.${index}`,
+    underlayCidr: `10.250.${index}.0/24`,
+    underlayGateway: `10.250.${index}.1`,
+    bridge: `ksub-c${index}`,
+    dnsServiceIp: `10.${140 + cidrIndex}.0.10`,
+    nodes,
+    hub,
+  };
+}

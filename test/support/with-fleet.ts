@@ -1,0 +1,39 @@
+// Starts the clusters a test suite runs against, runs the suite with KSUB_TEST_KUBECONFIG pointing at them,
+// and removes everything afterwards (also on Ctrl-C). Usage: with-fleet.ts <integration|e2e> -- <command...>
+import { spawn } from 'node:child_process';
+import { ExecRunner } from '../../src/net/command.js';
+import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
+import { fleetEnv } from './fleet.js';
+
+const [suite, sep, ...command] = process.argv.slice(2);
+if ((suite !== 'integration' && suite !== 'e2e') || sep !== '--' || command.length === 0) {
+  console.error('usage: with-fleet.ts <integration|e2e> -- <command...>');
+  process.exit(2);
+}
+
+const started = Date.now();
+const fleet = await ControlPlaneFleet.start({
+  name: `test-${suite}`,
+  runner: new ExecRunner(),
+  clusters: [
+    { name: 'broker', serviceCidr: '10.140.0.0/16', clusterCidr: '10.240.0.0/16' },
+    { name: 'cluster1', serviceCidr: '10.141.0.0/16', clusterCidr: '10.241.0.0/16' },
+    { name: 'cluster2', serviceCidr: '10.142.0.0/16', clusterCidr: '10.242.0.0/16' },
+  ],
+});
+console.log(`== ${suite} fleet up in ${((Date.now() - started) / 1000).toFixed(1)}s: ${fleet.kubeconfigPath}`);
+
+let stopping = false;
+async function stop(code: number): Promise<never> {
+  if (!stopping) {
+    stopping = true;
+    await fleet.stop();
+  }
+  process.exit(code);
+}
+process.on('SIGINT', () => void stop(130));
+process.on('SIGTERM', () => void stop(143));
+
+const [file, ...args] = command as [string, ...string[]];
+const child = spawn(file, args, { stdio: 'inherit', env: { ...process.env, [fleetEnv]: fleet.kubeconfigPath } });
+child.on('exit', (code, signal) => void stop(code ?? (signal ? 1 : 0)));
