@@ -105,7 +105,7 @@ export function decodeBrokerInfo(text: string, source = 'the broker info'): Brok
   const bytes = fromBase64(compact);
   if (bytes === undefined) fail('is truncated: its base64 text ends in the middle of a character group');
   const json = bytes.toString('utf8');
-  if (json.includes('\uFFFD') || /[\u0000-\u0008\u000e-\u001f]/.test(json)) fail('is corrupted: it does not decode to text');
+  if (/[^\t\n\r\u0020-\uFFFC]/.test(json)) fail('is corrupted: it does not decode to text');
   let doc: unknown;
   try {
     doc = JSON.parse(json);
@@ -123,23 +123,27 @@ function fromDocument(doc: Json, fail: (problem: string) => never): BrokerInfo {
   if (brokerURL === undefined || brokerURL === null || brokerURL === '') fail('has no broker API server URL (brokerURL)');
   if (typeof brokerURL !== 'string') fail('has an invalid brokerURL: expected a string');
   const token = pick(doc, 'ClientToken');
-  if (!isObject(token)) return fail('has no broker access token (ClientToken)');
+  if (!isObject(token)) fail('has no broker access token (ClientToken)');
   const data = pick(token, 'data');
-  if (!isObject(data)) return fail('has no data in its broker access token (ClientToken.data)');
-  const secretField = (key: string, path: string, required: boolean): string | undefined => {
+  if (!isObject(data)) fail('has no data in its broker access token (ClientToken.data)');
+  /** A base64 entry of the token Secret; undefined when absent. */
+  const entry = (key: string, what: string): string | undefined => {
     const value = data[key];
-    if (value === undefined || value === null || value === '') return required ? fail(`has no ${path}`) : undefined;
-    if (typeof value !== 'string' || fromBase64(value) === undefined) fail(`has an invalid ${path}: it is not base64`);
-    return value as string;
+    if (value === undefined || value === null || value === '') return undefined;
+    if (typeof value !== 'string' || fromBase64(value) === undefined) fail(`has an invalid ${what}: it is not base64`);
+    return value;
   };
-  const tokenB64 = secretField('token', 'broker token (ClientToken.data.token)', true)!;
-  const ca = secretField('ca.crt', 'broker CA certificate (ClientToken.data["ca.crt"])', true)!;
-  const nsB64 = secretField('namespace', 'broker namespace (ClientToken.data.namespace)', false);
+  const text = (b64: string): string => (fromBase64(b64) ?? Buffer.alloc(0)).toString('utf8');
+  const tokenB64 = entry('token', 'broker token (ClientToken.data.token)') ?? fail('has no broker token (ClientToken.data.token)');
+  const ca =
+    entry('ca.crt', 'broker CA certificate (ClientToken.data["ca.crt"])') ??
+    fail('has no broker CA certificate (ClientToken.data["ca.crt"])');
+  const namespace = entry('namespace', 'broker namespace (ClientToken.data.namespace)');
   return {
-    brokerURL: brokerURL as string,
-    token: fromBase64(tokenB64)!.toString('utf8'),
+    brokerURL,
+    token: text(tokenB64),
     ca,
-    namespace: nsB64 === undefined ? defaultBrokerNamespace : fromBase64(nsB64)!.toString('utf8'),
+    namespace: namespace === undefined ? defaultBrokerNamespace : text(namespace),
     ipsecPsk: pskOf(pick(doc, 'IPSecPSK'), fail),
     serviceDiscovery: boolOf(pick(doc, 'ServiceDiscovery'), 'ServiceDiscovery', fail) ?? false,
     components: listOf(pick(doc, 'Components'), 'Components', fail),
@@ -153,40 +157,42 @@ function pskOf(secret: unknown, fail: (problem: string) => never): string | unde
   const data = isObject(secret) ? pick(secret, 'data') : undefined;
   const psk = isObject(data) ? data.psk : undefined;
   if (typeof psk !== 'string' || psk === '' || fromBase64(psk) === undefined) {
-    fail('has an invalid IPsec PSK (IPSecPSK.data.psk): it is missing or not base64');
+    return fail('has an invalid IPsec PSK (IPSecPSK.data.psk): it is missing or not base64');
   }
-  return psk as string;
+  return psk;
 }
 
 function boolOf(value: unknown, field: string, fail: (problem: string) => never): boolean | undefined {
   if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'boolean') fail(`has an invalid ${field}: expected true or false`);
-  return value as boolean;
+  if (typeof value !== 'boolean') return fail(`has an invalid ${field}: expected true or false`);
+  return value;
 }
 
 function listOf(value: unknown, field: string, fail: (problem: string) => never): string[] {
   if (value === undefined || value === null) return [];
-  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) fail(`has an invalid ${field}: expected a list of strings`);
-  return [...(value as string[])];
+  if (!Array.isArray(value) || !value.every((v): v is string => typeof v === 'string')) {
+    return fail(`has an invalid ${field}: expected a list of strings`);
+  }
+  return [...value];
 }
 
 const fileLabel = (path: string): string => `broker info file "${path}"`;
+
+function fsProblem(err: unknown): string {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'does not exist';
+  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
+  if (code === 'EISDIR') return 'is a directory, not a file';
+  return code ?? 'unknown error';
+}
 
 export async function readBrokerInfoFile(path: string): Promise<BrokerInfo> {
   let text: string;
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    const problem =
-      code === 'ENOENT'
-        ? 'does not exist'
-        : code === 'EACCES' || code === 'EPERM'
-          ? 'cannot be read: permission denied'
-          : code === 'EISDIR'
-            ? 'is a directory, not a file'
-            : `cannot be read (${code ?? 'unknown error'})`;
-    throw new BrokerInfoError(fileLabel(path), problem);
+    const problem = fsProblem(err);
+    throw new BrokerInfoError(fileLabel(path), problem === 'does not exist' ? problem : `cannot be read: ${problem}`);
   }
   return decodeBrokerInfo(text, fileLabel(path));
 }
@@ -214,15 +220,26 @@ export async function writeBrokerInfoFile(
 ): Promise<{ backup: string | undefined }> {
   const content = encodeBrokerInfo(info);
   let backup: string | undefined;
-  const existing = await lstat(path).catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  if (existing !== undefined) {
-    backup = `${path}.${backupSuffix(options.now ?? new Date())}`;
-    await rename(path, backup);
+  try {
+    if (await exists(path)) {
+      backup = `${path}.${backupSuffix(options.now ?? new Date())}`;
+      await rename(path, backup);
+    }
+    await writeFile(path, content, { mode: 0o600, flag: 'wx' });
+    await chmod(path, 0o600);
+  } catch (err) {
+    const problem = fsProblem(err) === 'does not exist' ? 'its directory does not exist' : fsProblem(err);
+    throw new UserError(`cannot write ${fileLabel(path)}: ${problem}. Choose a writable directory.`, undefined, { cause: err });
   }
-  await writeFile(path, content, { mode: 0o600, flag: 'wx' });
-  await chmod(path, 0o600);
   return { backup };
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return false;
+    throw err;
+  }
 }

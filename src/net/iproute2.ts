@@ -143,7 +143,8 @@ export class IpRoute2 implements IpBasic {
         failures.push(named);
       }
     }
-    if (failures.length === 1) throw failures[0];
+    const [only] = failures;
+    if (only && failures.length === 1) throw only;
     if (failures.length > 1) throw new AggregateError(failures, failures.map((f) => f.message).join('; '));
   }
 }

@@ -34,7 +34,7 @@ function brokerSpec(v: ClusterValues): Record<string, unknown> {
   };
 }
 
-const overrides = (v: ClusterValues): Record<string, string> => ({ ...v.imageOverrides }) as Record<string, string>;
+const overrides = (v: ClusterValues): Record<string, string> => ({ ...v.imageOverrides });
 
 /** The `Submariner` CR: the cluster's connectivity configuration (secrets referenced, never inline). */
 export function renderSubmarinerCR(v: ClusterValues): KubeObject {

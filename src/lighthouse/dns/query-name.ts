@@ -34,7 +34,7 @@ export function parseName(name: string, zone: string): ParsedName {
   const labels = name.slice(0, -(zone.length + 1)).split('.');
   if (labels.length === 1 && labels[0] === VERSION_LABEL) return { kind: 'version' };
   if (labels.at(-1) !== 'svc') return { kind: 'none' };
-  const [service, namespace] = labels.slice(-3, -1).reverse();
+  const [service, namespace] = labels.slice(-3, -1);
   if (labels.length === 1) return { kind: 'services' };
   if (labels.length === 2) return { kind: 'namespace', namespace: labels[0] as string };
   if (service === undefined || namespace === undefined) return { kind: 'none' };

@@ -42,7 +42,7 @@ const cases: Record<string, ClusterValuesInput> = {
 };
 
 for (const [name, input] of Object.entries(cases)) {
-  test(`golden: ${name} renders exactly golden/${name}.yaml`, () => {
+  void test(`golden: ${name} renders exactly golden/${name}.yaml`, () => {
     const rendered = toYaml(renderCluster(parseClusterValues(input)));
     const file = `${goldenDir}${name}.yaml`;
     if (update) writeFileSync(file, rendered);
@@ -50,7 +50,7 @@ for (const [name, input] of Object.entries(cases)) {
   });
 }
 
-test('golden: every file in golden/ belongs to a case', () => {
+void test('golden: every file in golden/ belongs to a case', () => {
   const files = readdirSync(goldenDir).filter((f) => f.endsWith('.yaml')).map((f) => f.replace(/\.yaml$/, ''));
   assert.deepEqual(files.sort(), Object.keys(cases).sort());
 });

@@ -7,17 +7,34 @@ import { baseValues, secrets } from './fixtures.js';
 
 const render = (overrides = {}): KubeObject[] => renderCluster(parseClusterValues(baseValues(overrides)));
 const ids = (objects: KubeObject[]): string[] => objects.map((o) => `${o.kind}/${o.metadata.name}`);
-const find = (objects: KubeObject[], kind: string, name: string): any => objects.find((o) => o.kind === kind && o.metadata.name === name);
 
 interface Container {
   command: string[];
-  env: { name: string; value?: string; valueFrom?: any }[];
+  env: { name: string; value?: string; valueFrom?: unknown }[];
+  ports?: { name: string; containerPort: number; protocol: string }[];
+  securityContext?: { privileged?: boolean };
 }
-const containerOf = (o: any): Container => o.spec.template.spec.containers[0];
-const envOf = (o: any): Record<string, any> =>
+interface PodSpec {
+  hostNetwork?: boolean;
+  nodeSelector?: Record<string, string>;
+  tolerations: unknown[];
+  containers: Container[];
+}
+type Workload = KubeObject & { spec: { template: { spec: PodSpec } } };
+type Secret = KubeObject & { data: Record<string, string> };
+type CR = KubeObject & { spec: Record<string, unknown> };
+type Service = KubeObject & { spec: { ports: { port: number; protocol: string }[] } };
+
+function find<T extends KubeObject = Workload>(objects: KubeObject[], kind: string, name: string): T {
+  const found = objects.find((o) => o.kind === kind && o.metadata.name === name);
+  assert.ok(found, `${kind}/${name} rendered`);
+  return found as T;
+}
+const containerOf = (o: KubeObject): Container => (o as Workload).spec.template.spec.containers[0]!;
+const envOf = (o: KubeObject): Record<string, unknown> =>
   Object.fromEntries(containerOf(o).env.map((e) => [e.name, e.value ?? e.valueFrom]));
 
-test('render: a full join renders the agents in apply order', () => {
+void test('render: a full join renders the agents in apply order', () => {
   const objects = render({ globalnet: { enabled: true, globalCidr: '242.0.0.0/16' } });
   const names = ids(objects);
   assert.equal(names[0], 'Namespace/submariner-operator');
@@ -41,14 +58,14 @@ test('render: a full join renders the agents in apply order', () => {
   }
 });
 
-test('render: every object carries the managed-by and part-of labels', () => {
+void test('render: every object carries the managed-by and part-of labels', () => {
   for (const o of render()) {
     assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'kubectl-submariner', `${o.kind}/${o.metadata.name}`);
     assert.equal(o.metadata.labels?.['app.kubernetes.io/part-of'], 'submariner', `${o.kind}/${o.metadata.name}`);
   }
 });
 
-test('render: globalnet runs only when enabled', () => {
+void test('render: globalnet runs only when enabled', () => {
   assert.ok(!ids(render()).includes('DaemonSet/submariner-globalnet'));
   assert.ok(!ids(render()).includes('ServiceAccount/submariner-globalnet'));
   const on = render({ globalnet: { enabled: true, globalCidr: '242.0.0.0/16' } });
@@ -56,7 +73,7 @@ test('render: globalnet runs only when enabled', () => {
   assert.equal(envOf(find(on, 'DaemonSet', 'submariner-gateway')).SUBMARINER_GLOBALCIDR, '242.0.0.0/16');
 });
 
-test('render: without service-discovery no lighthouse objects; without connectivity no datapath objects', () => {
+void test('render: without service-discovery no lighthouse objects; without connectivity no datapath objects', () => {
   const connectivity = ids(render({ componentsEnabled: ['connectivity'] }));
   assert.ok(!connectivity.some((n) => n.includes('lighthouse') || n.startsWith('ServiceDiscovery/')), connectivity.join());
   assert.ok(connectivity.includes('Submariner/submariner'));
@@ -67,7 +84,7 @@ test('render: without service-discovery no lighthouse objects; without connectiv
   assert.ok(discovery.includes('Secret/submariner-broker-secret'));
 });
 
-test('render: secrets reach the agents only through secretKeyRef, never inline', () => {
+void test('render: secrets reach the agents only through secretKeyRef, never inline', () => {
   const objects = render();
   const text = toYaml(objects);
   assert.ok(!text.includes(secrets.token), 'plain broker token absent');
@@ -76,19 +93,19 @@ test('render: secrets reach the agents only through secretKeyRef, never inline',
   assert.deepEqual(gw.CE_IPSEC_PSK, { secretKeyRef: { name: 'submariner-ipsec-psk', key: 'psk' } });
   assert.deepEqual(gw.BROKER_K8S_APISERVERTOKEN, { secretKeyRef: { name: 'submariner-broker-secret', key: 'token' } });
   assert.deepEqual(gw.BROKER_K8S_CA, { secretKeyRef: { name: 'submariner-broker-secret', key: 'ca.crt' } });
-  const psk = find(objects, 'Secret', 'submariner-ipsec-psk');
-  assert.equal(Buffer.from(psk.data.psk, 'base64').toString(), secrets.psk);
-  const broker = find(objects, 'Secret', 'submariner-broker-secret');
-  assert.equal(Buffer.from(broker.data.token, 'base64').toString(), secrets.token);
+  const psk = find<Secret>(objects, 'Secret', 'submariner-ipsec-psk');
+  assert.equal(Buffer.from(psk.data.psk!, 'base64').toString(), secrets.psk);
+  const broker = find<Secret>(objects, 'Secret', 'submariner-broker-secret');
+  assert.equal(Buffer.from(broker.data.token!, 'base64').toString(), secrets.token);
   assert.equal(broker.data['ca.crt'], secrets.ca);
-  assert.equal(Buffer.from(broker.data.namespace, 'base64').toString(), 'submariner-k8s-broker');
-  const cr = find(objects, 'Submariner', 'submariner');
+  assert.equal(Buffer.from(broker.data.namespace!, 'base64').toString(), 'submariner-k8s-broker');
+  const cr = find<CR>(objects, 'Submariner', 'submariner');
   assert.equal(cr.spec.ceIPSecPSK, undefined);
   assert.equal(cr.spec.brokerK8sApiServerToken, undefined);
   assert.equal(cr.spec.ceIPSecPSKSecret, 'submariner-ipsec-psk');
 });
 
-test('render: each container runs the agent entry point and reads only contract variables', () => {
+void test('render: each container runs the agent entry point and reads only contract variables', () => {
   const objects = render({ globalnet: { enabled: true, globalCidr: '242.0.0.0/16' } });
   const byComponent = new Map<AgentComponent, Container>();
   for (const o of objects) {
@@ -106,14 +123,14 @@ test('render: each container runs the agent entry point and reads only contract 
   }
 });
 
-test('render: gateway is host-network, privileged, on gateway nodes, with its ports', () => {
+void test('render: gateway is host-network, privileged, on gateway nodes, with its ports', () => {
   const objects = render({ nattPort: 4501, gatewayNodeSelector: { 'example.com/gw': 'yes' } });
   const spec = find(objects, 'DaemonSet', 'submariner-gateway').spec.template.spec;
   assert.equal(spec.hostNetwork, true);
-  assert.equal(spec.containers[0].securityContext.privileged, true);
+  assert.equal(spec.containers[0]!.securityContext?.privileged, true);
   assert.deepEqual(spec.nodeSelector, { 'example.com/gw': 'yes' });
   assert.deepEqual(
-    spec.containers[0].ports.map((p: any) => `${p.name}/${p.containerPort}/${p.protocol}`),
+    (spec.containers[0]!.ports ?? []).map((p) => `${p.name}/${p.containerPort}/${p.protocol}`),
     ['cable-encaps/4501/UDP', 'natt-discovery/4490/UDP', 'metrics/32780/TCP'],
   );
   const route = find(objects, 'DaemonSet', 'submariner-routeagent').spec.template.spec;
@@ -121,23 +138,23 @@ test('render: gateway is host-network, privileged, on gateway nodes, with its po
   assert.equal(route.nodeSelector, undefined, 'route agent runs on every node');
 });
 
-test('render: lighthouse DNS serves clusterset.local plus custom domains on 53 UDP and TCP', () => {
+void test('render: lighthouse DNS serves clusterset.local plus custom domains on 53 UDP and TCP', () => {
   const objects = render({ customDomains: ['example.org'], dnsTtlSeconds: 10 });
   const env = envOf(find(objects, 'Deployment', 'submariner-lighthouse-coredns'));
   assert.equal(env.LIGHTHOUSE_DNS_ZONES, 'clusterset.local,example.org');
   assert.equal(env.LIGHTHOUSE_DNS_PORT, '53');
   assert.equal(env.LIGHTHOUSE_METRICS_PORT, '9153');
   assert.equal(env.LIGHTHOUSE_DNS_TTL, '10');
-  const svc = find(objects, 'Service', 'submariner-lighthouse-coredns');
-  assert.deepEqual(svc.spec.ports.map((p: any) => `${p.port}/${p.protocol}`), ['53/UDP', '53/TCP', '9153/TCP']);
+  const svc = find<Service>(objects, 'Service', 'submariner-lighthouse-coredns');
+  assert.deepEqual(svc.spec.ports.map((p) => `${p.port}/${p.protocol}`), ['53/UDP', '53/TCP', '9153/TCP']);
 });
 
-test('render: output is deterministic, independent between calls, and valid YAML documents', () => {
+void test('render: output is deterministic, independent between calls, and valid YAML documents', () => {
   const values = parseClusterValues(baseValues());
   const a = renderCluster(values);
   const text = toYaml(a);
   (a[0]!.metadata.labels as Record<string, string>).changed = 'yes';
-  (find(a, 'DaemonSet', 'submariner-gateway').spec.template.spec.tolerations as unknown[]).push({ key: 'x' });
+  find(a, 'DaemonSet', 'submariner-gateway').spec.template.spec.tolerations.push({ key: 'x' });
   assert.equal(toYaml(renderCluster(values)), text);
   const docs = yaml.loadAll(text) as KubeObject[];
   assert.deepEqual(docs.map((d) => d.kind), renderCluster(values).map((o) => o.kind));

@@ -17,7 +17,7 @@ function rejects(input: unknown, field: string, pattern: RegExp): InvalidValuesE
   return caught;
 }
 
-test('values: defaults follow subctl join', () => {
+void test('values: defaults follow subctl join', () => {
   const v = parseClusterValues(baseValues());
   assert.equal(v.namespace, 'submariner-operator');
   assert.equal(v.broker.namespace, 'submariner-k8s-broker');
@@ -33,17 +33,17 @@ test('values: defaults follow subctl join', () => {
   assert.equal(v.images['lighthouse-dns'], 'quay.io/submariner/lighthouse-coredns:0.1.0');
 });
 
-test('values: parsing its own output gives the same values', () => {
+void test('values: parsing its own output gives the same values', () => {
   const once = parseClusterValues(baseValues({ imageOverrides: ['routeagent=r/ra:1'], gatewayNodeSelector: 'a=b,c=d' }));
   assert.deepEqual(parseClusterValues(once), once);
 });
 
-test('values: broker URL without scheme becomes https and is stored without trailing slash', () => {
+void test('values: broker URL without scheme becomes https and is stored without trailing slash', () => {
   const v = parseClusterValues(baseValues({ broker: { ...baseValues().broker, server: '10.0.0.1:6443/' } }));
   assert.equal(v.broker.server, 'https://10.0.0.1:6443');
 });
 
-test('values: image overrides accept agent and subctl component names', () => {
+void test('values: image overrides accept agent and subctl component names', () => {
   const v = parseClusterValues(
     baseValues({ imageOverrides: { 'submariner-routeagent': 'r/ra:1', 'lighthouse-agent': 'r/lh:2' } }),
   );
@@ -52,7 +52,7 @@ test('values: image overrides accept agent and subctl component names', () => {
   assert.equal(v.images.gateway, 'quay.io/submariner/submariner-gateway:0.1.0');
 });
 
-test('values: each bad field is rejected with its name', () => {
+void test('values: each bad field is rejected with its name', () => {
   rejects(baseValues({ clusterId: 'Cluster_A' }), 'clusterId', /"Cluster_A" is not a DNS-1123 label/);
   rejects({ ...baseValues(), clusterId: undefined }, 'clusterId', /is required/);
   rejects(baseValues({ namespace: '-bad' }), 'namespace', /DNS-1123/);
@@ -80,7 +80,7 @@ test('values: each bad field is rejected with its name', () => {
   rejects(baseValues({ broker: { ...baseValues().broker, extra: 1 } as never }), 'broker.extra', /unknown field/);
 });
 
-test('values: secret fields are rejected without showing the secret', () => {
+void test('values: secret fields are rejected without showing the secret', () => {
   const badPsk = 'not base64 !!! psk-secret-value';
   const e1 = rejects(baseValues({ ipsecPsk: badPsk }), 'ipsecPsk', /not base64/);
   assert.ok(!e1.message.includes('psk-secret-value'));
@@ -92,7 +92,7 @@ test('values: secret fields are rejected without showing the secret', () => {
   rejects({ ...baseValues(), ipsecPsk: undefined }, 'ipsecPsk', /is required/);
 });
 
-test('values: service discovery alone needs neither a PSK nor CIDRs', () => {
+void test('values: service discovery alone needs neither a PSK nor CIDRs', () => {
   const v = parseClusterValues({ clusterId: 'sd', componentsEnabled: ['service-discovery'], broker: baseValues().broker });
   assert.equal(v.ipsecPsk, '');
   assert.deepEqual(v.clusterCidrs, []);

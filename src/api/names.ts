@@ -1,0 +1,140 @@
+/** The field manager of everything kubectl-submariner applies. */
+export const fieldManager = 'kubectl-submariner';
+
+/** Namespaces, objects and leases with fixed names. */
+export const wellKnown = {
+  brokerNamespace: 'submariner-k8s-broker',
+  operatorNamespace: 'submariner-operator',
+  brokerName: 'submariner-broker',
+  submarinerName: 'submariner',
+  serviceDiscoveryName: 'service-discovery',
+  brokerSecret: 'submariner-broker-secret',
+  ipsecPskSecret: 'submariner-ipsec-psk',
+  brokerAdminServiceAccount: 'submariner-k8s-broker-admin',
+  brokerClusterRole: 'submariner-k8s-broker-cluster',
+  globalnetInfoConfigMap: 'submariner-globalnet-info',
+  clustersetIpInfoConfigMap: 'submariner-clustersetip-info',
+  gatewayLease: 'submariner-gateway-lock',
+  globalnetLease: 'submariner-globalnet-lock',
+  clusterEgressIP: 'cluster-egress.submariner.io',
+  globalnetInternalServiceFinalizer: 'submariner.io/globalnet-internal-service',
+  clustersetDomain: 'clusterset.local',
+} as const;
+
+/** The broker service account of a joined cluster, `cluster-<clusterID>`. */
+export function clusterServiceAccount(clusterId: string): string {
+  return `cluster-${clusterId}`;
+}
+
+/** Global IPs the cluster-egress ClusterGlobalEgressIP gets when globalnet creates it. */
+export const defaultClusterEgressIPs = 8;
+
+/** Labels Submariner and Lighthouse put on nodes, pods, EndpointSlices and synced copies. */
+export const labels = {
+  /** Node label that makes a node a gateway candidate (value "true"). */
+  gateway: 'submariner.io/gateway',
+  /** Gateway pod label, "active" on the leader. */
+  gatewayStatus: 'gateway.submariner.io/status',
+  gatewayNode: 'gateway.submariner.io/node',
+  /** `endpointslice.kubernetes.io/managed-by` value of Lighthouse's EndpointSlices. */
+  managedBy: 'endpointslice.kubernetes.io/managed-by',
+  serviceName: 'multicluster.kubernetes.io/service-name',
+  sourceCluster: 'multicluster.kubernetes.io/source-cluster',
+  sourceNamespace: 'lighthouse.submariner.io/sourceNamespace',
+  isHeadless: 'lighthouse.submariner.io/is-headless',
+  /** Name of the source EndpointSlice (headless services only). */
+  sourceName: 'lighthouse.submariner.io/source-name',
+  /** On broker copies made by the syncer. */
+  clusterId: 'submariner-io/clusterID',
+  originatingNamespace: 'submariner-io/originatingNamespace',
+  /** On globalnet's internal Service of an exported Service. */
+  exportedServiceRef: 'submariner.io/exportedServiceRef',
+  /** On the GlobalIngressIPs of a headless Service's pods. */
+  serviceRef: 'submariner.io/serviceRef',
+  /** On the broker ConfigMap submariner-globalnet-info (value "submariner-globalnet"). */
+  component: 'component',
+} as const;
+
+/** The managed-by value of Lighthouse's EndpointSlices. */
+export const lighthouseManagedBy = 'lighthouse-agent.submariner.io';
+
+export const annotations = {
+  publishNotReadyAddresses: 'lighthouse.submariner.io/publish-not-ready-addresses',
+  globalnetEnabled: 'lighthouse.submariner.io/globalnet-enabled',
+  useClustersetIP: 'lighthouse.submariner.io/use-clusterset-ip',
+  clustersetIPAllocatedBy: 'lighthouse.submariner.io/clusterset-ip-allocated-by',
+  /** Gateway: unix seconds of the last status write. */
+  updateTimestamp: 'update-timestamp',
+  /** Gateway: the gateway's global IP, set by globalnet. */
+  globalIp: 'submariner.io/globalIp',
+  /** Node: forces the TCP MSS clamped on traffic to remote clusters. */
+  tcpClampMss: 'submariner.io/tcp-clamp-mss',
+  headlessServicePodIp: 'submariner.io/headless-svc-pod-ip',
+  headlessServiceEndpointsIp: 'submariner.io/headless-svc-endpoints-ip',
+} as const;
+
+/** `timestamp.submariner.io/<clusterID>`: when a cluster exported a service (ns), for oldest-wins conflicts. */
+export function exportTimestampAnnotation(clusterId: string): string {
+  return `timestamp.submariner.io/${clusterId}`;
+}
+
+/** Prefix of node labels and annotations that override a gateway's backend_config (annotations win). */
+export const gatewayConfigPrefix = 'gateway.submariner.io/';
+
+/** Keys of Endpoint.spec.backend_config. */
+export const backendConfig = {
+  udpPort: 'udp-port',
+  nattDiscoveryPort: 'natt-discovery-port',
+  preferredServer: 'preferred-server',
+  preferredServerTimestamp: 'preferred-server-timestamp',
+  publicIp: 'public-ip',
+  usingLoadBalancer: 'using-loadbalancer',
+  publicKey: 'publicKey',
+  interfaceName: 'interface-name',
+} as const;
+
+/** The backend_config keys a node may override with `gateway.submariner.io/<key>`. */
+export const nodeGatewayConfigKeys = [backendConfig.udpPort, backendConfig.nattDiscoveryPort, backendConfig.publicIp, backendConfig.preferredServer] as const;
+
+/** ServiceExport conditions and their reasons (KEP-1645, multicluster.x-k8s.io/v1beta1). */
+export const serviceExportConditions = {
+  valid: 'Valid',
+  ready: 'Ready',
+  conflict: 'Conflict',
+} as const;
+
+export const serviceExportReasons = {
+  valid: 'Valid',
+  noService: 'NoService',
+  invalidServiceType: 'InvalidServiceType',
+  exported: 'Exported',
+  ready: 'Ready',
+  pending: 'Pending',
+  failed: 'Failed',
+  portConflict: 'PortConflict',
+  typeConflict: 'TypeConflict',
+  sessionAffinityConflict: 'SessionAffinityConflict',
+  sessionAffinityConfigConflict: 'SessionAffinityConfigConflict',
+  annotationsConflict: 'AnnotationsConflict',
+  labelsConflict: 'LabelsConflict',
+  internalTrafficPolicyConflict: 'InternalTrafficPolicyConflict',
+  trafficDistributionConflict: 'TrafficDistributionConflict',
+  ipFamilyConflict: 'IPFamilyConflict',
+  noConflicts: 'NoConflicts',
+} as const;
+
+/** ServiceImport's Ready condition and its reasons. */
+export const serviceImportConditions = { ready: 'Ready' } as const;
+export const serviceImportReasons = { ready: 'Ready', pending: 'Pending', ipFamilyNotSupported: 'IPFamilyNotSupported' } as const;
+
+/** Conditions globalnet sets on GlobalEgressIP, ClusterGlobalEgressIP and GlobalIngressIP. */
+export const globalIPConditions = { allocated: 'Allocated', updated: 'Updated' } as const;
+export const globalIPReasons = {
+  success: 'Success',
+  zeroInput: 'ZeroInput',
+  invalidInput: 'InvalidInput',
+  invalidInstance: 'InvalidInstance',
+  ipPoolAllocationFailed: 'IPPoolAllocationFailed',
+  programIPTableRulesFailed: 'ProgramIPTableRulesFailed',
+  reserveAllocatedIPsFailed: 'ReserveAllocatedIPsFailed',
+} as const;

@@ -1,0 +1,5 @@
+export * from './await.js';
+export { FakeIptables } from './iptables.js';
+export { FakeKernel } from './kernel.js';
+export { NsState, type FakeLink } from './kernel-state.js';
+export { FakeRunner, matches, type CallMatcher, type RecordedCall, type Reply, type Responder } from './runner.js';
