@@ -56,7 +56,7 @@ export interface ServiceImport {
   apiVersion: 'multicluster.x-k8s.io/v1beta1';
   kind: 'ServiceImport';
   metadata: V1ObjectMeta;
-  spec?: ServiceImportSpec;
+  spec: ServiceImportSpec;
   status?: ServiceImportStatus;
 }
 
@@ -455,7 +455,7 @@ export interface ServiceDiscovery {
   apiVersion: 'submariner.io/v1alpha1';
   kind: 'ServiceDiscovery';
   metadata: V1ObjectMeta;
-  spec?: ServiceDiscoverySpec;
+  spec: ServiceDiscoverySpec;
   status?: ServiceDiscoveryStatus;
 }
 
@@ -547,7 +547,7 @@ export interface Submariner {
   apiVersion: 'submariner.io/v1alpha1';
   kind: 'Submariner';
   metadata: V1ObjectMeta;
-  spec?: SubmarinerSpec;
+  spec: SubmarinerSpec;
   status?: SubmarinerStatus;
 }
 

@@ -15,7 +15,19 @@ export interface ServerVersion {
   platform: string;
 }
 
-const pkg = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version: string };
+/** The package.json of the plugin, found upwards from this module (src/ under tsx, dist/src/ when built). */
+function readPackage(): { version: string } {
+  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
+    try {
+      return JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { version: string };
+    } catch {
+      // keep looking upwards
+    }
+  }
+  return { version: '0.0.0' };
+}
+
+const pkg = readPackage();
 
 /** The plugin's own version. */
 export function clientVersion(): ClientVersion {

@@ -1,9 +1,14 @@
-import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 
-export const fieldManager = 'kubectl-submariner';
+import { fieldManager } from '../api/names.js';
+import { registerApiSerializers } from '../api/serializers.js';
+
+/** Request option that sends a patch as a JSON merge patch. */
+export const mergePatch = setHeaderOptions('Content-Type', 'application/merge-patch+json');
 
 /** Server-side applies objects in order, as `kubectl apply --server-side --force-conflicts` does. */
 export async function applyObjects<T extends KubernetesObject>(kc: KubeConfig, objects: readonly T[], manager = fieldManager): Promise<T[]> {
+  registerApiSerializers();
   const client = KubernetesObjectApi.makeApiClient(kc);
   const applied: T[] = [];
   for (const obj of objects) {
@@ -32,7 +37,7 @@ export function apiErrorMessage(err: unknown): string {
       return e.body;
     }
   }
-  if (e.body && typeof e.body === 'object' && 'message' in e.body) return String((e.body as { message: unknown }).message);
+  if (e.body && typeof e.body === 'object' && 'message' in e.body) return String(e.body.message);
   return e.message ?? String(err);
 }
 

@@ -70,9 +70,10 @@ export function renderSubmarinerCR(v: ClusterValues): KubeObject {
 
 /** The `ServiceDiscovery` CR: the cluster's service-discovery configuration. */
 export function renderServiceDiscoveryCR(v: ClusterValues): KubeObject {
+  const { broker: _type, ...broker } = brokerSpec(v);
   return object('submariner.io/v1alpha1', 'ServiceDiscovery', meta(names.serviceDiscoveryCR, v.namespace), {
     spec: {
-      ...brokerSpec(v),
+      ...broker,
       clusterID: v.clusterId,
       namespace: v.namespace,
       globalnetEnabled: v.globalnet.enabled,

@@ -8,7 +8,8 @@ import { parseClusterValues, type ClusterValues } from './values.js';
 
 export { renderCorednsForward, removeCorednsForward, LIGHTHOUSE_START, LIGHTHOUSE_END } from './coredns.js';
 export { toYaml } from './yaml.js';
-export { parseClusterValues, parseImageOverrides, InvalidValuesError } from './values.js';
+export * from './contract.js';
+export { parseClusterValues, parseImageOverrides, brokerApiServer, InvalidValuesError } from './values.js';
 export type { ClusterValues, ClusterValuesInput, CableDriverName, ComponentName } from './values.js';
 export type { KubeObject } from './types.js';
 

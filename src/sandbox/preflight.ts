@@ -19,10 +19,10 @@ export async function preflight(runner: CommandRunner, bins: Binaries): Promise<
   if (missingTools.length > 0) {
     throw new UserError(`missing host tools: ${missingTools.join(', ')}; install them with \`npm run setup\` (Debian packages)`);
   }
-  const missingBins = Object.entries(bins).filter(([, path]) => !existsSync(path));
+  const missingBins = (Object.values(bins) as string[]).filter((path) => !existsSync(path));
   if (missingBins.length > 0) {
     throw new UserError(
-      `missing control-plane binaries: ${missingBins.map(([, p]) => p).join(', ')}; build them once with \`npm run setup\``,
+      `missing control-plane binaries: ${missingBins.join(', ')}; build them once with \`npm run setup\``,
     );
   }
   const missingModules: string[] = [];

@@ -14,6 +14,6 @@ export default class SandboxKubeconfig extends BaseCommand<typeof SandboxKubecon
 
   public async run(): Promise<void> {
     const { path, content } = sandboxKubeconfig();
-    process.stdout.write((this.flags as typeof this.flags & { path: boolean }).path ? `${path}\n` : content);
+    process.stdout.write(this.flags.path ? `${path}\n` : content);
   }
 }

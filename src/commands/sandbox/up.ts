@@ -26,9 +26,7 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
   };
 
   public async run(): Promise<void> {
-    const { clusters, nodes, gateways, overlapping, hub } = this.flags as typeof this.flags & {
-      clusters: number; nodes: number; gateways: number; overlapping: boolean; hub: boolean;
-    };
+    const { clusters, nodes, gateways, overlapping, hub } = this.flags;
     const color = colorEnabled(process.stderr);
     const result = await sandboxUp(new ExecRunner(), { clusters, nodes, gateways, overlapping, hub }, (e) => {
       if (e.status === 'start') process.stderr.write(` ⌛ ${e.step}...\n`);

@@ -120,7 +120,7 @@ export class DnsHandler implements MessageHandler {
   private records(parsed: ParsedName, question: Question, zone: string): Answer[] {
     const { resolver, ttl } = this.options;
     const name = question.name;
-    if (parsed.kind === 'apex' && question.type === 'SOA') return [this.soa(zone)];
+    if (parsed.kind === 'apex' && question.type === 'SOA') return [{ ...this.soa(zone), name }];
     if (parsed.kind === 'version' && question.type === 'TXT') return [{ type: 'TXT', name, ttl, data: [DNS_SCHEMA_VERSION] }];
     if (parsed.kind !== 'service') return [];
     const ref = parsed.ref;

@@ -40,7 +40,7 @@ export function parseName(name: string, zone: string): ParsedName {
   if (service === undefined || namespace === undefined) return { kind: 'none' };
   const base = { namespace, service };
   const prefix = labels.slice(0, -3);
-  const port = (name: string, protocol: string) => ({ name: name.slice(1), protocol: protocol.slice(1) });
+  const port = (portLabel: string, protocolLabel: string) => ({ name: portLabel.slice(1), protocol: protocolLabel.slice(1) });
   const special = prefix.map((l) => l.startsWith('_'));
   const [a, b, c] = prefix;
   switch (prefix.length) {

@@ -59,7 +59,7 @@ export class FakeIptables {
   private tables(scope: Scope): Map<IptTable, TableState> {
     const key = `${scope.family ?? 4}/${scope.netns ?? ''}`;
     let t = this.scopes.get(key);
-    if (!t) this.scopes.set(key, (t = new Map()));
+    if (!t) this.scopes.set(key, (t = new Map<IptTable, TableState>()));
     return t;
   }
 

@@ -305,7 +305,7 @@ function addAddr(addr: Addr, st: NsState, argv: string[]): void {
 }
 
 function putRoute(want: Route, replace: boolean, st: NsState, argv: string[]): void {
-  const route: Route = { ...want, dst: normCidr(want.dst), table: tableId(want.table) };
+  const route = compact<Route>({ ...want, dst: normCidr(want.dst), table: tableId(want.table) });
   if (want.protocol !== undefined) route.protocol = protocolName(want.protocol);
   if (route.dev !== undefined) {
     const link = st.links.get(route.dev) ?? kernelError(argv, 1, `Cannot find device "${route.dev}"`);
@@ -327,7 +327,7 @@ function putRoute(want: Route, replace: boolean, st: NsState, argv: string[]): v
 }
 
 function addRule(want: Rule, st: NsState, argv: string[]): void {
-  const rule: Rule = { ...want };
+  const rule = compact<Rule>({ ...want });
   if (want.from !== undefined) rule.from = normCidr(want.from);
   if (want.to !== undefined) rule.to = normCidr(want.to);
   if (rule.priority === undefined) {
@@ -336,4 +336,9 @@ function addRule(want: Rule, st: NsState, argv: string[]): void {
   }
   if (st.rules.some((r) => sameRule(rule, r) && r.priority === rule.priority)) kernelError(argv, 2, 'RTNETLINK answers: File exists');
   st.rules.push(rule);
+}
+
+/** Drops keys whose value is undefined, as a read back from the kernel would not have them. */
+function compact<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
 }

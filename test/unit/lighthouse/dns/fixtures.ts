@@ -209,10 +209,11 @@ export function answerData(response: DecodedPacket): string[] {
         return `${a.data.priority} ${a.data.weight} ${a.data.port} ${a.data.target}`;
       case 'TXT':
         return (Array.isArray(a.data) ? a.data : [a.data]).map(String).join('');
-      case 'OPT':
-        return 'OPT';
+      case 'A':
+      case 'AAAA':
+        return a.data;
       default:
-        return String(a.data);
+        return a.type;
     }
   });
 }

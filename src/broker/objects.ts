@@ -1,0 +1,180 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { clusterServiceAccount, wellKnown } from '../api/names.js';
+
+export const managedByLabels = {
+  'app.kubernetes.io/managed-by': 'kubectl-submariner',
+  'app.kubernetes.io/part-of': 'submariner',
+} as const;
+
+export interface BrokerValues {
+  namespace: string;
+  components: string[];
+  customDomains: string[];
+  globalnet: { enabled: boolean; cidrRange: string; clusterSize: number };
+  clustersetIp: { enabled: boolean; cidrRange: string };
+}
+
+export const adminTokenSecret = `${wellKnown.brokerAdminServiceAccount}-token`;
+export const memberPolicyName = 'submariner-broker-members';
+
+/** What a member cluster may do on the broker: read everyone's shared objects, write its own (the policy below). */
+const memberRules = [
+  { apiGroups: ['submariner.io'], resources: ['endpoints', 'clusters'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  {
+    apiGroups: ['multicluster.x-k8s.io'],
+    resources: ['serviceimports', 'serviceimports/status'],
+    verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
+  },
+  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['submariner.io'], resources: ['brokers'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** The broker: namespace, Broker object, member and admin RBAC, the ownership policy, the globalnet ConfigMap. Pure. */
+export function renderBroker(v: BrokerValues): KubernetesObject[] {
+  const ns = v.namespace;
+  const meta = (name: string, namespaced = true): KubernetesObject['metadata'] => ({
+    name,
+    ...(namespaced ? { namespace: ns } : {}),
+    labels: { ...managedByLabels },
+  });
+  const objects: KubernetesObject[] = [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: meta(ns, false) },
+    {
+      apiVersion: 'submariner.io/v1alpha1',
+      kind: 'Broker',
+      metadata: meta(wellKnown.brokerName),
+      spec: {
+        components: v.components,
+        defaultCustomDomains: v.customDomains,
+        globalnetEnabled: v.globalnet.enabled,
+        globalnetCIDRRange: v.globalnet.cidrRange,
+        defaultGlobalnetClusterSize: v.globalnet.clusterSize,
+        clustersetIPEnabled: v.clustersetIp.enabled,
+        clustersetIPCIDRRange: v.clustersetIp.cidrRange,
+      },
+    } as KubernetesObject,
+    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(wellKnown.brokerClusterRole), rules: memberRules } as KubernetesObject,
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(wellKnown.brokerAdminServiceAccount) },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: { ...meta(adminTokenSecret), annotations: { 'kubernetes.io/service-account.name': wellKnown.brokerAdminServiceAccount } },
+    } as KubernetesObject,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(wellKnown.brokerAdminServiceAccount),
+      rules: [
+        ...memberRules,
+        { apiGroups: ['submariner.io'], resources: ['brokers'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+        { apiGroups: [''], resources: ['serviceaccounts', 'secrets', 'configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['bind'], resourceNames: [wellKnown.brokerClusterRole] },
+      ],
+    } as KubernetesObject,
+    roleBinding(ns, wellKnown.brokerAdminServiceAccount, wellKnown.brokerAdminServiceAccount, wellKnown.brokerAdminServiceAccount),
+    ...memberPolicy(ns),
+  ];
+  if (v.globalnet.enabled) {
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { ...meta(wellKnown.globalnetInfoConfigMap), labels: { ...managedByLabels, component: 'submariner-globalnet' } },
+      data: {
+        globalnetEnabled: 'true',
+        globalnetCidrRange: JSON.stringify(v.globalnet.cidrRange),
+        globalnetClusterSize: String(v.globalnet.clusterSize),
+        clusterinfo: '[]',
+      },
+    } as KubernetesObject);
+  }
+  return objects;
+}
+
+function roleBinding(ns: string, name: string, role: string, serviceAccount: string): KubernetesObject {
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: { name, namespace: ns, labels: { ...managedByLabels } },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+    subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: ns }],
+  } as KubernetesObject;
+}
+
+/**
+ * RBAC cannot tell one member's objects from another's, so an admission policy does: a member's service
+ * account (`cluster-<id>`) may only create, change or delete Endpoints and Clusters whose cluster_id is its
+ * own, and EndpointSlices and ServiceImports labelled with its own cluster ID. Anything else is 403.
+ */
+function memberPolicy(ns: string): KubernetesObject[] {
+  const prefix = `system:serviceaccount:${ns}:cluster-`;
+  const ownerOf = (o: string): string =>
+    `(${o}.kind == 'Endpoint' || ${o}.kind == 'Cluster') ? (has(${o}.spec) && has(${o}.spec.cluster_id) ? ${o}.spec.cluster_id : '') : ` +
+    `(has(${o}.metadata.labels) && 'multicluster.kubernetes.io/source-cluster' in ${o}.metadata.labels ? ${o}.metadata.labels['multicluster.kubernetes.io/source-cluster'] : ` +
+    `(has(${o}.metadata.labels) && 'submariner-io/clusterID' in ${o}.metadata.labels ? ${o}.metadata.labels['submariner-io/clusterID'] : ''))`;
+  return [
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicy',
+      metadata: { name: memberPolicyName, labels: { ...managedByLabels } },
+      spec: {
+        failurePolicy: 'Fail',
+        matchConstraints: {
+          resourceRules: [
+            { apiGroups: ['submariner.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['endpoints', 'clusters'] },
+            { apiGroups: ['multicluster.x-k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['serviceimports'] },
+            { apiGroups: ['discovery.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['endpointslices'] },
+          ],
+        },
+        matchConditions: [{ name: 'member-cluster', expression: `request.userInfo.username.startsWith('${prefix}')` }],
+        variables: [
+          { name: 'member', expression: `request.userInfo.username.substring(${prefix.length})` },
+          { name: 'newOwner', expression: `request.operation == 'DELETE' ? '' : ${ownerOf('object')}` },
+          { name: 'oldOwner', expression: `request.operation == 'CREATE' ? '' : ${ownerOf('oldObject')}` },
+        ],
+        validations: [
+          {
+            expression: `request.operation == 'DELETE' || variables.newOwner == variables.member`,
+            messageExpression: `'cluster ' + variables.member + ' may only write its own ' + request.resource.resource + ', not one of cluster "' + variables.newOwner + '"'`,
+            reason: 'Forbidden',
+          },
+          {
+            expression: `request.operation == 'CREATE' || variables.oldOwner == variables.member`,
+            messageExpression: `'cluster ' + variables.member + ' may not change or delete ' + request.resource.resource + ' of cluster "' + variables.oldOwner + '"'`,
+            reason: 'Forbidden',
+          },
+        ],
+      },
+    } as KubernetesObject,
+    {
+      apiVersion: 'admissionregistration.k8s.io/v1',
+      kind: 'ValidatingAdmissionPolicyBinding',
+      metadata: { name: memberPolicyName, labels: { ...managedByLabels } },
+      spec: {
+        policyName: memberPolicyName,
+        validationActions: ['Deny'],
+        matchResources: { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': ns } } },
+      },
+    } as KubernetesObject,
+  ];
+}
+
+/** A member cluster's own broker credentials: service account, its token Secret and the member RoleBinding. */
+export function renderMemberAccess(ns: string, clusterId: string, clusterUid: string): KubernetesObject[] {
+  const sa = clusterServiceAccount(clusterId);
+  const labels = { ...managedByLabels, 'submariner.io/cluster-id': clusterId };
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: ns, labels, annotations: { [clusterUidAnnotation]: clusterUid } } },
+    {
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
+      metadata: { name: `${sa}-token`, namespace: ns, labels, annotations: { 'kubernetes.io/service-account.name': sa } },
+    } as KubernetesObject,
+    { ...roleBinding(ns, sa, wellKnown.brokerClusterRole, sa), metadata: { name: sa, namespace: ns, labels } },
+  ];
+}
+
+/** On a member's broker service account: the UID of the member's kube-system namespace, telling re-joins from duplicates. */
+export const clusterUidAnnotation = 'submariner.io/cluster-uid';

@@ -1,0 +1,25 @@
+import { loadKubeConfig } from '../cli/kubeconfig.js';
+import { names } from '../render/contract.js';
+import { views, type Target, type ViewName } from './views.js';
+
+export interface ShowRequest {
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
+  /** --contexts a,b: several clusters in one table. */
+  contexts?: string[] | undefined;
+  namespace?: string | undefined;
+}
+
+export function targets(req: ShowRequest): Target[] {
+  const contexts = req.contexts && req.contexts.length > 0 ? req.contexts : [req.context];
+  return contexts.map((context) => {
+    const kc = loadKubeConfig({ kubeconfig: req.kubeconfig, context });
+    return { context: kc.getCurrentContext(), kc, namespace: req.namespace ?? names.defaultNamespace };
+  });
+}
+
+/** The rows of one view over every target cluster. */
+export async function show(view: ViewName, ts: Target[]): Promise<{ context: string }[]> {
+  const rows = await Promise.all(ts.map((t) => views[view](t) as Promise<{ context: string }[]>));
+  return rows.flat();
+}
