@@ -59,3 +59,29 @@ export function brokerError(info: BrokerInfo, err: unknown): UserError {
   }
   return new UserError(`cannot reach the broker at ${url}: ${msg.trim()}. Check that the URL is reachable from here (or pass --broker-url)`, undefined, { cause: err });
 }
+
+/** The broker connection an agent reads from its environment (BROKER_K8S_*, as the renderer sets it). */
+export function brokerKubeConfigFromEnv(env: NodeJS.ProcessEnv): { kc: KubeConfig; namespace: string } {
+  const need = (name: string): string => {
+    const v = env[name];
+    if (v === undefined || v === '') throw new Error(`${name} is not set: the agent needs the broker connection the renderer provides`);
+    return v;
+  };
+  const server = need('BROKER_K8S_APISERVER');
+  const namespace = need('BROKER_K8S_REMOTENAMESPACE');
+  const kc = new KubeConfig();
+  kc.loadFromOptions({
+    clusters: [
+      {
+        name: 'broker',
+        server: /^https:\/\//.test(server) ? server : `https://${server}`,
+        caData: Buffer.from(need('BROKER_K8S_CA')).toString('base64'),
+        skipTLSVerify: env.BROKER_K8S_INSECURE === 'true',
+      },
+    ],
+    users: [{ name: 'member', token: need('BROKER_K8S_APISERVERTOKEN') }],
+    contexts: [{ name: 'broker', cluster: 'broker', user: 'member', namespace }],
+    currentContext: 'broker',
+  });
+  return { kc, namespace };
+}

@@ -1,5 +1,6 @@
 import { CoreV1Api, NetworkingV1Api, type KubeConfig } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { apiErrorMessage } from '../kube/apply.js';
 import { cidrSize, formatCidr, parseCidr, type Cidr } from '../net/cidr.js';
 
 export interface ClusterNetworks {
@@ -92,7 +93,7 @@ async function probeServiceCidr(core: CoreV1Api): Promise<Found | undefined> {
       body: { metadata: { name: 'submariner-cidr-probe' }, spec: { clusterIP: '1.1.1.1', ports: [{ port: 80 }] } },
     });
   } catch (err) {
-    const body = String((err as { body?: unknown }).body ?? (err as Error).message);
+    const body = apiErrorMessage(err);
     const m = /valid IPs is ([0-9./]+)/.exec(body);
     if (m?.[1]) return { cidrs: [m[1]], source: 'apiserver ClusterIP range' };
   }

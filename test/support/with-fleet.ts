@@ -1,8 +1,11 @@
 // Starts the clusters a test suite runs against, runs the suite with KSUB_TEST_KUBECONFIG pointing at them,
 // and removes everything afterwards (also on Ctrl-C). Usage: with-fleet.ts <integration|e2e> -- <command...>
 import { spawn } from 'node:child_process';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { ExecRunner } from '../../src/net/command.js';
-import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
+import { ControlPlaneFleet, teardownFleet } from '../../src/sandbox/controlplane/fleet.js';
+import { isAlive } from '../../src/sandbox/controlplane/process.js';
+import { stateRoot } from '../../src/sandbox/state.js';
 import { fleetEnv } from './fleet.js';
 
 const [suite, sep, ...command] = process.argv.slice(2);
@@ -11,9 +14,17 @@ if ((suite !== 'integration' && suite !== 'e2e') || sep !== '--' || command.leng
   process.exit(2);
 }
 
+// Each run has its own fleet (named after this process) so that runs side by side do not meet; fleets
+// of runs that died are removed first.
+const prefix = `test-${suite}-`;
+mkdirSync(stateRoot(), { recursive: true });
+for (const dir of readdirSync(stateRoot(), { withFileTypes: true }).filter((d) => d.isDirectory() && d.name.startsWith(prefix))) {
+  if (!isAlive(Number(dir.name.slice(prefix.length)))) await teardownFleet(dir.name);
+}
+
 const started = Date.now();
 const fleet = await ControlPlaneFleet.start({
-  name: `test-${suite}`,
+  name: `${prefix}${process.pid}`,
   runner: new ExecRunner(),
   clusters: [
     { name: 'broker', serviceCidr: '10.140.0.0/16', clusterCidr: '10.240.0.0/16' },

@@ -7,8 +7,8 @@ import {
   type KubernetesObject,
 } from '@kubernetes/client-node';
 import type { GatewayClusterStatus } from './cluster-status.js';
-import { InformerSupervisor } from './informer-supervisor.js';
-import type { Logger } from './log.js';
+import { InformerSupervisor } from '../../kube/informer-supervisor.js';
+import type { Logger } from '../../kube/log.js';
 import type { Resolver } from './resolver.js';
 import {
   LABEL_MANAGED_BY,

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Informer, KubernetesObject } from '@kubernetes/client-node';
-import { InformerSupervisor } from '../../../../src/lighthouse/dns/informer-supervisor.js';
-import type { Logger } from '../../../../src/lighthouse/dns/log.js';
+import { InformerSupervisor } from '../../../src/kube/informer-supervisor.js';
+import type { Logger } from '../../../src/kube/log.js';
 
 type Step = 'list fails' | 'start rejects' | 'ok';
 
