@@ -1,7 +1,7 @@
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { wellKnown } from '../api/names.js';
 import { UserError } from '../cli/errors.js';
-import { apiErrorMessage, apiStatus } from '../kube/apply.js';
+import { apiErrorMessage, apiStatus, retryBusy } from '../kube/apply.js';
 import { withTimeout } from '../kube/timeout.js';
 import type { BrokerInfo } from './broker-info.js';
 
@@ -35,7 +35,7 @@ export async function connectBroker(info: BrokerInfo, kc = brokerKubeConfig(info
   const api = kc.makeApiClient(CustomObjectsApi);
   try {
     const broker = (await withTimeout(
-      api.getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: info.namespace, plural: 'brokers', name: wellKnown.brokerName }),
+      retryBusy(() => api.getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: info.namespace, plural: 'brokers', name: wellKnown.brokerName })),
       15_000,
       `no answer from the broker at ${info.brokerURL}`,
     )) as { spec?: BrokerSpec };

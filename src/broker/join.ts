@@ -4,7 +4,7 @@ import { clusterServiceAccount, labels, wellKnown } from '../api/names.js';
 import { UserError } from '../cli/errors.js';
 import type { Reporter } from '../cli/reporter.js';
 import { clientVersion } from '../cli/version.js';
-import { applyObjects, apiStatus, mergePatch } from '../kube/apply.js';
+import { applyObjects, apiStatus, mergePatch, retryBusy } from '../kube/apply.js';
 import { cidrsOverlap } from '../net/cidr.js';
 import { gatewayNodeLabel, names } from '../render/contract.js';
 import { renderCorednsForward } from '../render/coredns.js';
@@ -16,7 +16,7 @@ import { brokerError, brokerKubeConfig, connectBroker, type BrokerSpec } from '.
 import { waitToken } from './deploy.js';
 import { discoverNetworks } from './discover.js';
 import { allocateGlobalCidr } from './globalnet.js';
-import { clusterUidAnnotation, managedByLabels, renderMemberAccess } from './objects.js';
+import { clusterUidAnnotation, managedByLabels, renderMemberAccess, renderMemberServiceAccount } from './objects.js';
 
 export interface JoinOptions {
   brokerInfoFile: string;
@@ -91,7 +91,8 @@ export async function joinCluster(kc: KubeConfig, o: JoinOptions, reporter: Repo
   if (globalCidr) reporter.info(`Global CIDR ${globalCidr}`);
 
   const memberToken = await reporter.step(`Creating broker credentials for cluster ${o.clusterId}`, async () => {
-    await applyObjects(brokerKc, renderMemberAccess(info.namespace, o.clusterId, clusterUid)).catch(rethrowBroker(info));
+    const [sa] = await applyObjects(brokerKc, [renderMemberServiceAccount(info.namespace, o.clusterId, clusterUid)]).catch(rethrowBroker(info));
+    await applyObjects(brokerKc, renderMemberAccess(info.namespace, o.clusterId, sa?.metadata?.uid ?? '')).catch(rethrowBroker(info));
     const secret = await waitToken(brokerKc.makeApiClient(CoreV1Api), info.namespace, `${clusterServiceAccount(o.clusterId)}-token`);
     return Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
   });
@@ -177,9 +178,9 @@ async function chooseGateways(core: CoreV1Api, o: JoinOptions): Promise<string[]
 async function checkLocalMembership(kc: KubeConfig, clusterId: string): Promise<void> {
   const api = kc.makeApiClient(CustomObjectsApi);
   for (const [plural, name] of [['submariners', names.submarinerCR], ['servicediscoveries', names.serviceDiscoveryCR]] as const) {
-    const existing = (await api
-      .getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: names.defaultNamespace, plural, name })
-      .catch(() => undefined)) as { spec?: { clusterID?: string } } | undefined;
+    const existing = (await retryBusy(() =>
+      api.getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: names.defaultNamespace, plural, name }),
+    ).catch(() => undefined)) as { spec?: { clusterID?: string } } | undefined;
     const other = existing?.spec?.clusterID;
     if (other !== undefined && other !== clusterId) {
       throw new UserError(`this cluster has already joined as ${other}: run \`kubectl submariner uninstall\` first, or join again with --clusterid ${other}`);
@@ -188,9 +189,7 @@ async function checkLocalMembership(kc: KubeConfig, clusterId: string): Promise<
 }
 
 async function checkClusterIdFree(brokerKc: KubeConfig, info: BrokerInfo, clusterId: string, clusterUid: string): Promise<void> {
-  const sa = await brokerKc
-    .makeApiClient(CoreV1Api)
-    .readNamespacedServiceAccount({ name: clusterServiceAccount(clusterId), namespace: info.namespace })
+  const sa = await retryBusy(() => brokerKc.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: clusterServiceAccount(clusterId), namespace: info.namespace }))
     .catch((err: unknown) => {
       if (apiStatus(err) === 404) return undefined;
       throw brokerError(info, err);
@@ -212,9 +211,9 @@ interface BrokerCluster {
 }
 
 async function checkOverlaps(brokerKc: KubeConfig, info: BrokerInfo, clusterId: string, mine: Networks): Promise<void> {
-  const list = (await brokerKc
-    .makeApiClient(CustomObjectsApi)
-    .listNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: info.namespace, plural: 'clusters' })
+  const list = (await retryBusy(() =>
+    brokerKc.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: info.namespace, plural: 'clusters' }),
+  )
     .catch((err: unknown) => {
       throw brokerError(info, err);
     })) as { items: BrokerCluster[] };

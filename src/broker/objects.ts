@@ -69,7 +69,7 @@ export function renderBroker(v: BrokerValues): KubernetesObject[] {
         ...memberRules,
         { apiGroups: ['submariner.io'], resources: ['brokers'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
         { apiGroups: [''], resources: ['serviceaccounts', 'secrets', 'configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
         { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['bind'], resourceNames: [wellKnown.brokerClusterRole] },
       ],
     } as KubernetesObject,
@@ -160,20 +160,51 @@ function memberPolicy(ns: string): KubernetesObject[] {
   ];
 }
 
-/** A member cluster's own broker credentials: service account, its token Secret and the member RoleBinding. */
-export function renderMemberAccess(ns: string, clusterId: string, clusterUid: string): KubernetesObject[] {
+/** A member cluster's broker service account `cluster-<id>`, marked with the UID of the member's kube-system namespace. */
+export function renderMemberServiceAccount(ns: string, clusterId: string, clusterUid: string): KubernetesObject {
   const sa = clusterServiceAccount(clusterId);
-  const labels = { ...managedByLabels, 'submariner.io/cluster-id': clusterId };
+  return { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: ns, labels: memberLabels(clusterId), annotations: { [clusterUidAnnotation]: clusterUid } } };
+}
+
+/**
+ * What goes with a member's service account, owned by it so that deleting the account (which the member may do
+ * itself on uninstall) removes it all: its token Secret, the member RoleBinding, and a Role that lets it release
+ * its globalnet allocation and delete its own account.
+ */
+export function renderMemberAccess(ns: string, clusterId: string, serviceAccountUid: string): KubernetesObject[] {
+  const sa = clusterServiceAccount(clusterId);
+  const labels = memberLabels(clusterId);
+  const ownerReferences = [{ apiVersion: 'v1', kind: 'ServiceAccount', name: sa, uid: serviceAccountUid }];
+  const meta = (name: string, extra: Record<string, unknown> = {}): KubernetesObject['metadata'] => ({ name, namespace: ns, labels, ownerReferences, ...extra });
   return [
-    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: ns, labels, annotations: { [clusterUidAnnotation]: clusterUid } } },
     {
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/service-account-token',
-      metadata: { name: `${sa}-token`, namespace: ns, labels, annotations: { 'kubernetes.io/service-account.name': sa } },
+      metadata: meta(`${sa}-token`, { annotations: { 'kubernetes.io/service-account.name': sa } }),
     } as KubernetesObject,
-    { ...roleBinding(ns, sa, wellKnown.brokerClusterRole, sa), metadata: { name: sa, namespace: ns, labels } },
+    { ...roleBinding(ns, sa, wellKnown.brokerClusterRole, sa), metadata: meta(sa) } as KubernetesObject,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'Role',
+      metadata: meta(`${sa}-self`),
+      rules: [
+        { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'delete'], resourceNames: [sa] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'update'], resourceNames: [wellKnown.globalnetInfoConfigMap] },
+      ],
+    } as KubernetesObject,
+    {
+      apiVersion: 'rbac.authorization.k8s.io/v1',
+      kind: 'RoleBinding',
+      metadata: meta(`${sa}-self`),
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${sa}-self` },
+      subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }],
+    } as KubernetesObject,
   ];
+}
+
+function memberLabels(clusterId: string): Record<string, string> {
+  return { ...managedByLabels, 'submariner.io/cluster-id': clusterId };
 }
 
 /** On a member's broker service account: the UID of the member's kube-system namespace, telling re-joins from duplicates. */

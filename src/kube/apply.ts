@@ -13,7 +13,7 @@ export async function applyObjects<T extends KubernetesObject>(kc: KubeConfig, o
   const applied: T[] = [];
   for (const obj of objects) {
     try {
-      applied.push(await client.patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply));
+      applied.push(await retryBusy(() => client.patch(obj, undefined, undefined, manager, true, PatchStrategy.ServerSideApply)));
     } catch (err) {
       throw new Error(`cannot apply ${describe(obj)}: ${apiErrorMessage(err)}`, { cause: err });
     }
@@ -45,4 +45,21 @@ export function apiErrorMessage(err: unknown): string {
 export function apiStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown }).code;
   return typeof code === 'number' ? code : undefined;
+}
+
+/**
+ * Retries a request the apiserver answered with 429 (e.g. "storage is (re)initializing" right after a CRD
+ * is created) or 503, after its Retry-After, as client-go does; other errors pass through.
+ */
+export async function retryBusy<T>(fn: () => Promise<T>, tries = 15): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      const status = apiStatus(err);
+      if ((status !== 429 && status !== 503) || attempt >= tries) throw err;
+      const after = Number((err as { headers?: Record<string, string> }).headers?.['retry-after'] ?? '1');
+      await new Promise((r) => setTimeout(r, Math.min(Math.max(after, 0.2), 5) * 1000));
+    }
+  }
 }

@@ -52,7 +52,7 @@ step "kubectl exec toolbox -- dig +short nginx.default.svc.cluster.local"
 kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.cluster.local
 
 step "kubectl exec toolbox -- curl -s http://nginx.default.svc.cluster.local"
-kubectl --context cluster1 exec toolbox -- curl -s --max-time 10 http://nginx.default.svc.cluster.local
+kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --retry-connrefused --retry-delay 1 http://nginx.default.svc.cluster.local
 
 step "kubectl logs deployment/nginx (the nginx stand-in's access log)"
 kubectl --context cluster1 logs deployment/nginx

@@ -3,7 +3,7 @@ import type { FleetState } from './state.js';
 import type { ClusterTopology, FleetTopology, NodeTopology } from './topology.js';
 
 /**
- * The fleet's wiring on the host: a dummy link holding every apiserver address, a bridge per cluster (its
+ * The fleet's wiring on the host: a link holding every apiserver address, a bridge per cluster (its
  * nodes' underlay network, the host being their default gateway) and a shared "public" bridge for gateway
  * nodes. Everything is recorded in the fleet state before it is created, so that teardown finds it.
  */
@@ -17,7 +17,8 @@ export class FleetNetwork {
     const links = [topo.apiLink, topo.publicBridge, ...topo.clusters.filter((c) => !c.hub).map((c) => c.bridge)];
     this.state.update((r) => r.links.push(...links.filter((l) => !r.links.includes(l))));
     const cmds = [
-      `link add ${topo.apiLink} type dummy`,
+      // An empty bridge: some kernels have no dummy links, and a bridge holds local addresses just as well.
+      `link add ${topo.apiLink} type bridge`,
       ...topo.clusters.map((c) => `addr add ${c.apiAddress}/32 dev ${topo.apiLink}`),
       `link set ${topo.apiLink} up`,
       `link add ${topo.publicBridge} type bridge nf_call_iptables 0`,

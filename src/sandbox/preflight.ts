@@ -4,7 +4,6 @@ import type { CommandRunner } from '../net/command.js';
 import type { Binaries } from './binaries/versions.js';
 
 const tools = ['ip', 'iptables-restore', 'iptables-save', 'nsenter', 'unshare', 'openssl', 'sysctl'];
-const modules = ['veth', 'bridge', 'vxlan', 'nf_conntrack', 'nf_nat', 'br_netfilter'];
 
 /** Everything the sandbox needs from the host, checked before anything is created. */
 export async function preflight(runner: CommandRunner, bins: Binaries): Promise<void> {
@@ -25,14 +24,32 @@ export async function preflight(runner: CommandRunner, bins: Binaries): Promise<
       `missing control-plane binaries: ${missingBins.join(', ')}; build them once with \`npm run setup\``,
     );
   }
-  const missingModules: string[] = [];
-  for (const m of modules) {
-    if (existsSync(`/sys/module/${m}`)) continue;
-    const r = await runner.run('modprobe', ['-q', m], { allowFailure: true });
-    if (r.code !== 0 && !existsSync(`/sys/module/${m}`)) missingModules.push(m);
-  }
-  if (missingModules.length > 0) {
-    throw new UserError(`this kernel lacks ${missingModules.join(', ')}, which the sandbox needs (network namespaces with veth, bridges and VXLAN)`);
-  }
+  await probeKernel(runner);
   if (!existsSync('/proc/self/ns/net')) throw new UserError('this kernel has no network namespaces, which the sandbox needs');
+}
+
+/**
+ * Tries what the sandbox needs in a throwaway network namespace (removed again before returning): veth
+ * pairs, bridges, VXLAN links and iptables NAT. Modules that load on demand load here.
+ */
+async function probeKernel(runner: CommandRunner): Promise<void> {
+  if (!existsSync('/proc/self/ns/net')) throw new UserError('this kernel has no network namespaces, which the sandbox needs');
+  const ns = `ksub-probe-${process.pid}`;
+  const features: [string, string, string[]][] = [
+    ['veth pairs', 'ip', ['link', 'add', 'probe-a', 'type', 'veth', 'peer', 'name', 'probe-b']],
+    ['bridges', 'ip', ['link', 'add', 'probe-br', 'type', 'bridge']],
+    ['VXLAN', 'ip', ['link', 'add', 'probe-vx', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'dev', 'probe-a']],
+    ['iptables NAT (nf_tables)', 'iptables', ['-t', 'nat', '-A', 'POSTROUTING', '-j', 'MASQUERADE']],
+  ];
+  await runner.run('ip', ['netns', 'add', ns]);
+  try {
+    const missing: string[] = [];
+    for (const [what, file, args] of features) {
+      const r = await runner.run(file, args, { netns: ns, allowFailure: true });
+      if (r.code !== 0) missing.push(`${what} (${r.stderr.trim()})`);
+    }
+    if (missing.length > 0) throw new UserError(`this kernel lacks what the sandbox needs: ${missing.join('; ')}`);
+  } finally {
+    await runner.run('ip', ['netns', 'delete', ns], { allowFailure: true });
+  }
 }

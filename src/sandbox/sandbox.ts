@@ -156,6 +156,10 @@ export class Sandbox {
  */
 export async function teardownSandbox(runner: CommandRunner, state: FleetState): Promise<void> {
   await stopPids(state.data.pids);
+  const info = state.data.info as SandboxInfo | undefined;
+  for (const c of info?.topology.clusters ?? []) {
+    for (const n of c.nodes) await SandboxKubelet.cleanup(join(state.dir, c.name, 'nodes', n.name), runner).catch(() => undefined);
+  }
   await teardownNetwork(runner, state.data.netns, state.data.links);
   state.remove();
 }

@@ -2,7 +2,7 @@ import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import type { Broker, Endpoint, Gateway, Submariner } from '../api/generated.js';
 import { BrokerResource, EndpointResource, GatewayResource, SubmarinerResource } from '../api/generated.js';
 import { names } from '../render/contract.js';
-import { apiStatus } from '../kube/apply.js';
+import { apiStatus, retryBusy } from '../kube/apply.js';
 import type { Column } from '../cli/output.js';
 
 /** One cluster to show, labelled with its kube context. */
@@ -71,9 +71,11 @@ export interface BrokerRow {
 async function list<T>(t: Target, r: { group: string; version: string; plural: string }, namespace?: string): Promise<T[]> {
   const api = t.kc.makeApiClient(CustomObjectsApi);
   try {
-    const res = (namespace === undefined
-      ? await api.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural })
-      : await api.listNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural })) as { items: T[] };
+    const res = (await retryBusy(() =>
+      namespace === undefined
+        ? api.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural })
+        : api.listNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural }),
+    )) as { items: T[] };
     return res.items;
   } catch (err) {
     if (apiStatus(err) === 404) return [];

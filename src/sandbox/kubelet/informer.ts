@@ -104,7 +104,7 @@ export class ListWatch<T extends Meta> {
   /** Watches until the server closes the stream; returns the last resourceVersion seen. */
   private async watchFrom(rv: string): Promise<string> {
     let last = rv;
-    let gone: unknown;
+    let failure: { code?: number | undefined; message: string } | undefined;
     const local = new AbortController();
     const onAbort = (): void => local.abort();
     this.abort.signal.addEventListener('abort', onAbort);
@@ -112,10 +112,10 @@ export class ListWatch<T extends Meta> {
       await this.spec.api.watch<T>(
         this.url({ watch: '1', resourceVersion: rv, allowWatchBookmarks: 'true', timeoutSeconds: '300' }),
         (e: WatchEvent<T>) => {
-          if (gone !== undefined) return;
+          if (failure !== undefined) return;
           if (e.type === 'ERROR') {
             const status = e.object as { code?: number; message?: string };
-            gone = Object.assign(new Error(status.message ?? 'watch error'), { status: status.code });
+            failure = { code: status.code, message: status.message ?? 'watch error' };
             local.abort();
             return;
           }
@@ -133,15 +133,11 @@ export class ListWatch<T extends Meta> {
         local.signal,
       );
     } catch (err) {
-      if (gone === undefined) throw err;
+      if (failure === undefined) throw err;
     } finally {
       this.abort.signal.removeEventListener('abort', onAbort);
     }
-    if (gone !== undefined) {
-      const code = (gone as { status?: number }).status;
-      if (code === 410) throw new GoneError();
-      throw gone;
-    }
+    if (failure !== undefined) throw failure.code === 410 ? new GoneError() : new Error(`watch of ${this.spec.path} failed: ${failure.message}`);
     return last;
   }
 }

@@ -140,7 +140,14 @@ export class HttpsKubeApi implements KubeApi {
         while ((nl = buffered.indexOf('\n')) >= 0) {
           const line = buffered.slice(0, nl).trim();
           buffered = buffered.slice(nl + 1);
-          if (line !== '') onEvent(JSON.parse(line) as WatchEvent<T>);
+          if (line === '') continue;
+          try {
+            onEvent(JSON.parse(line) as WatchEvent<T>);
+          } catch (err) {
+            res.destroy();
+            reject(err instanceof Error ? err : new Error(String(err)));
+            return;
+          }
         }
       });
       res.on('end', resolve);

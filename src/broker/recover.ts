@@ -1,0 +1,64 @@
+import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { wellKnown } from '../api/names.js';
+import { UserError } from '../cli/errors.js';
+import { apiStatus } from '../kube/apply.js';
+import { names } from '../render/contract.js';
+import { writeBrokerInfoFile, type BrokerInfo } from './broker-info.js';
+import type { BrokerSpec } from './broker-client.js';
+import { adminTokenSecret } from './objects.js';
+
+export interface RecoverOptions {
+  namespace: string;
+  output: string;
+  brokerUrl?: string | undefined;
+}
+
+/**
+ * Rebuilds broker-info.subm from a joined cluster (broker address, PSK) and the cluster hosting the broker
+ * (admin token, CA, components), as subctl's recover-broker-info does.
+ */
+export async function recoverBrokerInfo(member: KubeConfig, broker: KubeConfig, o: RecoverOptions): Promise<{ info: BrokerInfo; backup: string | undefined }> {
+  const custom = member.makeApiClient(CustomObjectsApi);
+  const read = (plural: string, name: string): Promise<{ spec?: Record<string, unknown> } | undefined> =>
+    custom
+      .getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: o.namespace, plural, name })
+      .then((x) => x as { spec?: Record<string, unknown> })
+      .catch((err: unknown) => {
+        if (apiStatus(err) === 404) return undefined;
+        throw err;
+      });
+  const config = (await read('submariners', names.submarinerCR)) ?? (await read('servicediscoveries', names.serviceDiscoveryCR));
+  const apiServer = config?.spec?.brokerK8sApiServer;
+  const brokerNs = config?.spec?.brokerK8sRemoteNamespace;
+  if (typeof apiServer !== 'string' || typeof brokerNs !== 'string') {
+    throw new UserError(`the cluster of context ${member.getCurrentContext()} has not joined a broker (no Submariner configuration in ${o.namespace}): pass the context of a joined cluster`);
+  }
+  const psk = await member.makeApiClient(CoreV1Api).readNamespacedSecret({ name: names.ipsecPskSecret, namespace: o.namespace }).catch(() => undefined);
+  const token = await broker
+    .makeApiClient(CoreV1Api)
+    .readNamespacedSecret({ name: adminTokenSecret, namespace: brokerNs })
+    .catch((err: unknown) => {
+      if (apiStatus(err) === 404) {
+        throw new UserError(`no broker admin token in namespace ${brokerNs} of context ${broker.getCurrentContext()}: pass --broker-context, the context of the cluster running the broker`);
+      }
+      throw err;
+    });
+  const spec = ((await broker
+    .makeApiClient(CustomObjectsApi)
+    .getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: brokerNs, plural: 'brokers', name: wellKnown.brokerName })
+    .catch(() => ({}))) as { spec?: BrokerSpec }).spec ?? {};
+  const components = spec.components ?? ['connectivity', 'service-discovery'];
+  const info: BrokerInfo = {
+    brokerURL: o.brokerUrl ?? `https://${apiServer}`,
+    token: Buffer.from(token.data?.token ?? '', 'base64').toString('utf8'),
+    ca: token.data?.['ca.crt'] ?? '',
+    namespace: brokerNs,
+    ipsecPsk: psk?.data?.psk ? Buffer.from(psk.data.psk, 'base64').toString('utf8') : undefined,
+    serviceDiscovery: components.includes('service-discovery'),
+    components: [...components].sort(),
+    customDomains: spec.defaultCustomDomains ?? [],
+    globalnet: spec.globalnetEnabled ?? false,
+  };
+  const { backup } = await writeBrokerInfoFile(o.output, info);
+  return { info, backup };
+}

@@ -1,0 +1,188 @@
+import { existsSync, renameSync, rmSync } from 'node:fs';
+import type { V1Container } from '@kubernetes/client-node';
+import type { CommandRunner } from '../../net/command.js';
+import { ContainerConfigError } from './env.js';
+import type { ImageRun } from './images.js';
+import { errorText, type KubeletLog } from './log.js';
+import type { ContainerView, Terminated } from './pod-status.js';
+import { Prober, runProbe } from './probes.js';
+import { ContainerProcess, exitCode } from './runtime.js';
+
+/** What a container needs from its pod. */
+export interface ContainerHost {
+  restartPolicy: string;
+  /** Resolves the image and environment; throws ContainerConfigError while a referenced object is missing. */
+  prepare(c: V1Container): Promise<{ run: ImageRun; env: Record<string, string> }>;
+  pausePid(): number;
+  podIp(): string;
+  logFile(container: string): string;
+  changed(): void;
+  runner: CommandRunner;
+  log: KubeletLog;
+}
+
+const backoffBaseMs = 2000;
+const backoffMaxMs = 60_000;
+/** A container that ran this long restarts without backoff. */
+const stableMs = 60_000;
+const configRetryMs = 5000;
+const pullBackoffMs = 5000;
+
+const now = (): string => new Date().toISOString();
+
+/** One container of a pod: starts it, restarts it per restartPolicy with backoff, probes it, stops it. */
+export class ContainerRunner {
+  readonly view: ContainerView;
+  process: ContainerProcess | undefined;
+  env: Record<string, string> = {};
+  private stopped = false;
+  private timer: NodeJS.Timeout | undefined;
+  private probers: Prober[] = [];
+  private failures = 0;
+  private settle!: (t: Terminated) => void;
+  /** Resolves when the container has terminated for good (no restart follows). */
+  readonly finished = new Promise<Terminated>((resolve) => (this.settle = resolve));
+
+  constructor(
+    readonly spec: V1Container,
+    private readonly host: ContainerHost,
+    private readonly init: boolean,
+  ) {
+    this.view = { name: spec.name, image: spec.image ?? '', state: { waiting: { reason: 'ContainerCreating' } }, ready: false, restartCount: 0 };
+  }
+
+  start(): void {
+    void this.attempt();
+  }
+
+  private setWaiting(reason: string, message?: string): void {
+    this.view.state = { waiting: message ? { reason, message } : { reason } };
+    this.view.ready = false;
+    this.host.changed();
+  }
+
+  private retry(ms: number): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.attempt(), ms);
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopped) return;
+    let prepared: { run: ImageRun; env: Record<string, string> };
+    try {
+      prepared = await this.host.prepare(this.spec);
+    } catch (err) {
+      const reason = err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
+      this.setWaiting(reason, errorText(err));
+      this.retry(configRetryMs);
+      return;
+    }
+    if (this.stopped) return;
+    const { run, env } = prepared;
+    if (run.kind === 'pull-error') {
+      this.setWaiting('ErrImagePull', run.message);
+      this.timer = setTimeout(() => this.setWaiting('ImagePullBackOff', `Back-off pulling image "${this.view.image}": ${run.message}`), pullBackoffMs);
+      return;
+    }
+    if (run.kind === 'config-error') {
+      this.setWaiting('CreateContainerError', run.message);
+      return;
+    }
+    this.env = env;
+    let proc: ContainerProcess;
+    try {
+      proc = ContainerProcess.start({ pausePid: this.host.pausePid(), argv: run.argv, env, workingDir: this.spec.workingDir }, this.host.logFile(this.spec.name));
+    } catch (err) {
+      this.setWaiting('CreateContainerError', errorText(err));
+      this.retry(configRetryMs);
+      return;
+    }
+    this.process = proc;
+    this.view.containerId = `sandbox://${proc.pid}`;
+    this.view.state = { running: { startedAt: proc.startedAt.toISOString() } };
+    this.view.ready = this.init || !this.spec.readinessProbe;
+    this.startProbes(proc);
+    this.host.changed();
+    const exit = await proc.exited;
+    proc.log.close();
+    this.stopProbes();
+    const code = exitCode(exit);
+    const terminated: Terminated = {
+      exitCode: code,
+      reason: code === 0 ? 'Completed' : 'Error',
+      startedAt: proc.startedAt.toISOString(),
+      finishedAt: now(),
+    };
+    const policy = this.host.restartPolicy;
+    const restart = !this.stopped && (this.init ? code !== 0 && policy !== 'Never' : policy === 'Always' || (policy === 'OnFailure' && code !== 0));
+    if (!restart) {
+      this.view.state = { terminated };
+      this.view.ready = false;
+      this.host.changed();
+      this.settle(terminated);
+      return;
+    }
+    const ran = Date.now() - proc.startedAt.getTime();
+    this.failures = ran >= stableMs ? 0 : this.failures + 1;
+    const delay = this.failures === 0 ? 0 : Math.min(backoffMaxMs, backoffBaseMs * 2 ** (this.failures - 1));
+    this.view.lastTerminated = terminated;
+    this.setWaiting('CrashLoopBackOff', `back-off ${Math.round(delay / 1000)}s restarting failed container=${this.spec.name}`);
+    this.host.log.info('container exited, restarting', { container: this.spec.name, exitCode: code, delayMs: delay });
+    this.timer = setTimeout(() => {
+      this.view.restartCount++;
+      this.keepPreviousLog();
+      void this.attempt();
+    }, delay);
+  }
+
+  private keepPreviousLog(): void {
+    const file = this.host.logFile(this.spec.name);
+    if (existsSync(file)) renameSync(file, `${file}.prev`);
+    rmSync(`${file}.1`, { force: true });
+  }
+
+  private startProbes(proc: ContainerProcess): void {
+    const target = () => ({ pausePid: this.host.pausePid(), podIp: this.host.podIp(), env: this.env, ports: this.spec.ports ?? [] });
+    const check = (p: NonNullable<V1Container['readinessProbe']>) => () => runProbe(this.host.runner, p, target());
+    const readiness = this.spec.readinessProbe;
+    if (readiness && !this.init) {
+      const prober = new Prober(readiness, check(readiness), (ok) => {
+        this.view.ready = ok;
+        this.host.changed();
+      }, false);
+      this.probers.push(prober);
+      prober.start();
+    }
+    const liveness = this.spec.livenessProbe;
+    if (liveness && !this.init) {
+      const prober = new Prober(liveness, check(liveness), (ok) => {
+        if (ok) return;
+        this.host.log.info('liveness probe failed, restarting container', { container: this.spec.name });
+        void proc.stop(Math.min((liveness.terminationGracePeriodSeconds ?? 10) * 1000, 10_000));
+      }, true);
+      this.probers.push(prober);
+      prober.start();
+    }
+  }
+
+  private stopProbes(): void {
+    for (const p of this.probers) p.stop();
+    this.probers = [];
+  }
+
+  /** Stops the container for good: SIGTERM, SIGKILL after graceMs; no restart follows. */
+  async stop(graceMs: number): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    this.stopProbes();
+    const proc = this.process;
+    if (proc?.running) {
+      await proc.stop(graceMs);
+      await this.finished;
+    } else if (!('terminated' in this.view.state)) {
+      this.view.state = { terminated: this.view.lastTerminated ?? { exitCode: 0, reason: 'Completed', finishedAt: now() } };
+      this.view.ready = false;
+      this.settle(this.view.state.terminated);
+    }
+  }
+}

@@ -1,0 +1,67 @@
+import { spawn } from 'node:child_process';
+import { readFileSync, readlinkSync } from 'node:fs';
+import type { WebSocket } from 'ws';
+import { Channel, errorStatus, exitStatus, frame, parseFrame, parseResize, type ExecRequest } from './exec-protocol.js';
+import { baseEnv, exitCode, podArgv, signalGroup } from './runtime.js';
+import { shellQuote } from './sandbox-plan.js';
+
+export interface ExecTarget {
+  pausePid: number;
+  env: Record<string, string>;
+  workingDir?: string | undefined;
+}
+
+/** `script` gives the command a pseudo-terminal when the client asked for a TTY. */
+export function ttyArgv(command: readonly string[]): string[] {
+  return ['script', '-qfec', command.map(shellQuote).join(' '), '/dev/null'];
+}
+
+/** Sets the terminal size of the command running under `script` (best effort). */
+function resize(scriptPid: number, size: { width: number; height: number }): void {
+  try {
+    const child = readFileSync(`/proc/${scriptPid}/task/${scriptPid}/children`, 'utf8').trim().split(/\s+/)[0];
+    if (!child) return;
+    const pty = readlinkSync(`/proc/${child}/fd/0`);
+    if (!pty.startsWith('/dev/pts/')) return;
+    spawn('stty', ['-F', pty, 'rows', String(size.height), 'cols', String(size.width)], { stdio: 'ignore' }).on('error', () => undefined);
+  } catch {
+    // the command has already exited
+  }
+}
+
+/** Runs one exec request inside the pod and streams it over a v4/v5 channel WebSocket. */
+export function runExecSession(ws: WebSocket, protocol: string, target: ExecTarget, req: ExecRequest): void {
+  const send = (channel: number, data?: Buffer | string): void => {
+    if (ws.readyState === ws.OPEN) ws.send(frame(channel, data));
+  };
+  let done = false;
+  const finish = (status: object): void => {
+    if (done) return;
+    done = true;
+    send(Channel.error, JSON.stringify(status));
+    if (ws.readyState === ws.OPEN) ws.close(1000);
+  };
+  const argv = req.tty ? ttyArgv(req.command) : req.command;
+  const [file, ...args] = podArgv({ pausePid: target.pausePid, argv, env: target.env, workingDir: target.workingDir }) as [string, ...string[]];
+  const child = spawn(file, args, { detached: true, stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...baseEnv, ...target.env } });
+
+  send(req.stdout ? Channel.stdout : req.stderr ? Channel.stderr : Channel.error);
+  child.stdout?.on('data', (d: Buffer) => req.stdout && send(Channel.stdout, d));
+  child.stderr?.on('data', (d: Buffer) => req.stderr && send(Channel.stderr, d));
+  child.stdin?.on('error', () => undefined);
+  child.on('error', (err) => finish(errorStatus(`cannot run ${req.command[0] ?? 'command'}: ${err.message}`)));
+  child.on('close', (code, signal) => finish(exitStatus(exitCode({ code, signal }))));
+
+  ws.on('message', (raw: Buffer) => {
+    const msg = parseFrame(raw);
+    if (!msg) return;
+    if (msg.channel === Channel.stdin) child.stdin?.write(msg.data);
+    else if (msg.channel === Channel.resize && req.tty && child.pid !== undefined) {
+      const size = parseResize(msg.data);
+      if (size) resize(child.pid, size);
+    } else if (msg.channel === Channel.close && protocol.startsWith('v5') && msg.data[0] === Channel.stdin) child.stdin?.end();
+  });
+  ws.on('close', () => {
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+  });
+}

@@ -1,0 +1,97 @@
+import type { ClusterTopology, NodeTopology } from '../topology.js';
+
+export const kubeletVersion = 'v1.36.3';
+export const kubeletPort = 10250;
+export const leaseDurationSeconds = 40;
+export const publicIpAnnotation = 'gateway.submariner.io/public-ip';
+
+/** What the node offers the scheduler: generous, so that a small host never leaves sandbox pods Pending. */
+export const nodeCapacity: Record<string, string> = {
+  cpu: '32',
+  memory: '64Gi',
+  pods: '250',
+  'ephemeral-storage': '100Gi',
+};
+
+const arch = (): string => ({ x64: 'amd64', arm64: 'arm64' })[process.arch as 'x64' | 'arm64'] ?? process.arch;
+
+export function nodeLabels(node: NodeTopology): Record<string, string> {
+  return { 'kubernetes.io/hostname': node.name, 'kubernetes.io/os': 'linux', 'kubernetes.io/arch': arch() };
+}
+
+export function nodeAnnotations(node: NodeTopology): Record<string, string> {
+  return node.gateway && node.publicIp ? { [publicIpAnnotation]: `ipv4:${node.publicIp}` } : {};
+}
+
+/** The Node object the kubelet registers. */
+export function nodeObject(node: NodeTopology): object {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: { name: node.name, labels: nodeLabels(node), annotations: nodeAnnotations(node) },
+    spec: {},
+  };
+}
+
+const conditionText: [type: string, reason: string, message: string][] = [
+  ['MemoryPressure', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'],
+  ['DiskPressure', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'],
+  ['PIDPressure', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'],
+  ['NetworkUnavailable', 'RouteCreated', 'the sandbox kubelet set up the pod network'],
+];
+
+/** The Node status the kubelet keeps fresh: Ready, no pressure, addresses, capacity, nodeInfo, port, features. */
+export function nodeStatus(node: NodeTopology, cluster: ClusterTopology, since: string, now: string): object {
+  const cond = (type: string, status: 'True' | 'False', reason: string, message: string) => ({
+    type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: since,
+  });
+  return {
+    status: {
+      phase: 'Running',
+      conditions: [
+        ...conditionText.map(([type, reason, message]) => cond(type, 'False', reason, message)),
+        cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+      ],
+      addresses: [
+        { type: 'InternalIP', address: node.ip },
+        { type: 'Hostname', address: node.name },
+      ],
+      capacity: nodeCapacity,
+      allocatable: nodeCapacity,
+      daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
+      nodeInfo: {
+        machineID: `${cluster.name}-${node.name}`,
+        systemUUID: `${cluster.name}-${node.name}`,
+        bootID: since,
+        kernelVersion: '',
+        osImage: 'kubectl-submariner sandbox',
+        containerRuntimeVersion: 'sandbox://1.0.0',
+        kubeletVersion,
+        kubeProxyVersion: '',
+        operatingSystem: 'linux',
+        architecture: arch(),
+      },
+      declaredFeatures: ['ExtendWebSocketsToKubelet'],
+    },
+  };
+}
+
+/** `2026-11-27T08:00:00.123456Z`: the MicroTime format of Lease renewTime. */
+export function microTime(d: Date): string {
+  return d.toISOString().replace(/\.(\d{3})Z$/, '.$1000Z');
+}
+
+/** The node's Lease in kube-node-lease, owned by the Node so that it goes when the Node goes. */
+export function nodeLease(nodeName: string, nodeUid: string | undefined, now: Date, resourceVersion?: string): object {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: {
+      name: nodeName,
+      namespace: 'kube-node-lease',
+      ...(resourceVersion ? { resourceVersion } : {}),
+      ...(nodeUid ? { ownerReferences: [{ apiVersion: 'v1', kind: 'Node', name: nodeName, uid: nodeUid }] } : {}),
+    },
+    spec: { holderIdentity: nodeName, leaseDurationSeconds, renewTime: microTime(now) },
+  };
+}

@@ -1,0 +1,139 @@
+import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { V1Container, V1Pod } from '@kubernetes/client-node';
+import type { ClusterTopology, NodeTopology } from '../topology.js';
+import type { ConfigSource, TokenSource } from './config-source.js';
+import type { PodFacts } from './env.js';
+import { nodeCapacity } from './node-status.js';
+import type { PodNetwork } from './pod-network.js';
+import { podDns, renderResolvConf, type ResolvConf } from './resolv.js';
+import { PauseProcess } from './runtime.js';
+import { planSandbox, type PodMount } from './sandbox-plan.js';
+import { PodVolumes, type PreparedVolume } from './volumes.js';
+
+export interface SandboxDeps {
+  network: PodNetwork;
+  node: NodeTopology;
+  cluster: ClusterTopology;
+  nodeDir: string;
+  config: ConfigSource;
+  tokens: TokenSource;
+  caData: string;
+  hostResolv: ResolvConf;
+}
+
+/**
+ * What a container runtime calls the pod sandbox: the pod's network namespace (or the node's for
+ * hostNetwork pods), its volumes on disk, and the pause process holding its private mount and UTS
+ * namespaces, which every container and exec of the pod enters.
+ */
+export class PodSandbox {
+  ip: string | undefined;
+  private netnsPath: string | undefined;
+  pause: PauseProcess | undefined;
+  private volumes: PodVolumes | undefined;
+  private down = false;
+
+  constructor(
+    private readonly deps: SandboxDeps,
+    private readonly pod: V1Pod,
+    readonly dir: string,
+  ) {}
+
+  private get uid(): string {
+    return this.pod.metadata?.uid ?? '';
+  }
+
+  get hostNetwork(): boolean {
+    return this.pod.spec?.hostNetwork === true;
+  }
+
+  /** The pod's network namespace name; undefined for hostNetwork pods. */
+  get netns(): string | undefined {
+    return this.hostNetwork ? undefined : this.netnsPath?.split('/').pop();
+  }
+
+  get ready(): boolean {
+    return this.pause !== undefined && !this.down;
+  }
+
+  facts(): PodFacts {
+    return { podIp: this.ip ?? '', hostIp: this.deps.node.ip, allocatable: nodeCapacity };
+  }
+
+  async attachNetwork(): Promise<void> {
+    const { node, network } = this.deps;
+    if (this.hostNetwork) {
+      this.ip = node.ip;
+      this.netnsPath = `/run/netns/${node.netns}`;
+      return;
+    }
+    const a = await network.attach(this.uid);
+    this.ip = a.ip;
+    this.netnsPath = `/run/netns/${a.netns}`;
+  }
+
+  async prepareVolumes(): Promise<Map<string, PreparedVolume>> {
+    const { deps } = this;
+    this.volumes ??= new PodVolumes({
+      pod: this.pod, podDir: this.dir, nodeDir: deps.nodeDir, facts: this.facts(), config: deps.config, tokens: deps.tokens, caData: deps.caData,
+    });
+    return this.volumes.prepare();
+  }
+
+  /** Rewrites Secret, ConfigMap and projected volumes whose sources changed. */
+  async refreshVolumes(): Promise<string[]> {
+    return this.volumes ? this.volumes.refresh() : [];
+  }
+
+  /** Plans the pod's mounts, writes its resolv.conf and setup script, and starts the pause process. */
+  async startPause(prepared: Map<string, PreparedVolume>): Promise<void> {
+    const plan = planSandbox({
+      podDir: this.dir,
+      runDir: join(this.dir, 'run'),
+      hostRunDir: join(this.dir, 'host-run'),
+      mounts: this.mounts(prepared),
+      hostname: this.hostNetwork ? this.deps.node.name : this.pod.spec?.hostname || (this.pod.metadata?.name ?? ''),
+      pause: ['sleep', 'infinity'],
+    });
+    for (const d of plan.hostDirs) mkdirSync(d, { recursive: true });
+    for (const f of plan.hostFiles) writeFileSync(f, '', { flag: 'a' });
+    const script = join(this.dir, 'setup.sh');
+    writeFileSync(script, plan.script);
+    this.pause = await PauseProcess.start(this.netnsPath ?? '', script);
+  }
+
+  private mounts(prepared: Map<string, PreparedVolume>): PodMount[] {
+    const spec = this.pod.spec;
+    const dns = podDns({
+      namespace: this.pod.metadata?.namespace ?? 'default',
+      dnsPolicy: spec?.dnsPolicy,
+      hostNetwork: this.hostNetwork,
+      dnsConfig: spec?.dnsConfig,
+      clusterDns: this.deps.cluster.dnsServiceIp,
+      host: this.deps.hostResolv,
+    });
+    const resolv = join(this.dir, 'resolv.conf');
+    writeFileSync(resolv, renderResolvConf(dns));
+    const mounts: PodMount[] = [{ source: resolv, target: '/etc/resolv.conf', readOnly: false }];
+    const all: V1Container[] = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];
+    for (const c of all) {
+      for (const vm of c.volumeMounts ?? []) {
+        const vol = prepared.get(vm.name);
+        if (!vol) throw new Error(`container ${c.name} mounts volume "${vm.name}", which the pod does not define`);
+        if (vm.subPathExpr) throw new Error(`volumeMount ${vm.name} of container ${c.name} uses subPathExpr, which the sandbox does not support: use subPath`);
+        const source = vm.subPath ? realpathSync(join(vol.path, vm.subPath)) : vol.path;
+        mounts.push({ source, target: vm.mountPath, readOnly: vm.readOnly === true });
+      }
+    }
+    return mounts;
+  }
+
+  /** Stops the pause process (its mounts go with it) and removes the pod's netns and veth; `release` frees the address. */
+  async teardown(release: boolean): Promise<void> {
+    if (this.down) return;
+    this.down = true;
+    await this.pause?.stop();
+    if (!this.hostNetwork) await this.deps.network.detach(this.uid, release);
+  }
+}

@@ -1,0 +1,141 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ContainerLog } from './logs.js';
+
+export interface Exit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** The exit code a container runtime reports: the code, or 128 + the signal number. */
+export function exitCode(e: Exit): number {
+  if (e.code !== null) return e.code;
+  const signals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
+  return 128 + (e.signal ? (signals[e.signal] ?? 0) : 0);
+}
+
+export const baseEnv: Record<string, string> = {
+  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  HOME: '/root',
+};
+
+/** Signals a whole process group, ignoring one that is gone. */
+export function signalGroup(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+function watchExit(child: ChildProcess): Promise<Exit> {
+  return new Promise((resolve) => {
+    child.once('exit', (code, signal) => resolve({ code, signal }));
+    child.once('error', () => resolve({ code: 127, signal: null }));
+  });
+}
+
+/** Stops a process group: SIGTERM, then SIGKILL after `graceMs`. */
+async function stopGroup(pid: number, exited: Promise<Exit>, graceMs: number): Promise<Exit> {
+  signalGroup(pid, 'SIGTERM');
+  const done = await Promise.race([exited, sleep(graceMs).then(() => undefined)]);
+  if (done) {
+    signalGroup(pid, 'SIGKILL');
+    return done;
+  }
+  signalGroup(pid, 'SIGKILL');
+  return exited;
+}
+
+/**
+ * The pod's pause process: started in the pod's (or node's) network namespace with private mount and
+ * UTS namespaces, where the setup script mounts the pod's filesystem view and then execs the pause program.
+ */
+export class PauseProcess {
+  private constructor(
+    readonly pid: number,
+    readonly exited: Promise<Exit>,
+  ) {}
+
+  static async start(netnsPath: string, script: string, timeoutMs = 15_000): Promise<PauseProcess> {
+    const child = spawn('nsenter', [`--net=${netnsPath}`, 'unshare', '--mount', '--uts', '--propagation', 'private', '/bin/sh', script], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: baseEnv,
+    });
+    const exited = watchExit(child);
+    let out = '';
+    let err = '';
+    child.stderr?.setEncoding('utf8').on('data', (d: string) => (err += d));
+    const ready = new Promise<boolean>((resolve) => {
+      child.stdout?.setEncoding('utf8').on('data', (d: string) => {
+        out += d;
+        if (out.includes('ready\n')) resolve(true);
+      });
+    });
+    const first = await Promise.race([ready, exited.then(() => false), sleep(timeoutMs).then(() => false)]);
+    if (!first || child.pid === undefined) {
+      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      throw new Error(`cannot set up the pod sandbox: ${err.trim() || 'the setup script did not finish'}`);
+    }
+    child.stdout?.resume();
+    child.stderr?.resume();
+    return new PauseProcess(child.pid, exited);
+  }
+
+  async stop(): Promise<void> {
+    signalGroup(this.pid, 'SIGKILL');
+    await this.exited;
+  }
+}
+
+export interface ProcessSpec {
+  /** Enter this process's network and mount namespaces. */
+  pausePid: number;
+  argv: string[];
+  env: Record<string, string>;
+  workingDir?: string | undefined;
+}
+
+/** The argv that runs `argv` inside the pod: `nsenter -t <pause> -n -m -u --wd=<dir> -- argv`. */
+export function podArgv(spec: ProcessSpec): string[] {
+  return ['nsenter', '-t', String(spec.pausePid), '-n', '-m', '-u', `--wd=${spec.workingDir || '/'}`, '--', ...spec.argv];
+}
+
+/** A container's main process, in its own process group, output into its log. */
+export class ContainerProcess {
+  readonly startedAt = new Date();
+
+  private constructor(
+    private readonly child: ChildProcess,
+    readonly pid: number,
+    readonly exited: Promise<Exit>,
+    readonly log: ContainerLog,
+  ) {}
+
+  static start(spec: ProcessSpec, logFile: string): ContainerProcess {
+    const [file, ...args] = podArgv(spec) as [string, ...string[]];
+    const child = spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...baseEnv, ...spec.env } });
+    const exited = watchExit(child);
+    const log = new ContainerLog(logFile);
+    if (child.stdout) log.attach(child.stdout, 'stdout');
+    if (child.stderr) log.attach(child.stderr, 'stderr');
+    if (child.pid === undefined) {
+      log.close();
+      throw new Error(`cannot start ${spec.argv[0] ?? 'container'}: nsenter did not start`);
+    }
+    return new ContainerProcess(child, child.pid, exited, log);
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async stop(graceMs: number): Promise<Exit> {
+    return stopGroup(this.pid, this.exited, graceMs);
+  }
+}
