@@ -17,7 +17,11 @@ npm run --silent build
 
 run_suite() {
   local suite="$1" files
-  mapfile -t files < <(find "test/$suite" -name '*.test.ts' | sort)
+  if [ "$suite" = e2e ]; then
+    mapfile -t files < <(find "test/$suite" -name '*.test.ts' -not -path '*/standalone/*' | sort)
+  else
+    mapfile -t files < <(find "test/$suite" -name '*.test.ts' | sort)
+  fi
   if [ ${#files[@]} -eq 0 ]; then echo "no tests in test/$suite" >&2; return 1; fi
   echo "== $suite tests (${#files[@]} files)"
   local conc=2
@@ -28,7 +32,11 @@ run_suite() {
 for s in "${suites[@]}"; do
   case "$s" in
     unit) run_suite unit ;;
-    integration|e2e) node --import tsx test/support/with-fleet.ts "$s" -- bash -c "$(declare -f run_suite); run_suite $s" ;;
+    integration) node --import tsx test/support/with-fleet.ts "$s" -- bash -c "$(declare -f run_suite); run_suite $s" ;;
+    e2e)
+      # Tests that make their own fleet run first, then the rest share one sandbox.
+      run_suite e2e/standalone
+      node --import tsx test/support/with-fleet.ts "$s" -- bash -c "$(declare -f run_suite); run_suite $s" ;;
     *) echo "unknown suite $s (unit, integration, e2e)" >&2; exit 2 ;;
   esac
 done

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
 import { withTimeout } from '../kube/timeout.js';
+import { packageJson } from './package.js';
 
 export interface ClientVersion {
   gitVersion: string;
@@ -15,19 +15,7 @@ export interface ServerVersion {
   platform: string;
 }
 
-/** The package.json of the plugin, found upwards from this module (src/ under tsx, dist/src/ when built). */
-function readPackage(): { version: string } {
-  for (let dir = new URL('.', import.meta.url); dir.pathname !== '/'; dir = new URL('..', dir)) {
-    try {
-      return JSON.parse(readFileSync(new URL('package.json', dir), 'utf8')) as { version: string };
-    } catch {
-      // keep looking upwards
-    }
-  }
-  return { version: '0.0.0' };
-}
-
-const pkg = readPackage();
+const pkg = packageJson();
 
 /** The plugin's own version. */
 export function clientVersion(): ClientVersion {

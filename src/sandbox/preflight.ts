@@ -24,6 +24,10 @@ export async function preflight(runner: CommandRunner, bins: Binaries): Promise<
       `missing control-plane binaries: ${missingBins.join(', ')}; build them once with \`npm run setup\``,
     );
   }
+  const busy = await runner.run('ip', ['link', 'show', 'dev', 'ksub-api'], { allowFailure: true });
+  if (busy.code === 0) {
+    throw new UserError('another sandbox fleet is running on this host (its link ksub-api exists): stop it with `kubectl submariner sandbox down` first');
+  }
   await probeKernel(runner);
   if (!existsSync('/proc/self/ns/net')) throw new UserError('this kernel has no network namespaces, which the sandbox needs');
 }

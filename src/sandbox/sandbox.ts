@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { packageRoot } from '../cli/package.js';
 import type { CommandRunner } from '../net/command.js';
 import { applyObjects } from '../kube/apply.js';
 import { renderAddons } from './addons.js';
@@ -38,7 +39,7 @@ export class Sandbox {
     private readonly runner: CommandRunner,
     private readonly progress: ProgressLog,
     private readonly bins: Binaries = defaultBinaries(),
-    private readonly repoRoot: string = new URL('../../..', import.meta.url).pathname,
+    private readonly repoRoot: string = packageRoot(),
   ) {
     this.topology = fleetTopology(options);
     this.network = new FleetNetwork(runner, state);

@@ -1,0 +1,125 @@
+// The shared sandbox fleet as a user sees it: pods, Services, DNS, exec, logs, scaling and node health.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { cidrContains, parseCidr, parseIp } from '../../../src/net/cidr.js';
+import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
+import { useFleet } from '../../support/fleet.js';
+
+let k: Kubectl;
+const ns = `sandbox-e2e-${process.pid}`;
+
+const manifests = `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx, labels: {app: nginx}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: cluster1-gateway}
+      containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nginx}
+spec:
+  selector: {app: nginx}
+  ports: [{port: 80, targetPort: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: toolbox}
+spec:
+  nodeName: cluster1-worker
+  containers: [{name: toolbox, image: kubectl-submariner/toolbox}]
+`;
+
+before(async () => {
+  const fleet = await useFleet();
+  k = kubectlFor(fleet.kubeconfigPath, 'cluster1');
+  await k(['create', 'namespace', ns]);
+  await k(['apply', '-n', ns, '-f', '-'], manifests);
+  await k(['-n', ns, 'rollout', 'status', 'deployment/nginx', '--timeout=120s']);
+  await k(['-n', ns, 'wait', '--for=condition=Ready', 'pod/toolbox', '--timeout=120s']);
+});
+after(async () => {
+  await k(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
+});
+
+describe('a sandbox cluster', () => {
+  it('serves a Service by DNS: a toolbox pod on the worker curls nginx on the gateway node', async () => {
+    const body = await eventually(async () => {
+      const r = await k.result(['-n', ns, 'exec', 'toolbox', '--', 'curl', '-sS', '--max-time', '5', `http://nginx.${ns}.svc.cluster.local`]);
+      return r.code === 0 ? r.stdout : undefined;
+    }, 60_000, 'nginx reachable by its Service name');
+    const pod = JSON.parse(await k(['-n', ns, 'get', 'pods', '-l', 'app=nginx', '-o', 'json'])) as { items: { metadata: { name: string }; status: { podIP: string } }[] };
+    const nginx = pod.items[0];
+    assert.ok(nginx);
+    assert.equal(body.trim(), `${nginx.metadata.name} ${nginx.status.podIP}`);
+  });
+
+  it('runs dig through kubectl exec and shows the nginx stand-in\'s access log through kubectl logs', async () => {
+    const svcIp = (await k(['-n', ns, 'get', 'svc', 'nginx', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+    const answer = await k(['-n', ns, 'exec', 'toolbox', '--', 'dig', '+short', `nginx.${ns}.svc.cluster.local`]);
+    assert.equal(answer.trim(), svcIp);
+    const toolboxIp = (await k(['-n', ns, 'get', 'pod', 'toolbox', '-o', 'jsonpath={.status.podIP}'])).trim();
+    await k(['-n', ns, 'exec', 'toolbox', '--', 'curl', '-sS', '--max-time', '5', `http://${svcIp}/`]);
+    const logs = await eventually(async () => {
+      const l = await k(['-n', ns, 'logs', 'deployment/nginx']);
+      return l.includes(toolboxIp) ? l : undefined;
+    }, 20_000, 'access log line');
+    assert.match(logs, new RegExp(`^${toolboxIp.replaceAll('.', '\\.')} .*"GET / HTTP/1.1" 200`, 'm'));
+  });
+
+  it('scales a Deployment to 3 Running pods with distinct IPs in their nodes\' podCIDRs, listed in the EndpointSlice, and replaces a deleted pod', async () => {
+    await k(['-n', ns, 'patch', 'deployment', 'nginx', '--type=json', '-p', '[{"op":"remove","path":"/spec/template/spec/nodeSelector"}]']);
+    await k(['-n', ns, 'scale', 'deployment/nginx', '--replicas=3']);
+    await k(['-n', ns, 'rollout', 'status', 'deployment/nginx', '--timeout=120s']);
+    const nodes = JSON.parse(await k(['get', 'nodes', '-o', 'json'])) as { items: { metadata: { name: string }; spec: { podCIDR: string } }[] };
+    const cidrOf = new Map(nodes.items.map((n) => [n.metadata.name, n.spec.podCIDR]));
+    type Pods = { items: { metadata: { name: string }; spec: { nodeName: string }; status: { phase: string; podIP: string } }[] };
+    const pods = await eventually(async () => {
+      const p = JSON.parse(await k(['-n', ns, 'get', 'pods', '-l', 'app=nginx', '-o', 'json'])) as Pods;
+      const running = p.items.filter((x) => x.status.phase === 'Running' && x.status.podIP);
+      return running.length === 3 ? running : undefined;
+    }, 60_000, '3 Running nginx pods');
+    assert.equal(new Set(pods.map((p) => p.status.podIP)).size, 3);
+    for (const p of pods) assert.ok(cidrContains(parseCidr(cidrOf.get(p.spec.nodeName) ?? ''), parseIp(p.status.podIP)), `${p.status.podIP} in ${p.spec.nodeName}'s podCIDR`);
+    await eventually(async () => {
+      const slices = JSON.parse(await k(['-n', ns, 'get', 'endpointslices', '-l', 'kubernetes.io/service-name=nginx', '-o', 'json'])) as {
+        items: { endpoints?: { addresses: string[]; conditions: { ready?: boolean } }[] }[];
+      };
+      const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions.ready).flatMap((e) => e.addresses).sort();
+      return JSON.stringify(ready) === JSON.stringify(pods.map((p) => p.status.podIP).sort()) ? true : undefined;
+    }, 60_000, 'EndpointSlice lists the 3 pods');
+    const victim = pods[0]?.metadata.name ?? '';
+    await k(['-n', ns, 'delete', 'pod', victim, '--wait=true', '--timeout=60s']);
+    await eventually(async () => {
+      const p = JSON.parse(await k(['-n', ns, 'get', 'pods', '-l', 'app=nginx', '-o', 'json'])) as Pods;
+      const running = p.items.filter((x) => x.status.phase === 'Running');
+      return running.length === 3 && !running.some((x) => x.metadata.name === victim) ? true : undefined;
+    }, 60_000, 'a replacement pod');
+  });
+
+  it('keeps every node Ready for longer than the node-monitor grace period (50 s)', async () => {
+    const readySince = async (): Promise<Map<string, string>> => {
+      const nodes = JSON.parse(await k(['get', 'nodes', '-o', 'json'])) as {
+        items: { metadata: { name: string }; status: { conditions: { type: string; status: string; lastTransitionTime: string }[] } }[];
+      };
+      return new Map(
+        nodes.items.map((n) => {
+          const c = n.status.conditions.find((x) => x.type === 'Ready');
+          return [n.metadata.name, c?.status === 'True' ? c.lastTransitionTime : 'not ready'];
+        }),
+      );
+    };
+    const first = await readySince();
+    assert.ok([...first.values()].every((v) => v !== 'not ready'));
+    const oldest = Math.min(...[...first.values()].map((t) => Date.parse(t)));
+    const wait = Math.max(0, oldest + 55_000 - Date.now());
+    await new Promise((r) => setTimeout(r, wait));
+    assert.deepEqual(await readySince(), first, 'no node went NotReady and back');
+  });
+});
