@@ -1,0 +1,97 @@
+// Sandbox benchmark: `sandbox up` of two clusters from a warm cache (baseline: the same two control planes
+// alone), resident memory of every sandbox process, and pod start-up latency (create to Ready).
+import { readdirSync, readFileSync } from 'node:fs';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ExecRunner } from '../../src/net/command.js';
+import { sandboxDown, sandboxUp } from '../../src/sandbox/control.js';
+import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
+import { fleetTopology } from '../../src/sandbox/topology.js';
+import { mib, ms, percentile, printBench, sec } from './table.js';
+
+const runner = new ExecRunner();
+const options = { clusters: 2, nodes: 2, gateways: 1, overlapping: false, hub: false };
+
+/** RSS of a process and all its descendants, from /proc. */
+function treeRss(root: number): number {
+  const children = new Map<number, number[]>();
+  const rss = new Map<number, number>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const ppid = Number(fields[1]);
+      const pages = Number(fields[21]);
+      children.set(ppid, [...(children.get(ppid) ?? []), Number(entry)]);
+      rss.set(Number(entry), pages * 4096);
+    } catch {
+      // the process ended while we looked
+    }
+  }
+  let total = 0;
+  const stack = [root];
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    total += rss.get(pid) ?? 0;
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return total;
+}
+
+async function podStartup(kc: KubeConfig, count: number): Promise<number[]> {
+  const core = kc.makeApiClient(CoreV1Api);
+  const ns = `bench-${Date.now()}`;
+  await core.createNamespace({ body: { metadata: { name: ns } } });
+  await new Promise((r) => setTimeout(r, 1000));
+  const created = new Map<string, number>();
+  const ready = new Map<string, number>();
+  await Promise.all(
+    Array.from({ length: count }, async (_, i) => {
+      const name = `p${i}`;
+      created.set(name, Date.now());
+      await core.createNamespacedPod({ namespace: ns, body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'kubectl-submariner/toolbox' }] } } });
+    }),
+  );
+  const deadline = Date.now() + 120_000;
+  while (ready.size < count && Date.now() < deadline) {
+    for (const p of (await core.listNamespacedPod({ namespace: ns })).items) {
+      const name = p.metadata?.name ?? '';
+      if (!ready.has(name) && p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) ready.set(name, Date.now());
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await core.deleteNamespace({ name: ns });
+  return [...ready.entries()].map(([name, at]) => at - (created.get(name) ?? at));
+}
+
+export async function run(): Promise<void> {
+  const topo = fleetTopology(options);
+  let t = Date.now();
+  const bare = await ControlPlaneFleet.start({
+    name: 'bench-control-planes',
+    runner,
+    clusters: topo.clusters.map((c) => ({ name: c.name, serviceCidr: c.serviceCidr, clusterCidr: c.podCidr, scheduler: true })),
+  });
+  const bareMs = Date.now() - t;
+  const bareRss = bare.planes.flatMap((p) => p.pids).reduce((sum, pid) => sum + treeRss(pid), 0);
+  await bare.stop();
+
+  t = Date.now();
+  const { info } = await sandboxUp(runner, options, () => undefined, 'bench-sandbox');
+  const upMs = Date.now() - t;
+  try {
+    const rss = treeRss(info.daemonPid);
+    const kc = new KubeConfig();
+    kc.loadFromFile(info.kubeconfig);
+    kc.setCurrentContext('cluster1');
+    const latencies = await podStartup(kc, 20);
+    printBench('sandbox (2 clusters, 2 nodes each; baseline: the same control planes without nodes, pods or add-ons)', [
+      { metric: 'sandbox up, warm cache', value: sec(upMs), baseline: sec(bareMs), target: '< 60 s' },
+      { metric: 'resident memory, all sandbox processes', value: mib(rss), baseline: mib(bareRss) },
+      { metric: `pod start-up p50 (${latencies.length} pods, create to Ready)`, value: ms(percentile(latencies, 50)), baseline: '-' },
+      { metric: 'pod start-up p99', value: ms(percentile(latencies, 99)), baseline: '-' },
+    ]);
+  } finally {
+    await sandboxDown(runner, 'bench-sandbox');
+  }
+}

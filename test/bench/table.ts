@@ -1,0 +1,35 @@
+import { formatTable } from '../../src/cli/output.js';
+
+export interface BenchRow {
+  metric: string;
+  value: string;
+  baseline: string;
+  target?: string;
+}
+
+/** Prints one benchmark's results: each measurement beside the baseline measured in the same run. */
+export function printBench(title: string, rows: BenchRow[]): void {
+  process.stdout.write(`\n${title}\n`);
+  process.stdout.write(
+    formatTable({
+      columns: [
+        { header: 'metric', get: (r: BenchRow) => r.metric },
+        { header: 'value', get: (r: BenchRow) => r.value },
+        { header: 'baseline', get: (r: BenchRow) => r.baseline },
+        { header: 'target', get: (r: BenchRow) => r.target ?? '-' },
+      ],
+      rows,
+    }),
+  );
+}
+
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return NaN;
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? NaN;
+}
+
+export const ms = (v: number): string => `${v.toFixed(0)} ms`;
+export const sec = (v: number): string => `${(v / 1000).toFixed(1)} s`;
+export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;
