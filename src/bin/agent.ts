@@ -1,20 +1,51 @@
 #!/usr/bin/env node
 // kubectl-submariner-agent <component>: the entry point of every per-cluster agent container.
 // The renderer (src/render/contract.ts) sets `command: [kubectl-submariner-agent, <component>]`.
-import { agentComponents, type AgentComponent } from '../render/contract.js';
+// With SUBMARINER_UNINSTALL=true (set by `kubectl submariner uninstall`), the component removes what it
+// created on its node instead of running, then marks its pod as done and waits to be deleted.
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { uninstalledAnnotation } from '../broker/uninstall.js';
+import { mergePatch } from '../kube/apply.js';
+import { agentComponents, commonEnv, podEnv, type AgentComponent } from '../render/contract.js';
 
-const mains: Record<AgentComponent, () => Promise<{ main: (env?: NodeJS.ProcessEnv) => Promise<void> }>> = {
+interface AgentModule {
+  main: (env: NodeJS.ProcessEnv) => Promise<void>;
+  uninstall?: (env: NodeJS.ProcessEnv) => Promise<void>;
+}
+
+const modules: Partial<Record<AgentComponent, () => Promise<AgentModule>>> = {
   gateway: () => import('../gateway/main.js'),
   routeagent: () => import('../routeagent/main.js'),
-  globalnet: () => import('../globalnet/main.js'),
   'lighthouse-agent': () => import('../lighthouse/agent/main.js'),
   'lighthouse-dns': () => import('../lighthouse/dns/main.js'),
 };
 
-const component = process.argv[2];
+async function markUninstalled(env: NodeJS.ProcessEnv): Promise<void> {
+  const name = env[podEnv.podName];
+  const namespace = env[commonEnv.namespace];
+  if (!name || !namespace) return;
+  const kc = new KubeConfig();
+  kc.loadFromCluster();
+  await kc.makeApiClient(CoreV1Api).patchNamespacedPod({ name, namespace, body: { metadata: { annotations: { [uninstalledAnnotation]: 'true' } } } }, mergePatch);
+}
+
+const component = process.argv[2] as AgentComponent | undefined;
+const load = component === undefined ? undefined : modules[component];
 if (component === undefined || !(agentComponents as readonly string[]).includes(component)) {
   process.stderr.write(`usage: kubectl-submariner-agent <${agentComponents.join('|')}>\n`);
   process.exit(2);
 }
-const { main } = await mains[component as AgentComponent]();
-await main(process.env);
+if (load === undefined) {
+  process.stderr.write(`the ${component} agent is not part of this release of kubectl-submariner\n`);
+  process.exit(1);
+}
+const agent = await load();
+if (process.env.SUBMARINER_UNINSTALL === 'true') {
+  await agent.uninstall?.(process.env);
+  await markUninstalled(process.env);
+  process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', component, message: 'uninstalled; waiting to be deleted' })}\n`);
+  setInterval(() => undefined, 1 << 30);
+  process.on('SIGTERM', () => process.exit(0));
+} else {
+  await agent.main(process.env);
+}

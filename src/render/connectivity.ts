@@ -107,6 +107,7 @@ export function renderRouteAgent(v: ClusterValues): KubeObject {
       env(routeAgentEnv.networkPlugin, v.networkPlugin),
       ...healthCheckEnvVars(v),
       nodeName,
+      fieldEnv(routeAgentEnv.podName, 'metadata.name'),
     ],
   });
   return daemonSet(

@@ -133,6 +133,7 @@ export const routeAgentEnv = {
   ...networkEnv,
   ...healthCheckEnv,
   nodeName: podEnv.nodeName,
+  podName: podEnv.podName,
   /** generic, calico, canal-flannel, flannel, kindnet, OpenShiftSDN, OVNKubernetes, weave-net. */
   networkPlugin: 'SUBMARINER_NETWORKPLUGIN',
 } as const;

@@ -36,6 +36,7 @@ export const permissions: Record<AgentComponent, Permissions> = {
       readOwnConfig('submariners'),
       rule('submariner.io', ['endpoints'], read),
       rule('submariner.io', ['routeagents', 'routeagents/status'], write),
+      rule('', ['pods'], ['get', 'patch']),
     ],
     cluster: [rule('', ['nodes'], read)],
   },

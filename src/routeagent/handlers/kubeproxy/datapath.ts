@@ -1,0 +1,109 @@
+import { routeKey, sameRoute } from '../../../net/ip-model.js';
+import type { Ip } from '../../../net/ip.js';
+import { TABLE_MAIN, type IpOp, type NsOpt, type Route } from '../../../net/ip-types.js';
+import { ruleTarget, type Iptables, type RuleArgs } from '../../../net/iptables.js';
+import { chains, globalnetChainPrefix, hostNetworking, vxlan } from '../../constants.js';
+import type { DatapathPlan } from './plan.js';
+import type { TablePlan } from './plan-packetfilter.js';
+
+const hostRule = { priority: hostNetworking.rulePriority, table: hostNetworking.table };
+
+/**
+ * Makes the node's kernel match a DatapathPlan through the Ip adapter and Iptables (one
+ * iptables-restore per table at most), and removes it all on uninstall. Applying the same plan
+ * twice changes nothing the second time.
+ */
+export class Datapath {
+  constructor(
+    private readonly ip: Ip,
+    private readonly iptables: Iptables,
+    private readonly ns: NsOpt = {},
+  ) {}
+
+  async apply(plan: DatapathPlan): Promise<void> {
+    for (const t of plan.packetFilter) await this.syncTable(t);
+    await this.syncVxlan(plan);
+    await this.syncRoutes(plan.routes);
+    await this.syncHostNetworking(plan);
+  }
+
+  private async syncTable(t: TablePlan): Promise<void> {
+    let wanted = t.chains;
+    if (t.table === 'nat') {
+      // Globalnet's jumps at the top of SUBMARINER-POSTROUTING belong to it: keep them first.
+      const have = (await this.iptables.readChains('nat')).get(chains.natPostrouting)?.rules ?? [];
+      const theirs = have.filter((r) => ruleTarget(r)?.startsWith(globalnetChainPrefix));
+      if (theirs.length > 0) {
+        wanted = new Map(t.chains);
+        wanted.set(chains.natPostrouting, [...theirs, ...(t.chains.get(chains.natPostrouting) ?? [])] as RuleArgs[]);
+      }
+    }
+    await this.iptables.syncChains(t.table, wanted, { hooks: t.hooks });
+  }
+
+  private async syncVxlan(plan: DatapathPlan): Promise<void> {
+    const { ip, ns } = this;
+    if (!plan.vxlan) {
+      await ip.linkDelIfPresent(vxlan.name, ns);
+      return;
+    }
+    await ip.ensureVxlan(plan.vxlan.link, ns);
+    const want = plan.vxlan.address;
+    const have = await ip.addrList({ ...ns, dev: vxlan.name, family: 4 });
+    const ops: IpOp[] = have.filter((a) => a.cidr !== want).map((a): IpOp => ({ op: 'addrDel', addr: { dev: vxlan.name, cidr: a.cidr } }));
+    if (!have.some((a) => a.cidr === want)) ops.push({ op: 'addrAdd', addr: { dev: vxlan.name, cidr: want } });
+    if (ops.length > 0) await ip.apply(ops, ns);
+    for (const { key, value } of plan.sysctls) {
+      if ((await ip.sysctlRead(key, ns)) !== value) await ip.sysctlWrite(key, value, ns);
+    }
+    if (plan.role === 'gateway') await ip.syncFloodList(vxlan.name, plan.flood, ns);
+  }
+
+  /** Main-table routes through vx-submariner: exactly the planned ones. */
+  private async syncRoutes(routes: readonly Route[]): Promise<void> {
+    const have = await this.ip.routeList({ ...this.ns, table: TABLE_MAIN, family: 4 });
+    const ours = have.filter((r) => r.dev === vxlan.name && r.protocol !== 'kernel');
+    await this.replaceRoutes(ours, routes);
+  }
+
+  private async syncHostNetworking(plan: DatapathPlan): Promise<void> {
+    const { ip, ns } = this;
+    if (!plan.rule) await ip.ruleDelIfPresent(hostRule, ns);
+    const have = await ip.routeList({ ...ns, table: hostNetworking.table, family: 4 });
+    await this.replaceRoutes(have, plan.hostRoutes);
+    if (plan.rule) await ip.ruleAddIfNotPresent(plan.rule, ns);
+  }
+
+  /** Deletes the routes of `have` that are not wanted (those a wanted one replaces stay until replaced), then writes the missing ones. */
+  private async replaceRoutes(have: readonly Route[], want: readonly Route[]): Promise<void> {
+    const keys = new Set(want.map(routeKey));
+    const stale = have.filter((r) => !want.some((w) => sameRoute(w, r)) && !keys.has(routeKey(r)));
+    if (stale.length > 0) await this.ip.apply(stale.map((route): IpOp => ({ op: 'routeDel', route })), { ...this.ns, force: true });
+    if (want.length > 0) await this.ip.routesAddOrReplace(want, this.ns);
+  }
+
+  /** Removes every chain, jump, rule, route, FDB entry and link the route agent creates; each step runs even if another fails. */
+  async uninstall(): Promise<void> {
+    const { ip, ns, iptables } = this;
+    const steps: (() => Promise<unknown>)[] = [
+      () => iptables.deleteChains('nat', [chains.natPostrouting]),
+      () => iptables.deleteChains('filter', [chains.input, chains.forward]),
+      () => iptables.deleteChains('mangle', [chains.manglePostrouting]),
+      () => ip.ruleDelIfPresent(hostRule, ns),
+      () => ip.routeFlush(hostNetworking.table, ns),
+      // Its routes and FDB entries go with the link.
+      () => ip.linkDelIfPresent(vxlan.name, ns),
+    ];
+    const failures: unknown[] = [];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        failures.push(err);
+      }
+    }
+    if (failures.length > 0) {
+      throw new AggregateError(failures, `uninstall left state behind: ${failures.map((f) => (f instanceof Error ? f.message : String(f))).join('; ')}`);
+    }
+  }
+}

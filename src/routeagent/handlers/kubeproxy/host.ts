@@ -1,0 +1,45 @@
+import { cidrContains, parseCidr, parseIp } from '../../../net/cidr.js';
+import type { Ip } from '../../../net/ip.js';
+import { TABLE_LOCAL, TABLE_MAIN, type NsOpt, type Route } from '../../../net/ip-types.js';
+import { hostNetworking, vxlan } from '../../constants.js';
+
+/** What the planner needs to know about the node's own network, read from the kernel. */
+export interface HostFacts {
+  /** The interface of the default route, its MTU and first IPv4 address. */
+  defaultInterface?: { name: string; mtu: number; ip?: string | undefined } | undefined;
+  /** The node's address inside the cluster's pod CIDRs: the CNI interface's (e.g. cni0) address. */
+  cniIp?: string | undefined;
+  /** The interface holding cniIp. */
+  cniInterface?: string | undefined;
+  /** Every link name. */
+  links: string[];
+  /** IPv4 routes of every table except local and the route agent's host-networking table. */
+  routes: Route[];
+}
+
+/** Reads the host facts in three execs (routes of all tables, links, addresses). */
+export async function discoverHost(ip: Ip, clusterCidrs: readonly string[], ns: NsOpt = {}): Promise<HostFacts> {
+  const [routes, links, addrs] = await Promise.all([
+    ip.routeList({ ...ns, table: 'all', family: 4 }),
+    ip.linkList(ns),
+    ip.addrList({ ...ns, family: 4 }),
+  ]);
+  const defaults = routes
+    .filter((r) => r.dst === 'default' && (r.table ?? TABLE_MAIN) === TABLE_MAIN && r.dev !== undefined)
+    .sort((a, b) => (a.metric ?? 0) - (b.metric ?? 0));
+  const dev = defaults[0]?.dev;
+  const link = links.find((l) => l.name === dev);
+  const ranges = clusterCidrs.map((c) => parseCidr(c, false));
+  const cni = addrs.find((a) => {
+    if (a.dev === vxlan.name || a.dev === 'lo') return false;
+    const addr = parseIp(a.cidr.split('/')[0] ?? '');
+    return ranges.some((r) => cidrContains(r, addr));
+  });
+  return {
+    defaultInterface: link && { name: link.name, mtu: link.mtu, ip: addrs.find((a) => a.dev === link.name)?.cidr.split('/')[0] },
+    cniIp: cni?.cidr.split('/')[0],
+    cniInterface: cni?.dev,
+    links: links.map((l) => l.name),
+    routes: routes.filter((r) => r.table !== TABLE_LOCAL && r.table !== hostNetworking.table),
+  };
+}

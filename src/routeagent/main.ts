@@ -1,0 +1,80 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { clientVersion } from '../cli/version.js';
+import { jsonLogger, type Logger } from '../kube/log.js';
+import { ExecRunner } from '../net/command.js';
+import { Ip } from '../net/ip.js';
+import { IpRoute2 } from '../net/iproute2.js';
+import { Iptables } from '../net/iptables.js';
+import { parseRouteAgentConfig, UNINSTALL_ENV, type RouteAgentConfig } from './config.js';
+import { RouteAgentController, ViewState } from './controller.js';
+import { Registry } from './event/registry.js';
+import { HealthCheckerHandler } from './handlers/healthchecker/handler.js';
+import { execPing } from './handlers/healthchecker/pinger.js';
+import { KubeRouteAgentStatusWriter } from './handlers/healthchecker/status-writer.js';
+import { KubeProxyHandler } from './handlers/kubeproxy/handler.js';
+import { localCidrs } from './view.js';
+import { watchCluster } from './watch.js';
+
+/** The route agent: programs this node for multi-cluster traffic until SIGTERM or SIGINT (state stays in place). */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const config = parseRouteAgentConfig(env);
+  const log = jsonLogger('routeagent', config.debug);
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const state = new ViewState(config);
+  const registry = await compose(config, kc, state, log);
+  if (config.uninstall) {
+    await registry.uninstall();
+    log.info('uninstalled', { node: config.nodeName });
+    return;
+  }
+
+  const notify: { changed?: () => void } = {};
+  const watches = watchCluster(kc, config.namespace, () => notify.changed?.(), log);
+  const controller = new RouteAgentController({ config, source: watches, state, registry, log });
+  notify.changed = () => controller.changed();
+  log.info('starting', { node: config.nodeName, clusterId: config.clusterId, handlers: registry.names() });
+  await watches.start();
+
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info('stopping; the node keeps its routes and rules', { signal });
+  controller.stop();
+  await watches.stop();
+  await registry.stop();
+}
+
+/** Removes everything the route agent put on this node and its RouteAgent object (SUBMARINER_UNINSTALL=true does the same). */
+export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await main({ ...env, [UNINSTALL_ENV]: 'true' });
+}
+
+/** The handlers, in order, for the configured network plugin. */
+async function compose(config: RouteAgentConfig, kc: KubeConfig, state: ViewState, log: Logger): Promise<Registry> {
+  if (config.unknownNetworkPlugin !== undefined) {
+    log.warn(`unknown network plugin "${config.unknownNetworkPlugin}": treating it as generic`);
+  }
+  const runner = new ExecRunner();
+  const registry = new Registry(config.networkPlugin, state, log);
+  await registry.add(
+    new KubeProxyHandler({
+      ip: new Ip(new IpRoute2(runner)),
+      iptables: new Iptables(runner),
+      clusterCidrs: config.clusterCidrs,
+      localCidrs: localCidrs(config),
+      log,
+    }),
+    new HealthCheckerHandler({
+      enabled: config.healthCheck.enabled,
+      intervalMs: config.healthCheck.intervalSeconds * 1000,
+      maxPacketLossCount: config.healthCheck.maxPacketLossCount,
+      version: clientVersion().gitVersion,
+      ping: execPing(runner),
+      writer: new KubeRouteAgentStatusWriter(kc, config.namespace, config.nodeName),
+      log,
+    }),
+  );
+  return registry;
+}

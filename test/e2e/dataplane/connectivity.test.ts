@@ -1,0 +1,204 @@
+// The cross-cluster data plane on the shared sandbox, for the vxlan and wireguard cable drivers: pods on
+// worker nodes reach the other cluster's pods and ClusterIP Services through the gateways' tunnel, show
+// connections reports them connected with an RTT, agent restarts leave identical rules, a gateway failover
+// resumes traffic, a malformed remote Endpoint is reported and skipped, and uninstall leaves nothing.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { CustomObjectsApi } from '@kubernetes/client-node';
+import { connectClusters, disconnectClusters, nodeNetworkState, submariner } from '../../support/submariner.js';
+import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
+import { useFleet, type TestFleet } from '../../support/fleet.js';
+
+let fleet: TestFleet;
+const k: Record<'cluster1' | 'cluster2', Kubectl> = {} as never;
+const ns = `dataplane-${process.pid}`;
+const nodes = ['gateway', 'gateway2', 'worker'];
+
+const workload = (cluster: string) => `
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx, labels: {app: nginx}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: ${cluster}-worker}
+      containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nginx}
+spec:
+  selector: {app: nginx}
+  ports: [{port: 80, targetPort: 80}]
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: toolbox}
+spec:
+  nodeName: ${cluster}-worker
+  containers: [{name: toolbox, image: kubectl-submariner/toolbox}]
+`;
+
+async function target(cluster: 'cluster1' | 'cluster2'): Promise<{ podIp: string; serviceIp: string; pod: string }> {
+  const pods = JSON.parse(await k[cluster](['-n', ns, 'get', 'pods', '-l', 'app=nginx', '-o', 'json'])) as { items: { metadata: { name: string }; status: { podIP: string } }[] };
+  const serviceIp = (await k[cluster](['-n', ns, 'get', 'svc', 'nginx', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
+  const p = pods.items[0];
+  assert.ok(p);
+  return { podIp: p.status.podIP, serviceIp, pod: p.metadata.name };
+}
+
+/** HTTP status and body of a GET from the toolbox pod of `from`. */
+async function curl(from: 'cluster1' | 'cluster2', url: string, timeout = 5): Promise<{ code: string; body: string }> {
+  const out = await k[from](['-n', ns, 'exec', 'toolbox', '--', 'curl', '-s', '--max-time', String(timeout), '-w', '\n%{http_code}', url]);
+  const lines = out.trimEnd().split('\n');
+  return { code: lines.pop() ?? '', body: lines.join('\n') };
+}
+
+async function reachable(from: 'cluster1' | 'cluster2', url: string, timeoutMs = 90_000): Promise<{ code: string; body: string }> {
+  return eventually(async () => {
+    const r = await curl(from, url).catch(() => undefined);
+    return r?.code === '200' ? r : undefined;
+  }, timeoutMs, `${from} reaches ${url}`);
+}
+
+before(async () => {
+  fleet = await useFleet();
+  k.cluster1 = kubectlFor(fleet.kubeconfigPath, 'cluster1');
+  k.cluster2 = kubectlFor(fleet.kubeconfigPath, 'cluster2');
+  for (const c of ['cluster1', 'cluster2'] as const) {
+    await k[c](['create', 'namespace', ns]);
+    await k[c](['apply', '-n', ns, '-f', '-'], workload(c));
+  }
+  for (const c of ['cluster1', 'cluster2'] as const) {
+    await k[c](['-n', ns, 'rollout', 'status', 'deployment/nginx', '--timeout=120s']);
+    await k[c](['-n', ns, 'wait', '--for=condition=Ready', 'pod/toolbox', '--timeout=120s']);
+  }
+});
+after(async () => {
+  for (const c of ['cluster1', 'cluster2'] as const) await k[c]?.(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
+});
+
+for (const driver of ['vxlan', 'wireguard']) {
+  describe(`cable driver ${driver}`, () => {
+    const pristine = new Map<string, ReturnType<typeof nodeNetworkState>>();
+
+    before(() => {
+      for (const c of ['cluster1', 'cluster2']) for (const n of nodes) pristine.set(`${c}-${n}`, nodeNetworkState(`ksub-${c}-${n}`));
+      connectClusters(fleet.kubeconfigPath, driver);
+    });
+
+    it('a toolbox pod on cluster1\'s worker gets 200 from a cluster2 pod IP and ClusterIP Service, and the reverse', async () => {
+      for (const [from, to] of [['cluster1', 'cluster2'], ['cluster2', 'cluster1']] as const) {
+        const t = await target(to);
+        const byPod = await reachable(from, `http://${t.podIp}/`);
+        assert.equal(byPod.body, `${t.pod} ${t.podIp}`);
+        await reachable(from, `http://${t.serviceIp}/`);
+      }
+    });
+
+    it('show connections lists both clusters connected with an RTT', async () => {
+      const rows = await eventually(async () => {
+        const out = submariner(fleet.kubeconfigPath, 'show', 'connections', '--contexts', 'cluster1,cluster2', '-o', 'json').stdout;
+        const r = JSON.parse(out) as { context: string; cluster: string; status: string; rtt: string; cableDriver: string }[];
+        return r.length === 2 && r.every((x) => x.status === 'connected' && x.rtt !== '') ? r : undefined;
+      }, 60_000, 'both connections connected with an RTT');
+      assert.deepEqual(rows.map((r) => [r.context, r.cluster, r.cableDriver]).sort(), [['cluster1', 'cluster2', driver], ['cluster2', 'cluster1', driver]]);
+      const table = submariner(fleet.kubeconfigPath, 'show', 'connections', '--contexts', 'cluster1,cluster2').stdout;
+      assert.match(table, /^CONTEXT +GATEWAY +CLUSTER +REMOTE IP +NAT +CABLE DRIVER +SUBNETS +STATUS +RTT AVG\./);
+    });
+
+    it('restarting every agent leaves the same rules and routes', async () => {
+      const before = new Map(nodes.flatMap((n) => ['cluster1', 'cluster2'].map((c) => [`${c}-${n}`, nodeNetworkState(`ksub-${c}-${n}`)] as const)));
+      for (const c of ['cluster1', 'cluster2'] as const) {
+        await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app.kubernetes.io/part-of=submariner', '--wait=true']);
+      }
+      const t = await target('cluster2');
+      await reachable('cluster1', `http://${t.podIp}/`);
+      for (const [node, state] of before) {
+        const now = nodeNetworkState(`ksub-${node}`);
+        assert.equal(now.iptables, state.iptables, `${node}: iptables-save`);
+        assert.equal(now.routes, state.routes, `${node}: ip route show table all`);
+      }
+    });
+
+    if (driver === 'vxlan') {
+      it('an exported service resolves through the cluster\'s own CoreDNS and answers as nginx.<ns>.svc.clusterset.local', async () => {
+        submariner(fleet.kubeconfigPath, 'export', 'service', 'nginx', '-n', ns, '--context', 'cluster2');
+        const t = await target('cluster2');
+        const name = `nginx.${ns}.svc.clusterset.local`;
+        const answer = await eventually(async () => {
+          const r = await k.cluster1(['-n', ns, 'exec', 'toolbox', '--', 'dig', '+short', name]).catch(() => '');
+          return r.trim() !== '' ? r.trim() : undefined;
+        }, 60_000, `${name} resolves in cluster1`);
+        assert.equal(answer, t.serviceIp);
+        const page = await reachable('cluster1', `http://${name}/`);
+        assert.equal(page.body, `${t.pod} ${t.podIp}`);
+        submariner(fleet.kubeconfigPath, 'unexport', 'service', 'nginx', '-n', ns, '--context', 'cluster2');
+        await eventually(async () => {
+          const r = await k.cluster1(['-n', ns, 'exec', 'toolbox', '--', 'dig', name]).catch(() => '');
+          return /status: NXDOMAIN/.test(r) ? true : undefined;
+        }, 60_000, `${name} gone after unexport`);
+      });
+    }
+
+    if (driver === 'wireguard') {
+      it('after the active gateway pod of cluster2 is deleted, the other gateway takes over and traffic resumes', async () => {
+        const t = await target('cluster2');
+        const active = (await k.cluster2(['-n', 'submariner-operator', 'get', 'pods', '-l', 'gateway.submariner.io/status=active', '-o', 'jsonpath={.items[0].spec.nodeName} {.items[0].metadata.name}'])).trim().split(' ');
+        const [activeNode, activePod] = active;
+        assert.ok(activeNode && activePod, 'an active gateway');
+        await reachable('cluster1', `http://${t.podIp}/`);
+        const started = Date.now();
+        await k.cluster2(['-n', 'submariner-operator', 'delete', 'pod', activePod, '--wait=false']);
+        const newActive = await eventually(async () => {
+          const n = (await k.cluster2(['-n', 'submariner-operator', 'get', 'pods', '-l', 'gateway.submariner.io/status=active', '-o', 'jsonpath={.items[*].spec.nodeName}'])).trim();
+          return n !== '' && n !== activeNode ? n : undefined;
+        }, 60_000, 'another gateway becomes active');
+        await reachable('cluster1', `http://${t.podIp}/`, 60_000);
+        const interruptedMs = Date.now() - started;
+        console.log(`# failover from ${activeNode} to ${newActive}: traffic resumed after ${interruptedMs} ms`);
+        assert.ok(interruptedMs < 60_000);
+      });
+
+      it('a malformed remote Endpoint is reported on the Gateway status and skipped; the other connection stays up', async () => {
+        const custom = fleet.kubeConfig('cluster1').makeApiClient(CustomObjectsApi);
+        const bad = {
+          apiVersion: 'submariner.io/v1',
+          kind: 'Endpoint',
+          metadata: { name: 'cluster9-bad-cable', namespace: 'submariner-operator' },
+          spec: { cluster_id: 'cluster9', cable_name: 'bad-cable', hostname: 'gw9', subnets: ['10.249.0.0/16'], private_ip: '10.250.9.11', nat_enabled: false, backend: 'wireguard', backend_config: { publicKey: 'not-a-key', 'udp-port': '4500' } },
+        };
+        await custom.createNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: 'submariner-operator', plural: 'endpoints', body: bad });
+        try {
+          await eventually(async () => {
+            const gws = (await custom.listNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: 'submariner-operator', plural: 'gateways' })) as {
+              items: { status?: { haStatus?: string; connections?: { status: string; endpoint: { cluster_id: string } }[] } }[];
+            };
+            const conns = gws.items.find((g) => g.status?.haStatus === 'active')?.status?.connections ?? [];
+            const badConn = conns.find((c) => c.endpoint.cluster_id === 'cluster9');
+            const good = conns.find((c) => c.endpoint.cluster_id === 'cluster2');
+            return badConn?.status === 'error' && good?.status === 'connected' ? true : undefined;
+          }, 60_000, 'the bad endpoint reported as error while cluster2 stays connected');
+          const t = await target('cluster2');
+          await reachable('cluster1', `http://${t.podIp}/`);
+        } finally {
+          await custom.deleteNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: 'submariner-operator', plural: 'endpoints', name: 'cluster9-bad-cable' });
+        }
+      });
+    }
+
+    it('uninstall leaves no SUBMARINER chain, route, rule or interface on any node', () => {
+      disconnectClusters(fleet.kubeconfigPath);
+      for (const [node, state] of pristine) {
+        const now = nodeNetworkState(`ksub-${node}`);
+        assert.doesNotMatch(now.iptables, /SUBMARINER/, `${node}: iptables`);
+        assert.equal(now.rules, state.rules, `${node}: ip rules`);
+        assert.equal(now.links, state.links, `${node}: links`);
+        assert.equal(now.routes.replace(/ proto \S+/g, ''), state.routes.replace(/ proto \S+/g, ''), `${node}: routes`);
+      }
+    });
+  });
+}
