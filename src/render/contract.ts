@@ -151,6 +151,8 @@ export const lighthouseAgentEnv = {
   /** Namespaces whose ServiceExports are ignored. */
   excludeNamespaces: 'SUBMARINER_EXCLUDENS',
   globalnetEnabled: 'SUBMARINER_GLOBALNET_ENABLED',
+  /** Seconds a cluster's connection may be down before its services stop being served (optional, default 60). */
+  disconnectGraceSeconds: 'LIGHTHOUSE_DISCONNECT_GRACE_SECONDS',
 } as const;
 
 export const lighthouseDnsEnv = {

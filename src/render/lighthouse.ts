@@ -16,6 +16,7 @@ export function renderLighthouseAgent(v: ClusterValues): KubeObject {
       ...commonEnvVars(v),
       env(lighthouseAgentEnv.excludeNamespaces, `${v.namespace},kube-system`),
       env(lighthouseAgentEnv.globalnetEnabled, v.globalnet.enabled),
+      env(lighthouseAgentEnv.disconnectGraceSeconds, 60),
       ...brokerEnvVars(v),
     ],
   });

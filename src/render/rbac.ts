@@ -66,7 +66,7 @@ export const permissions: Record<AgentComponent, Permissions> = {
     ],
   },
   'lighthouse-agent': {
-    namespaced: [readOwnConfig('servicediscoveries')],
+    namespaced: [readOwnConfig('servicediscoveries'), rule('submariner.io', ['gateways'], read)],
     cluster: [
       rule('multicluster.x-k8s.io', ['serviceexports'], ['get', 'list', 'watch', 'update', 'patch']),
       rule('multicluster.x-k8s.io', ['serviceexports/status'], ['get', 'update', 'patch']),

@@ -14,8 +14,10 @@ export const Rcode = {
   BADVERS: 16,
 } as const;
 
+const RCODE_NAMES = new Map<number, string>(Object.entries(Rcode).map(([name, value]) => [value, name]));
+
 export function rcodeName(rcode: number): string {
-  return Object.entries(Rcode).find(([, v]) => v === rcode)?.[0] ?? `RCODE${rcode}`;
+  return RCODE_NAMES.get(rcode) ?? `RCODE${rcode}`;
 }
 
 /** The UDP payload size this server advertises and never exceeds over UDP (DNS flag day 2020). */
@@ -124,7 +126,8 @@ export function encodeReply(query: Query, reply: Reply, limit: number, maxUdpPay
     authorities: reply.authorities,
     additionals,
   };
-  if (dnsPacket.encodingLength(packet) <= limit) return { wire: dnsPacket.encode(packet), truncated: false };
+  const wire = dnsPacket.encode(packet);
+  if (wire.length <= limit) return { wire, truncated: false };
 
   const truncated: Packet = { ...packet, flags: flags | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [] };
   let size = dnsPacket.encodingLength(truncated);

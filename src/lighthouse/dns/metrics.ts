@@ -6,8 +6,12 @@ interface Metric {
   render(): string;
 }
 
+/** How many label sets a counter remembers the rendered text of, so that counting stays cheap on the query path. */
+const MAX_CACHED_LABEL_SETS = 1000;
+
 export class Counter implements Metric {
   private readonly values = new Map<string, number>();
+  private readonly keys = new Map<string, string>();
 
   constructor(
     readonly name: string,
@@ -15,8 +19,22 @@ export class Counter implements Metric {
   ) {}
 
   inc(labels: Labels = {}, by = 1): void {
-    const key = labelText(labels);
+    const key = this.key(labels);
     this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+
+  private key(labels: Labels): string {
+    let raw = '';
+    for (const name in labels) {
+      const value = labels[name] as string;
+      raw += `${name.length}:${name}${value.length}:${value}`;
+    }
+    let key = this.keys.get(raw);
+    if (key === undefined) {
+      key = labelText(labels);
+      if (this.keys.size < MAX_CACHED_LABEL_SETS) this.keys.set(raw, key);
+    }
+    return key;
   }
 
   /** The current value for `labels`, or the sum over all label sets when `labels` is omitted. */
@@ -48,9 +66,9 @@ export class Histogram implements Metric {
   observe(value: number): void {
     this.sum += value;
     this.count++;
-    this.buckets.forEach((le, i) => {
-      if (value <= le) this.counts[i] = (this.counts[i] ?? 0) + 1;
-    });
+    for (let i = 0; i < this.buckets.length; i++) {
+      if (value <= (this.buckets[i] as number)) this.counts[i] = (this.counts[i] ?? 0) + 1;
+    }
   }
 
   get observations(): number {

@@ -37,10 +37,15 @@ interface StoredSlice {
   ports: Port[];
 }
 
+/** Cluster ID → its ready addresses, without repeats, in slice and endpoint order. */
+type ReadyAddresses = Map<string, string[]>;
+
 interface ServiceEntry {
   spec?: { headless: boolean; ips: string[]; ports: Port[] };
   /** cluster ID → EndpointSlice name → slice */
   clusters: Map<string, Map<string, StoredSlice>>;
+  /** The clusters with ready addresses, by family ('any' for either); computed when first asked after a change. */
+  ready?: Partial<Record<Family | 'any', ReadyAddresses>>;
 }
 
 interface Located {
@@ -59,6 +64,8 @@ export class Resolver {
   private readonly services = new Map<string, ServiceEntry>();
   private readonly sliceOwners = new Map<string, { service: string; cluster: string; name: string }>();
   private readonly turns = new Map<string, number>();
+  /** Namespace → how many of its services have a ServiceImport. */
+  private readonly namespaces = new Map<string, number>();
   private changes = 0;
 
   constructor(private readonly clusters: ClusterStatus) {}
@@ -72,6 +79,7 @@ export class Resolver {
     const key = objectKey(si.metadata?.namespace, si.metadata?.name);
     if (key === undefined) return;
     const entry = this.entry(key);
+    if (entry.spec === undefined) this.countNamespace(key, 1);
     entry.spec = {
       headless: si.spec?.type === 'Headless',
       ips: (si.spec?.ips ?? []).filter((ip) => isIP(ip) !== 0),
@@ -84,6 +92,7 @@ export class Resolver {
     const key = objectKey(si.metadata?.namespace, si.metadata?.name);
     const entry = key === undefined ? undefined : this.services.get(key);
     if (key === undefined || entry === undefined) return;
+    if (entry.spec !== undefined) this.countNamespace(key, -1);
     delete entry.spec;
     this.prune(key);
     this.changes++;
@@ -109,6 +118,7 @@ export class Resolver {
       ports: normalizePorts((eps.ports ?? []).map((p) => ({ name: p.name ?? '', protocol: p.protocol ?? 'TCP', port: p.port ?? 0 }))),
     };
     const entry = this.entry(service);
+    delete entry.ready;
     const slices = entry.clusters.get(cluster) ?? new Map<string, StoredSlice>();
     slices.set(name, slice);
     entry.clusters.set(cluster, slices);
@@ -121,7 +131,9 @@ export class Resolver {
     const owner = sliceKey === undefined ? undefined : this.sliceOwners.get(sliceKey);
     if (sliceKey === undefined || owner === undefined) return;
     this.sliceOwners.delete(sliceKey);
-    const slices = this.services.get(owner.service)?.clusters.get(owner.cluster);
+    const entry = this.services.get(owner.service);
+    if (entry !== undefined) delete entry.ready;
+    const slices = entry?.clusters.get(owner.cluster);
     slices?.delete(owner.name);
     if (slices?.size === 0) this.services.get(owner.service)?.clusters.delete(owner.cluster);
     this.prune(owner.service);
@@ -129,11 +141,11 @@ export class Resolver {
   }
 
   hasServices(): boolean {
-    return [...this.services.values()].some((e) => e.spec !== undefined);
+    return this.namespaces.size > 0;
   }
 
   hasNamespace(namespace: string): boolean {
-    return [...this.services.entries()].some(([key, e]) => e.spec !== undefined && key.startsWith(`${namespace}/`));
+    return this.namespaces.has(namespace);
   }
 
   /** Whether the name `ref` stands for exists, whatever the record type. */
@@ -167,9 +179,9 @@ export class Resolver {
       );
     }
     if (spec.ips.length > 0) return spec.ips.filter((ip) => isIP(ip) === family);
-    const cluster = this.choose(key, entry, family, true);
-    if (cluster === undefined) return [];
-    return unique(readyAddresses(entry.clusters.get(cluster), family));
+    const ready = this.ready(entry, family);
+    const cluster = this.choose(key, ready, true);
+    return cluster === undefined ? [] : [...(ready.get(cluster) ?? [])];
   }
 
   /** The SRV answers for `ref`: every port of the service, or the one it names. */
@@ -180,7 +192,7 @@ export class Resolver {
     if (entry === undefined || spec === undefined || ref.host !== undefined) return [];
     const ports = spec.ports.filter((p) => ref.port === undefined || portMatches(p, ref.port));
     if (!spec.headless) {
-      if (ref.cluster === undefined && spec.ips.length === 0 && this.choose(key, entry, undefined, false) === undefined) return [];
+      if (ref.cluster === undefined && spec.ips.length === 0 && this.choose(key, this.ready(entry, 'any'), false) === undefined) return [];
       return ports.map((p) => ({ port: p.port, labels: ref.cluster === undefined ? [] : [ref.cluster] }));
     }
     const targets = new Map<string, SrvTarget>();
@@ -202,6 +214,28 @@ export class Resolver {
       this.services.set(key, entry);
     }
     return entry;
+  }
+
+  private countNamespace(key: string, by: 1 | -1): void {
+    const namespace = key.slice(0, key.indexOf('/'));
+    const count = (this.namespaces.get(namespace) ?? 0) + by;
+    if (count > 0) this.namespaces.set(namespace, count);
+    else this.namespaces.delete(namespace);
+  }
+
+  /** The clusters of `entry` with ready addresses of `family`, and those addresses. */
+  private ready(entry: ServiceEntry, family: Family | 'any'): ReadyAddresses {
+    entry.ready ??= {};
+    let ready = entry.ready[family];
+    if (ready === undefined) {
+      ready = new Map();
+      for (const [cluster, slices] of entry.clusters) {
+        const addresses = unique(readyAddresses(slices, family === 'any' ? undefined : family));
+        if (addresses.length > 0) ready.set(cluster, addresses);
+      }
+      entry.ready[family] = ready;
+    }
+    return ready;
   }
 
   private prune(key: string): void {
@@ -235,14 +269,13 @@ export class Resolver {
     return found;
   }
 
-  /** The cluster that answers for a ClusterSetIP service; `advance` moves its round-robin on. */
-  private choose(key: string, entry: ServiceEntry, family: Family | undefined, advance: boolean): string | undefined {
-    const candidates = [...entry.clusters.entries()]
-      .filter(([, slices]) => readyAddresses(slices, family).length > 0)
-      .map(([cluster]) => cluster);
+  /** The cluster that answers for a ClusterSetIP service, of those with ready addresses; `advance` moves its round-robin on. */
+  private choose(key: string, ready: ReadyAddresses, advance: boolean): string | undefined {
+    const local = this.clusters.localClusterId;
+    if (ready.has(local)) return local;
     const turn = this.turns.get(key) ?? 0;
     const selection = selectCluster({
-      candidates,
+      candidates: [...ready.keys()],
       localClusterId: this.clusters.localClusterId,
       isConnected: (c) => this.clusters.isConnected(c),
       turn,

@@ -1,0 +1,30 @@
+import { KubeConfig } from '@kubernetes/client-node';
+import { brokerKubeConfigFromEnv } from '../../broker/broker-client.js';
+import { errorText, jsonLogger } from '../../kube/log.js';
+import { LighthouseAgent } from './agent.js';
+import { parseAgentConfig, type AgentConfig } from './config.js';
+
+/** The Lighthouse agent process: exports and imports services until SIGTERM or SIGINT. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  let config: AgentConfig;
+  let broker: ReturnType<typeof brokerKubeConfigFromEnv>;
+  try {
+    config = parseAgentConfig(env);
+    broker = brokerKubeConfigFromEnv(env);
+  } catch (err) {
+    process.stderr.write(`lighthouse-agent: ${errorText(err)}\n`);
+    process.exit(1);
+  }
+  const log = jsonLogger('lighthouse-agent', config.debug);
+  const local = new KubeConfig();
+  local.loadFromDefault();
+  const agent = new LighthouseAgent({ config, local, broker: broker.kc, brokerNamespace: broker.namespace, log });
+  log.info('starting', { clusterId: config.clusterId, brokerNamespace: broker.namespace, excludedNamespaces: config.excludeNamespaces, globalnet: config.globalnetEnabled });
+  await agent.start();
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  log.info('stopping', { signal });
+  await agent.stop();
+}

@@ -1,0 +1,220 @@
+import type { KubernetesObject } from '@kubernetes/client-node';
+import { ServiceExportResource, ServiceImportResource, type ServiceExport, type ServiceImport } from '../../api/generated.js';
+import { labels, serviceExportConditions, serviceImportConditions } from '../../api/names.js';
+import type { Logger } from '../../kube/log.js';
+import { splitKey } from '../../kube/work-queue.js';
+import { exportConditions, mergeConditions, sameConditions } from './conditions.js';
+import type { AgentConfig } from './config.js';
+import type { ClusterConnectivity } from './connectivity.js';
+import { buildExport, type ExportOutcome, type GlobalIps } from './exported-service.js';
+import { mergeContributions, type MergedService } from './merge.js';
+import type { ClusterSlice, Contribution, ServiceKey } from './model.js';
+import {
+  brokerEndpointSlice,
+  brokerServiceImport,
+  isManagedImport,
+  localEndpointSlice,
+  localImportStatus,
+  localServiceImport,
+  parseBrokerImport,
+  parseSlice,
+  sliceName,
+  upToDate,
+} from './objects.js';
+import { kubeServiceNameLabel, type AgentCaches } from './watches.js';
+import type { KubeWriter } from './writer.js';
+
+export interface ReconcilerDeps {
+  config: AgentConfig;
+  caches: AgentCaches;
+  local: KubeWriter;
+  broker: KubeWriter;
+  brokerNamespace: string;
+  connectivity: ClusterConnectivity;
+  globalIps?: GlobalIps | undefined;
+  log: Logger;
+  now?: () => Date;
+}
+
+type Published = Extract<ExportOutcome, { state: 'ready' }>;
+
+/**
+ * Reconciles one service (`<namespace>/<name>`) from the watch caches: publishes this cluster's export to the broker,
+ * merges every member's export into the local ServiceImport, mirrors the served clusters' EndpointSlices into the
+ * service's namespace and sets the ServiceExport's conditions.
+ */
+export class ServiceReconciler {
+  constructor(private readonly d: ReconcilerDeps) {}
+
+  readonly reconcile = async (key: string): Promise<void> => {
+    const { namespace, name } = splitKey(key);
+    if (namespace === undefined) return;
+    const service: ServiceKey = { namespace, name };
+    const c = this.d.caches;
+    const excluded = this.d.config.excludeNamespaces.includes(namespace);
+    const serviceExport = excluded ? undefined : c.serviceExports.get(name, namespace);
+    const outcome = serviceExport === undefined ? undefined : this.exportOutcome(service, serviceExport);
+    const published = outcome?.state === 'ready' ? outcome : undefined;
+
+    const publishError = await failure(() => this.publish(service, published));
+    const merged = mergeContributions(this.contributions(service, published?.contribution));
+    const localError = await failure(() => this.syncLocalView(service, merged, published));
+    if (serviceExport !== undefined && outcome !== undefined) {
+      await this.syncExportStatus(serviceExport, outcome, merged, publishError?.message);
+    }
+    const error = publishError ?? localError;
+    if (error !== undefined) throw error;
+  };
+
+  private exportOutcome(service: ServiceKey, serviceExport: ServiceExport): ExportOutcome {
+    const c = this.d.caches;
+    return buildExport({
+      clusterId: this.d.config.clusterId,
+      key: service,
+      serviceExport,
+      service: c.services.get(service.name, service.namespace),
+      endpointSlices: c.endpointSlices.list(service.namespace).filter((s) => s.metadata?.labels?.[kubeServiceNameLabel] === service.name),
+      globalIps: this.d.globalIps,
+    });
+  }
+
+  /** Makes the broker hold exactly this cluster's ServiceImport and EndpointSlices for the service (none when not exported). */
+  private async publish(service: ServiceKey, published: Published | undefined): Promise<void> {
+    const me = this.d.config.clusterId;
+    const bns = this.d.brokerNamespace;
+    const c = this.d.caches;
+    const wantSlices = (published?.slices ?? []).map((s) => brokerEndpointSlice(service, me, s, bns));
+    const wantImport = published === undefined ? undefined : brokerServiceImport(service, published.contribution, bns);
+    for (const slice of wantSlices) {
+      if (!upToDate(slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns))) await this.d.broker.apply(slice);
+    }
+    const publishedImport = wantImport === undefined ? undefined : c.brokerImports.get(wantImport.metadata.name ?? '', bns);
+    if (wantImport !== undefined && !upToDate(wantImport, publishedImport)) {
+      await this.d.broker.apply(wantImport);
+      if (publishedImport === undefined) this.d.log.info('exported', { service: `${service.namespace}/${service.name}`, type: wantImport.spec.type });
+    }
+    const stale = [
+      ...c.brokerImports.forService(service).filter((o) => o.metadata?.name !== wantImport?.metadata.name),
+      ...c.brokerSlices.forService(service).filter((o) => !wantSlices.some((w) => w.metadata?.name === o.metadata?.name)),
+    ].filter((o) => ownedBy(o, service, me));
+    for (const obj of stale) await this.d.broker.delete(ref(obj, 'addressType' in obj ? sliceKind : importKind));
+    if (wantImport === undefined && stale.some((o) => !('addressType' in o))) this.d.log.info('withdrew the export', { service: `${service.namespace}/${service.name}` });
+  }
+
+  /** Every member cluster's export of the service: the broker's, with this cluster's own as just computed. */
+  private contributions(service: ServiceKey, own: Contribution | undefined): Contribution[] {
+    const me = this.d.config.clusterId;
+    const members = this.members();
+    const found = new Map<string, Contribution>();
+    for (const obj of this.d.caches.brokerImports.forService(service)) {
+      const parsed = parseBrokerImport(obj);
+      if (parsed === undefined || !sameKey(parsed.key, service)) continue;
+      const cluster = parsed.contribution.cluster;
+      if (cluster === me || !members.has(cluster) || found.has(cluster)) continue;
+      found.set(cluster, parsed.contribution);
+    }
+    if (own !== undefined) found.set(me, own);
+    return [...found.values()];
+  }
+
+  private members(): Set<string> {
+    const ids = this.d.caches.brokerClusters.list(this.d.brokerNamespace).map((cl) => cl.spec?.cluster_id || cl.metadata?.name || '');
+    return new Set(ids.filter((id) => id !== ''));
+  }
+
+  /** The ServiceImport and EndpointSlices in the service's namespace, where that namespace exists. */
+  private async syncLocalView(service: ServiceKey, merged: MergedService | undefined, published: Published | undefined): Promise<void> {
+    const c = this.d.caches;
+    const ns = c.namespaces.get(service.namespace);
+    const nsUsable = ns !== undefined && ns.status?.phase !== 'Terminating' && ns.metadata?.deletionTimestamp === undefined;
+    const existing = c.serviceImports.get(service.name, service.namespace);
+    const slices = c.lighthouseSlices.forService(service).filter((s) => s.metadata?.namespace === service.namespace);
+    if (merged === undefined || !nsUsable) {
+      for (const s of slices) await this.d.local.delete(ref(s, sliceKind));
+      if (existing !== undefined && isManagedImport(existing)) {
+        await this.d.local.delete(ref(existing, importKind));
+        this.d.log.info('removed the import', { service: `${service.namespace}/${service.name}` });
+      }
+      return;
+    }
+    if (existing !== undefined && !isManagedImport(existing)) {
+      this.d.log.warn('a ServiceImport not managed by Lighthouse has the name of an exported service: leaving it alone', { serviceImport: `${service.namespace}/${service.name}` });
+      return;
+    }
+    const desired = localServiceImport(service, merged);
+    const current: ServiceImport = upToDate(desired, existing) ? (existing as ServiceImport) : await this.d.local.apply(desired);
+    if (existing === undefined) this.d.log.info('imported', { service: `${service.namespace}/${service.name}`, type: merged.spec.type, clusters: merged.clusters });
+    await this.syncImportStatus(current, merged);
+    const uid = current.metadata?.uid ?? '';
+    const want = this.servedSlices(service, merged, published).map((s) => localEndpointSlice(service, s, { name: service.name, uid }));
+    for (const slice of want) {
+      if (!upToDate(slice, c.lighthouseSlices.get(slice.metadata?.name ?? '', service.namespace))) await this.d.local.apply(slice);
+    }
+    for (const s of slices.filter((s) => !want.some((w) => w.metadata?.name === s.metadata?.name))) {
+      await this.d.local.delete(ref(s, sliceKind));
+    }
+  }
+
+  private async syncImportStatus(current: ServiceImport, merged: MergedService): Promise<void> {
+    const { clusters, ready } = localImportStatus(merged);
+    const conditions = mergeConditions(current.status?.conditions, [ready], [serviceImportConditions.ready], this.now());
+    const sameClusters = JSON.stringify(current.status?.clusters ?? []) === JSON.stringify(clusters);
+    if (sameClusters && sameConditions(current.status?.conditions, conditions)) return;
+    await this.d.local.patchStatus(ServiceImportResource, current.metadata.namespace ?? '', current.metadata.name ?? '', { clusters, conditions });
+  }
+
+  /** The EndpointSlices of the clusters that back the service and are served now: members, connected (or within grace). */
+  private servedSlices(service: ServiceKey, merged: MergedService, published: Published | undefined): ClusterSlice[] {
+    const me = this.d.config.clusterId;
+    const out: ClusterSlice[] = [];
+    for (const cluster of merged.clusters) {
+      if (cluster === me) {
+        for (const content of published?.slices ?? []) out.push({ cluster, name: sliceName(service, cluster, content), content });
+      } else if (this.d.connectivity.served(cluster)) {
+        for (const obj of this.d.caches.brokerSlices.forService(service)) {
+          const parsed = parseSlice(obj);
+          if (parsed !== undefined && parsed.slice.cluster === cluster && sameKey(parsed.key, service)) out.push(parsed.slice);
+        }
+      }
+    }
+    return out;
+  }
+
+  private async syncExportStatus(se: ServiceExport, outcome: ExportOutcome, merged: MergedService | undefined, publishError: string | undefined): Promise<void> {
+    const wanted = exportConditions({ clusterId: this.d.config.clusterId, outcome, merged, publishError });
+    const owned = Object.values(serviceExportConditions);
+    const conditions = mergeConditions(se.status?.conditions, wanted, owned, this.now(), se.metadata.generation);
+    if (sameConditions(se.status?.conditions, conditions)) return;
+    await this.d.local.patchStatus(ServiceExportResource, se.metadata.namespace ?? '', se.metadata.name ?? '', { conditions });
+  }
+
+  private now(): Date {
+    return (this.d.now ?? (() => new Date()))();
+  }
+}
+
+async function failure(step: () => Promise<void>): Promise<Error | undefined> {
+  try {
+    await step();
+    return undefined;
+  } catch (err) {
+    return err instanceof Error ? err : new Error(String(err));
+  }
+}
+
+function sameKey(a: ServiceKey | undefined, b: ServiceKey): boolean {
+  return a !== undefined && a.namespace === b.namespace && a.name === b.name;
+}
+
+function ownedBy(obj: KubernetesObject, service: ServiceKey, cluster: string): boolean {
+  const l = obj.metadata?.labels ?? {};
+  return l[labels.serviceName] === service.name && l[labels.sourceNamespace] === service.namespace && l[labels.sourceCluster] === cluster;
+}
+
+const sliceKind = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' };
+const importKind = { apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceImport' };
+
+/** What deleting an object needs (items of typed lists lack apiVersion and kind). */
+function ref(obj: KubernetesObject, type: { apiVersion: string; kind: string }): KubernetesObject {
+  return { ...type, metadata: { name: obj.metadata?.name, namespace: obj.metadata?.namespace } };
+}
