@@ -183,7 +183,7 @@ export function renderMemberAccess(ns: string, clusterId: string, serviceAccount
       type: 'kubernetes.io/service-account-token',
       metadata: meta(`${sa}-token`, { annotations: { 'kubernetes.io/service-account.name': sa } }),
     } as KubernetesObject,
-    { ...roleBinding(ns, sa, wellKnown.brokerClusterRole, sa), metadata: meta(sa) } as KubernetesObject,
+    { ...roleBinding(ns, sa, wellKnown.brokerClusterRole, sa), metadata: meta(sa) },
     {
       apiVersion: 'rbac.authorization.k8s.io/v1',
       kind: 'Role',

@@ -45,7 +45,7 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     } catch (err) {
       last = err;
     }
-    if (Date.now() > deadline) throw new Error(`${what} not met after ${timeoutMs / 1000}s${last ? `: ${String(last)}` : ''}`);
+    if (Date.now() > deadline) throw new Error(`${what} not met after ${timeoutMs / 1000}s${last instanceof Error ? `: ${last.message}` : ''}`);
     await new Promise((r) => setTimeout(r, 500));
   }
 }
