@@ -1,4 +1,4 @@
-import { gatewayEnv, globalnetEnv, ipsecPskSecretKey, names, podEnv, ports, routeAgentEnv } from './contract.js';
+import { gatewayEnv, globalnetEnv, ipsecPskSecretKey, leaderElection, names, podEnv, ports, routeAgentEnv } from './contract.js';
 import {
   agentContainer,
   brokerEnvVars,
@@ -74,6 +74,9 @@ export function renderGateway(v: ClusterValues): KubeObject {
       env(gatewayEnv.nattPort, v.nattPort),
       env(gatewayEnv.preferredServer, v.preferredServer),
       env(gatewayEnv.forceEncaps, v.forceUdpEncaps),
+      env(gatewayEnv.leaseDuration, leaderElection.leaseDuration),
+      env(gatewayEnv.renewDeadline, leaderElection.renewDeadline),
+      env(gatewayEnv.retryPeriod, leaderElection.retryPeriod),
       nodeName,
       fieldEnv(gatewayEnv.podName, 'metadata.name'),
     ],
@@ -89,7 +92,7 @@ export function renderGateway(v: ClusterValues): KubeObject {
         dnsPolicy: 'ClusterFirstWithHostNet',
         nodeSelector: { ...v.gatewayNodeSelector },
         tolerations: tolerateAll,
-        terminationGracePeriodSeconds: 1,
+        terminationGracePeriodSeconds: 5,
         containers: [container],
         ...(volumes ? { volumes } : {}),
       },

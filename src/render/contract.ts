@@ -126,7 +126,14 @@ export const gatewayEnv = {
   nattPort: 'CE_IPSEC_NATTPORT',
   preferredServer: 'CE_IPSEC_PREFERREDSERVER',
   forceEncaps: 'CE_IPSEC_FORCEENCAPS',
+  /** Leader election of the gateways (seconds, fractions allowed): lease, renew deadline, retry period. */
+  leaseDuration: 'LEADERSHIP_LEASEDURATION',
+  renewDeadline: 'LEADERSHIP_RENEWDEADLINE',
+  retryPeriod: 'LEADERSHIP_RETRYPERIOD',
 } as const;
+
+/** Gateway leader election: a dead leader is replaced within about 3 s (Submariner's 15/10/2 take about 15 s). */
+export const leaderElection = { leaseDuration: '3', renewDeadline: '2', retryPeriod: '0.5' } as const;
 
 export const routeAgentEnv = {
   ...commonEnv,

@@ -2,6 +2,13 @@ import { createSocket, type Socket } from 'node:dgram';
 import { isIPv6 } from 'node:net';
 import type { MessageHandler } from '../handler.js';
 
+/**
+ * The receive buffer asked of the kernel (which caps it at net.core.rmem_max): room for a few thousand
+ * queries, so that a burst arriving during a pause of the event loop (garbage collection, the CPU busy
+ * elsewhere) waits instead of being dropped.
+ */
+const RECEIVE_BUFFER_BYTES = 4 << 20;
+
 /** DNS over UDP: one datagram in, at most one datagram back. */
 export class UdpTransport {
   private socket: Socket | undefined;
@@ -13,7 +20,7 @@ export class UdpTransport {
 
   /** Binds and returns the bound port (useful with port 0). */
   async listen(port: number, host: string): Promise<number> {
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4', recvBufferSize: RECEIVE_BUFFER_BYTES });
     socket.on('message', (message, peer) => {
       let response: Buffer | undefined;
       try {

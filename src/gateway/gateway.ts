@@ -1,0 +1,234 @@
+import type { Cluster, Endpoint, EndpointSpec, Gateway, GatewayStatus } from '../api/generated.js';
+import { labels } from '../api/names.js';
+import { errorText, type Logger } from '../kube/log.js';
+import type { DriverRegistry } from '../../plugins/index.js';
+import type { CableDriver, DriverContext } from '../../plugins/driver.js';
+import { CableEngine } from './cable-engine.js';
+import type { GatewayConfig } from './config.js';
+import { DatastoreSyncer, type SyncedKind } from './datastore-syncer.js';
+import { HealthChecker } from './health/health-checker.js';
+import type { Ping } from './health/pinger.js';
+import { endpointName, localSubnets } from './local-endpoint.js';
+import type { NatDiscoveryDeps } from './natdiscovery/nat-discovery.js';
+import type { RunningNatDiscovery } from './natdiscovery/udp.js';
+import type { ObjectClient } from './objects.js';
+import { GatewayStatusSyncer } from './status-syncer.js';
+import { TunnelController } from './tunnel-controller.js';
+
+/** What runs the leader election: started once, stopped (releasing the lease) on shutdown. */
+export interface Election {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface GatewayDeps {
+  config: GatewayConfig;
+  log: Logger;
+  version: string;
+  /** The Endpoint this gateway publishes, before the driver adds its backend_config. */
+  localEndpoint: EndpointSpec;
+  drivers: DriverRegistry;
+  driverContext: (local: EndpointSpec) => DriverContext;
+  endpoints: SyncedKind<Endpoint>;
+  clusters: SyncedKind<Cluster>;
+  gateways: ObjectClient<Gateway>;
+  setPodLabels: (labels: Record<string, string>) => Promise<void>;
+  newElection: (callbacks: { onStartedLeading: () => Promise<void>; onStoppedLeading: () => Promise<void> }) => Election;
+  startNatDiscovery: (deps: Omit<NatDiscoveryDeps, 'send'>) => Promise<RunningNatDiscovery>;
+  ping: Ping;
+  /** A failure the gateway cannot recover from by itself (the process should exit and be restarted). */
+  onFatal: (err: unknown) => void;
+  statusIntervalMs?: number;
+}
+
+/** How long start-up waits for the first lists of the watched objects. */
+const CACHE_WAIT_MS = 5000;
+
+interface ActiveParts {
+  driver: CableDriver;
+  engine: CableEngine;
+  syncer: DatastoreSyncer;
+  tunnels: TunnelController;
+  health: HealthChecker | undefined;
+}
+
+/**
+ * One gateway pod. Every pod runs NAT discovery and writes its Gateway status; the one holding the
+ * lease also runs the cable driver, the broker sync, the tunnel controller and the health checker,
+ * and labels itself active.
+ */
+export class GatewayAgent {
+  private local: EndpointSpec;
+  private active: ActiveParts | undefined;
+  private failure = '';
+  private nat: RunningNatDiscovery | undefined;
+  private election: Election | undefined;
+  private status: GatewayStatusSyncer | undefined;
+  private transitions: Promise<void> = Promise.resolve();
+
+  constructor(private readonly d: GatewayDeps) {
+    this.local = structuredClone(d.localEndpoint);
+  }
+
+  get isActive(): boolean {
+    return this.active !== undefined;
+  }
+
+  get localEndpoint(): EndpointSpec {
+    return this.local;
+  }
+
+  private get endpointName(): string {
+    return endpointName(this.d.config.clusterId, this.local.cable_name);
+  }
+
+  private endpointObject(): Endpoint {
+    return { apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: { name: this.endpointName }, spec: this.local };
+  }
+
+  private clusterObject(): Cluster {
+    const c = this.d.config;
+    return {
+      apiVersion: 'submariner.io/v1',
+      kind: 'Cluster',
+      metadata: { name: c.clusterId },
+      spec: { cluster_id: c.clusterId, color_codes: ['blue'], service_cidr: c.serviceCidrs, cluster_cidr: c.clusterCidrs, global_cidr: c.globalCidrs },
+    };
+  }
+
+  async start(): Promise<void> {
+    const { d } = this;
+    this.nat = await d.startNatDiscovery({
+      local: () => this.local,
+      localPort: d.config.nattDiscoveryPort,
+      log: d.log,
+      onReady: (name) => this.active?.tunnels.requeue(name),
+    });
+    // The watches fill in the background: a broker that is slow to answer must not hold up the election.
+    const caches = [d.endpoints.localCache, d.endpoints.brokerCache, d.clusters.localCache, d.clusters.brokerCache];
+    const listed = Promise.all(caches.map((k) => k.start())).catch((err: unknown) => d.log.warn('a watch failed to start', { error: errorText(err) }));
+    await Promise.race([listed, new Promise((r) => setTimeout(r, CACHE_WAIT_MS).unref())]);
+    await this.labelPod('passive');
+    this.status = new GatewayStatusSyncer({
+      gateways: d.gateways,
+      name: d.config.nodeName,
+      status: () => this.currentStatus(),
+      isActive: () => this.isActive,
+      log: d.log,
+      ...(d.statusIntervalMs ? { intervalMs: d.statusIntervalMs } : {}),
+    });
+    this.status.start();
+    this.election = d.newElection({
+      onStartedLeading: () => this.transition(() => this.becomeActive()),
+      onStoppedLeading: () => this.transition(() => this.becomePassive()),
+    });
+    void this.election.start();
+    d.log.info('gateway started', { node: d.config.nodeName, endpoint: this.endpointName, privateIp: this.local.private_ip, publicIp: this.local.public_ip });
+  }
+
+  private transition(fn: () => Promise<void>): Promise<void> {
+    this.transitions = this.transitions.then(fn, fn);
+    return this.transitions;
+  }
+
+  private async labelPod(state: 'active' | 'passive'): Promise<void> {
+    try {
+      await this.d.setPodLabels({ [labels.gatewayStatus]: state, [labels.gatewayNode]: this.d.config.nodeName });
+    } catch (err) {
+      this.d.log.warn('cannot label the gateway pod', { state, error: errorText(err) });
+    }
+  }
+
+  private async becomeActive(): Promise<void> {
+    const { d } = this;
+    const nat = this.nat;
+    if (!nat) return;
+    let driver: CableDriver | undefined;
+    try {
+      driver = d.drivers.create(d.config.cableDriver, d.driverContext(this.local));
+      await driver.init();
+    } catch (err) {
+      this.failure = `the ${d.config.cableDriver} cable driver failed to start: ${errorText(err)}`;
+      d.log.error('cannot become the active gateway', { error: this.failure });
+      await driver?.cleanup().catch(() => undefined);
+      await this.status?.syncSafely();
+      d.onFatal(err);
+      return;
+    }
+    this.failure = '';
+    this.local = { ...this.local, backend_config: { ...this.local.backend_config, ...driver.backendConfig() } };
+    const engine = new CableEngine(driver, nat.discovery, d.config.clusterId, d.log);
+    const health = d.config.healthCheck.enabled
+      ? new HealthChecker({ localIp: () => this.local.healthCheckIP || undefined, ping: d.ping, intervalMs: d.config.healthCheck.intervalMs, maxPacketLoss: d.config.healthCheck.maxPacketLoss, log: d.log })
+      : undefined;
+    const syncer = new DatastoreSyncer({
+      clusterId: d.config.clusterId,
+      localNamespace: d.config.namespace,
+      endpoints: d.endpoints,
+      clusters: d.clusters,
+      localEndpoint: () => this.endpointObject(),
+      localCluster: () => this.clusterObject(),
+      localSubnets: localSubnets(d.config),
+      log: d.log,
+    });
+    const tunnels = new TunnelController({
+      endpoints: d.endpoints.localCache,
+      engine,
+      localClusterId: d.config.clusterId,
+      localDriver: d.config.cableDriver,
+      knownDrivers: d.drivers.names(),
+      log: d.log,
+    });
+    this.active = { driver, engine, syncer, tunnels, health };
+    syncer.start();
+    tunnels.start();
+    health?.start();
+    await this.labelPod('active');
+    await this.status?.syncSafely();
+    d.log.info('this gateway is active', { node: d.config.nodeName, driver: d.config.cableDriver });
+  }
+
+  private async becomePassive(): Promise<void> {
+    const parts = this.active;
+    this.active = undefined;
+    if (!parts) return;
+    await this.labelPod('passive');
+    parts.tunnels.stop();
+    parts.syncer.stop();
+    parts.health?.stop();
+    try {
+      await parts.engine.stop();
+    } catch (err) {
+      this.d.log.warn('cleaning up the cable driver failed', { error: errorText(err) });
+    }
+    await this.status?.syncSafely();
+    this.d.log.info('this gateway is passive', { node: this.d.config.nodeName });
+  }
+
+  /** The Gateway status as it is now. */
+  async currentStatus(): Promise<GatewayStatus> {
+    const parts = this.active;
+    let connections: GatewayStatus['connections'] = [];
+    if (parts) {
+      parts.health?.setEndpoints(parts.engine.remoteEndpoints());
+      connections = await parts.engine.connections(parts.health ? (name) => parts.health?.health(name) : undefined);
+    }
+    return {
+      version: this.d.version,
+      haStatus: parts ? 'active' : 'passive',
+      localEndpoint: this.local,
+      ...(this.failure ? { statusFailure: this.failure } : {}),
+      connections,
+    };
+  }
+
+  /** Steps down (cleaning up the driver), releases the lease and stops writing status. */
+  async stop(): Promise<void> {
+    await this.election?.stop();
+    await this.transition(() => this.becomePassive());
+    await this.status?.stop();
+    await this.nat?.stop();
+    const { d } = this;
+    for (const k of [d.endpoints.localCache, d.endpoints.brokerCache, d.clusters.localCache, d.clusters.brokerCache]) await k.stop();
+  }
+}

@@ -1,0 +1,184 @@
+import { resolve4 } from 'node:dns/promises';
+import { join } from 'node:path';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { ClusterResource, EndpointResource, GatewayResource, SubmarinerResource, type Cluster, type Endpoint, type Gateway } from '../api/generated.js';
+import { wellKnown } from '../api/names.js';
+import { brokerKubeConfigFromEnv } from '../broker/broker-client.js';
+import { clientVersion } from '../cli/version.js';
+import { mergePatch } from '../kube/apply.js';
+import { KubeLeaseStore, LeaderElector } from '../kube/lease.js';
+import { errorText, jsonLogger, type Logger } from '../kube/log.js';
+import { ExecRunner } from '../net/command.js';
+import { Ip } from '../net/ip.js';
+import { IpRoute2 } from '../net/iproute2.js';
+import type { EndpointSpec } from '../api/generated.js';
+import type { DriverContext } from '../../plugins/driver.js';
+import { defaultDrivers } from '../../plugins/index.js';
+import { SpawnStarter } from '../../plugins/process.js';
+import { parseGatewayConfig, type GatewayConfig } from './config.js';
+import type { SyncedKind } from './datastore-syncer.js';
+import { GatewayAgent } from './gateway.js';
+import { commandPing } from './health/pinger.js';
+import { cniInterfaceIp, defaultRouteSourceIp } from './host-info.js';
+import { buildLocalEndpoint, publicIpSources, resolvePublicIp, type NodeInfo } from './local-endpoint.js';
+import { startNatDiscovery } from './natdiscovery/udp.js';
+import { CustomObjectClient, watchObjects, type ObjectClient } from './objects.js';
+import { uninstallGateway } from './uninstall.js';
+
+/** The clients and kernel seams the gateway runs on. */
+interface Composition {
+  config: GatewayConfig;
+  log: Logger;
+  kc: KubeConfig;
+  endpoints: SyncedKind<Endpoint>;
+  clusters: SyncedKind<Cluster>;
+  gateways: ObjectClient<Gateway>;
+  driverContext: (local: EndpointSpec, cniIp: string | undefined) => DriverContext;
+  ip: Ip;
+  runner: ExecRunner;
+}
+
+function compose(env: NodeJS.ProcessEnv): Composition {
+  const config = parseGatewayConfig(env);
+  const log = jsonLogger('gateway', config.debug);
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  const broker = brokerKubeConfigFromEnv(env);
+  const kind = <T extends Endpoint | Cluster>(r: typeof EndpointResource | typeof ClusterResource, name: string): SyncedKind<T> => ({
+    broker: new CustomObjectClient<T>(broker.kc, r, broker.namespace),
+    brokerCache: watchObjects<T>(broker.kc, r, broker.namespace, log, `broker ${name}`),
+    local: new CustomObjectClient<T>(kc, r, config.namespace),
+    localCache: watchObjects<T>(kc, r, config.namespace, log, `local ${name}`),
+  });
+  const runner = new ExecRunner();
+  const ip = new Ip(new IpRoute2(runner));
+  const processes = new SpawnStarter();
+  return {
+    config,
+    log,
+    kc,
+    endpoints: kind<Endpoint>(EndpointResource, 'endpoints'),
+    clusters: kind<Cluster>(ClusterResource, 'clusters'),
+    gateways: new CustomObjectClient<Gateway>(kc, GatewayResource, config.namespace),
+    driverContext: (local, cniIp) => ({
+      localEndpoint: local,
+      cniIp,
+      settings: config.driver,
+      runner,
+      ip,
+      processes,
+      log,
+      stateDir: join(config.stateDir, config.cableDriver),
+    }),
+    ip,
+    runner,
+  };
+}
+
+async function readNode(kc: KubeConfig, name: string): Promise<NodeInfo> {
+  const node = await kc.makeApiClient(CoreV1Api).readNode({ name });
+  return { name, labels: node.metadata?.labels ?? {}, annotations: node.metadata?.annotations ?? {} };
+}
+
+async function publicIp(c: Composition, node: NodeInfo): Promise<string> {
+  const sources = publicIpSources(c.config, node);
+  if (sources === undefined) return '';
+  try {
+    return await resolvePublicIp(
+      sources,
+      {
+        resolve4: (host) => resolve4(host),
+        httpGet: async (url, timeoutMs) => (await fetch(url, { signal: AbortSignal.timeout(timeoutMs) })).text(),
+      },
+      c.config.airGapped,
+    );
+  } catch (err) {
+    c.log.warn('no public IP: remote clusters will use the private IP', { error: errorText(err) });
+    return '';
+  }
+}
+
+/** Whether the Submariner object this gateway belongs to is gone (the cluster is being uninstalled). */
+async function submarinerDeleted(c: Composition): Promise<boolean> {
+  try {
+    return (await new CustomObjectClient(c.kc, SubmarinerResource, c.config.namespace).get(wellKnown.submarinerName)) === undefined;
+  } catch (err) {
+    c.log.warn('cannot tell whether Submariner is being uninstalled; keeping what the gateway created', { error: errorText(err) });
+    return false;
+  }
+}
+
+async function runUninstall(c: Composition): Promise<void> {
+  const drivers = defaultDrivers();
+  const placeholder: EndpointSpec = { cluster_id: c.config.clusterId, cable_name: '', hostname: c.config.nodeName, subnets: [], private_ip: '', nat_enabled: false, backend: 'vxlan' };
+  await uninstallGateway({
+    clusterId: c.config.clusterId,
+    nodeName: c.config.nodeName,
+    drivers: drivers.names().map((name) => drivers.create(name, { ...c.driverContext(placeholder, undefined), stateDir: join(c.config.stateDir, name) })),
+    gateways: c.gateways,
+    endpoints: c.endpoints,
+    clusters: c.clusters,
+    log: c.log,
+  });
+}
+
+/** The gateway process: runs until SIGTERM or SIGINT; uninstalls when the Submariner object is gone by then. */
+export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const c = compose(env);
+  const { config, log } = c;
+  if (config.uninstall) return runUninstall(c);
+
+  const node = await readNode(c.kc, config.nodeName);
+  const privateIp = await defaultRouteSourceIp();
+  const cniIp = await cniInterfaceIp(c.ip, config.clusterCidrs);
+  if (cniIp === undefined) log.warn('no address of this node lies in the cluster CIDR: health checks and host-network traffic will not work', { clusterCidrs: config.clusterCidrs });
+  const localEndpoint = buildLocalEndpoint({ config, node, privateIp, cniIp, publicIp: await publicIp(c, node) });
+
+  let fatal: Error | undefined;
+  let wakeUp!: (why: string) => void;
+  const done = new Promise<string>((r) => (wakeUp = r));
+  const podName = config.podName;
+  const core = c.kc.makeApiClient(CoreV1Api);
+  const gateway = new GatewayAgent({
+    config,
+    log,
+    version: clientVersion().gitVersion,
+    localEndpoint,
+    drivers: defaultDrivers(),
+    driverContext: (local) => c.driverContext(local, cniIp),
+    endpoints: c.endpoints,
+    clusters: c.clusters,
+    gateways: c.gateways,
+    setPodLabels: async (labels) => {
+      if (podName !== '') await core.patchNamespacedPod({ name: podName, namespace: config.namespace, body: { metadata: { labels } } }, mergePatch);
+    },
+    newElection: (callbacks) =>
+      new LeaderElector({
+        identity: `${config.nodeName}-submariner-gateway`,
+        store: new KubeLeaseStore(c.kc, config.namespace, wellKnown.gatewayLease),
+        ...config.leader,
+        log,
+        ...callbacks,
+      }),
+    startNatDiscovery: (deps) => startNatDiscovery(deps, log),
+    ping: commandPing(c.runner),
+    onFatal: (err) => {
+      fatal = err instanceof Error ? err : new Error(String(err));
+      wakeUp('fatal');
+    },
+  });
+  process.once('SIGTERM', () => wakeUp('SIGTERM'));
+  process.once('SIGINT', () => wakeUp('SIGINT'));
+  await gateway.start();
+  const why = await done;
+  const uninstalling = why !== 'fatal' && (await submarinerDeleted(c));
+  log.info('stopping', { reason: why, uninstall: uninstalling });
+  await gateway.stop();
+  if (uninstalling) await runUninstall(c);
+  if (fatal !== undefined) throw fatal;
+}
+
+/** SUBMARINER_UNINSTALL=true: remove what the gateway created on this node, its objects, and exit. */
+export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  await runUninstall(compose({ ...env, SUBMARINER_UNINSTALL: 'true' }));
+}
