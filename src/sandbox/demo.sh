@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# The sandbox demo (`npm run demo`): builds what is missing, brings the sandbox fleet up, and shows a
-# toolbox pod on cluster1's worker node reaching nginx.default.svc.cluster.local on the gateway node,
-# through the cluster's real CoreDNS and kube-proxy. The fleet stays up afterwards; `npm run demo:down`
-# (or `kubectl submariner sandbox down`) removes it.
+# The sandbox demo (`npm run demo`): builds what is missing, brings the sandbox fleet up, and shows
+#  1. inside cluster1, a toolbox pod on the worker node reaching nginx.default.svc.cluster.local on the
+#     gateway node, through the cluster's real CoreDNS and kube-proxy;
+#  2. cluster1 and cluster2 connected with Submariner over an encrypted WireGuard tunnel, and the toolbox
+#     pod reaching cluster2's nginx as nginx.default.svc.clusterset.local.
+# The fleet stays up afterwards; `kubectl submariner sandbox down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 bash src/sandbox/binaries/setup.sh
@@ -56,6 +58,56 @@ kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --r
 
 step "kubectl logs deployment/nginx (the nginx stand-in's access log)"
 kubectl --context cluster1 logs deployment/nginx
+
+step "kubectl submariner deploy-broker, then join cluster1 and cluster2 (WireGuard)"
+workdir="$(mktemp -d)"
+kubectl submariner deploy-broker --context cluster1 --broker-info "$workdir/broker-info.subm"
+for c in cluster1 cluster2; do
+  kubectl submariner join "$workdir/broker-info.subm" --context "$c" --clusterid "$c" --cable-driver wireguard
+done
+
+step "nginx in cluster2, exported to the clusterset"
+kubectl --context cluster2 apply -f - <<'YAML'
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: nginx, namespace: default, labels: {app: nginx}}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: nginx}}
+  template:
+    metadata: {labels: {app: nginx}}
+    spec:
+      nodeSelector: {kubernetes.io/hostname: cluster2-worker}
+      containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
+---
+apiVersion: v1
+kind: Service
+metadata: {name: nginx, namespace: default}
+spec:
+  selector: {app: nginx}
+  ports: [{port: 80, targetPort: 80}]
+YAML
+kubectl --context cluster2 rollout status deployment/nginx --timeout=120s
+kubectl submariner export service nginx --context cluster2 -n default
+
+step "kubectl submariner show connections --contexts cluster1,cluster2"
+for i in $(seq 1 60); do
+  out="$(kubectl submariner show connections --contexts cluster1,cluster2 2>/dev/null)"
+  [ "$(grep -c ' connected ' <<<"$out")" = 2 ] && break
+  sleep 1
+done
+echo "$out"
+
+step "from cluster1: dig +short nginx.default.svc.clusterset.local"
+for i in $(seq 1 30); do
+  answer="$(kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.clusterset.local)"
+  [ -n "$answer" ] && break
+  sleep 1
+done
+echo "$answer"
+
+step "from cluster1: curl http://nginx.default.svc.clusterset.local (cluster2's nginx, through the tunnel)"
+kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --retry-all-errors --retry-delay 1 http://nginx.default.svc.clusterset.local
 
 printf '\nThe sandbox is still up. Explore it with:\n  export KUBECONFIG=%s\n  export PATH=%s:$PATH\n  kubectl submariner sandbox status\nRemove it with: kubectl submariner sandbox down\n' \
   "$KUBECONFIG" "$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}"

@@ -35,10 +35,13 @@ export function nodeNetworkState(netns: string): { iptables: string; routes: str
       .filter((l) => !l.startsWith('#') && !/^:\S+ \S+ \[\d+:\d+\]$/.test(l))
       .map((l) => l.replace(/\[\d+:\d+\]/g, ''))
       .join('\n'),
-    routes: sh(['ip', 'route', 'show', 'table', 'all']),
+    // IPv4 routes, without the carrier state of cni0, which goes down when a node's last pod leaves.
+    routes: sh(['ip', '-4', 'route', 'show', 'table', 'all']).replaceAll(' linkdown', ''),
     rules: sh(['ip', 'rule', 'show']),
+    // The node's own links; pods' veths (on cni0) come and go with the pods.
     links: sh(['ip', '-o', 'link', 'show'])
       .split('\n')
+      .filter((l) => !l.includes(' master cni0 '))
       .map((l) => l.split(':')[1]?.trim().split('@')[0] ?? '')
       .filter((l) => l !== '')
       .sort()

@@ -54,7 +54,7 @@ async function target(cluster: 'cluster1' | 'cluster2'): Promise<{ podIp: string
 async function curl(from: 'cluster1' | 'cluster2', url: string, timeout = 5): Promise<{ code: string; body: string }> {
   const out = await k[from](['-n', ns, 'exec', 'toolbox', '--', 'curl', '-s', '--max-time', String(timeout), '-w', '\n%{http_code}', url]);
   const lines = out.trimEnd().split('\n');
-  return { code: lines.pop() ?? '', body: lines.join('\n') };
+  return { code: lines.pop() ?? '', body: lines.join('\n').trimEnd() };
 }
 
 async function reachable(from: 'cluster1' | 'cluster2', url: string, timeoutMs = 90_000): Promise<{ code: string; body: string }> {
@@ -113,13 +113,14 @@ for (const driver of ['vxlan', 'wireguard']) {
     it('restarting every agent leaves the same rules and routes', async () => {
       const before = new Map(nodes.flatMap((n) => ['cluster1', 'cluster2'].map((c) => [`${c}-${n}`, nodeNetworkState(`ksub-${c}-${n}`)] as const)));
       for (const c of ['cluster1', 'cluster2'] as const) {
-        await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app.kubernetes.io/part-of=submariner', '--wait=true']);
+        await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app in (submariner-gateway,submariner-routeagent)', '--wait=true']);
       }
       const t = await target('cluster2');
       await reachable('cluster1', `http://${t.podIp}/`);
+      const ours = (iptables: string): string => iptables.split('\n').filter((l) => /SUBMARINER|^\*/.test(l)).join('\n');
       for (const [node, state] of before) {
         const now = nodeNetworkState(`ksub-${node}`);
-        assert.equal(now.iptables, state.iptables, `${node}: iptables-save`);
+        assert.equal(ours(now.iptables), ours(state.iptables), `${node}: iptables-save`);
         assert.equal(now.routes, state.routes, `${node}: ip route show table all`);
       }
     });
