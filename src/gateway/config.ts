@@ -1,6 +1,6 @@
 import { CableDriverValues } from '../api/generated.js';
 import { gatewayEnv as ENV, ports } from '../render/contract.js';
-import { parseCidr } from '../net/cidr.js';
+import { ConfigError, EnvReader, dnsLabel } from '../kube/env.js';
 import type { DriverSettings } from '../../plugins/driver.js';
 
 /** Leader election timing (client-go semantics). */
@@ -37,14 +37,8 @@ export interface GatewayConfig {
   stateDir: string;
 }
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+export { ConfigError };
 
-const LABEL = /^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/;
 /** Submariner's defaults: 15 s lease, 10 s renew deadline, 2 s retry. */
 export const DEFAULT_LEADER_TIMING: LeaderTiming = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 export const DEFAULT_STATE_DIR = '/var/run/submariner';
@@ -54,42 +48,6 @@ const show = (v: string | undefined): string => JSON.stringify(v ?? '');
 
 function text(env: NodeJS.ProcessEnv, name: string): string {
   return env[name]?.trim() ?? '';
-}
-
-function required(env: NodeJS.ProcessEnv, name: string, what: string): string {
-  const v = text(env, name);
-  if (v === '') throw new ConfigError(`${name} is not set: set it to ${what}`);
-  return v;
-}
-
-function boolean(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
-  const v = text(env, name).toLowerCase();
-  if (v === '') return fallback;
-  if (v === 'true') return true;
-  if (v === 'false') return false;
-  throw new ConfigError(`${name}=${show(env[name])} is invalid: set it to true or false`);
-}
-
-function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
-  const v = text(env, name);
-  if (v === '') return fallback;
-  if (!/^\d+$/.test(v) || Number(v) < min || Number(v) > max) {
-    throw new ConfigError(`${name}=${show(env[name])} is invalid: set it to a whole number from ${min} to ${max}`);
-  }
-  return Number(v);
-}
-
-function cidrs(env: NodeJS.ProcessEnv, name: string): string[] {
-  const v = text(env, name);
-  if (v === '') return [];
-  return v.split(',').map((c) => {
-    try {
-      parseCidr(c.trim(), false);
-      return c.trim();
-    } catch {
-      throw new ConfigError(`${name}=${show(env[name])} holds the invalid CIDR ${show(c)}: give a comma-separated list such as 10.0.0.0/16,10.1.0.0/16`);
-    }
-  });
 }
 
 /** `15` (seconds), `0.5`, `15s`, `500ms` or `1m` → milliseconds. */
@@ -125,51 +83,49 @@ function psk(env: NodeJS.ProcessEnv, driver: string): string {
 }
 
 export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
-  const clusterId = required(env, ENV.clusterId, 'the ID this cluster joined with');
-  if (!LABEL.test(clusterId)) {
-    throw new ConfigError(`${ENV.clusterId}=${show(clusterId)} is invalid: use at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit`);
-  }
+  const e = new EnvReader(env);
+  const clusterId = e.name(ENV.clusterId, 'the ID this cluster joined with', dnsLabel);
   const cableDriver = text(env, ENV.cableDriver) || 'libreswan';
   if (!(CableDriverValues as readonly string[]).includes(cableDriver)) {
     throw new ConfigError(`${ENV.cableDriver}=${show(cableDriver)} is invalid: use one of ${CableDriverValues.join(', ')}`);
   }
   const publicIp = text(env, 'SUBMARINER_PUBLICIP');
-  const clusterCidrs = cidrs(env, ENV.clusterCidr);
-  const serviceCidrs = cidrs(env, ENV.serviceCidr);
-  const globalCidrs = cidrs(env, ENV.globalCidr);
+  const clusterCidrs = e.cidrs(ENV.clusterCidr, false);
+  const serviceCidrs = e.cidrs(ENV.serviceCidr, false);
+  const globalCidrs = e.cidrs(ENV.globalCidr, false);
   if (globalCidrs.length === 0 && clusterCidrs.length + serviceCidrs.length === 0) {
     throw new ConfigError(`${ENV.clusterCidr} and ${ENV.serviceCidr} are empty: the gateway needs the cluster's pod and service CIDRs (or ${ENV.globalCidr})`);
   }
-  const nodeName = required(env, ENV.nodeName, 'the node name (downward API spec.nodeName)');
-  const debug = boolean(env, ENV.debug, false);
+  const nodeName = e.name(ENV.nodeName, 'the node name (downward API spec.nodeName)', /^\S+$/);
+  const debug = e.boolean(ENV.debug, false);
   return {
-    namespace: required(env, ENV.namespace, 'the Submariner namespace'),
+    namespace: e.name(ENV.namespace, 'the Submariner namespace'),
     clusterId,
     clusterCidrs,
     serviceCidrs,
     globalCidrs,
     cableDriver,
-    natEnabled: boolean(env, ENV.natEnabled, false),
+    natEnabled: e.boolean(ENV.natEnabled, false),
     publicIp: publicIp === '' ? undefined : publicIp,
     healthCheck: {
-      enabled: boolean(env, ENV.healthCheckEnabled, true),
-      intervalMs: integer(env, ENV.healthCheckInterval, 1, 1, 3600) * 1000,
-      maxPacketLoss: integer(env, ENV.healthCheckMaxPacketLossCount, 5, 1, 1_000_000),
+      enabled: e.boolean(ENV.healthCheckEnabled, true),
+      intervalMs: e.integer(ENV.healthCheckInterval, 1, 1, 3600) * 1000,
+      maxPacketLoss: e.integer(ENV.healthCheckMaxPacketLossCount, 5, 1, 1_000_000),
     },
-    nattDiscoveryPort: integer(env, ENV.nattDiscoveryPort, ports.defaultNattDiscovery, 0, 65535),
-    preferredServer: boolean(env, ENV.preferredServer, false),
-    airGapped: boolean(env, ENV.airGapped, false),
+    nattDiscoveryPort: e.integer(ENV.nattDiscoveryPort, ports.defaultNattDiscovery, 0, 65535),
+    preferredServer: e.boolean(ENV.preferredServer, false),
+    airGapped: e.boolean(ENV.airGapped, false),
     debug,
     nodeName,
     podName: text(env, ENV.podName),
     driver: {
       psk: psk(env, cableDriver),
-      nattPort: integer(env, ENV.nattPort, ports.defaultNatt, 1, 65535),
-      forceEncaps: boolean(env, ENV.forceEncaps, false),
-      debug: boolean(env, ENV.ipsecDebug, false),
+      nattPort: e.integer(ENV.nattPort, ports.defaultNatt, 1, 65535),
+      forceEncaps: e.boolean(ENV.forceEncaps, false),
+      debug: e.boolean(ENV.ipsecDebug, false),
     },
     leader: leaderTiming(env),
-    uninstall: boolean(env, 'SUBMARINER_UNINSTALL', false),
+    uninstall: e.boolean('SUBMARINER_UNINSTALL', false),
     stateDir: DEFAULT_STATE_DIR,
   };
 }
