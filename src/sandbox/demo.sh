@@ -13,13 +13,9 @@ npm run --silent build
 cache="${KSUB_CACHE:-$HOME/.cache/kubectl-submariner}"
 export PATH="$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}:$PATH"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-
-step "kubectl submariner sandbox up"
-kubectl submariner sandbox up
-export KUBECONFIG="$(kubectl submariner sandbox kubeconfig --path)"
-
-step "nginx on cluster1's gateway node, a toolbox pod on its worker node"
-kubectl --context cluster1 apply -f - <<'YAML'
+# An nginx Deployment and its Service in namespace default, on the given node.
+nginx_on() {
+  cat <<YAML
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: nginx, namespace: default, labels: {app: nginx}}
@@ -29,7 +25,7 @@ spec:
   template:
     metadata: {labels: {app: nginx}}
     spec:
-      nodeSelector: {kubernetes.io/hostname: cluster1-gateway}
+      nodeSelector: {kubernetes.io/hostname: $1}
       containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
 ---
 apiVersion: v1
@@ -38,6 +34,15 @@ metadata: {name: nginx, namespace: default}
 spec:
   selector: {app: nginx}
   ports: [{port: 80, targetPort: 80}]
+YAML
+}
+
+step "kubectl submariner sandbox up"
+kubectl submariner sandbox up
+export KUBECONFIG="$(kubectl submariner sandbox kubeconfig --path)"
+
+step "nginx on cluster1's gateway node, a toolbox pod on its worker node"
+{ nginx_on cluster1-gateway; cat <<'YAML'
 ---
 apiVersion: v1
 kind: Pod
@@ -46,6 +51,7 @@ spec:
   nodeName: cluster1-worker
   containers: [{name: toolbox, image: kubectl-submariner/toolbox}]
 YAML
+} | kubectl --context cluster1 apply -f -
 kubectl --context cluster1 rollout status deployment/nginx --timeout=120s
 kubectl --context cluster1 wait --for=condition=Ready pod/toolbox --timeout=120s
 kubectl --context cluster1 get pods -o wide
@@ -67,26 +73,7 @@ for c in cluster1 cluster2; do
 done
 
 step "nginx in cluster2, exported to the clusterset"
-kubectl --context cluster2 apply -f - <<'YAML'
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx, namespace: default, labels: {app: nginx}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      nodeSelector: {kubernetes.io/hostname: cluster2-worker}
-      containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: nginx, namespace: default}
-spec:
-  selector: {app: nginx}
-  ports: [{port: 80, targetPort: 80}]
-YAML
+nginx_on cluster2-worker | kubectl --context cluster2 apply -f -
 kubectl --context cluster2 rollout status deployment/nginx --timeout=120s
 kubectl submariner export service nginx --context cluster2 -n default
 

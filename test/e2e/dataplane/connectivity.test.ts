@@ -8,39 +8,14 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { connectClusters, disconnectClusters, nodeNetworkState, submariner } from '../../support/submariner.js';
 import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
+import { nginxAndToolbox } from '../../support/workloads.js';
 
 let fleet: TestFleet;
 const k: Record<'cluster1' | 'cluster2', Kubectl> = {} as never;
 const ns = `dataplane-${process.pid}`;
 const nodes = ['gateway', 'gateway2', 'worker'];
 
-const workload = (cluster: string) => `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx, labels: {app: nginx}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      nodeSelector: {kubernetes.io/hostname: ${cluster}-worker}
-      containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: nginx}
-spec:
-  selector: {app: nginx}
-  ports: [{port: 80, targetPort: 80}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: toolbox}
-spec:
-  nodeName: ${cluster}-worker
-  containers: [{name: toolbox, image: kubectl-submariner/toolbox}]
-`;
+const workload = (cluster: string): string => nginxAndToolbox(`${cluster}-worker`, `${cluster}-worker`);
 
 async function target(cluster: 'cluster1' | 'cluster2'): Promise<{ podIp: string; serviceIp: string; pod: string }> {
   const pods = JSON.parse(await k[cluster](['-n', ns, 'get', 'pods', '-l', 'app=nginx', '-o', 'json'])) as { items: { metadata: { name: string }; status: { podIP: string } }[] };
@@ -110,11 +85,17 @@ for (const driver of ['vxlan', 'wireguard']) {
       assert.match(table, /^CONTEXT +GATEWAY +CLUSTER +REMOTE IP +NAT +CABLE DRIVER +SUBNETS +STATUS +RTT AVG\./);
     });
 
-    it('restarting every agent leaves the same rules and routes', async () => {
+    // The active gateway is not restarted here: that is a failover, which changes the rules by design (below).
+    it('restarting the route agents and the passive gateways leaves the same rules and routes', async () => {
       const before = new Map(nodes.flatMap((n) => ['cluster1', 'cluster2'].map((c) => [`${c}-${n}`, nodeNetworkState(`ksub-${c}-${n}`)] as const)));
       for (const c of ['cluster1', 'cluster2'] as const) {
-        await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app in (submariner-gateway,submariner-routeagent)', '--wait=true']);
+        await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app=submariner-routeagent', '--wait=true']);
+        await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app=submariner-gateway,gateway.submariner.io/status!=active', '--wait=true']);
       }
+      for (const c of ['cluster1', 'cluster2'] as const) {
+        for (const ds of ['submariner-routeagent', 'submariner-gateway']) await k[c](['-n', 'submariner-operator', 'rollout', 'status', `ds/${ds}`, '--timeout=120s']);
+      }
+      await new Promise((r) => setTimeout(r, 5000));
       const t = await target('cluster2');
       await reachable('cluster1', `http://${t.podIp}/`);
       const ours = (iptables: string): string => iptables.split('\n').filter((l) => /SUBMARINER|^\*/.test(l)).join('\n');

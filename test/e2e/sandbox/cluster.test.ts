@@ -4,37 +4,12 @@ import { after, before, describe, it } from 'node:test';
 import { cidrContains, parseCidr, parseIp } from '../../../src/net/cidr.js';
 import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
 import { useFleet } from '../../support/fleet.js';
+import { nginxAndToolbox } from '../../support/workloads.js';
 
 let k: Kubectl;
 const ns = `sandbox-e2e-${process.pid}`;
 
-const manifests = `
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx, labels: {app: nginx}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      nodeSelector: {kubernetes.io/hostname: cluster1-gateway}
-      containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: nginx}
-spec:
-  selector: {app: nginx}
-  ports: [{port: 80, targetPort: 80}]
----
-apiVersion: v1
-kind: Pod
-metadata: {name: toolbox}
-spec:
-  nodeName: cluster1-worker
-  containers: [{name: toolbox, image: kubectl-submariner/toolbox}]
-`;
+const manifests = nginxAndToolbox('cluster1-gateway', 'cluster1-worker');
 
 before(async () => {
   const fleet = await useFleet();
