@@ -1,0 +1,308 @@
+// Data plane benchmark on a sandbox fleet of two clusters: TCP throughput (iperf3) and round-trip time (ping)
+// from a pod on cluster1's worker to a pod on cluster2's worker through the vxlan and wireguard cables, beside
+// a veth pair straight between the same two pod namespaces; and the traffic interruption when cluster2's
+// active gateway pod is deleted (median of 5).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ExecRunner } from '../../src/net/command.js';
+import { sandboxDown, sandboxUp } from '../../src/sandbox/control.js';
+import { binaries } from '../../src/sandbox/binaries/versions.js';
+import { podNetnsName } from '../../src/sandbox/kubelet/pod-network.js';
+import { eventually, kubectlFor, type Kubectl } from '../support/kubectl.js';
+import { connectClusters, disconnectClusters } from '../support/submariner.js';
+import { bitRate, iperfReceivedBps, longestGapMs, median, pingAverageMs, pingReplyTimes, rttMs } from './dataplane-parse.js';
+import { printBench, type BenchRow } from './table.js';
+
+const runner = new ExecRunner();
+const fleetName = 'bench-dataplane';
+const options = { clusters: 2, nodes: 3, gateways: 2, overlapping: false, hub: false };
+const ns = 'bench-dataplane';
+const drivers = ['vxlan', 'wireguard'] as const;
+const throughputRounds = 3;
+const iperfSeconds = 5;
+const failovers = 5;
+const probeIntervalS = 0.05;
+/** The veth pair of the baseline, in the RFC 2544 benchmarking range. */
+const veth = { name: 'bench0', client: '198.18.0.1', server: '198.18.0.2', prefix: 30 };
+const gatewayNs = 'submariner-operator';
+
+const progress = (message: string) => process.stderr.write(`dataplane benchmark: ${message}\n`);
+
+const workload = (cluster: 'cluster1' | 'cluster2') =>
+  cluster === 'cluster1'
+    ? { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'cluster1-worker', containers: [{ name: 'toolbox', image: 'kubectl-submariner/toolbox' }] } }
+    : {
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: { name: 'server' },
+        spec: { nodeName: 'cluster2-worker', containers: [{ name: 'iperf3', image: 'kubectl-submariner/toolbox', command: ['iperf3', '-s'], ports: [{ containerPort: 5201 }] }] },
+      };
+
+/** Waits until no other sandbox holds the host's fixed links (`ksub-api`), for at most 30 minutes. */
+async function waitHostFree(): Promise<void> {
+  const deadline = Date.now() + 30 * 60_000;
+  let told = false;
+  while ((await runner.run('ip', ['link', 'show', 'ksub-api'], { allowFailure: true })).code === 0) {
+    if (Date.now() > deadline) throw new Error('the host link ksub-api still exists after 30 minutes: another sandbox is running here; stop it with `kubectl submariner sandbox down` and run again');
+    if (!told) progress('another sandbox is running on this host (ksub-api exists); waiting for it to go');
+    told = true;
+    await sleep(10_000);
+  }
+}
+
+interface Pods {
+  client: Kubectl;
+  server: Kubectl;
+  serverIp: string;
+  clientNetns: string;
+  serverNetns: string;
+}
+
+async function deployPods(kubeconfig: string): Promise<Pods> {
+  const client = kubectlFor(kubeconfig, 'cluster1');
+  const server = kubectlFor(kubeconfig, 'cluster2');
+  for (const [k, c] of [[client, 'cluster1'], [server, 'cluster2']] as const) {
+    await k(['create', 'namespace', ns]);
+    await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(workload(c)));
+  }
+  await client(['-n', ns, 'wait', '--for=condition=Ready', 'pod/client', '--timeout=120s']);
+  await server(['-n', ns, 'wait', '--for=condition=Ready', 'pod/server', '--timeout=120s']);
+  const field = async (k: Kubectl, pod: string, path: string) => (await k(['-n', ns, 'get', 'pod', pod, '-o', `jsonpath={${path}}`])).trim();
+  return {
+    client,
+    server,
+    serverIp: await field(server, 'server', '.status.podIP'),
+    clientNetns: podNetnsName(await field(client, 'client', '.metadata.uid')),
+    serverNetns: podNetnsName(await field(server, 'server', '.metadata.uid')),
+  };
+}
+
+/** A veth pair straight between the two pods' network namespaces, with a /30 on it. */
+async function createBaseline(p: Pods): Promise<void> {
+  await runner.run('ip', ['link', 'add', veth.name, 'netns', p.clientNetns, 'type', 'veth', 'peer', 'name', veth.name, 'netns', p.serverNetns]);
+  for (const [netns, address] of [[p.clientNetns, veth.client], [p.serverNetns, veth.server]] as const) {
+    await runner.run('ip', ['-n', netns, 'addr', 'add', `${address}/${veth.prefix}`, 'dev', veth.name]);
+    await runner.run('ip', ['-n', netns, 'link', 'set', veth.name, 'up']);
+  }
+}
+
+async function deleteBaseline(p: Pods): Promise<void> {
+  await runner.run('ip', ['-n', p.clientNetns, 'link', 'del', veth.name], { allowFailure: true });
+}
+
+async function iperf(p: Pods, address: string): Promise<number> {
+  const args = ['-n', ns, 'exec', 'client', '--', 'iperf3', '-c', address, '-t', String(iperfSeconds), '-O', '1', '-J'];
+  for (let attempt = 1; ; attempt++) {
+    const r = await p.client.result(args);
+    try {
+      return iperfReceivedBps(r.stdout);
+    } catch (err) {
+      // The server serves one test at a time and may still be closing the previous one.
+      if (attempt === 3) throw new Error(`iperf3 to ${address} failed (exit ${r.code}): ${err instanceof Error ? err.message : String(err)} ${r.stderr}`);
+      await sleep(2000);
+    }
+  }
+}
+
+async function rtt(p: Pods, address: string): Promise<number> {
+  await p.client.result(['-n', ns, 'exec', 'client', '--', 'ping', '-n', '-q', '-c', '3', '-i', '0.2', '-W', '1', address]);
+  const r = await p.client.result(['-n', ns, 'exec', 'client', '--', 'ping', '-n', '-q', '-c', '20', '-i', String(probeIntervalS), '-W', '1', address]);
+  return pingAverageMs(r.stdout);
+}
+
+// ---------------------------------------------------------------- failover
+
+const probes = new Set<ChildProcess>();
+
+const probeSeconds = 150;
+const recoveryLimitMs = 120_000;
+
+interface Probe {
+  lines: string[];
+  running: () => boolean;
+  stop: () => Promise<void>;
+}
+
+/**
+ * `ping -D` from the client pod every 50 ms for at most 150 s, its lines read as they come. A count, not a
+ * deadline (-w): with a deadline ping stops at the first "Destination Host Unreachable".
+ */
+function startProbe(kubeconfig: string, address: string): Probe {
+  const count = String(Math.round(probeSeconds / probeIntervalS));
+  const child = spawn(
+    binaries().kubectl,
+    ['--kubeconfig', kubeconfig, '--context', 'cluster1', '-n', ns, 'exec', 'client', '--', 'ping', '-D', '-n', '-i', String(probeIntervalS), '-c', count, address],
+    { stdio: ['ignore', 'pipe', 'ignore'] },
+  );
+  probes.add(child);
+  const lines: string[] = [];
+  let partial = '';
+  child.stdout?.on('data', (d: Buffer) => {
+    const parts = (partial + d.toString()).split('\n');
+    partial = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.once('error', () => undefined);
+  return {
+    lines,
+    running: () => child.exitCode === null && child.signalCode === null,
+    stop: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+      probes.delete(child);
+    },
+  };
+}
+
+interface GatewayPod {
+  name: string;
+  node: string;
+  active: boolean;
+  ready: boolean;
+}
+
+async function gateways(k: Kubectl): Promise<GatewayPod[]> {
+  const list = JSON.parse(await k(['-n', gatewayNs, 'get', 'pods', '-l', 'app=submariner-gateway', '-o', 'json'])) as {
+    items: { metadata: { name: string; deletionTimestamp?: string; labels?: Record<string, string> }; spec: { nodeName?: string }; status: { conditions?: { type: string; status: string }[] } }[];
+  };
+  return list.items
+    .filter((p) => p.metadata.deletionTimestamp === undefined)
+    .map((p) => ({
+      name: p.metadata.name,
+      node: p.spec.nodeName ?? '',
+      active: p.metadata.labels?.['gateway.submariner.io/status'] === 'active',
+      ready: p.status.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false,
+    }));
+}
+
+/** Both gateway pods of cluster2 ready, one of them active: the state a failover starts from. */
+async function settledGateways(k: Kubectl): Promise<GatewayPod> {
+  return eventually(async () => {
+    const gws = await gateways(k);
+    const active = gws.filter((g) => g.active);
+    return gws.length === 2 && gws.every((g) => g.ready) && active.length === 1 ? active[0] : undefined;
+  }, 180_000, 'two ready gateway pods in cluster2, one active');
+}
+
+/**
+ * Deletes cluster2's active gateway pod under a 50 ms ping and returns the longest gap between replies, in
+ * ms; Infinity when traffic has not resumed steadily within two minutes.
+ */
+async function failover(kubeconfig: string, p: Pods, round: number): Promise<number> {
+  const active = await settledGateways(p.server);
+  await sleep(3000);
+  const probe = startProbe(kubeconfig, p.serverIp);
+  try {
+    await eventually(async () => (pingReplyTimes(probe.lines).length >= 20 ? true : undefined), 30_000, 'ping replies before the failover');
+    const deletedAt = Date.now();
+    await p.server(['-n', gatewayNs, 'delete', 'pod', active.name, '--wait=false']);
+    const deadline = deletedAt + recoveryLimitMs;
+    let takenOver = false;
+    for (;;) {
+      await sleep(250);
+      takenOver ||= (await gateways(p.server).catch(() => [])).some((g) => g.active && g.node !== active.node);
+      const replies = pingReplyTimes(probe.lines);
+      const last = replies.at(-1) ?? 0;
+      // Recovered: the other gateway is active and replies have come steadily for the last 5 s.
+      const steady = takenOver && Date.now() - last < 500 && longestGapMs(replies, Date.now() - 5000) < 500 && last - deletedAt > 5000;
+      if (steady) {
+        const gap = longestGapMs(replies, deletedAt);
+        progress(`failover ${round}: ${active.node} -> another gateway, longest gap between replies ${gap.toFixed(0)} ms`);
+        return gap;
+      }
+      if (!probe.running()) throw new Error(`failover ${round}: the ping in the client pod ended early:\n${probe.lines.slice(-10).join('\n')}`);
+      if (Date.now() > deadline) {
+        progress(`failover ${round}: traffic did not resume steadily within ${recoveryLimitMs / 1000} s of deleting ${active.name} on ${active.node}${takenOver ? '' : ' (no other gateway became active)'}`);
+        return Infinity;
+      }
+    }
+  } finally {
+    await probe.stop();
+  }
+}
+
+// ---------------------------------------------------------------- one cable driver
+
+const seconds = (v: number): string => (Number.isFinite(v) ? `${(v / 1000).toFixed(2)} s` : `> ${recoveryLimitMs / 1000} s`);
+
+async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promise<BenchRow[]> {
+  progress(`${driver}: joining both clusters`);
+  connectClusters(kubeconfig, driver);
+  try {
+    await eventually(async () => {
+      const r = await p.client.result(['-n', ns, 'exec', 'client', '--', 'ping', '-n', '-c', '1', '-W', '1', p.serverIp]);
+      return r.code === 0 ? true : undefined;
+    }, 180_000, `${driver}: the client pod reaches ${p.serverIp} through the tunnel`);
+    progress(`${driver}: throughput, ${throughputRounds} rounds of ${iperfSeconds} s each path`);
+    const tunnel: number[] = [];
+    const base: number[] = [];
+    for (let i = 0; i < throughputRounds; i++) {
+      base.push(await iperf(p, veth.server));
+      tunnel.push(await iperf(p, p.serverIp));
+    }
+    progress(`${driver}: round-trip time`);
+    const baseRtt = await rtt(p, veth.server);
+    const tunnelRtt = await rtt(p, p.serverIp);
+    progress(`${driver}: ${failovers} failovers of cluster2's active gateway`);
+    const gaps: number[] = [];
+    for (let i = 1; i <= failovers; i++) gaps.push(await failover(kubeconfig, p, i));
+    const share = (median(tunnel) / median(base)) * 100;
+    const failoverMs = median(gaps);
+    return [
+      {
+        metric: `${driver}: TCP throughput (iperf3 ${iperfSeconds} s, median of ${throughputRounds})`,
+        value: `${bitRate(median(tunnel))} (${share.toFixed(0)}% of baseline)`,
+        baseline: bitRate(median(base)),
+        target: driver === 'vxlan' ? '>= 50% of baseline' : undefined,
+      },
+      { metric: `${driver}: RTT avg (ping, 20 x ${probeIntervalS * 1000} ms)`, value: rttMs(tunnelRtt), baseline: rttMs(baseRtt) },
+      {
+        metric: `${driver}: failover interruption (median of ${failovers})`,
+        value: `${seconds(failoverMs)} (${gaps.map(seconds).join(', ')})`,
+        baseline: '-',
+        target: '< 5 s (Submariner defaults: ~15 s)',
+      },
+    ];
+  } finally {
+    progress(`${driver}: uninstalling`);
+    disconnectClusters(kubeconfig);
+  }
+}
+
+export async function run(): Promise<void> {
+  await waitHostFree();
+  let stopping = false;
+  const interrupted = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    for (const child of probes) child.kill('SIGKILL');
+    void sandboxDown(runner, fleetName).finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    progress('starting the sandbox (2 clusters, 3 nodes each, 2 gateways)');
+    const { info } = await sandboxUp(runner, options, () => undefined, fleetName);
+    const pods = await deployPods(info.kubeconfig);
+    await createBaseline(pods);
+    const rows: BenchRow[] = [];
+    try {
+      for (const driver of drivers) rows.push(...(await measureDriver(info.kubeconfig, pods, driver)));
+    } finally {
+      await deleteBaseline(pods);
+    }
+    rows.push({ metric: 'libreswan: throughput, RTT, failover', value: 'n/a: this kernel has no ESP, IPsec carries no data', baseline: '-' });
+    printBench(
+      'data plane, pod on cluster1-worker to pod on cluster2-worker through both clusters\' gateways (baseline: a veth pair straight between the same two pod namespaces; failover: cluster2\'s active gateway pod deleted under a 50 ms ping, longest gap between replies)',
+      rows,
+    );
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    if (!stopping) {
+      progress('stopping the sandbox');
+      await sandboxDown(runner, fleetName);
+    }
+  }
+}
