@@ -59,8 +59,13 @@ after(async () => {
 for (const driver of ['vxlan', 'wireguard']) {
   describe(`cable driver ${driver}`, () => {
     const pristine = new Map<string, ReturnType<typeof nodeNetworkState>>();
+    const inventories = new Map<string, string>();
+    /** What `kubectl get all,cm,secret,sa,role,rolebinding -A` lists (names only). */
+    const inventory = async (c: 'cluster1' | 'cluster2'): Promise<string> =>
+      (await k[c](['get', 'all,cm,secret,sa,role,rolebinding', '-A', '-o', 'name'])).split('\n').filter((l) => !l.startsWith('endpoints/')).sort().join('\n');
 
-    before(() => {
+    before(async () => {
+      for (const c of ['cluster1', 'cluster2'] as const) inventories.set(c, await inventory(c));
       for (const c of ['cluster1', 'cluster2']) for (const n of nodes) pristine.set(`${c}-${n}`, nodeNetworkState(`ksub-${c}-${n}`));
       connectClusters(fleet.kubeconfigPath, driver);
     });
@@ -172,8 +177,9 @@ for (const driver of ['vxlan', 'wireguard']) {
       });
     }
 
-    it('uninstall leaves no SUBMARINER chain, route, rule or interface on any node', () => {
+    it('uninstall leaves no SUBMARINER chain, route, rule or interface on any node, and the clusters as they were', async () => {
       disconnectClusters(fleet.kubeconfigPath);
+      for (const c of ['cluster1', 'cluster2'] as const) assert.equal(await inventory(c), inventories.get(c), `${c}: kubectl get all,cm,secret,sa,role,rolebinding -A`);
       for (const [node, state] of pristine) {
         const now = nodeNetworkState(`ksub-${node}`);
         assert.doesNotMatch(now.iptables, /SUBMARINER/, `${node}: iptables`);
