@@ -80,7 +80,7 @@ kubectl submariner export service nginx --context cluster2 -n default
 step "kubectl submariner show connections --contexts cluster1,cluster2"
 for i in $(seq 1 60); do
   out="$(kubectl submariner show connections --contexts cluster1,cluster2 2>/dev/null)"
-  [ "$(grep -c ' connected ' <<<"$out")" = 2 ] && break
+  [ "$(grep ' connected ' <<<"$out" | grep -vc '<none>')" = 2 ] && break
   sleep 1
 done
 echo "$out"
