@@ -2,6 +2,8 @@
 // table per suite, each measurement beside its baseline measured in the same run.
 const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   sandbox: () => import('./sandbox.js'),
+  dns: () => import('./dns.js'),
+  dataplane: () => import('./dataplane.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -1,4 +1,5 @@
 import dnsPacket, { type Answer, type OptAnswer, type Packet, type Question } from 'dns-packet';
+import { plainQuestion, writeResponse } from './wire.js';
 
 /** DNS messages: decoding queries and encoding responses that fit the transport (EDNS0, truncation). */
 
@@ -36,6 +37,8 @@ export interface Query {
   echoable: boolean;
   /** The OPT records of the query: EDNS0 when there is exactly one. */
   opts: OptAnswer[];
+  /** The bytes of the question when there is one with a plain name, to echo as they came. */
+  questionWire?: Buffer | undefined;
 }
 
 export interface Reply {
@@ -73,6 +76,7 @@ export function decodeQuery(message: Buffer): Query {
     questions,
     echoable: questions.every(echoable),
     opts: (packet.additionals ?? []).filter((a): a is OptAnswer => a.type === 'OPT'),
+    questionWire: plainQuestion(message),
   };
 }
 
@@ -102,6 +106,21 @@ export function encodeReply(query: Query, reply: Reply, limit: number, maxUdpPay
     (query.checkingDisabled ? dnsPacket.CHECKING_DISABLED : 0) |
     (reply.rcode & 0xf);
   const edns = query.opts[0];
+  const echoed = query.echoable ? query.questions : [];
+  if (echoed.length === 0 || (echoed.length === 1 && query.questionWire !== undefined)) {
+    const written = writeResponse(
+      {
+        id: query.id,
+        flags,
+        question: echoed.length === 0 ? undefined : query.questionWire,
+        answers: reply.answers,
+        authorities: reply.authorities,
+        opt: edns === undefined ? undefined : { udpPayloadSize: maxUdpPayload, extendedRcode: reply.rcode >> 4, flags: edns.flags & DNSSEC_OK },
+      },
+      limit,
+    );
+    if (written !== undefined) return written;
+  }
   const additionals: Answer[] =
     edns === undefined
       ? []
@@ -121,7 +140,7 @@ export function encodeReply(query: Query, reply: Reply, limit: number, maxUdpPay
     type: 'response',
     id: query.id,
     flags,
-    questions: query.echoable ? query.questions : [],
+    questions: echoed,
     answers: reply.answers,
     authorities: reply.authorities,
     additionals,

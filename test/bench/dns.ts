@@ -1,0 +1,717 @@
+// DNS benchmark: queries per second and latency of the Lighthouse DNS server under dnsperf, beside CoreDNS
+// serving the same names from a zone file on this machine; resident memory with many exported services.
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createSocket } from 'node:dgram';
+import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import dnsPacket, { type Answer, type RecordType } from 'dns-packet';
+import { ServiceExportResource } from '../../src/api/index.js';
+import { deployBroker } from '../../src/broker/deploy.js';
+import { joinCluster } from '../../src/broker/join.js';
+import { MemoryReporter } from '../../src/cli/reporter.js';
+import { GatewayClusterStatus } from '../../src/lighthouse/dns/cluster-status.js';
+import { DnsHandler } from '../../src/lighthouse/dns/handler.js';
+import { DnsMetrics } from '../../src/lighthouse/dns/metrics.js';
+import { Resolver } from '../../src/lighthouse/dns/resolver.js';
+import { DnsServer } from '../../src/lighthouse/dns/server.js';
+import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LIGHTHOUSE_AGENT, type EndpointSlice, type ServiceImport } from '../../src/lighthouse/dns/types.js';
+import { ExecRunner } from '../../src/net/command.js';
+import { clustersetDomain, defaultDnsTtlSeconds, lighthouseDnsEnv, names } from '../../src/render/contract.js';
+import { binaries } from '../../src/sandbox/binaries/versions.js';
+import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
+import { mib, percentile, printBench } from './table.js';
+
+const zone = clustersetDomain;
+const ttl = defaultDnsTtlSeconds;
+const clusters = ['cluster1', 'cluster2'] as const;
+const local = 'cluster1';
+const loadServices = 1000;
+const memoryServices = servicesFromEnv(process.env.BENCH_DNS_SERVICES);
+const seconds = 10;
+const thisFile = fileURLToPath(import.meta.url);
+
+/** How many services the memory benchmark exports across the fleet: BENCH_DNS_SERVICES, 5,000 by default. */
+function servicesFromEnv(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 5000;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 100 || n > 20_000) throw new Error(`BENCH_DNS_SERVICES=${JSON.stringify(raw)} is invalid: give a whole number from 100 to 20000`);
+  return n;
+}
+
+const progress = (message: string) => process.stderr.write(`dns benchmark: ${message}\n`);
+
+// ---------------------------------------------------------------- the data both servers serve
+
+interface FleetData {
+  imports: ServiceImport[];
+  slices: EndpointSlice[];
+}
+
+interface ServiceShape {
+  namespace: string;
+  name: string;
+  headless: boolean;
+  exporters: string[];
+}
+
+/** Service i: one namespace per 100, every tenth headless; exported by both clusters, cluster1 only or cluster2 only, in turn. */
+function shape(i: number): ServiceShape {
+  const exporters = [[...clusters], [clusters[0]], [clusters[1]]][i % 3] as string[];
+  return { namespace: `ns-${Math.floor(i / 100)}`, name: `svc-${i}`, headless: i % 10 === 9, exporters };
+}
+
+/** What the Lighthouse agents of two clusters publish for `count` services: ServiceImports and per-cluster EndpointSlices. */
+function fleetData(count: number): FleetData {
+  const ports = [
+    { name: 'http', protocol: 'TCP', port: 80 },
+    { name: 'grpc', protocol: 'TCP', port: 9090 },
+  ];
+  const data: FleetData = { imports: [], slices: [] };
+  for (let i = 0; i < count; i++) {
+    const s = shape(i);
+    data.imports.push({
+      apiVersion: 'multicluster.x-k8s.io/v1beta1',
+      kind: 'ServiceImport',
+      metadata: { name: s.name, namespace: s.namespace },
+      spec: { type: s.headless ? 'Headless' : 'ClusterSetIP', ports },
+    });
+    for (const cluster of s.exporters) {
+      const c = cluster === 'cluster1' ? 1 : 2;
+      // One service IP per cluster for ClusterSetIP services; three named pods per cluster for headless ones.
+      const endpoints = s.headless
+        ? [0, 1, 2].map((k) => ({ addresses: [`10.24${c}.${Math.floor(i / 80)}.${(i % 80) * 3 + k + 1}`], hostname: `${s.name}-${k}`, conditions: { ready: true } }))
+        : [{ addresses: [`10.14${c}.${Math.floor(i / 250)}.${(i % 250) + 1}`], conditions: { ready: true } }];
+      data.slices.push({
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: {
+          name: `${s.name}-${cluster}`,
+          namespace: s.namespace,
+          labels: { [LABEL_MANAGED_BY]: LIGHTHOUSE_AGENT, [LABEL_SERVICE_NAME]: s.name, [LABEL_SOURCE_CLUSTER]: cluster },
+        },
+        addressType: 'IPv4',
+        endpoints,
+        ports,
+      });
+    }
+  }
+  return data;
+}
+
+/** Every name a client may ask for, with the record type it asks. */
+function allQuestions(count: number): [string, RecordType][] {
+  const out: [string, RecordType][] = [];
+  for (let i = 0; i < count; i++) {
+    const s = shape(i);
+    const base = `${s.name}.${s.namespace}.svc.${zone}`;
+    out.push([base, 'A'], [base, 'SRV'], [`_http._tcp.${base}`, 'SRV'], [`_grpc._tcp.${base}`, 'SRV']);
+    for (const cluster of s.exporters) {
+      out.push([`${cluster}.${base}`, 'A']);
+      if (s.headless) for (const k of [0, 1, 2]) out.push([`${s.name}-${k}.${cluster}.${base}`, 'A']);
+    }
+  }
+  return out;
+}
+
+/** The query mix: A for services (60%), for one cluster's share (10%) and for headless pods (5%), SRV (10%), names that do not exist (15%). */
+function queryMix(count: number, lines: number): string {
+  let seed = 42;
+  const random = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const out: string[] = [];
+  for (let l = 0; l < lines; l++) {
+    const i = random(count);
+    const s = shape(i);
+    const base = `${s.name}.${s.namespace}.svc.${zone}`;
+    const pick = random(100);
+    const cluster = s.exporters[random(s.exporters.length)] as string;
+    if (pick < 60) out.push(`${base} A`);
+    else if (pick < 70) out.push(`${cluster}.${base} A`);
+    else if (pick < 75) {
+      const h = shape(random(Math.floor(count / 10)) * 10 + 9);
+      out.push(`${h.name}-${random(3)}.${h.exporters[0]}.${h.name}.${h.namespace}.svc.${zone} A`);
+    }
+    else if (pick < 85) out.push(`_http._tcp.${base} SRV`);
+    else out.push(`missing-${i}.${s.namespace}.svc.${zone} A`);
+  }
+  return `${out.join('\n')}\n`;
+}
+
+/** A handler loaded with `data` the way the DNS server's watches load it. */
+function loadedHandler(data: FleetData): DnsHandler {
+  const status = new GatewayClusterStatus(local);
+  // Service discovery without the Gateway API: every cluster counts as connected.
+  status.setGatewayApiPresent(false);
+  const resolver = new Resolver(status);
+  for (const si of data.imports) resolver.upsertServiceImport(si);
+  for (const eps of data.slices) resolver.upsertEndpointSlice(eps);
+  return new DnsHandler({ zones: [zone], ttl, resolver, metrics: new DnsMetrics() });
+}
+
+/** The zone file holding exactly the answers our server gives to every name of the fleet. */
+function zoneFile(data: FleetData, count: number): string {
+  const handler = loadedHandler(data);
+  const lines = [
+    `$ORIGIN ${zone}.`,
+    `@ ${ttl} IN SOA ns.dns.${zone}. hostmaster.${zone}. 1 7200 1800 86400 ${ttl}`,
+    `@ ${ttl} IN NS ns.dns.${zone}.`,
+  ];
+  for (const [name, type] of allQuestions(count)) {
+    for (const a of ask(handler, name, type).answers) lines.push(`${a.name}. ${ttlOf(a)} IN ${a.type} ${recordData(a)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function ask(handler: DnsHandler, name: string, type: RecordType): { rcode: string; answers: Answer[] } {
+  const wire = handler.handle(dnsPacket.encode({ type: 'query', id: 1, questions: [{ name, type, class: 'IN' }] }), 'udp');
+  if (wire === undefined) throw new Error(`our handler dropped ${name} ${type}`);
+  const decoded = dnsPacket.decode(wire) as { rcode?: string; answers?: Answer[] };
+  return { rcode: decoded.rcode ?? '', answers: decoded.answers ?? [] };
+}
+
+function ttlOf(a: Answer): number {
+  return 'ttl' in a && a.ttl !== undefined ? a.ttl : 0;
+}
+
+function recordData(a: Answer): string {
+  if (a.type === 'A') return a.data;
+  if (a.type === 'SRV') return `${a.data.priority ?? 0} ${a.data.weight ?? 0} ${a.data.port} ${a.data.target}.`;
+  throw new Error(`no zone-file form for ${a.type} records`);
+}
+
+// ---------------------------------------------------------------- processes
+
+/** Everything the benchmark started, stopped when it ends, fails or is interrupted. */
+const children = new Set<ChildProcess>();
+const running: { fleet?: ControlPlaneFleet | undefined } = {};
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+async function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/** A port free for both UDP and TCP on 127.0.0.1. */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const tcp = createServer();
+    const port = await new Promise<number>((resolve, reject) => {
+      tcp.once('error', reject);
+      tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port));
+    });
+    const udp = createSocket('udp4');
+    const ok = await new Promise<boolean>((resolve) => {
+      udp.once('error', () => resolve(false));
+      udp.bind(port, '127.0.0.1', () => resolve(true));
+    });
+    await new Promise<void>((resolve) => tcp.close(() => resolve()));
+    if (ok) {
+      await new Promise<void>((resolve) => udp.close(() => resolve()));
+      return port;
+    }
+  }
+  throw new Error('no port free for both UDP and TCP on 127.0.0.1');
+}
+
+/** One UDP query to 127.0.0.1:port; undefined when nothing comes back in time. */
+async function udpAsk(port: number, name: string, type: RecordType, timeoutMs = 500): Promise<{ rcode: string; answers: Answer[] } | undefined> {
+  const socket = createSocket('udp4');
+  try {
+    return await new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(undefined), timeoutMs);
+      socket.once('message', (msg) => {
+        clearTimeout(timer);
+        const decoded = dnsPacket.decode(msg) as { rcode?: string; answers?: Answer[] };
+        resolve({ rcode: decoded.rcode ?? '', answers: decoded.answers ?? [] });
+      });
+      socket.send(dnsPacket.encode({ type: 'query', id: 7, questions: [{ name, type, class: 'IN' }] }), port, '127.0.0.1');
+    });
+  } finally {
+    socket.close();
+  }
+}
+
+async function waitAnswering(port: number, what: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited with code ${child.exitCode} before answering`);
+    if ((await udpAsk(port, zone, 'SOA', 200)) !== undefined) return;
+    await sleep(50);
+  }
+  throw new Error(`${what} did not answer on 127.0.0.1:${port} within 15 s`);
+}
+
+interface RunningServer {
+  name: string;
+  port: number;
+  child: ChildProcess;
+}
+
+/** Our DNS server (the handler and transports of lighthouse-dns) in a child process of its own, loaded from a data file instead of watches. */
+async function startOurs(dataFile: string): Promise<RunningServer> {
+  const child = track(spawn(process.execPath, [...process.execArgv, thisFile, 'serve', dataFile], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (m) => resolve((m as { port: number }).port));
+    child.once('exit', (code) => reject(new Error(`our DNS server exited with code ${code} before listening`)));
+  });
+  await waitAnswering(port, 'our DNS server', child);
+  return { name: 'lighthouse-dns', port, child };
+}
+
+async function startCoreDns(dir: string, zoneText: string): Promise<RunningServer> {
+  const port = await freePort();
+  writeFileSync(join(dir, 'db.zone'), zoneText);
+  writeFileSync(join(dir, 'Corefile'), `${zone}:${port} {\n  bind 127.0.0.1\n  file ${join(dir, 'db.zone')}\n}\n`);
+  const out = openSync(join(dir, 'coredns.log'), 'w');
+  const child = track(spawn(binaries().coredns, ['-conf', join(dir, 'Corefile')], { stdio: ['ignore', out, out] }));
+  closeSync(out);
+  child.once('error', () => undefined);
+  await waitAnswering(port, `CoreDNS (${binaries().coredns}; log in ${dir}/coredns.log)`, child);
+  return { name: 'coredns', port, child };
+}
+
+// ---------------------------------------------------------------- dnsperf
+
+interface PerfResult {
+  qps: number;
+  averageMs: number;
+  lost: number;
+  /** CPU time (user and system) the server spent per completed query, in microseconds. */
+  cpuUs: number;
+  /** Per-query latencies in ms, with -v only. */
+  latencies: number[];
+}
+
+const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+
+/** CPU seconds (user and system) a process has used so far. */
+function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
+}
+
+async function dnsperf(server: RunningServer, queryFile: string, dir: string, opts: { maxQps?: number } = {}): Promise<PerfResult> {
+  const port = server.port;
+  const pid = server.child.pid ?? 0;
+  const outFile = join(dir, `dnsperf-${port}-${Date.now()}.out`);
+  const out = openSync(outFile, 'w');
+  const args = ['-s', '127.0.0.1', '-p', String(port), '-d', queryFile, '-l', String(seconds), '-c', '8', '-q', '200'];
+  if (opts.maxQps !== undefined) args.push('-Q', String(opts.maxQps), '-v');
+  const cpuBefore = cpuSeconds(pid);
+  const child = track(spawn('dnsperf', args, { stdio: ['ignore', out, out] }));
+  closeSync(out);
+  const code = await new Promise<number | null>((resolve, reject) => {
+    child.once('error', (err) => reject(new Error(`cannot run dnsperf (apt-get install -y dnsperf): ${err.message}`)));
+    child.once('exit', resolve);
+  });
+  const cpu = cpuSeconds(pid) - cpuBefore;
+  const text = readFileSync(outFile, 'utf8');
+  if (code !== 0) throw new Error(`dnsperf exited with code ${code}:\n${text.slice(-2000)}`);
+  const number = (re: RegExp) => {
+    const m = re.exec(text);
+    if (m?.[1] === undefined) throw new Error(`no ${re.source} in the dnsperf output ${outFile}`);
+    return Number(m[1]);
+  };
+  const latencies: number[] = [];
+  for (const m of text.matchAll(/^> \S+ \S+ \S+ ([\d.]+)$/gm)) latencies.push(Number(m[1]) * 1000);
+  return {
+    qps: number(/Queries per second:\s+([\d.]+)/),
+    averageMs: number(/Average Latency \(s\):\s+([\d.]+)/) * 1000,
+    lost: number(/Queries lost:\s+(\d+)/),
+    cpuUs: (cpu * 1e6) / Math.max(1, number(/Queries completed:\s+(\d+)/)),
+    latencies,
+  };
+}
+
+/** Asks both servers a sample of the query mix and returns the questions they answer differently. */
+async function differences(a: number, b: number, queries: string[]): Promise<string[]> {
+  const key = (r: { rcode: string; answers: Answer[] } | undefined) =>
+    r === undefined ? 'no answer' : `${r.rcode} ${r.answers.map((x) => `${x.type} ${ttlOf(x)} ${recordData(x)}`).sort().join(', ')}`;
+  const out: string[] = [];
+  for (const line of queries) {
+    const [name, type] = line.split(' ') as [string, RecordType];
+    const [x, y] = [key(await udpAsk(a, name, type)), key(await udpAsk(b, name, type))];
+    if (x !== y) out.push(`${line}: ${x} / ${y}`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- the suites
+
+const f1 = (v: number) => `${v.toFixed(2)} ms`;
+const us = (v: number) => `${v.toFixed(1)} µs`;
+const qps = (v: number) => `${Math.round(v).toLocaleString('en-US')} qps`;
+
+async function loadBench(dir: string): Promise<void> {
+  const data = fleetData(loadServices);
+  const dataFile = join(dir, 'fleet.json');
+  writeFileSync(dataFile, JSON.stringify(data));
+  const queryFile = join(dir, 'queries.txt');
+  const mix = queryMix(loadServices, 20_000);
+  writeFileSync(queryFile, mix);
+  const ours = await startOurs(dataFile);
+  const coredns = await startCoreDns(dir, zoneFile(data, loadServices));
+  try {
+    const sample = mix.trim().split('\n').slice(0, 500);
+    const diff = await differences(ours.port, coredns.port, sample);
+    if (diff.length > 0) throw new Error(`the servers answer ${diff.length} of ${sample.length} questions differently:\n${diff.slice(0, 10).join('\n')}`);
+
+    // Alternate the servers so that background load on the machine falls on both; keep each one's best run.
+    const loadBefore = loadavg()[0] ?? NaN;
+    const best: Record<string, PerfResult> = {};
+    for (let round = 0; round < 2; round++) {
+      for (const s of [ours, coredns]) {
+        const r = await dnsperf(s, queryFile, dir);
+        if (best[s.name] === undefined || r.qps > (best[s.name] as PerfResult).qps) best[s.name] = r;
+      }
+    }
+    const max = { ours: best[ours.name] as PerfResult, coredns: best[coredns.name] as PerfResult };
+    const rate = Math.floor(Math.min(max.ours.qps, max.coredns.qps) / 2 / 1000) * 1000 || 1000;
+    const paced = { ours: await dnsperf(ours, queryFile, dir, { maxQps: rate }), coredns: await dnsperf(coredns, queryFile, dir, { maxQps: rate }) };
+    const machine = `load average ${loadBefore.toFixed(1)} before, ${(loadavg()[0] ?? NaN).toFixed(1)} after, on ${availableParallelism()} CPUs`;
+    printBench(
+      `DNS over UDP on 127.0.0.1 (${loadServices} services in 2 clusters, ${sample.length} sampled answers identical; baseline: CoreDNS ${binaries().coredns.match(/v[\d.]+/)?.[0] ?? ''} file plugin, same names; ${machine})`,
+      [
+        { metric: `queries per second, dnsperf ${seconds} s flat out (best of 2)`, value: qps(max.ours.qps), baseline: qps(max.coredns.qps), target: '>= CoreDNS QPS' },
+        { metric: 'average latency flat out (dnsperf)', value: f1(max.ours.averageMs), baseline: f1(max.coredns.averageMs) },
+        { metric: 'server CPU time per query flat out (/proc)', value: us(max.ours.cpuUs), baseline: us(max.coredns.cpuUs) },
+        { metric: `p50 latency at ${qps(rate)} (dnsperf -v, per query)`, value: f1(percentile(paced.ours.latencies, 50)), baseline: f1(percentile(paced.coredns.latencies, 50)) },
+        { metric: `p99 latency at ${qps(rate)}`, value: f1(percentile(paced.ours.latencies, 99)), baseline: f1(percentile(paced.coredns.latencies, 99)), target: 'p99 < 2 ms' },
+        { metric: `queries lost at ${qps(rate)}`, value: String(paced.ours.lost), baseline: String(paced.coredns.lost) },
+      ],
+    );
+  } finally {
+    await stopChild(ours.child);
+    await stopChild(coredns.child);
+  }
+}
+
+// ---------------------------------------------------------------- memory on a fleet of real control planes
+
+const brokerNamespace = 'submariner-k8s-broker';
+const networks = {
+  cluster1: { clusterCidr: '10.241.0.0/16', serviceCidr: '10.141.0.0/16' },
+  cluster2: { clusterCidr: '10.242.0.0/16', serviceCidr: '10.142.0.0/16' },
+} as const;
+type Cluster = (typeof clusters)[number];
+type Component = 'lighthouse-agent' | 'lighthouse-dns';
+
+interface ComponentProcess {
+  cluster: Cluster;
+  component: Component;
+  child: ChildProcess;
+  log: string;
+  dnsPort?: number;
+  metricsPort?: number;
+}
+
+/** The newest modification time of the files under `dir`. */
+function newest(dir: string): number {
+  return readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
+    const path = join(dir, e.name);
+    return Math.max(t, e.isDirectory() ? newest(path) : statSync(path).mtimeMs);
+  }, 0);
+}
+
+/** The agent entry point: the build (as in the containers) when it is as new as the sources, else the sources through tsx. */
+function agentCommand(): { args: string[]; what: string } {
+  const root = join(dirname(thisFile), '..', '..');
+  const built = join(root, 'dist', 'src', 'bin', 'agent.js');
+  if (existsSync(built) && newest(join(root, 'dist', 'src')) >= newest(join(root, 'src'))) return { args: [built], what: 'dist/src/bin/agent.js' };
+  return { args: ['--import', 'tsx', join(root, 'src', 'bin', 'agent.ts')], what: 'src/bin/agent.ts through tsx' };
+}
+
+/** The environment a component's rendered Deployment gives its container, with Secret references resolved. */
+async function deploymentEnv(kc: KubeConfig, component: Component): Promise<NodeJS.ProcessEnv> {
+  const ns = names.defaultNamespace;
+  const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: names.workload[component], namespace: ns });
+  const env: NodeJS.ProcessEnv = {};
+  for (const e of deployment.spec?.template.spec?.containers[0]?.env ?? []) {
+    const ref = e.valueFrom?.secretKeyRef;
+    if (ref !== undefined) {
+      const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: ref.name ?? '', namespace: ns });
+      env[e.name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
+    } else if (e.value !== undefined) env[e.name] = e.value;
+  }
+  return env;
+}
+
+async function startComponent(dir: string, kubeconfig: string, kc: KubeConfig, cluster: Cluster, component: Component): Promise<ComponentProcess> {
+  const env: NodeJS.ProcessEnv = { ...(await deploymentEnv(kc, component)), KUBECONFIG: kubeconfig, PATH: process.env.PATH ?? '' };
+  const proc: Partial<ComponentProcess> = {};
+  if (component === 'lighthouse-dns') {
+    proc.dnsPort = await freePort();
+    proc.metricsPort = await freePort();
+    env[lighthouseDnsEnv.dnsPort] = String(proc.dnsPort);
+    env[lighthouseDnsEnv.metricsPort] = String(proc.metricsPort);
+  }
+  const log = join(dir, `${cluster}-${component}.log`);
+  const out = openSync(log, 'w');
+  const child = track(spawn(process.execPath, [...agentCommand().args, component], { env, stdio: ['ignore', out, out] }));
+  closeSync(out);
+  return { ...proc, cluster, component, child, log };
+}
+
+function assertRunning(p: ComponentProcess): void {
+  if (p.child.exitCode === null && p.child.signalCode === null) return;
+  throw new Error(`${p.cluster} ${p.component} exited (${p.child.exitCode ?? p.child.signalCode}):\n${readFileSync(p.log, 'utf8').slice(-2000)}`);
+}
+
+/** Waits until the agent has listed everything and the DNS server reports ready. */
+async function waitStarted(p: ComponentProcess): Promise<void> {
+  const ready = async () => {
+    if (p.component === 'lighthouse-agent') return readFileSync(p.log, 'utf8').includes('watches synced');
+    return (await fetch(`http://127.0.0.1:${p.metricsPort}/readyz`).catch(() => undefined))?.status === 200;
+  };
+  const deadline = Date.now() + 60_000;
+  while (!(await ready())) {
+    assertRunning(p);
+    if (Date.now() > deadline) throw new Error(`${p.cluster} ${p.component} did not start within 60 s (log: ${p.log})`);
+    await sleep(200);
+  }
+}
+
+/**
+ * Resident memory once the process has gone quiet (its CPU time grew by less than 2% of a core in each of
+ * three 5 s windows running), so that V8 has had idle time to give back what starting or importing left behind.
+ */
+async function settledRss(pid: number): Promise<number> {
+  const deadline = Date.now() + 180_000;
+  for (let before = cpuSeconds(pid), quiet = 0; quiet < 3 && Date.now() < deadline; ) {
+    await sleep(5000);
+    const now = cpuSeconds(pid);
+    quiet = now - before < 0.1 ? quiet + 1 : 0;
+    before = now;
+  }
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) * 1024;
+}
+
+async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
+/** What a cluster holds for the services it exports: namespaces, and a Service, its EndpointSlice and a ServiceExport each. */
+function exportedObjects(cluster: Cluster, count: number): object[] {
+  const n = cluster === 'cluster1' ? 1 : 2;
+  const ports = [
+    { name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 },
+    { name: 'grpc', protocol: 'TCP', port: 9090, targetPort: 9090 },
+  ];
+  const namespaces = new Set<string>();
+  const objects: object[] = [];
+  for (let i = 0; i < count; i++) {
+    const s = shape(i);
+    namespaces.add(s.namespace);
+    if (!s.exporters.includes(cluster)) continue;
+    const metadata = { name: s.name, namespace: s.namespace };
+    objects.push(
+      { apiVersion: 'v1', kind: 'Service', metadata, spec: { ports, ...(s.headless ? { clusterIP: 'None' } : {}) } },
+      {
+        apiVersion: 'discovery.k8s.io/v1',
+        kind: 'EndpointSlice',
+        metadata: { ...metadata, name: `${s.name}-pods`, labels: { 'kubernetes.io/service-name': s.name, [LABEL_MANAGED_BY]: 'bench.kubectl-submariner.io' } },
+        addressType: 'IPv4',
+        endpoints: (s.headless ? [0, 1, 2] : [0]).map((k) => ({
+          addresses: [`10.24${n}.${Math.floor(i / 80)}.${(i % 80) * 3 + k + 1}`],
+          conditions: { ready: true },
+          ...(s.headless ? { hostname: `${s.name}-${k}` } : {}),
+        })),
+        ports: ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.targetPort })),
+      },
+      { apiVersion: `${ServiceExportResource.group}/${ServiceExportResource.version}`, kind: ServiceExportResource.kind, metadata },
+    );
+  }
+  return [...[...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), ...objects];
+}
+
+/** Creates the exported services in both clusters with kubectl, which keeps one connection to each API server. */
+async function exportServices(dir: string, kubeconfigs: Record<Cluster, string>, count: number): Promise<void> {
+  await Promise.all(
+    clusters.map(async (c) => {
+      const file = join(dir, `${c}-services.json`);
+      writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: exportedObjects(c, count) }));
+      const child = track(spawn(binaries().kubectl, ['--kubeconfig', kubeconfigs[c], 'create', '-f', file, '-o', 'name'], { stdio: ['ignore', 'ignore', 'pipe'] }));
+      let errors = '';
+      child.stderr?.on('data', (d: Buffer) => (errors += d.toString()));
+      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+      if (code !== 0) throw new Error(`kubectl create -f ${file} failed in ${c}: ${errors.slice(-2000)}`);
+    }),
+  );
+}
+
+/** Waits until a DNS server answers for every cluster's share of every service, that is until both agents have imported everything. */
+async function waitImported(dns: ComponentProcess, count: number, timeoutMs: number, all: readonly ComponentProcess[]): Promise<void> {
+  const names = Array.from({ length: count }, (_, i) => shape(i)).flatMap((s) => s.exporters.map((c) => `${c}.${s.name}.${s.namespace}.svc.${zone}`));
+  const deadline = Date.now() + timeoutMs;
+  let missing = names;
+  while (missing.length > 0) {
+    if (Date.now() > deadline) throw new Error(`${dns.cluster}'s DNS server still has no answer for ${missing.length} of ${names.length} names, such as ${missing[0]}`);
+    for (const p of all) assertRunning(p);
+    const still: string[] = [];
+    await pool(missing, 32, async (name) => {
+      const r = await udpAsk(dns.dnsPort ?? 0, name, 'A');
+      if (r === undefined || r.answers.length === 0) still.push(name);
+    });
+    missing = still;
+    if (missing.length > 0) await sleep(5000);
+  }
+}
+
+async function memoryBench(dir: string): Promise<void> {
+  const runner = new ExecRunner();
+  progress('starting two control planes');
+  const fleet = await ControlPlaneFleet.start({
+    name: 'bench-dns',
+    runner,
+    clusters: clusters.map((name) => ({ name, ...networks[name] })),
+  });
+  running.fleet = fleet;
+  const procs: ComponentProcess[] = [];
+  try {
+    const kc = {} as Record<Cluster, KubeConfig>;
+    const kubeconfigs = {} as Record<Cluster, string>;
+    for (const c of clusters) {
+      kc[c] = new KubeConfig();
+      kc[c].loadFromFile(fleet.kubeconfigPath);
+      kc[c].setCurrentContext(c);
+      kubeconfigs[c] = join(dir, `${c}.kubeconfig`);
+      writeFileSync(kubeconfigs[c], kc[c].exportConfig(), { mode: 0o600 });
+    }
+    // The broker lives in cluster1, as in a two-cluster Submariner deployment.
+    const brokerInfoFile = join(dir, 'broker-info.subm');
+    const reporter = new MemoryReporter();
+    await deployBroker(
+      kc.cluster1,
+      {
+        namespace: brokerNamespace,
+        components: ['service-discovery'],
+        customDomains: [],
+        globalnet: false,
+        globalnetCidrRange: '242.0.0.0/8',
+        globalnetClusterSize: 65536,
+        enableClustersetIp: false,
+        clustersetIpCidrRange: '243.0.0.0/8',
+        output: brokerInfoFile,
+      },
+      reporter,
+    );
+    for (const c of clusters) {
+      await joinCluster(
+        kc[c],
+        {
+          brokerInfoFile,
+          clusterId: c,
+          ...networks[c],
+          cableDriver: 'vxlan',
+          natt: false,
+          nattPort: 4500,
+          healthCheck: true,
+          preferredServer: false,
+          forceUdpEncaps: false,
+          airGapped: false,
+          imageOverrides: [],
+          gatewayNodes: [],
+          labelGateway: false,
+        },
+        reporter,
+      );
+    }
+    for (const c of clusters) {
+      for (const component of ['lighthouse-agent', 'lighthouse-dns'] as const) procs.push(await startComponent(dir, kubeconfigs[c], kc[c], c, component));
+    }
+    for (const p of procs) await waitStarted(p);
+    progress('agents and DNS servers started; measuring them with nothing exported');
+    const empty = await Promise.all(procs.map((p) => settledRss(p.child.pid ?? 0)));
+
+    progress(`creating ${memoryServices} services and their ServiceExports`);
+    const started = Date.now();
+    await exportServices(dir, kubeconfigs, memoryServices);
+    progress('waiting for both clusters to import every service');
+    for (const p of procs.filter((x) => x.component === 'lighthouse-dns')) await waitImported(p, memoryServices, Math.max(600_000, memoryServices * 600), procs);
+    const convergedMs = Date.now() - started;
+    progress('waiting for the agents to go quiet');
+    const loaded = await Promise.all(procs.map((p) => settledRss(p.child.pid ?? 0)));
+    const rows = procs.map((p, i) => ({ metric: `${p.component} resident memory, ${p.cluster}`, value: mib(loaded[i] ?? NaN), baseline: mib(empty[i] ?? NaN) }));
+    rows.push({ metric: 'export to answered in both clusters', value: `${(convergedMs / 1000).toFixed(0)} s`, baseline: '-' });
+    printBench(
+      `memory with ${memoryServices} exported services in 2 clusters (${agentCommand().what}; real kube-apiservers, broker in cluster1; baseline: the same processes with nothing exported)`,
+      rows,
+    );
+  } finally {
+    for (const p of procs) await stopChild(p.child);
+    await fleet.stop();
+    running.fleet = undefined;
+  }
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ksub-bench-dns-'));
+  const interrupted = (signal: NodeJS.Signals) => {
+    for (const child of children) child.kill('SIGKILL');
+    void (running.fleet?.stop() ?? Promise.resolve()).finally(() => {
+      rmSync(dir, { recursive: true, force: true });
+      process.exit(signal === 'SIGINT' ? 130 : 143);
+    });
+  };
+  process.once('SIGINT', interrupted);
+  process.once('SIGTERM', interrupted);
+  try {
+    await loadBench(dir);
+    await memoryBench(dir);
+  } finally {
+    process.off('SIGINT', interrupted);
+    process.off('SIGTERM', interrupted);
+    for (const child of children) await stopChild(child);
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// ---------------------------------------------------------------- the server process
+
+/** Child mode: serves the data file on a free port of 127.0.0.1 and reports the port over the IPC channel. */
+async function serve(dataFile: string): Promise<void> {
+  const data = JSON.parse(readFileSync(dataFile, 'utf8')) as FleetData;
+  const handler = loadedHandler(data);
+  const server = new DnsServer({ handler, host: '127.0.0.1', port: 0, onError: (err) => process.stderr.write(`${String(err)}\n`) });
+  const ports = await server.start();
+  process.send?.({ port: ports.udp });
+  // Stop when told to, or when the benchmark that started this process is gone.
+  await new Promise((resolve) => {
+    process.once('SIGTERM', resolve);
+    process.once('disconnect', resolve);
+  });
+  await server.stop();
+  process.exit(0);
+}
+
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === realpathSync(thisFile) && process.argv[2] === 'serve') {
+  await serve(process.argv[3] ?? '');
+}
