@@ -90,15 +90,14 @@ for (const driver of ['vxlan', 'wireguard']) {
       assert.match(table, /^CONTEXT +GATEWAY +CLUSTER +REMOTE IP +NAT +CABLE DRIVER +SUBNETS +STATUS +RTT AVG\./);
     });
 
-    // The active gateway is not restarted here: that is a failover, which changes the rules by design (below).
-    it('restarting the route agents and the passive gateways leaves the same rules and routes', async () => {
+    // Gateways are not restarted here: restarting the active one is a failover, which changes the rules by design (below).
+    it('restarting the route agents leaves the same rules and routes', async () => {
       const before = new Map(nodes.flatMap((n) => ['cluster1', 'cluster2'].map((c) => [`${c}-${n}`, nodeNetworkState(`ksub-${c}-${n}`)] as const)));
       for (const c of ['cluster1', 'cluster2'] as const) {
         await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app=submariner-routeagent', '--wait=true']);
-        await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app=submariner-gateway,gateway.submariner.io/status!=active', '--wait=true']);
       }
       for (const c of ['cluster1', 'cluster2'] as const) {
-        for (const ds of ['submariner-routeagent', 'submariner-gateway']) await k[c](['-n', 'submariner-operator', 'rollout', 'status', `ds/${ds}`, '--timeout=120s']);
+        await k[c](['-n', 'submariner-operator', 'rollout', 'status', 'ds/submariner-routeagent', '--timeout=120s']);
       }
       await new Promise((r) => setTimeout(r, 5000));
       const t = await target('cluster2');
