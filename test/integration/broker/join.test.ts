@@ -52,11 +52,24 @@ async function exists(kc: KubeConfig, group: string, version: string, plural: st
 
 const before_: Record<string, string[]> = {};
 
+/** The inventory once the apiserver has finished bootstrapping (system namespaces, roles, the kubernetes Service). */
+async function settledInventory(context: string): Promise<string[]> {
+  let previous = '';
+  for (let i = 0; i < 60; i++) {
+    const now = inventory(context);
+    const key = JSON.stringify(now);
+    if (key === previous && now.includes('namespace/kube-node-lease') && now.includes('service/kubernetes')) return now;
+    previous = key;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  return inventory(context);
+}
+
 before(async () => {
   fleet = await useFleet();
   for (const c of ['cluster1', 'cluster2']) cli('uninstall', '-y', '--context', c);
   cli('uninstall', '-y', '--broker', '--context', 'broker');
-  for (const c of ['broker', 'cluster1', 'cluster2']) before_[c] = inventory(c);
+  for (const c of ['broker', 'cluster1', 'cluster2']) before_[c] = await settledInventory(c);
 });
 after(() => rmSync(dir, { recursive: true, force: true }));
 
