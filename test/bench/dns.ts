@@ -1,49 +1,32 @@
 // DNS benchmark: queries per second and latency of the Lighthouse DNS server under dnsperf, beside CoreDNS
-// serving the same names from a zone file on this machine; resident memory with many exported services.
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+// serving the same names from a zone file on this machine. Memory with many exported services: `npm run bench -- discovery`.
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
-import { closeSync, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { closeSync, mkdtempSync, openSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
-import { AppsV1Api, CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import dnsPacket, { type Answer, type RecordType } from 'dns-packet';
-import { ServiceExportResource } from '../../src/api/index.js';
-import { deployBroker } from '../../src/broker/deploy.js';
-import { joinCluster } from '../../src/broker/join.js';
-import { MemoryReporter } from '../../src/cli/reporter.js';
 import { GatewayClusterStatus } from '../../src/lighthouse/dns/cluster-status.js';
 import { DnsHandler } from '../../src/lighthouse/dns/handler.js';
 import { DnsMetrics } from '../../src/lighthouse/dns/metrics.js';
 import { Resolver } from '../../src/lighthouse/dns/resolver.js';
 import { DnsServer } from '../../src/lighthouse/dns/server.js';
 import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LIGHTHOUSE_AGENT, type EndpointSlice, type ServiceImport } from '../../src/lighthouse/dns/types.js';
-import { ExecRunner } from '../../src/net/command.js';
-import { clustersetDomain, defaultDnsTtlSeconds, lighthouseDnsEnv, names } from '../../src/render/contract.js';
+import { clustersetDomain, defaultDnsTtlSeconds } from '../../src/render/contract.js';
 import { binaries } from '../../src/sandbox/binaries/versions.js';
-import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
-import { mib, percentile, printBench } from './table.js';
+import { cpuSeconds, freePort } from './process.js';
+import { percentile, printBench } from './table.js';
 
 const zone = clustersetDomain;
 const ttl = defaultDnsTtlSeconds;
 const clusters = ['cluster1', 'cluster2'] as const;
 const local = 'cluster1';
 const loadServices = 1000;
-const memoryServices = servicesFromEnv(process.env.BENCH_DNS_SERVICES);
 const seconds = 10;
 const thisFile = fileURLToPath(import.meta.url);
 
-/** How many services the memory benchmark exports across the fleet: BENCH_DNS_SERVICES, 5,000 by default. */
-function servicesFromEnv(raw: string | undefined): number {
-  if (raw === undefined || raw.trim() === '') return 5000;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 100 || n > 20_000) throw new Error(`BENCH_DNS_SERVICES=${JSON.stringify(raw)} is invalid: give a whole number from 100 to 20000`);
-  return n;
-}
-
-const progress = (message: string) => process.stderr.write(`dns benchmark: ${message}\n`);
 
 // ---------------------------------------------------------------- the data both servers serve
 
@@ -192,7 +175,6 @@ function recordData(a: Answer): string {
 
 /** Everything the benchmark started, stopped when it ends, fails or is interrupted. */
 const children = new Set<ChildProcess>();
-const running: { fleet?: ControlPlaneFleet | undefined } = {};
 process.once('exit', () => {
   for (const child of children) child.kill('SIGKILL');
 });
@@ -210,28 +192,6 @@ async function stopChild(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
   await exited;
   clearTimeout(timer);
-}
-
-/** A port free for both UDP and TCP on 127.0.0.1. */
-async function freePort(): Promise<number> {
-  for (let attempt = 0; attempt < 20; attempt++) {
-    const tcp = createServer();
-    const port = await new Promise<number>((resolve, reject) => {
-      tcp.once('error', reject);
-      tcp.listen(0, '127.0.0.1', () => resolve((tcp.address() as { port: number }).port));
-    });
-    const udp = createSocket('udp4');
-    const ok = await new Promise<boolean>((resolve) => {
-      udp.once('error', () => resolve(false));
-      udp.bind(port, '127.0.0.1', () => resolve(true));
-    });
-    await new Promise<void>((resolve) => tcp.close(() => resolve()));
-    if (ok) {
-      await new Promise<void>((resolve) => udp.close(() => resolve()));
-      return port;
-    }
-  }
-  throw new Error('no port free for both UDP and TCP on 127.0.0.1');
 }
 
 /** One UDP query to 127.0.0.1:port; undefined when nothing comes back in time. */
@@ -301,15 +261,6 @@ interface PerfResult {
   cpuUs: number;
   /** Per-query latencies in ms, with -v only. */
   latencies: number[];
-}
-
-const clockTicks = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-
-/** CPU seconds (user and system) a process has used so far. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / clockTicks;
 }
 
 async function dnsperf(server: RunningServer, queryFile: string, dir: string, opts: { maxQps?: number } = {}): Promise<PerfResult> {
@@ -408,284 +359,17 @@ async function loadBench(dir: string): Promise<void> {
   }
 }
 
-// ---------------------------------------------------------------- memory on a fleet of real control planes
-
-const brokerNamespace = 'submariner-k8s-broker';
-const networks = {
-  cluster1: { clusterCidr: '10.241.0.0/16', serviceCidr: '10.141.0.0/16' },
-  cluster2: { clusterCidr: '10.242.0.0/16', serviceCidr: '10.142.0.0/16' },
-} as const;
-type Cluster = (typeof clusters)[number];
-type Component = 'lighthouse-agent' | 'lighthouse-dns';
-
-interface ComponentProcess {
-  cluster: Cluster;
-  component: Component;
-  child: ChildProcess;
-  log: string;
-  dnsPort?: number;
-  metricsPort?: number;
-}
-
-/** The newest modification time of the files under `dir`. */
-function newest(dir: string): number {
-  return readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
-    const path = join(dir, e.name);
-    return Math.max(t, e.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }, 0);
-}
-
-/** The agent entry point: the build (as in the containers) when it is as new as the sources, else the sources through tsx. */
-function agentCommand(): { args: string[]; what: string } {
-  const root = join(dirname(thisFile), '..', '..');
-  const built = join(root, 'dist', 'src', 'bin', 'agent.js');
-  if (existsSync(built) && newest(join(root, 'dist', 'src')) >= newest(join(root, 'src'))) return { args: [built], what: 'dist/src/bin/agent.js' };
-  return { args: ['--import', 'tsx', join(root, 'src', 'bin', 'agent.ts')], what: 'src/bin/agent.ts through tsx' };
-}
-
-/** The environment a component's rendered Deployment gives its container, with Secret references resolved. */
-async function deploymentEnv(kc: KubeConfig, component: Component): Promise<NodeJS.ProcessEnv> {
-  const ns = names.defaultNamespace;
-  const deployment = await kc.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: names.workload[component], namespace: ns });
-  const env: NodeJS.ProcessEnv = {};
-  for (const e of deployment.spec?.template.spec?.containers[0]?.env ?? []) {
-    const ref = e.valueFrom?.secretKeyRef;
-    if (ref !== undefined) {
-      const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: ref.name ?? '', namespace: ns });
-      env[e.name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
-    } else if (e.value !== undefined) env[e.name] = e.value;
-  }
-  return env;
-}
-
-async function startComponent(dir: string, kubeconfig: string, kc: KubeConfig, cluster: Cluster, component: Component): Promise<ComponentProcess> {
-  const env: NodeJS.ProcessEnv = { ...(await deploymentEnv(kc, component)), KUBECONFIG: kubeconfig, PATH: process.env.PATH ?? '' };
-  const proc: Partial<ComponentProcess> = {};
-  if (component === 'lighthouse-dns') {
-    proc.dnsPort = await freePort();
-    proc.metricsPort = await freePort();
-    env[lighthouseDnsEnv.dnsPort] = String(proc.dnsPort);
-    env[lighthouseDnsEnv.metricsPort] = String(proc.metricsPort);
-  }
-  const log = join(dir, `${cluster}-${component}.log`);
-  const out = openSync(log, 'w');
-  const child = track(spawn(process.execPath, [...agentCommand().args, component], { env, stdio: ['ignore', out, out] }));
-  closeSync(out);
-  return { ...proc, cluster, component, child, log };
-}
-
-function assertRunning(p: ComponentProcess): void {
-  if (p.child.exitCode === null && p.child.signalCode === null) return;
-  throw new Error(`${p.cluster} ${p.component} exited (${p.child.exitCode ?? p.child.signalCode}):\n${readFileSync(p.log, 'utf8').slice(-2000)}`);
-}
-
-/** Waits until the agent has listed everything and the DNS server reports ready. */
-async function waitStarted(p: ComponentProcess): Promise<void> {
-  const ready = async () => {
-    if (p.component === 'lighthouse-agent') return readFileSync(p.log, 'utf8').includes('watches synced');
-    return (await fetch(`http://127.0.0.1:${p.metricsPort}/readyz`).catch(() => undefined))?.status === 200;
-  };
-  const deadline = Date.now() + 60_000;
-  while (!(await ready())) {
-    assertRunning(p);
-    if (Date.now() > deadline) throw new Error(`${p.cluster} ${p.component} did not start within 60 s (log: ${p.log})`);
-    await sleep(200);
-  }
-}
-
-/**
- * Resident memory once the process has gone quiet (its CPU time grew by less than 2% of a core in each of
- * three 5 s windows running), so that V8 has had idle time to give back what starting or importing left behind.
- */
-async function settledRss(pid: number): Promise<number> {
-  const deadline = Date.now() + 180_000;
-  for (let before = cpuSeconds(pid), quiet = 0; quiet < 3 && Date.now() < deadline; ) {
-    await sleep(5000);
-    const now = cpuSeconds(pid);
-    quiet = now - before < 0.1 ? quiet + 1 : 0;
-    before = now;
-  }
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) * 1024;
-}
-
-async function pool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
-
-/** What a cluster holds for the services it exports: namespaces, and a Service, its EndpointSlice and a ServiceExport each. */
-function exportedObjects(cluster: Cluster, count: number): object[] {
-  const n = cluster === 'cluster1' ? 1 : 2;
-  const ports = [
-    { name: 'http', protocol: 'TCP', port: 80, targetPort: 8080 },
-    { name: 'grpc', protocol: 'TCP', port: 9090, targetPort: 9090 },
-  ];
-  const namespaces = new Set<string>();
-  const objects: object[] = [];
-  for (let i = 0; i < count; i++) {
-    const s = shape(i);
-    namespaces.add(s.namespace);
-    if (!s.exporters.includes(cluster)) continue;
-    const metadata = { name: s.name, namespace: s.namespace };
-    objects.push(
-      { apiVersion: 'v1', kind: 'Service', metadata, spec: { ports, ...(s.headless ? { clusterIP: 'None' } : {}) } },
-      {
-        apiVersion: 'discovery.k8s.io/v1',
-        kind: 'EndpointSlice',
-        metadata: { ...metadata, name: `${s.name}-pods`, labels: { 'kubernetes.io/service-name': s.name, [LABEL_MANAGED_BY]: 'bench.kubectl-submariner.io' } },
-        addressType: 'IPv4',
-        endpoints: (s.headless ? [0, 1, 2] : [0]).map((k) => ({
-          addresses: [`10.24${n}.${Math.floor(i / 80)}.${(i % 80) * 3 + k + 1}`],
-          conditions: { ready: true },
-          ...(s.headless ? { hostname: `${s.name}-${k}` } : {}),
-        })),
-        ports: ports.map((p) => ({ name: p.name, protocol: p.protocol, port: p.targetPort })),
-      },
-      { apiVersion: `${ServiceExportResource.group}/${ServiceExportResource.version}`, kind: ServiceExportResource.kind, metadata },
-    );
-  }
-  return [...[...namespaces].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })), ...objects];
-}
-
-/** Creates the exported services in both clusters with kubectl, which keeps one connection to each API server. */
-async function exportServices(dir: string, kubeconfigs: Record<Cluster, string>, count: number): Promise<void> {
-  await Promise.all(
-    clusters.map(async (c) => {
-      const file = join(dir, `${c}-services.json`);
-      writeFileSync(file, JSON.stringify({ apiVersion: 'v1', kind: 'List', items: exportedObjects(c, count) }));
-      const child = track(spawn(binaries().kubectl, ['--kubeconfig', kubeconfigs[c], 'create', '-f', file, '-o', 'name'], { stdio: ['ignore', 'ignore', 'pipe'] }));
-      let errors = '';
-      child.stderr?.on('data', (d: Buffer) => (errors += d.toString()));
-      const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-      if (code !== 0) throw new Error(`kubectl create -f ${file} failed in ${c}: ${errors.slice(-2000)}`);
-    }),
-  );
-}
-
-/** Waits until a DNS server answers for every cluster's share of every service, that is until both agents have imported everything. */
-async function waitImported(dns: ComponentProcess, count: number, timeoutMs: number, all: readonly ComponentProcess[]): Promise<void> {
-  const names = Array.from({ length: count }, (_, i) => shape(i)).flatMap((s) => s.exporters.map((c) => `${c}.${s.name}.${s.namespace}.svc.${zone}`));
-  const deadline = Date.now() + timeoutMs;
-  let missing = names;
-  while (missing.length > 0) {
-    if (Date.now() > deadline) throw new Error(`${dns.cluster}'s DNS server still has no answer for ${missing.length} of ${names.length} names, such as ${missing[0]}`);
-    for (const p of all) assertRunning(p);
-    const still: string[] = [];
-    await pool(missing, 32, async (name) => {
-      const r = await udpAsk(dns.dnsPort ?? 0, name, 'A');
-      if (r === undefined || r.answers.length === 0) still.push(name);
-    });
-    missing = still;
-    if (missing.length > 0) await sleep(5000);
-  }
-}
-
-async function memoryBench(dir: string): Promise<void> {
-  const runner = new ExecRunner();
-  progress('starting two control planes');
-  const fleet = await ControlPlaneFleet.start({
-    name: 'bench-dns',
-    runner,
-    clusters: clusters.map((name) => ({ name, ...networks[name] })),
-  });
-  running.fleet = fleet;
-  const procs: ComponentProcess[] = [];
-  try {
-    const kc = {} as Record<Cluster, KubeConfig>;
-    const kubeconfigs = {} as Record<Cluster, string>;
-    for (const c of clusters) {
-      kc[c] = new KubeConfig();
-      kc[c].loadFromFile(fleet.kubeconfigPath);
-      kc[c].setCurrentContext(c);
-      kubeconfigs[c] = join(dir, `${c}.kubeconfig`);
-      writeFileSync(kubeconfigs[c], kc[c].exportConfig(), { mode: 0o600 });
-    }
-    // The broker lives in cluster1, as in a two-cluster Submariner deployment.
-    const brokerInfoFile = join(dir, 'broker-info.subm');
-    const reporter = new MemoryReporter();
-    await deployBroker(
-      kc.cluster1,
-      {
-        namespace: brokerNamespace,
-        components: ['service-discovery'],
-        customDomains: [],
-        globalnet: false,
-        globalnetCidrRange: '242.0.0.0/8',
-        globalnetClusterSize: 65536,
-        enableClustersetIp: false,
-        clustersetIpCidrRange: '243.0.0.0/8',
-        output: brokerInfoFile,
-      },
-      reporter,
-    );
-    for (const c of clusters) {
-      await joinCluster(
-        kc[c],
-        {
-          brokerInfoFile,
-          clusterId: c,
-          ...networks[c],
-          cableDriver: 'vxlan',
-          natt: false,
-          nattPort: 4500,
-          healthCheck: true,
-          preferredServer: false,
-          forceUdpEncaps: false,
-          airGapped: false,
-          imageOverrides: [],
-          gatewayNodes: [],
-          labelGateway: false,
-        },
-        reporter,
-      );
-    }
-    for (const c of clusters) {
-      for (const component of ['lighthouse-agent', 'lighthouse-dns'] as const) procs.push(await startComponent(dir, kubeconfigs[c], kc[c], c, component));
-    }
-    for (const p of procs) await waitStarted(p);
-    progress('agents and DNS servers started; measuring them with nothing exported');
-    const empty = await Promise.all(procs.map((p) => settledRss(p.child.pid ?? 0)));
-
-    progress(`creating ${memoryServices} services and their ServiceExports`);
-    const started = Date.now();
-    await exportServices(dir, kubeconfigs, memoryServices);
-    progress('waiting for both clusters to import every service');
-    for (const p of procs.filter((x) => x.component === 'lighthouse-dns')) await waitImported(p, memoryServices, Math.max(600_000, memoryServices * 600), procs);
-    const convergedMs = Date.now() - started;
-    progress('waiting for the agents to go quiet');
-    const loaded = await Promise.all(procs.map((p) => settledRss(p.child.pid ?? 0)));
-    const rows = procs.map((p, i) => ({ metric: `${p.component} resident memory, ${p.cluster}`, value: mib(loaded[i] ?? NaN), baseline: mib(empty[i] ?? NaN) }));
-    rows.push({ metric: 'export to answered in both clusters', value: `${(convergedMs / 1000).toFixed(0)} s`, baseline: '-' });
-    printBench(
-      `memory with ${memoryServices} exported services in 2 clusters (${agentCommand().what}; real kube-apiservers, broker in cluster1; baseline: the same processes with nothing exported)`,
-      rows,
-    );
-  } finally {
-    for (const p of procs) await stopChild(p.child);
-    await fleet.stop();
-    running.fleet = undefined;
-  }
-}
-
 export async function run(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'ksub-bench-dns-'));
   const interrupted = (signal: NodeJS.Signals) => {
     for (const child of children) child.kill('SIGKILL');
-    void (running.fleet?.stop() ?? Promise.resolve()).finally(() => {
-      rmSync(dir, { recursive: true, force: true });
-      process.exit(signal === 'SIGINT' ? 130 : 143);
-    });
+    rmSync(dir, { recursive: true, force: true });
+    process.exit(signal === 'SIGINT' ? 130 : 143);
   };
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
     await loadBench(dir);
-    await memoryBench(dir);
   } finally {
     process.off('SIGINT', interrupted);
     process.off('SIGTERM', interrupted);

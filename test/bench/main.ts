@@ -3,6 +3,7 @@
 const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   sandbox: () => import('./sandbox.js'),
   dns: () => import('./dns.js'),
+  discovery: () => import('./discovery.js'),
   dataplane: () => import('./dataplane.js'),
 };
 

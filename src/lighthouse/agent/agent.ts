@@ -62,7 +62,7 @@ export class LighthouseAgent {
       globalIps: o.config.globalnetEnabled ? globalIpsFrom(this.watches.caches.globalIngressIps) : undefined,
       log: o.log,
     });
-    this.queue = new WorkQueue(reconciler.reconcile, { name: 'services', log: o.log, concurrency: o.concurrency ?? 4 });
+    this.queue = new WorkQueue(reconciler.reconcile, { name: 'services', log: o.log, concurrency: o.concurrency ?? 16 });
   }
 
   /** Starts the watches; reconciling begins once all of them have listed. */

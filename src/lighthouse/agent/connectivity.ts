@@ -1,4 +1,5 @@
 import type { Gateway } from '../../api/generated.js';
+import { reachableFromGateways } from '../gateway-status.js';
 
 export interface ConnectivityOptions {
   localClusterId: string;
@@ -82,9 +83,8 @@ export class ClusterConnectivity {
 
   private connected(cluster: string): boolean {
     if (cluster === this.o.localClusterId || !this.apiPresent) return true;
-    const active = [...this.gateways.values()].filter((g) => g.status?.haStatus === 'active');
-    if (active.length === 0) return true;
-    return active.some((g) => (g.status?.connections ?? []).some((c) => c.status === 'connected' && c.endpoint?.cluster_id === cluster));
+    const reachable = reachableFromGateways(this.gateways.values());
+    return reachable === 'all' || reachable.has(cluster);
   }
 
   private now(): number {

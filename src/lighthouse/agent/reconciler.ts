@@ -56,9 +56,12 @@ export class ServiceReconciler {
     const outcome = serviceExport === undefined ? undefined : this.exportOutcome(service, serviceExport);
     const published = outcome?.state === 'ready' ? outcome : undefined;
 
-    const publishError = await failure(() => this.publish(service, published));
     const merged = mergeContributions(this.contributions(service, published?.contribution));
-    const localError = await failure(() => this.syncLocalView(service, merged, published));
+    // The broker's copy and the local view do not depend on each other: write both at once.
+    const [publishError, localError] = await Promise.all([
+      failure(() => this.publish(service, published)),
+      failure(() => this.syncLocalView(service, merged, published)),
+    ]);
     if (serviceExport !== undefined && outcome !== undefined) {
       await this.syncExportStatus(serviceExport, outcome, merged, publishError?.message);
     }
@@ -85,9 +88,8 @@ export class ServiceReconciler {
     const c = this.d.caches;
     const wantSlices = (published?.slices ?? []).map((s) => brokerEndpointSlice(service, me, s, bns));
     const wantImport = published === undefined ? undefined : brokerServiceImport(service, published.contribution, bns);
-    for (const slice of wantSlices) {
-      if (!upToDate(slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns))) await this.d.broker.apply(slice);
-    }
+    // The slices go first, so that importing clusters find the endpoints of an import they see.
+    await Promise.all(wantSlices.filter((slice) => !upToDate(slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns))).map((slice) => this.d.broker.apply(slice)));
     const publishedImport = wantImport === undefined ? undefined : c.brokerImports.get(wantImport.metadata.name ?? '', bns);
     if (wantImport !== undefined && !upToDate(wantImport, publishedImport)) {
       await this.d.broker.apply(wantImport);
@@ -97,7 +99,7 @@ export class ServiceReconciler {
       ...c.brokerImports.forService(service).filter((o) => o.metadata?.name !== wantImport?.metadata.name),
       ...c.brokerSlices.forService(service).filter((o) => !wantSlices.some((w) => w.metadata?.name === o.metadata?.name)),
     ].filter((o) => ownedBy(o, service, me));
-    for (const obj of stale) await this.d.broker.delete(ref(obj, 'addressType' in obj ? sliceKind : importKind));
+    await Promise.all(stale.map((obj) => this.d.broker.delete(ref(obj, 'addressType' in obj ? sliceKind : importKind))));
     if (wantImport === undefined && stale.some((o) => !('addressType' in o))) this.d.log.info('withdrew the export', { service: `${service.namespace}/${service.name}` });
   }
 
@@ -130,7 +132,7 @@ export class ServiceReconciler {
     const existing = c.serviceImports.get(service.name, service.namespace);
     const slices = c.lighthouseSlices.forService(service).filter((s) => s.metadata?.namespace === service.namespace);
     if (merged === undefined || !nsUsable) {
-      for (const s of slices) await this.d.local.delete(ref(s, sliceKind));
+      await Promise.all(slices.map((s) => this.d.local.delete(ref(s, sliceKind))));
       if (existing !== undefined && isManagedImport(existing)) {
         await this.d.local.delete(ref(existing, importKind));
         this.d.log.info('removed the import', { service: `${service.namespace}/${service.name}` });
@@ -144,15 +146,14 @@ export class ServiceReconciler {
     const desired = localServiceImport(service, merged);
     const current: ServiceImport = upToDate(desired, existing) ? (existing as ServiceImport) : await this.d.local.apply(desired);
     if (existing === undefined) this.d.log.info('imported', { service: `${service.namespace}/${service.name}`, type: merged.spec.type, clusters: merged.clusters });
-    await this.syncImportStatus(current, merged);
     const uid = current.metadata?.uid ?? '';
     const want = this.servedSlices(service, merged, published).map((s) => localEndpointSlice(service, s, { name: service.name, uid }));
-    for (const slice of want) {
-      if (!upToDate(slice, c.lighthouseSlices.get(slice.metadata?.name ?? '', service.namespace))) await this.d.local.apply(slice);
-    }
-    for (const s of slices.filter((s) => !want.some((w) => w.metadata?.name === s.metadata?.name))) {
-      await this.d.local.delete(ref(s, sliceKind));
-    }
+    // The import's status and its slices (owned by the import, hence after it) are independent of each other.
+    await Promise.all([
+      this.syncImportStatus(current, merged),
+      ...want.filter((slice) => !upToDate(slice, c.lighthouseSlices.get(slice.metadata?.name ?? '', service.namespace))).map((slice) => this.d.local.apply(slice)),
+      ...slices.filter((s) => !want.some((w) => w.metadata?.name === s.metadata?.name)).map((s) => this.d.local.delete(ref(s, sliceKind))),
+    ]);
   }
 
   private async syncImportStatus(current: ServiceImport, merged: MergedService): Promise<void> {

@@ -110,6 +110,8 @@ export function watchAgentObjects(o: WatchOptions): AgentWatches {
     const index = new ServiceIndex<T>();
     for (const verb of ['add', 'update', 'delete'] as const) {
       informer.on(verb, (obj) => {
+        // The cache keeps the object handed to this first handler: drop what the agent never reads.
+        if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
         index.update(verb, obj);
         o.onChange(kind, verb, obj);
       });

@@ -1,6 +1,7 @@
 import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { registerApiSerializers, type ResourceDescriptor } from '../../api/index.js';
 import { apiErrorMessage, apiStatus, describe, mergePatch } from '../../kube/apply.js';
+import { keepAliveClient } from '../../kube/keep-alive.js';
 
 /** The field manager of everything the Lighthouse agent writes. */
 export const agentFieldManager = 'lighthouse-agent';
@@ -12,8 +13,8 @@ export class KubeWriter {
 
   constructor(kc: KubeConfig, private readonly where: string) {
     registerApiSerializers();
-    this.objects = KubernetesObjectApi.makeApiClient(kc);
-    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.objects = keepAliveClient(kc, KubernetesObjectApi);
+    this.custom = keepAliveClient(kc, CustomObjectsApi);
   }
 
   async apply<T extends KubernetesObject>(obj: T): Promise<T> {

@@ -1,3 +1,4 @@
+import { reachableFromGateways } from '../gateway-status.js';
 import type { Gateway } from './types.js';
 
 /** Which clusters the local cluster can reach now. */
@@ -7,19 +8,19 @@ export interface ClusterStatus {
 }
 
 /**
- * ClusterStatus from the Gateway objects of the local cluster: the local cluster, and the clusters the
- * active gateway reports as connected. Where the Gateway API is not installed (service discovery only),
- * every cluster counts as connected.
+ * ClusterStatus from the Gateway objects of the local cluster: the local cluster, and the clusters the active
+ * gateway reports as connected. Where the Gateway API is not installed, or no Gateway is active (service discovery
+ * only), every cluster counts as connected, as it does for the Lighthouse agent.
  */
 export class GatewayClusterStatus implements ClusterStatus {
   private readonly gateways = new Map<string, Gateway>();
-  private connected = new Set<string>();
+  private reachable: ReadonlySet<string> | 'all' = 'all';
   private apiPresent = true;
 
   constructor(readonly localClusterId: string) {}
 
   isConnected(clusterId: string): boolean {
-    return clusterId === this.localClusterId || !this.apiPresent || this.connected.has(clusterId);
+    return clusterId === this.localClusterId || !this.apiPresent || this.reachable === 'all' || this.reachable.has(clusterId);
   }
 
   /** False when the Gateway CRD is not installed. */
@@ -33,24 +34,12 @@ export class GatewayClusterStatus implements ClusterStatus {
 
   upsertGateway(gateway: Gateway): void {
     this.gateways.set(key(gateway), gateway);
-    this.recompute();
+    this.reachable = reachableFromGateways(this.gateways.values());
   }
 
   deleteGateway(gateway: Gateway): void {
     this.gateways.delete(key(gateway));
-    this.recompute();
-  }
-
-  private recompute(): void {
-    const connected = new Set<string>();
-    for (const gateway of this.gateways.values()) {
-      if (gateway.status?.haStatus !== 'active') continue;
-      for (const connection of gateway.status.connections ?? []) {
-        const clusterId = connection.endpoint?.cluster_id;
-        if (connection.status === 'connected' && clusterId) connected.add(clusterId);
-      }
-    }
-    this.connected = connected;
+    this.reachable = reachableFromGateways(this.gateways.values());
   }
 }
 

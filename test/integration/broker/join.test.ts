@@ -11,6 +11,7 @@ import { MemoryReporter } from '../../../src/cli/reporter.js';
 import { kubectl } from '../../support/binaries.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
+import { joinOptions } from '../../support/join.js';
 
 let fleet: TestFleet;
 const dir = mkdtempSync(join(tmpdir(), 'ksub-join-'));
@@ -266,22 +267,8 @@ describe('GlobalNet joins', () => {
   it('two concurrent joins get distinct global CIDRs from the broker range', async () => {
     const gnInfo = join(dir, 'gn.subm');
     ok(cli('deploy-broker', '--context', 'broker', '--globalnet', '--broker-info', gnInfo));
-    const opts = (c: 'cluster1' | 'cluster2'): JoinOptions => ({
-      brokerInfoFile: gnInfo,
-      clusterId: c,
-      clusterCidr: '10.244.0.0/16',
-      serviceCidr: '10.96.0.0/16',
-      cableDriver: 'vxlan',
-      natt: true,
-      nattPort: 4500,
-      healthCheck: true,
-      preferredServer: false,
-      forceUdpEncaps: false,
-      airGapped: false,
-      imageOverrides: [],
-      gatewayNodes: [],
-      labelGateway: false,
-    });
+    const opts = (c: 'cluster1' | 'cluster2'): JoinOptions =>
+      joinOptions(gnInfo, c, { clusterCidr: '10.244.0.0/16', serviceCidr: '10.96.0.0/16' }, { natt: true });
     const [a, b] = await Promise.all([
       joinCluster(fleet.kubeConfig('cluster1'), opts('cluster1'), new MemoryReporter()),
       joinCluster(fleet.kubeConfig('cluster2'), opts('cluster2'), new MemoryReporter()),

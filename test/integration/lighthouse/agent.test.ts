@@ -6,7 +6,6 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import {
-  AppsV1Api,
   CoreV1Api,
   CustomObjectsApi,
   DiscoveryV1Api,
@@ -16,15 +15,13 @@ import {
 } from '@kubernetes/client-node';
 import { ServiceExportResource, ServiceImportResource, type Condition, type ServiceExport, type ServiceImport } from '../../../src/api/index.js';
 import { brokerKubeConfigFromEnv } from '../../../src/broker/broker-client.js';
-import { deployBroker } from '../../../src/broker/deploy.js';
-import { joinCluster } from '../../../src/broker/join.js';
-import { MemoryReporter } from '../../../src/cli/reporter.js';
 import { mergePatch } from '../../../src/kube/apply.js';
 import type { Logger } from '../../../src/kube/log.js';
 import { LighthouseAgent } from '../../../src/lighthouse/agent/agent.js';
 import { parseAgentConfig } from '../../../src/lighthouse/agent/config.js';
 import { names } from '../../../src/render/contract.js';
 import { useFleet } from '../../support/fleet.js';
+import { brokerNamespace, deployAndJoin, deploymentEnv } from '../../support/join.js';
 
 const clusters = ['cluster1', 'cluster2'] as const;
 type ClusterName = (typeof clusters)[number];
@@ -32,7 +29,6 @@ const networks: Record<ClusterName, { clusterCidr: string; serviceCidr: string }
   cluster1: { clusterCidr: '10.241.0.0/16', serviceCidr: '10.141.0.0/16' },
   cluster2: { clusterCidr: '10.242.0.0/16', serviceCidr: '10.142.0.0/16' },
 };
-const brokerNamespace = 'submariner-k8s-broker';
 const suffix = randomBytes(3).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'ksub-lighthouse-'));
 const kc = {} as Record<ClusterName | 'broker', KubeConfig>;
@@ -48,23 +44,9 @@ const log: Logger = {
   error: (message, fields) => problems.push(`error ${message} ${JSON.stringify(fields ?? {})}`),
 };
 
-/** The environment the rendered lighthouse-agent Deployment gives its container, with the Secret references resolved. */
-async function agentEnv(cluster: ClusterName): Promise<NodeJS.ProcessEnv> {
-  const ns = names.defaultNamespace;
-  const deployment = await kc[cluster].makeApiClient(AppsV1Api).readNamespacedDeployment({ name: names.workload['lighthouse-agent'], namespace: ns });
-  const secret = await kc[cluster].makeApiClient(CoreV1Api).readNamespacedSecret({ name: names.brokerSecret, namespace: ns });
-  const env: NodeJS.ProcessEnv = {};
-  for (const e of deployment.spec?.template.spec?.containers[0]?.env ?? []) {
-    const ref = e.valueFrom?.secretKeyRef;
-    if (ref !== undefined) env[e.name] = Buffer.from(secret.data?.[ref.key] ?? '', 'base64').toString('utf8');
-    else if (e.value !== undefined) env[e.name] = e.value;
-  }
-  return env;
-}
-
 /** Runs the agent of a cluster in this process, configured as its Deployment is; a short disconnect grace keeps the tests quick. */
 async function startAgent(cluster: ClusterName): Promise<LighthouseAgent> {
-  const env = await agentEnv(cluster);
+  const env = await deploymentEnv(kc[cluster], 'lighthouse-agent');
   const broker = brokerKubeConfigFromEnv(env);
   const config = { ...parseAgentConfig(env), disconnectGraceMs: graceMs };
   const agent = new LighthouseAgent({ config, local: kc[cluster], broker: broker.kc, brokerNamespace: broker.namespace, log });
@@ -77,44 +59,7 @@ before(async () => {
   const fleet = await useFleet();
   kc.broker = fleet.kubeConfig('broker');
   for (const c of clusters) kc[c] = fleet.kubeConfig(c);
-  const brokerInfoFile = join(dir, 'broker-info.subm');
-  const reporter = new MemoryReporter();
-  await deployBroker(
-    kc.broker,
-    {
-      namespace: brokerNamespace,
-      components: ['service-discovery', 'connectivity'],
-      customDomains: [],
-      globalnet: false,
-      globalnetCidrRange: '242.0.0.0/8',
-      globalnetClusterSize: 65536,
-      enableClustersetIp: false,
-      clustersetIpCidrRange: '243.0.0.0/8',
-      output: brokerInfoFile,
-    },
-    reporter,
-  );
-  for (const c of clusters) {
-    await joinCluster(
-      kc[c],
-      {
-        brokerInfoFile,
-        clusterId: c,
-        ...networks[c],
-        cableDriver: 'vxlan',
-        natt: false,
-        nattPort: 4500,
-        healthCheck: true,
-        preferredServer: false,
-        forceUdpEncaps: false,
-        airGapped: false,
-        imageOverrides: [],
-        gatewayNodes: [],
-        labelGateway: false,
-      },
-      reporter,
-    );
-  }
+  await deployAndJoin(kc.broker, { cluster1: { kc: kc.cluster1, ...networks.cluster1 }, cluster2: { kc: kc.cluster2, ...networks.cluster2 } }, dir);
   for (const c of clusters) agents[c] = await startAgent(c);
 });
 

@@ -23,13 +23,26 @@ describe('cluster status from Gateways', () => {
     s.upsertGateway(gateway('gw-1', 'active', [['west', 'connected']]));
     s.upsertGateway(gateway('gw-1', 'active', [['west', 'error'], ['north', 'connected']]));
     assert.deepEqual([s.isConnected('west'), s.isConnected('north')], [false, true]);
+    s.upsertGateway(gateway('gw-2', 'active', [['west', 'connected']]));
     s.deleteGateway(gateway('gw-1', 'active', []));
-    assert.equal(s.isConnected('north'), false);
-    assert.equal(s.isConnected('east'), true);
+    assert.deepEqual([s.isConnected('west'), s.isConnected('north'), s.isConnected('east')], [true, false, true]);
+  });
+
+  it('counts every cluster as connected while no gateway is active, as the Lighthouse agent serves them', () => {
+    const s = new GatewayClusterStatus('east');
+    assert.equal(s.isConnected('west'), true);
+    s.upsertGateway(gateway('gw-1', 'passive', [['north', 'connected']]));
+    assert.deepEqual([s.isConnected('west'), s.isConnected('north')], [true, true]);
+    s.upsertGateway(gateway('gw-2', 'active', [['north', 'connected']]));
+    assert.deepEqual([s.isConnected('west'), s.isConnected('north')], [false, true]);
+    s.deleteGateway(gateway('gw-2', 'active', []));
+    assert.equal(s.isConnected('west'), true);
   });
 
   it('counts every cluster as connected without the Gateway API', () => {
     const s = new GatewayClusterStatus('east');
+    s.upsertGateway(gateway('gw-1', 'active', [['west', 'connected']]));
+    assert.equal(s.isConnected('anything'), false);
     s.setGatewayApiPresent(false);
     assert.equal(s.isConnected('anything'), true);
     s.setGatewayApiPresent(true);
