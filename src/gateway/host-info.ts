@@ -1,6 +1,6 @@
 import { createSocket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
-import { cidrContains, parseCidr, parseIp } from '../net/cidr.js';
+import { cniAddress } from '../net/cni.js';
 import type { IpBasic } from '../net/ip-types.js';
 
 /**
@@ -26,10 +26,5 @@ export async function defaultRouteSourceIp(probe = '8.8.8.8'): Promise<string> {
 
 /** This node's address inside a cluster CIDR: the CNI interface IP (cni0's address in the sandbox). */
 export async function cniInterfaceIp(ip: Pick<IpBasic, 'addrList'>, clusterCidrs: readonly string[]): Promise<string | undefined> {
-  const nets = clusterCidrs.map((c) => parseCidr(c, false));
-  for (const a of await ip.addrList({ family: 4 })) {
-    const addr = a.cidr.split('/')[0] ?? '';
-    if (isIPv4(addr) && nets.some((n) => cidrContains(n, parseIp(addr)))) return addr;
-  }
-  return undefined;
+  return cniAddress(await ip.addrList({ family: 4 }), clusterCidrs)?.ip;
 }

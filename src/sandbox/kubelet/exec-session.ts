@@ -2,7 +2,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { WebSocket } from 'ws';
 import { Channel, errorStatus, exitStatus, frame, parseFrame, parseResize, type ExecRequest } from './exec-protocol.js';
-import { baseEnv, exitCode, podArgv, signalGroup } from './runtime.js';
+import { killGroup } from '../controlplane/process.js';
+import { baseEnv, exitCode, podArgv } from './runtime.js';
 import { shellQuote } from './sandbox-plan.js';
 
 export interface ExecTarget {
@@ -62,6 +63,6 @@ export function runExecSession(ws: WebSocket, protocol: string, target: ExecTarg
     } else if (msg.channel === Channel.close && protocol.startsWith('v5') && msg.data[0] === Channel.stdin) child.stdin?.end();
   });
   ws.on('close', () => {
-    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
   });
 }

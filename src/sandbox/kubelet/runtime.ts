@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { killGroup } from '../controlplane/process.js';
 import { ContainerLog } from './logs.js';
 
 export interface Exit {
@@ -19,19 +20,6 @@ export const baseEnv: Record<string, string> = {
   HOME: '/root',
 };
 
-/** Signals a whole process group, ignoring one that is gone. */
-export function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pid, signal);
-  } catch {
-    try {
-      process.kill(pid, signal);
-    } catch {
-      // already gone
-    }
-  }
-}
-
 function watchExit(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
@@ -41,13 +29,13 @@ function watchExit(child: ChildProcess): Promise<Exit> {
 
 /** Stops a process group: SIGTERM, then SIGKILL after `graceMs`. */
 async function stopGroup(pid: number, exited: Promise<Exit>, graceMs: number): Promise<Exit> {
-  signalGroup(pid, 'SIGTERM');
+  killGroup(pid, 'SIGTERM');
   const done = await Promise.race([exited, sleep(graceMs).then(() => undefined)]);
   if (done) {
-    signalGroup(pid, 'SIGKILL');
+    killGroup(pid, 'SIGKILL');
     return done;
   }
-  signalGroup(pid, 'SIGKILL');
+  killGroup(pid, 'SIGKILL');
   return exited;
 }
 
@@ -79,7 +67,7 @@ export class PauseProcess {
     });
     const first = await Promise.race([ready, exited.then(() => false), sleep(timeoutMs).then(() => false)]);
     if (!first || child.pid === undefined) {
-      if (child.pid !== undefined) signalGroup(child.pid, 'SIGKILL');
+      if (child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
       throw new Error(`cannot set up the pod sandbox: ${err.trim() || 'the setup script did not finish'}`);
     }
     child.stdout?.resume();
@@ -88,7 +76,7 @@ export class PauseProcess {
   }
 
   async stop(): Promise<void> {
-    signalGroup(this.pid, 'SIGKILL');
+    killGroup(this.pid, 'SIGKILL');
     await this.exited;
   }
 }

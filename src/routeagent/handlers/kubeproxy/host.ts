@@ -1,4 +1,4 @@
-import { cidrContains, parseCidr, parseIp } from '../../../net/cidr.js';
+import { cniAddress } from '../../../net/cni.js';
 import type { Ip } from '../../../net/ip.js';
 import { TABLE_LOCAL, TABLE_MAIN, type NsOpt, type Route } from '../../../net/ip-types.js';
 import { hostNetworking, vxlan } from '../../constants.js';
@@ -29,15 +29,10 @@ export async function discoverHost(ip: Ip, clusterCidrs: readonly string[], ns: 
     .sort((a, b) => (a.metric ?? 0) - (b.metric ?? 0));
   const dev = defaults[0]?.dev;
   const link = links.find((l) => l.name === dev);
-  const ranges = clusterCidrs.map((c) => parseCidr(c, false));
-  const cni = addrs.find((a) => {
-    if (a.dev === vxlan.name || a.dev === 'lo') return false;
-    const addr = parseIp(a.cidr.split('/')[0] ?? '');
-    return ranges.some((r) => cidrContains(r, addr));
-  });
+  const cni = cniAddress(addrs, clusterCidrs, [vxlan.name]);
   return {
     defaultInterface: link && { name: link.name, mtu: link.mtu, ip: addrs.find((a) => a.dev === link.name)?.cidr.split('/')[0] },
-    cniIp: cni?.cidr.split('/')[0],
+    cniIp: cni?.ip,
     cniInterface: cni?.dev,
     links: links.map((l) => l.name),
     routes: routes.filter((r) => r.table !== TABLE_LOCAL && r.table !== hostNetworking.table),
