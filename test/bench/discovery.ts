@@ -12,6 +12,7 @@ import { clustersetDomain } from '../../src/render/contract.js';
 import { DnsProbe } from './dns-probe.js';
 import {
   agentCommand,
+  apiWrites,
   assertRunning,
   members,
   reportConnected,
@@ -84,6 +85,8 @@ interface LatencyResult {
   remoteApi: number[];
   resolvable: number[];
   wallMs: number;
+  /** Write requests the three API servers served per export, the export's own create included. */
+  writesPerService: number;
 }
 
 /** Exports `latencyServices` Services of a fresh namespace of cluster2 and times each one's way to cluster1's DNS server. */
@@ -119,6 +122,7 @@ async function exportLatency(f: LighthouseFleet, dnsPort: number, namespace: str
   for (const w of Object.values(watchers)) await w.start();
   await probe.start();
   try {
+    const writesBefore = await fleetWrites(f);
     const sent = new Map<string, number>();
     const started = Date.now();
     await Promise.all(
@@ -141,17 +145,27 @@ async function exportLatency(f: LighthouseFleet, dnsPort: number, namespace: str
       });
     const remoteApi = (svc: string) => Math.max(watchers.remoteImport.seen.get(svc) ?? NaN, watchers.remoteSlice.seen.get(svc) ?? NaN);
     const resolvable = since('answered', (svc) => probe.answeredAt(dnsName(svc)));
+    // Statuses are the last writes: give them a moment to land before counting.
+    await sleep(2000);
+    const writesPerService = ((await fleetWrites(f)) - writesBefore) / latencyServices;
     return {
       local: since('ServiceImport in cluster2', (svc) => watchers.local.seen.get(svc)),
       broker: since('ServiceImport on the broker', (svc) => watchers.broker.seen.get(svc)),
       remoteApi: since('ServiceImport and EndpointSlice in cluster1', remoteApi),
       resolvable,
       wallMs: Math.max(...names.map((svc) => probe.answeredAt(dnsName(svc)) ?? NaN)) - started,
+      writesPerService,
     };
   } finally {
     await probe.stop();
     for (const w of Object.values(watchers)) await w.stop();
   }
+}
+
+/** Write requests served so far by the broker's and both members' API servers. */
+async function fleetWrites(f: LighthouseFleet): Promise<number> {
+  const counts = await Promise.all((['broker', ...members] as const).map((c) => apiWrites(f.kc[c])));
+  return counts.reduce((a, b) => a + b, 0);
 }
 
 const p50p99 = (values: number[]) => `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))}`;
@@ -174,6 +188,7 @@ function latencyRows(title: string, r: LatencyResult, relay: Awaited<ReturnType<
     { metric: `${title}: export → ServiceImport on the broker (p50 / p99)`, value: p50p99(r.broker), baseline: p50p99(relay.onBroker) },
     { metric: `${title}: export → ServiceImport in cluster2 itself (p50 / p99)`, value: p50p99(r.local), baseline: '-' },
     { metric: `${title}: first export to last answer`, value: ms(r.wallMs), baseline: ms(relay.wallMs) },
+    { metric: `${title}: API writes per export, all three API servers`, value: r.writesPerService.toFixed(1), baseline: relay.writesPerObject.toFixed(1) },
     { metric: `${title}: host CPU busy meanwhile, all processes (${cpus().length} cores)`, value: percent(load.host), baseline: percent(load.relayHost) },
     { metric: `${title}: CPU time of the cluster1 / cluster2 agents`, value: load.agents.map((s) => `${s.toFixed(1)} s`).join(' / '), baseline: '-' },
   ];
@@ -263,7 +278,7 @@ export async function run(): Promise<void> {
     const measure = async (namespace: string, pace: Pace) => {
       progress(`latency: ${pace.label}`);
       let host = hostCpu();
-      const relay = await relayLatency(f, `relay-${namespace}`, latencyServices, pace.spacingMs);
+      const relay = await relayLatency(f, `relay-${namespace}`, latencyServices, pace.spacingMs, () => fleetWrites(f));
       const relayHost = busyShare(host, hostCpu());
       const agentCpu = agents.map((a) => cpuSeconds(a.child.pid ?? 0));
       host = hostCpu();

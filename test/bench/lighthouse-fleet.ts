@@ -1,6 +1,7 @@
 // A broker and two member clusters on real control planes (no nodes), joined with the project's libraries, and
 // the Lighthouse agents and DNS servers run as child processes with the environment their Deployments give them.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { request, type RequestOptions } from 'node:https';
 import { closeSync, existsSync, openSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -176,4 +177,27 @@ export async function stopComponent(p: ComponentProcess): Promise<void> {
   await exited;
   clearTimeout(timer);
   if (child.signalCode === 'SIGKILL') process.stderr.write(`warning: the ${p.cluster} ${p.component} did not exit within 10 s of SIGTERM (log: ${p.log})\n`);
+}
+
+/** How many write requests (every verb but GET, LIST and WATCH) a cluster's API server has served, from its /metrics. */
+export async function apiWrites(kc: KubeConfig): Promise<number> {
+  const server = new URL(kc.getCurrentCluster()?.server ?? '');
+  const opts: RequestOptions = { hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' };
+  await kc.applyToHTTPSOptions(opts);
+  const body = await new Promise<string>((resolve, reject) => {
+    const req = request(opts, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (text += d));
+      res.on('end', () => (res.statusCode === 200 ? resolve(text) : reject(new Error(`GET ${server.origin}/metrics: HTTP ${res.statusCode}`))));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+  let writes = 0;
+  for (const m of body.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)$/gm)) {
+    const verb = /(?:^|,)verb="([^"]*)"/.exec(m[1] ?? '')?.[1];
+    if (verb !== undefined && !['GET', 'LIST', 'WATCH'].includes(verb)) writes += Number(m[2]);
+  }
+  return writes;
 }

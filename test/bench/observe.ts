@@ -46,12 +46,14 @@ export interface RelayResult {
   onBroker: number[];
   arrived: number[];
   wallMs: number;
+  /** Write requests the three API servers served per relayed object. */
+  writesPerObject: number;
 }
 
 const relayLabel = 'bench.kubectl-submariner.io/relay';
 
 /** Creates `count` ConfigMaps in cluster2 (at once, or one every `spacingMs`) and times them to the broker and on to cluster1. */
-export async function relayLatency(f: LighthouseFleet, namespace: string, count: number, spacingMs: number): Promise<RelayResult> {
+export async function relayLatency(f: LighthouseFleet, namespace: string, count: number, spacingMs: number, writes: () => Promise<number>): Promise<RelayResult> {
   const core = { broker: f.api.broker.core, cluster1: f.api.cluster1.core, cluster2: f.api.cluster2.core };
   for (const api of Object.values(core)) await api.createNamespace({ body: { metadata: { name: namespace } } });
   const copy = (api: LighthouseFleet['api']['broker']['core'], cm: V1ConfigMap) =>
@@ -81,6 +83,7 @@ export async function relayLatency(f: LighthouseFleet, namespace: string, count:
   for (const w of Object.values(watchers)) await w.start();
   try {
     const names = Array.from({ length: count }, (_, i) => `cm-${i}`);
+    const writesBefore = await writes();
     const sent = new Map<string, number>();
     const started = Date.now();
     await Promise.all(
@@ -97,7 +100,8 @@ export async function relayLatency(f: LighthouseFleet, namespace: string, count:
     }
     const wallMs = Math.max(...watchers.cluster1.seen.values()) - started;
     const since = (seen: Map<string, number>) => names.map((n) => (seen.get(n) ?? NaN) - (sent.get(n) ?? NaN));
-    return { onBroker: since(watchers.broker.seen), arrived: since(watchers.cluster1.seen), wallMs };
+    const writesPerObject = ((await writes()) - writesBefore) / count;
+    return { onBroker: since(watchers.broker.seen), arrived: since(watchers.cluster1.seen), wallMs, writesPerObject };
   } finally {
     for (const w of Object.values(watchers)) await w.stop();
   }

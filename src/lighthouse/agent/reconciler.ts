@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ServiceExportResource, ServiceImportResource, type ServiceExport, type ServiceImport } from '../../api/generated.js';
+import { ServiceExportResource, ServiceImportResource, type Condition, type ServiceExport, type ServiceImport } from '../../api/generated.js';
 import { labels, serviceExportConditions, serviceImportConditions } from '../../api/names.js';
 import type { Logger } from '../../kube/log.js';
 import { splitKey } from '../../kube/work-queue.js';
@@ -44,6 +44,8 @@ type Published = Extract<ExportOutcome, { state: 'ready' }>;
  * service's namespace and sets the ServiceExport's conditions.
  */
 export class ServiceReconciler {
+  private readonly written = new WrittenStatuses();
+
   constructor(private readonly d: ReconcilerDeps) {}
 
   readonly reconcile = async (key: string): Promise<void> => {
@@ -55,6 +57,7 @@ export class ServiceReconciler {
     const serviceExport = excluded ? undefined : c.serviceExports.get(name, namespace);
     const outcome = serviceExport === undefined ? undefined : this.exportOutcome(service, serviceExport);
     const published = outcome?.state === 'ready' ? outcome : undefined;
+    if (serviceExport === undefined) this.written.forget(ServiceExportResource, service);
 
     const merged = mergeContributions(this.contributions(service, published?.contribution));
     // The broker's copy and the local view do not depend on each other: write both at once.
@@ -135,6 +138,7 @@ export class ServiceReconciler {
       await Promise.all(slices.map((s) => this.d.local.delete(ref(s, sliceKind))));
       if (existing !== undefined && isManagedImport(existing)) {
         await this.d.local.delete(ref(existing, importKind));
+        this.written.forget(ServiceImportResource, service);
         this.d.log.info('removed the import', { service: `${service.namespace}/${service.name}` });
       }
       return;
@@ -161,7 +165,10 @@ export class ServiceReconciler {
     const conditions = mergeConditions(current.status?.conditions, [ready], [serviceImportConditions.ready], this.now());
     const sameClusters = JSON.stringify(current.status?.clusters ?? []) === JSON.stringify(clusters);
     if (sameClusters && sameConditions(current.status?.conditions, conditions)) return;
-    await this.d.local.patchStatus(ServiceImportResource, current.metadata.namespace ?? '', current.metadata.name ?? '', { clusters, conditions });
+    const status = { clusters, conditions };
+    if (this.written.already(ServiceImportResource, current, status)) return;
+    await this.d.local.patchStatus(ServiceImportResource, current.metadata.namespace ?? '', current.metadata.name ?? '', status);
+    this.written.record(ServiceImportResource, current, status);
   }
 
   /** The EndpointSlices of the clusters that back the service and are served now: members, connected (or within grace). */
@@ -185,13 +192,46 @@ export class ServiceReconciler {
     const wanted = exportConditions({ clusterId: this.d.config.clusterId, outcome, merged, publishError });
     const owned = Object.values(serviceExportConditions);
     const conditions = mergeConditions(se.status?.conditions, wanted, owned, this.now(), se.metadata.generation);
-    if (sameConditions(se.status?.conditions, conditions)) return;
+    if (sameConditions(se.status?.conditions, conditions) || this.written.already(ServiceExportResource, se, { conditions })) return;
     await this.d.local.patchStatus(ServiceExportResource, se.metadata.namespace ?? '', se.metadata.name ?? '', { conditions });
+    this.written.record(ServiceExportResource, se, { conditions });
   }
 
   private now(): Date {
     return (this.d.now ?? (() => new Date()))();
   }
+}
+
+interface WrittenStatus {
+  clusters?: unknown;
+  conditions: Condition[];
+}
+
+/**
+ * The statuses this agent last wrote, by object, with the resourceVersion each was written over. A reconcile that
+ * runs before the watch has delivered a write still sees the older object, and must not write the same status again.
+ */
+class WrittenStatuses {
+  private readonly byObject = new Map<string, { over: string | undefined; status: WrittenStatus }>();
+
+  /** Whether `status` was written over this very version of `obj`. */
+  already(kind: { kind: string }, obj: KubernetesObject, status: WrittenStatus): boolean {
+    const last = this.byObject.get(objectKey(kind, obj.metadata ?? {}));
+    if (last === undefined || last.over !== obj.metadata?.resourceVersion) return false;
+    return sameConditions(last.status.conditions, status.conditions) && JSON.stringify(last.status.clusters) === JSON.stringify(status.clusters);
+  }
+
+  record(kind: { kind: string }, obj: KubernetesObject, status: WrittenStatus): void {
+    this.byObject.set(objectKey(kind, obj.metadata ?? {}), { over: obj.metadata?.resourceVersion, status });
+  }
+
+  forget(kind: { kind: string }, key: ServiceKey): void {
+    this.byObject.delete(objectKey(kind, key));
+  }
+}
+
+function objectKey(kind: { kind: string }, o: { namespace?: string | undefined; name?: string | undefined }): string {
+  return `${kind.kind}/${o.namespace ?? ''}/${o.name ?? ''}`;
 }
 
 async function failure(step: () => Promise<void>): Promise<Error | undefined> {
