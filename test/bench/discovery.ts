@@ -19,6 +19,7 @@ import {
   startComponent,
   startLighthouseFleet,
   stopComponent,
+  type Component,
   type ComponentProcess,
   type Apis,
   type LighthouseFleet,
@@ -263,9 +264,13 @@ export async function run(): Promise<void> {
     // Each member's active gateway reports the other connected, so both serve each other's services.
     await reportConnected(f.api.cluster1, 'cluster1', 'cluster2');
     await reportConnected(f.api.cluster2, 'cluster2', 'cluster1');
-    const agents = [await startComponent(f, dir, 'cluster1', 'lighthouse-agent'), await startComponent(f, dir, 'cluster2', 'lighthouse-agent')];
-    const dns = await startComponent(f, dir, 'cluster1', 'lighthouse-dns');
-    procs.push(...agents, dns);
+    const start = async (cluster: Member, component: Component) => {
+      const p = await startComponent(f, dir, cluster, component);
+      procs.push(p);
+      return p;
+    };
+    const agents = [await start('cluster1', 'lighthouse-agent'), await start('cluster2', 'lighthouse-agent')];
+    const dns = await start('cluster1', 'lighthouse-dns');
     const measured = [...agents, dns];
     progress('agents and DNS server started; measuring them idle');
     const idle = await Promise.all(measured.map((p) => settledRss(p.child.pid ?? 0)));

@@ -88,9 +88,10 @@ export class DnsProbe {
 
   private received(msg: Buffer): void {
     const at = Date.now();
-    const decoded = dnsPacket.decode(msg) as { id?: number; answers?: Answer[] };
+    const decoded = dnsPacket.decode(msg) as { id?: number; questions?: { name: string }[]; answers?: Answer[] };
     const name = this.inFlight.get(decoded.id ?? 0);
-    if (name === undefined) return;
+    // IDs wrap around: a late answer to an earlier use of this ID must not count for the name asked now.
+    if (name === undefined || decoded.questions?.[0]?.name.toLowerCase() !== name.toLowerCase()) return;
     this.inFlight.delete(decoded.id ?? 0);
     if (!(decoded.answers ?? []).some((a) => a.type === 'A')) return;
     if (this.pending.delete(name)) this.answered.set(name, at);

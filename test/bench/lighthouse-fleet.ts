@@ -145,7 +145,10 @@ export async function startComponent(fleet: LighthouseFleet, dir: string, cluste
   children.add(child);
   child.once('exit', () => children.delete(child));
   const p: ComponentProcess = { ...ports, cluster, component, child, log };
-  await waitStarted(p);
+  await waitStarted(p).catch(async (err: unknown) => {
+    await stopComponent(p);
+    throw err;
+  });
   return p;
 }
 

@@ -7,7 +7,7 @@ import { joinCluster, type JoinOptions } from '../../src/broker/join.js';
 import { MemoryReporter } from '../../src/cli/reporter.js';
 import { names } from '../../src/render/contract.js';
 
-export const brokerNamespace = 'submariner-k8s-broker';
+export const brokerNamespace = names.defaultBrokerNamespace;
 
 export interface MemberCluster {
   kc: KubeConfig;

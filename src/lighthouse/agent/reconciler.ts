@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { ServiceExportResource, ServiceImportResource, type Condition, type ServiceExport, type ServiceImport } from '../../api/generated.js';
+import { ServiceExportResource, ServiceImportResource, type ServiceExport, type ServiceImport } from '../../api/generated.js';
 import { labels, serviceExportConditions, serviceImportConditions } from '../../api/names.js';
 import type { Logger } from '../../kube/log.js';
 import { splitKey } from '../../kube/work-queue.js';
@@ -23,6 +23,7 @@ import {
 } from './objects.js';
 import { kubeServiceNameLabel, type AgentCaches } from './watches.js';
 import type { KubeWriter } from './writer.js';
+import { WrittenStatuses } from './written-statuses.js';
 
 export interface ReconcilerDeps {
   config: AgentConfig;
@@ -92,7 +93,7 @@ export class ServiceReconciler {
     const wantSlices = (published?.slices ?? []).map((s) => brokerEndpointSlice(service, me, s, bns));
     const wantImport = published === undefined ? undefined : brokerServiceImport(service, published.contribution, bns);
     // The slices go first, so that importing clusters find the endpoints of an import they see.
-    await Promise.all(wantSlices.filter((slice) => !upToDate(slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns))).map((slice) => this.d.broker.apply(slice)));
+    await allOf(wantSlices.filter((slice) => !upToDate(slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns))).map((slice) => this.d.broker.apply(slice)));
     const publishedImport = wantImport === undefined ? undefined : c.brokerImports.get(wantImport.metadata.name ?? '', bns);
     if (wantImport !== undefined && !upToDate(wantImport, publishedImport)) {
       await this.d.broker.apply(wantImport);
@@ -102,7 +103,7 @@ export class ServiceReconciler {
       ...c.brokerImports.forService(service).filter((o) => o.metadata?.name !== wantImport?.metadata.name),
       ...c.brokerSlices.forService(service).filter((o) => !wantSlices.some((w) => w.metadata?.name === o.metadata?.name)),
     ].filter((o) => ownedBy(o, service, me));
-    await Promise.all(stale.map((obj) => this.d.broker.delete(ref(obj, 'addressType' in obj ? sliceKind : importKind))));
+    await allOf(stale.map((obj) => this.d.broker.delete(ref(obj, 'addressType' in obj ? sliceKind : importKind))));
     if (wantImport === undefined && stale.some((o) => !('addressType' in o))) this.d.log.info('withdrew the export', { service: `${service.namespace}/${service.name}` });
   }
 
@@ -135,10 +136,10 @@ export class ServiceReconciler {
     const existing = c.serviceImports.get(service.name, service.namespace);
     const slices = c.lighthouseSlices.forService(service).filter((s) => s.metadata?.namespace === service.namespace);
     if (merged === undefined || !nsUsable) {
-      await Promise.all(slices.map((s) => this.d.local.delete(ref(s, sliceKind))));
+      await allOf(slices.map((s) => this.d.local.delete(ref(s, sliceKind))));
+      this.written.forget(ServiceImportResource, service);
       if (existing !== undefined && isManagedImport(existing)) {
         await this.d.local.delete(ref(existing, importKind));
-        this.written.forget(ServiceImportResource, service);
         this.d.log.info('removed the import', { service: `${service.namespace}/${service.name}` });
       }
       return;
@@ -153,7 +154,7 @@ export class ServiceReconciler {
     const uid = current.metadata?.uid ?? '';
     const want = this.servedSlices(service, merged, published).map((s) => localEndpointSlice(service, s, { name: service.name, uid }));
     // The import's status and its slices (owned by the import, hence after it) are independent of each other.
-    await Promise.all([
+    await allOf([
       this.syncImportStatus(current, merged),
       ...want.filter((slice) => !upToDate(slice, c.lighthouseSlices.get(slice.metadata?.name ?? '', service.namespace))).map((slice) => this.d.local.apply(slice)),
       ...slices.filter((s) => !want.some((w) => w.metadata?.name === s.metadata?.name)).map((s) => this.d.local.delete(ref(s, sliceKind))),
@@ -202,36 +203,10 @@ export class ServiceReconciler {
   }
 }
 
-interface WrittenStatus {
-  clusters?: unknown;
-  conditions: Condition[];
-}
-
-/**
- * The statuses this agent last wrote, by object, with the resourceVersion each was written over. A reconcile that
- * runs before the watch has delivered a write still sees the older object, and must not write the same status again.
- */
-class WrittenStatuses {
-  private readonly byObject = new Map<string, { over: string | undefined; status: WrittenStatus }>();
-
-  /** Whether `status` was written over this very version of `obj`. */
-  already(kind: { kind: string }, obj: KubernetesObject, status: WrittenStatus): boolean {
-    const last = this.byObject.get(objectKey(kind, obj.metadata ?? {}));
-    if (last === undefined || last.over !== obj.metadata?.resourceVersion) return false;
-    return sameConditions(last.status.conditions, status.conditions) && JSON.stringify(last.status.clusters) === JSON.stringify(status.clusters);
-  }
-
-  record(kind: { kind: string }, obj: KubernetesObject, status: WrittenStatus): void {
-    this.byObject.set(objectKey(kind, obj.metadata ?? {}), { over: obj.metadata?.resourceVersion, status });
-  }
-
-  forget(kind: { kind: string }, key: ServiceKey): void {
-    this.byObject.delete(objectKey(kind, key));
-  }
-}
-
-function objectKey(kind: { kind: string }, o: { namespace?: string | undefined; name?: string | undefined }): string {
-  return `${kind.kind}/${o.namespace ?? ''}/${o.name ?? ''}`;
+/** Waits for every write, then fails with the first failure: a retry must not overlap writes still in flight. */
+async function allOf(writes: readonly Promise<unknown>[]): Promise<void> {
+  const failed = (await Promise.allSettled(writes)).find((r) => r.status === 'rejected');
+  if (failed !== undefined) throw failed.reason;
 }
 
 async function failure(step: () => Promise<void>): Promise<Error | undefined> {

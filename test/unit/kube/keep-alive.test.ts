@@ -1,12 +1,13 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer as createHttpServer, type IncomingMessage } from 'node:http';
 import { createServer, type Server } from 'node:https';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
 import { keepAliveClient } from '../../../src/kube/keep-alive.js';
 
 /** A self-signed certificate for 127.0.0.1, made with openssl (which `npm run setup` installs). */
@@ -27,19 +28,18 @@ describe('API clients with keep-alive connections (needs openssl)', () => {
   before(async () => {
     server = createServer({ cert: tls.cert, key: tls.key }, (req, res) => {
       authorizations.push(req.headers.authorization);
-      const name = (req.url ?? '').split('/').pop();
       res.setHeader('content-type', 'application/json');
+      if (req.url === '/api/v1') {
+        res.end(JSON.stringify({ kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true, verbs: ['get'] }] }));
+        return;
+      }
+      const name = (req.url ?? '').split('/').pop();
       res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
     });
     server.on('secureConnection', () => connections++);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     kc = new KubeConfig();
-    kc.loadFromOptions({
-      clusters: [{ name: 'c', server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caData: Buffer.from(tls.cert).toString('base64') }],
-      users: [{ name: 'u', token: 'secret-token' }],
-      contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
-      currentContext: 'c',
-    });
+    kc.loadFromOptions(options({ token: 'secret-token' }));
   });
 
   after(async () => {
@@ -48,16 +48,66 @@ describe('API clients with keep-alive connections (needs openssl)', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('sends one request after another over one connection, each with the credentials, checking the server certificate', async () => {
+  const options = (o: { token: string; proxyUrl?: string }) => ({
+    clusters: [{ name: 'c', server: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, caData: Buffer.from(tls.cert).toString('base64'), proxyUrl: o.proxyUrl }],
+    users: [{ name: 'u', token: o.token }],
+    contexts: [{ name: 'c', cluster: 'c', user: 'u' }],
+    currentContext: 'c',
+  });
+
+  it('sends one request after another over one connection, each with the credentials of the moment, checking the server certificate', async () => {
+    connections = 0;
+    authorizations.length = 0;
     const api = keepAliveClient(kc, CoreV1Api);
     const names: (string | undefined)[] = [];
-    for (const name of ['a', 'b', 'c']) names.push((await api.readNamespace({ name })).metadata?.name);
+    for (const name of ['a', 'b']) names.push((await api.readNamespace({ name })).metadata?.name);
+    kc.loadFromOptions(options({ token: 'rotated-token' }));
+    names.push((await api.readNamespace({ name: 'c' })).metadata?.name);
     assert.deepEqual(names, ['a', 'b', 'c']);
     assert.equal(connections, 1);
-    assert.deepEqual(authorizations, ['Bearer secret-token', 'Bearer secret-token', 'Bearer secret-token']);
+    assert.deepEqual(authorizations, ['Bearer secret-token', 'Bearer secret-token', 'Bearer rotated-token']);
 
     const untrusted = new KubeConfig();
     untrusted.loadFromOptions({ clusters: [{ name: 'c', server: kc.getCurrentCluster()?.server ?? '' }], users: kc.users, contexts: kc.contexts, currentContext: 'c' });
     await assert.rejects(keepAliveClient(untrusted, CoreV1Api).readNamespace({ name: 'x' }), /self[- ]signed|certificate/i);
+  });
+
+  it("goes through the cluster's proxy-url when it has one", async () => {
+    const tunnels: string[] = [];
+    const sockets: Socket[] = [];
+    const proxy = createHttpServer();
+    proxy.on('connect', (req: IncomingMessage, client: Socket, head: Buffer) => {
+      tunnels.push(req.url ?? '');
+      sockets.push(client);
+      const [host, port] = (req.url ?? '').split(':');
+      const upstream = connect(Number(port), host, () => {
+        client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+        upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+      });
+      upstream.on('error', () => client.destroy());
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+    try {
+      const proxied = new KubeConfig();
+      proxied.loadFromOptions(options({ token: 'secret-token', proxyUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}` }));
+      const ns = await keepAliveClient(proxied, CoreV1Api).readNamespace({ name: 'via-proxy' });
+      assert.equal(ns.metadata?.name, 'via-proxy');
+      assert.deepEqual(tunnels, [`127.0.0.1:${(server.address() as AddressInfo).port}`]);
+    } finally {
+      // Tunnels are detached from the proxy server: end them here, or close() would wait for them.
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
+  });
+
+  it('gives KubernetesObjectApi clients the namespace of the context', async () => {
+    const withNs = new KubeConfig();
+    const o = options({ token: 'secret-token' });
+    withNs.loadFromOptions({ ...o, contexts: [{ name: 'c', cluster: 'c', user: 'u', namespace: 'team-a' }] });
+    const paths: string[] = [];
+    server.prependListener('request', (req: IncomingMessage) => paths.push(req.url ?? ''));
+    await keepAliveClient(withNs, KubernetesObjectApi).read({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'settings' } });
+    assert.ok(paths.some((p) => p.startsWith('/api/v1/namespaces/team-a/configmaps/settings')), paths.join(', '));
   });
 });
