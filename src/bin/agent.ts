@@ -35,17 +35,19 @@ if (component === undefined || !(agentComponents as readonly string[]).includes(
   process.stderr.write(`usage: kubectl-submariner-agent <${agentComponents.join('|')}>\n`);
   process.exit(2);
 }
-if (load === undefined) {
+const uninstalling = process.env.SUBMARINER_UNINSTALL === 'true';
+if (load === undefined && !uninstalling) {
   process.stderr.write(`the ${component} agent is not part of this release of kubectl-submariner\n`);
   process.exit(1);
 }
-const agent = await load();
-if (process.env.SUBMARINER_UNINSTALL === 'true') {
-  await agent.uninstall?.(process.env);
+const agent = await load?.();
+if (uninstalling) {
+  // A component this release does not run has created nothing to remove.
+  await agent?.uninstall?.(process.env);
   await markUninstalled(process.env);
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', component, message: 'uninstalled; waiting to be deleted' })}\n`);
   setInterval(() => undefined, 1 << 30);
   process.on('SIGTERM', () => process.exit(0));
 } else {
-  await agent.main(process.env);
+  await agent?.main(process.env);
 }

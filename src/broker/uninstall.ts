@@ -153,7 +153,11 @@ async function deregister(core: CoreV1Api, namespace: string, clusterId: string,
   for (const si of imports.items) {
     await custom.deleteNamespacedCustomObject({ group: 'multicluster.x-k8s.io', version: 'v1beta1', namespace: brokerNs, plural: 'serviceimports', name: si.metadata.name }).catch(ignore404);
   }
-  await broker.makeApiClient(DiscoveryV1Api).deleteCollectionNamespacedEndpointSlice({ namespace: brokerNs, labelSelector: mine });
+  // One by one: a member may delete its own slices, not a collection.
+  const discovery = broker.makeApiClient(DiscoveryV1Api);
+  for (const slice of (await discovery.listNamespacedEndpointSlice({ namespace: brokerNs, labelSelector: mine })).items) {
+    await discovery.deleteNamespacedEndpointSlice({ name: slice.metadata?.name ?? '', namespace: brokerNs }).catch(ignore404);
+  }
   await releaseGlobalCidr(broker, brokerNs, clusterId).catch((err: unknown) => {
     if (apiStatus(err) !== 403) throw err;
   });

@@ -134,7 +134,7 @@ export function renderGlobalnet(v: ClusterValues): KubeObject {
   const container = agentContainer('globalnet', v, {
     securityContext: { ...privileged, capabilities: { add: ['ALL'] } },
     ports: [{ name: 'metrics', containerPort: ports.globalnetMetrics, protocol: 'TCP' }],
-    env: [...commonEnvVars(v), ...networkEnvVars(v), env(globalnetEnv.metricsPort, ports.globalnetMetrics), nodeName],
+    env: [...commonEnvVars(v), ...networkEnvVars(v), env(globalnetEnv.metricsPort, ports.globalnetMetrics), nodeName, fieldEnv(globalnetEnv.podName, 'metadata.name')],
   });
   return daemonSet(
     {

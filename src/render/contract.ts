@@ -149,6 +149,7 @@ export const globalnetEnv = {
   ...commonEnv,
   ...networkEnv,
   nodeName: podEnv.nodeName,
+  podName: podEnv.podName,
   metricsPort: 'SUBMARINER_METRICSPORT',
 } as const;
 

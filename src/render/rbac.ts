@@ -46,6 +46,7 @@ export const permissions: Record<AgentComponent, Permissions> = {
       rule('submariner.io', ['clusters', 'endpoints'], read),
       rule('submariner.io', ['gateways'], ['get', 'list', 'watch', 'update', 'patch']),
       rule('coordination.k8s.io', ['leases'], ['get', 'list', 'watch', 'create', 'update']),
+      rule('', ['pods'], ['get', 'patch']),
     ],
     cluster: [
       rule('', ['services'], write),

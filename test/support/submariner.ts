@@ -21,9 +21,12 @@ export function connectClusters(kubeconfig: string, cableDriver: string): string
   return brokerInfo;
 }
 
+/** Uninstalls cluster2, then cluster1 (and with it the idle broker); fails on any warning uninstall prints. */
 export function disconnectClusters(kubeconfig: string): void {
-  submariner(kubeconfig, 'uninstall', '-y', '--context', 'cluster2');
-  submariner(kubeconfig, 'uninstall', '-y', '--context', 'cluster1');
+  for (const c of ['cluster2', 'cluster1']) {
+    const r = submariner(kubeconfig, 'uninstall', '-y', '--context', c);
+    if (r.stderr.includes('⚠')) throw new Error(`kubectl submariner uninstall --context ${c} warned:\n${r.stderr}`);
+  }
 }
 
 /** What Submariner may leave in a node namespace: SUBMARINER chains, its interfaces, routes and rules. */

@@ -249,7 +249,9 @@ describe('deploy-broker and join on real apiservers', () => {
   });
 
   it('uninstall -y returns every cluster to what it was, and is idempotent', () => {
-    ok(cli('uninstall', '-y', '--context', 'cluster2'));
+    const member = ok(cli('uninstall', '-y', '--context', 'cluster2'));
+    assert.doesNotMatch(member.stderr, /⚠/, 'uninstall of cluster2 warned');
+    assert.ok(!inventory('broker').some((o) => o.includes('cluster-cluster2')), 'cluster2 left its broker account behind');
     ok(cli('uninstall', '-y', '--context', 'cluster1'));
     ok(cli('uninstall', '-y', '--context', 'cluster1'));
     ok(cli('uninstall', '-y', '--broker', '--context', 'broker'));
