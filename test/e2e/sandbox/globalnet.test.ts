@@ -24,6 +24,10 @@ before(async () => {
 
 describe('a GlobalNet join', () => {
   it('deploys GlobalNet on the gateway nodes; uninstall then warns of nothing and leaves the clusters as they were', async () => {
+    // Earlier tests' namespaces may still be terminating: the inventory is taken once they are gone.
+    for (const c of clusters) {
+      await eventually(async () => ((await k[c](['get', 'namespaces', '-o', 'jsonpath={.items[*].status.phase}'])).includes('Terminating') ? undefined : true), 120_000, `${c}: no namespace terminating`);
+    }
     const inventories = new Map<string, string>();
     for (const c of clusters) inventories.set(c, await inventory(c));
     const brokerInfo = join(mkdtempSync(join(tmpdir(), 'ksub-e2e-gn-')), 'broker-info.subm');
