@@ -13,45 +13,15 @@ npm run --silent build
 cache="${KSUB_CACHE:-$HOME/.cache/kubectl-submariner}"
 export PATH="$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}:$PATH"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-# An nginx Deployment and its Service in namespace default, on the given node.
-nginx_on() {
-  cat <<YAML
-apiVersion: apps/v1
-kind: Deployment
-metadata: {name: nginx, namespace: default, labels: {app: nginx}}
-spec:
-  replicas: 1
-  selector: {matchLabels: {app: nginx}}
-  template:
-    metadata: {labels: {app: nginx}}
-    spec:
-      nodeSelector: {kubernetes.io/hostname: $1}
-      containers: [{name: nginx, image: nginx, ports: [{containerPort: 80}]}]
----
-apiVersion: v1
-kind: Service
-metadata: {name: nginx, namespace: default}
-spec:
-  selector: {app: nginx}
-  ports: [{port: 80, targetPort: 80}]
-YAML
-}
+# manifests/examples/<name>.yaml placed on a node.
+example() { sed "s/NODE_NAME/$2/" "manifests/examples/$1.yaml"; }
 
 step "kubectl submariner sandbox up"
 kubectl submariner sandbox up
 export KUBECONFIG="$(kubectl submariner sandbox kubeconfig --path)"
 
 step "nginx on cluster1's gateway node, a toolbox pod on its worker node"
-{ nginx_on cluster1-gateway; cat <<'YAML'
----
-apiVersion: v1
-kind: Pod
-metadata: {name: toolbox, namespace: default}
-spec:
-  nodeName: cluster1-worker
-  containers: [{name: toolbox, image: kubectl-submariner/toolbox}]
-YAML
-} | kubectl --context cluster1 apply -f -
+{ example nginx cluster1-gateway; echo ---; example toolbox cluster1-worker; } | kubectl --context cluster1 apply -n default -f -
 kubectl --context cluster1 rollout status deployment/nginx --timeout=120s
 kubectl --context cluster1 wait --for=condition=Ready pod/toolbox --timeout=120s
 kubectl --context cluster1 get pods -o wide
@@ -73,7 +43,7 @@ for c in cluster1 cluster2; do
 done
 
 step "nginx in cluster2, exported to the clusterset"
-nginx_on cluster2-worker | kubectl --context cluster2 apply -f -
+example nginx cluster2-worker | kubectl --context cluster2 apply -n default -f -
 kubectl --context cluster2 rollout status deployment/nginx --timeout=120s
 kubectl submariner export service nginx --context cluster2 -n default
 

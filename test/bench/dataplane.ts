@@ -10,8 +10,8 @@ import { binaries } from '../../src/sandbox/binaries/versions.js';
 import { podNetnsName } from '../../src/sandbox/kubelet/pod-network.js';
 import { eventually, kubectlFor, type Kubectl } from '../support/kubectl.js';
 import { connectClusters, disconnectClusters } from '../support/submariner.js';
-import { bitRate, iperfReceivedBps, longestGapMs, median, pingAverageMs, pingReplyTimes, rttMs } from './dataplane-parse.js';
-import { printBench, type BenchRow } from './table.js';
+import { bitRate, iperfReceivedBps, longestGapMs, pingAverageMs, pingReplyTimes, rttMs } from './dataplane-parse.js';
+import { median, printBench, type BenchRow } from './table.js';
 
 const runner = new ExecRunner();
 const fleetName = 'bench-dataplane';

@@ -16,7 +16,7 @@ import { DnsServer } from '../../src/lighthouse/dns/server.js';
 import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LIGHTHOUSE_AGENT, type EndpointSlice, type ServiceImport } from '../../src/lighthouse/dns/types.js';
 import { clustersetDomain, defaultDnsTtlSeconds } from '../../src/render/contract.js';
 import { binaries } from '../../src/sandbox/binaries/versions.js';
-import { cpuSeconds, freePort } from './process.js';
+import { children, cpuSeconds, freePort, stopChild, track } from './process.js';
 import { percentile, printBench } from './table.js';
 
 const zone = clustersetDomain;
@@ -172,27 +172,6 @@ function recordData(a: Answer): string {
 }
 
 // ---------------------------------------------------------------- processes
-
-/** Everything the benchmark started, stopped when it ends, fails or is interrupted. */
-const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function track(child: ChildProcess): ChildProcess {
-  children.add(child);
-  child.once('exit', () => children.delete(child));
-  return child;
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
 
 /** One UDP query to 127.0.0.1:port; undefined when nothing comes back in time. */
 async function udpAsk(port: number, name: string, type: RecordType, timeoutMs = 500): Promise<{ rcode: string; answers: Answer[] } | undefined> {

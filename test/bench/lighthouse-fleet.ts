@@ -14,7 +14,7 @@ import { ExecRunner } from '../../src/net/command.js';
 import { lighthouseDnsEnv, names } from '../../src/render/contract.js';
 import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
 import { deployAndJoin, deploymentEnv } from '../support/join.js';
-import { freePort } from './process.js';
+import { freePort, stopChild, track } from './process.js';
 
 export const members = ['cluster1', 'cluster2'] as const;
 export type Member = (typeof members)[number];
@@ -105,11 +105,6 @@ export interface ComponentProcess {
   metricsPort?: number;
 }
 
-const children = new Set<ChildProcess>();
-process.once('exit', () => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
 /** The newest modification time of the files under `dir` whose names end with `suffix`. */
 function newest(dir: string, suffix: string): number {
   return readdirSync(dir, { withFileTypes: true }).reduce((t, e) => {
@@ -142,8 +137,7 @@ export async function startComponent(fleet: LighthouseFleet, dir: string, cluste
   const out = openSync(log, 'w');
   const child = spawn(process.execPath, [...agentCommand().args, component], { env, stdio: ['ignore', out, out] });
   closeSync(out);
-  children.add(child);
-  child.once('exit', () => children.delete(child));
+  track(child);
   const p: ComponentProcess = { ...ports, cluster, component, child, log };
   await waitStarted(p).catch(async (err: unknown) => {
     await stopComponent(p);
@@ -172,14 +166,7 @@ async function waitStarted(p: ComponentProcess): Promise<void> {
 }
 
 export async function stopComponent(p: ComponentProcess): Promise<void> {
-  const child = p.child;
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-  if (child.signalCode === 'SIGKILL') process.stderr.write(`warning: the ${p.cluster} ${p.component} did not exit within 10 s of SIGTERM (log: ${p.log})\n`);
+  if (await stopChild(p.child, 10_000)) process.stderr.write(`warning: the ${p.cluster} ${p.component} did not exit within 10 s of SIGTERM (log: ${p.log})\n`);
 }
 
 /** How many write requests (every verb but GET, LIST and WATCH) a cluster's API server has served, from its /metrics. */

@@ -1,5 +1,5 @@
 // What benchmarks measure of processes and the host (from /proc), and small helpers for running many requests.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { createSocket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -80,4 +80,28 @@ export async function freePort(): Promise<number> {
     }
   }
   throw new Error('no port free for both UDP and TCP on 127.0.0.1');
+}
+
+/** Every child process a benchmark started and that is still running; killed when the benchmark process exits. */
+export const children = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of children) child.kill('SIGKILL');
+});
+
+/** Records `child` in `children` until it exits. */
+export function track(child: ChildProcess): ChildProcess {
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+/** SIGTERM, then SIGKILL after `graceMs`; resolves once the child has exited, true when it had to be killed. */
+export async function stopChild(child: ChildProcess, graceMs = 5000): Promise<boolean> {
+  if (child.exitCode !== null || child.signalCode !== null) return false;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+  return child.signalCode === 'SIGKILL';
 }

@@ -30,6 +30,12 @@ export function percentile(values: number[], p: number): number {
   return sorted[i] ?? NaN;
 }
 
+export function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
+}
+
 export const ms = (v: number): string => `${v.toFixed(0)} ms`;
 export const sec = (v: number): string => `${(v / 1000).toFixed(1)} s`;
 export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;

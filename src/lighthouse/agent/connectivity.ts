@@ -1,5 +1,5 @@
 import type { Gateway } from '../../api/generated.js';
-import { reachableFromGateways } from '../gateway-status.js';
+import { GatewayConnections } from '../gateway-status.js';
 
 export interface ConnectivityOptions {
   localClusterId: string;
@@ -15,17 +15,18 @@ export interface ConnectivityOptions {
  * clusters whose served state or membership changed. No I/O.
  */
 export class ClusterConnectivity {
-  private readonly gateways = new Map<string, Gateway>();
+  private readonly gateways: GatewayConnections<Gateway>;
   private readonly downSince = new Map<string, number>();
   private members = new Set<string>();
-  private apiPresent = true;
   private lastServed = new Map<string, boolean>();
 
-  constructor(private readonly o: ConnectivityOptions) {}
+  constructor(private readonly o: ConnectivityOptions) {
+    this.gateways = new GatewayConnections(o.localClusterId);
+  }
 
   /** Whether the endpoints of `cluster` are served now. */
   served(cluster: string): boolean {
-    if (cluster === this.o.localClusterId || this.connected(cluster)) return true;
+    if (this.gateways.isConnected(cluster)) return true;
     const since = this.downSince.get(cluster);
     return since === undefined || this.now() - since < this.o.graceMs;
   }
@@ -37,17 +38,17 @@ export class ClusterConnectivity {
   }
 
   setGatewayApiPresent(present: boolean): string[] {
-    this.apiPresent = present;
+    this.gateways.setGatewayApiPresent(present);
     return this.refresh();
   }
 
   upsertGateway(gateway: Gateway): string[] {
-    this.gateways.set(gatewayKey(gateway), gateway);
+    this.gateways.upsertGateway(gateway);
     return this.refresh();
   }
 
   deleteGateway(gateway: Gateway): string[] {
-    this.gateways.delete(gatewayKey(gateway));
+    this.gateways.deleteGateway(gateway);
     return this.refresh();
   }
 
@@ -65,7 +66,7 @@ export class ClusterConnectivity {
   private refresh(): string[] {
     const now = this.now();
     for (const cluster of this.members) {
-      if (this.connected(cluster)) this.downSince.delete(cluster);
+      if (this.gateways.isConnected(cluster)) this.downSince.delete(cluster);
       else if (!this.downSince.has(cluster)) this.downSince.set(cluster, now);
     }
     for (const cluster of [...this.downSince.keys()]) if (!this.members.has(cluster)) this.downSince.delete(cluster);
@@ -81,17 +82,7 @@ export class ClusterConnectivity {
     return changed;
   }
 
-  private connected(cluster: string): boolean {
-    if (cluster === this.o.localClusterId || !this.apiPresent) return true;
-    const reachable = reachableFromGateways(this.gateways.values());
-    return reachable === 'all' || reachable.has(cluster);
-  }
-
   private now(): number {
     return (this.o.now ?? Date.now)();
   }
-}
-
-function gatewayKey(g: Gateway): string {
-  return `${g.metadata?.namespace ?? ''}/${g.metadata?.name ?? ''}`;
 }

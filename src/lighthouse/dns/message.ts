@@ -68,21 +68,26 @@ export function decodeQuery(message: Buffer): Query {
     throw new MalformedMessage(`cannot decode the message: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
   }
   const questions = packet.questions ?? [];
+  const questionWire = plainQuestion(message);
   return {
     id: message.readUInt16BE(0),
     opcode: (flags >> 11) & 0xf,
     recursionDesired: (flags & dnsPacket.RECURSION_DESIRED) !== 0,
     checkingDisabled: (flags & dnsPacket.CHECKING_DISABLED) !== 0,
     questions,
-    echoable: questions.every(echoable),
+    // plainQuestion has already checked the first question's labels byte by byte.
+    echoable: questions.every((q, i) => (i === 0 && questionWire !== undefined ? knownClass(q) : echoable(q))),
     opts: (packet.additionals ?? []).filter((a): a is OptAnswer => a.type === 'OPT'),
-    questionWire: plainQuestion(message),
+    questionWire,
   };
 }
 
+function knownClass(q: Question): boolean {
+  return !(q.class ?? 'IN').startsWith('UNKNOWN_');
+}
+
 function echoable(q: Question): boolean {
-  const cls = q.class ?? 'IN';
-  if (cls.startsWith('UNKNOWN_')) return false;
+  if (!knownClass(q)) return false;
   return q.name === '.' || q.name.split('.').every((l) => l.length > 0 && l.length <= 63 && /^[\x21-\x7e]+$/.test(l));
 }
 

@@ -31,12 +31,9 @@ function watchExit(child: ChildProcess): Promise<Exit> {
 async function stopGroup(pid: number, exited: Promise<Exit>, graceMs: number): Promise<Exit> {
   killGroup(pid, 'SIGTERM');
   const done = await Promise.race([exited, sleep(graceMs).then(() => undefined)]);
-  if (done) {
-    killGroup(pid, 'SIGKILL');
-    return done;
-  }
+  // What the group's leader left behind goes too.
   killGroup(pid, 'SIGKILL');
-  return exited;
+  return done ?? exited;
 }
 
 /**
