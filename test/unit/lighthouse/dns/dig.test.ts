@@ -66,6 +66,31 @@ describe('round trips with dig against 127.0.0.1 (needs dig from Debian dnsutils
     assert.ok(r.flags.includes('aa'), r.output);
   });
 
+  // The rules of the resolver and handler, each through a real dig round trip (answers without their TTL column).
+  const rules: { rule: string; args: string[]; status: string; answers: string[] }[] = [
+    { rule: 'AAAA of an IPv6 service', args: [`v6.default.svc.${Z}`, 'AAAA'], status: 'NOERROR', answers: ['fd00::10'] },
+    { rule: 'an existing name without a record of the type: NOERROR, no answer', args: [`nginx.default.svc.${Z}`, 'AAAA'], status: 'NOERROR', answers: [] },
+    { rule: 'one cluster of a service', args: [`west.nginx.default.svc.${Z}`, 'A'], status: 'NOERROR', answers: ['10.1.0.10'] },
+    { rule: 'a headless pod of one cluster', args: [`db-0.west.db.prod.svc.${Z}`, 'A'], status: 'NOERROR', answers: ['10.1.1.1'] },
+    { rule: 'a headless service: the ready pods of every connected cluster', args: [`db.prod.svc.${Z}`, 'A'], status: 'NOERROR', answers: ['10.0.1.1', '10.1.1.1'] },
+    { rule: 'a service only a disconnected cluster exports: no address', args: [`gone.default.svc.${Z}`, 'A'], status: 'NOERROR', answers: [] },
+    { rule: 'names match case-insensitively', args: [`NGINX.Default.SVC.ClusterSet.Local`, 'A'], status: 'NOERROR', answers: ['10.0.0.10'] },
+    { rule: 'a custom domain', args: ['nginx.default.svc.example.org', 'A'], status: 'NOERROR', answers: ['10.0.0.10'] },
+    { rule: 'the zone version', args: [`dns-version.${Z}`, 'TXT'], status: 'NOERROR', answers: ['"1.0.0"'] },
+    { rule: 'a cluster that does not export the service', args: [`north.nginx.default.svc.${Z}`, 'A'], status: 'NXDOMAIN', answers: [] },
+  ];
+  for (const r of rules) {
+    it(`answers ${r.rule}`, async () => {
+      const got = await dig(...r.args);
+      assert.deepEqual({ status: got.status, answers: got.answers }, { status: r.status, answers: r.answers }, got.output);
+    });
+  }
+
+  it('answers with a TTL of 5 s', async () => {
+    const { stdout } = await run('dig', ['@127.0.0.1', '-p', String(running.ports.udp), '+noall', '+answer', `nginx.default.svc.${Z}`, 'A']);
+    assert.match(stdout, /^nginx\.default\.svc\.clusterset\.local\.\s+5\s+IN\s+A\s+10\.0\.0\.10$/m);
+  });
+
   it('resolves SRV records', async () => {
     const r = await dig(`_http._tcp.nginx.default.svc.${Z}`, 'SRV');
     assert.deepEqual(r.answers, [`0 50 80 nginx.default.svc.${Z}.`]);
