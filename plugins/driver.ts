@@ -1,7 +1,7 @@
 import type { Connection, EndpointSpec } from '../src/api/generated.js';
 import type { Logger } from '../src/kube/log.js';
 import type { CommandRunner } from '../src/net/command.js';
-import type { Ip } from '../src/net/ip.js';
+import type { Ip } from '../src/net/iproute2/ip.js';
 import type { ProcessStarter } from './process.js';
 
 /** Where to reach a remote gateway, as NAT discovery decided. */

@@ -1,6 +1,6 @@
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
-import { isNotFoundError } from '../../src/net/ip.js';
-import { TABLE_MAIN, ZERO_MAC, type Route, type Rule } from '../../src/net/ip-types.js';
+import { isNotFoundError } from '../../src/net/iproute2/ip.js';
+import { TABLE_MAIN, ZERO_MAC, type Route, type Rule } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort, withoutCable } from '../common.js';
 import type { CableDriver, DriverContext, NatEndpointInfo } from '../driver.js';
 

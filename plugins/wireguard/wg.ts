@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CommandRunner } from '../../src/net/command.js';
-import { checkIfName } from '../../src/net/ip-args.js';
+import { checkIfName } from '../../src/net/iproute2/argv.js';
 
 /** A WireGuard key: 32 bytes in base64. */
 const KEY = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw048]=$/;

@@ -3,7 +3,7 @@ import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { backendConfig } from '../../src/api/names.js';
 import { errorText } from '../../src/kube/log.js';
 import { CommandError } from '../../src/net/command.js';
-import type { Route } from '../../src/net/ip-types.js';
+import type { Route } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort } from '../common.js';
 import type { CableDriver, DriverContext, NatEndpointInfo } from '../driver.js';
 import type { ChildHandle } from '../process.js';

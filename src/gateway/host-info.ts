@@ -1,7 +1,7 @@
 import { createSocket } from 'node:dgram';
 import { isIPv4 } from 'node:net';
 import { cniAddress } from '../net/cni.js';
-import type { IpBasic } from '../net/ip-types.js';
+import type { IpBasic } from '../net/iproute2/ip.js';
 
 /**
  * The source address the kernel picks for the default route: a UDP "connect" to a public address

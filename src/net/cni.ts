@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { cidrContains, parseCidr, parseIp } from './cidr.js';
-import type { Addr } from './ip-types.js';
+import type { Addr } from './iproute2/model.js';
 
 /**
  * The node's own address inside the cluster's pod CIDRs: the CNI interface's address (cni0's in the sandbox).

@@ -1,5 +1,5 @@
 import type { CommandRunner } from '../../net/command.js';
-import { checkIp } from '../../net/ip-args.js';
+import { checkIp } from '../../net/iproute2/argv.js';
 
 /** Sends one echo request; resolves the round trip in nanoseconds, or undefined when no reply came. */
 export type Ping = (src: string, dst: string, timeoutMs: number) => Promise<number | undefined>;

@@ -1,6 +1,6 @@
-import { sameRoute, sameRule } from '../ip-model.js';
-import type { IpBasic, Link, NsOpt, Route, Rule } from '../ip-types.js';
+import { sameRoute, sameRule, type Link, type NsOpt, type Route, type Rule } from '../iproute2/model.js';
 import type { IptTable, RuleArgs, TableState } from '../iptables-save.js';
+import type { IpBasic } from '../iproute2/ip.js';
 
 export interface AwaitOptions extends NsOpt {
   timeoutMs?: number;

@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { CommandError } from '../command.js';
-import { TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN, type AddrInfo, type FdbEntry, type Route, type Rule, type VxlanAttrs } from '../ip-types.js';
+import { TABLE_DEFAULT, TABLE_LOCAL, TABLE_MAIN, type AddrInfo, type FdbEntry, type Route, type Rule, type VxlanAttrs } from '../iproute2/model.js';
 
 /** One link in one fake namespace. */
 export interface FakeLink {

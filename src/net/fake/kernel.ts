@@ -1,14 +1,19 @@
 import { CommandError, checkNetnsName, commandArgv } from '../command.js';
-import { checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from '../ip-args.js';
-import { familyOf, normCidr, normMark, protocolName, routeKey, sameRule, tableId } from '../ip-model.js';
+import { checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from '../iproute2/argv.js';
 import {
+  familyOf,
+  normCidr,
+  normMark,
+  protocolName,
+  routeKey,
+  sameRule,
+  tableId,
   ZERO_MAC,
   type Addr,
   type AddrFilter,
   type AddrInfo,
   type ApplyOptions,
   type FdbEntry,
-  type IpBasic,
   type IpOp,
   type Link,
   type LinkAttrs,
@@ -18,8 +23,9 @@ import {
   type RouteFilter,
   type Rule,
   type RuleFilter,
-} from '../ip-types.js';
+} from '../iproute2/model.js';
 import { NsState, kernelError, nextMac, type FakeLink } from './kernel-state.js';
+import type { IpBasic } from '../iproute2/ip.js';
 
 const ROOT = '';
 

@@ -1,6 +1,6 @@
 import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import type { IpBasic } from '../../net/ip-types.js';
+import type { IpBasic } from '../../net/iproute2/ip.js';
 import { stopPids } from '../controlplane/process.js';
 import { stopRecordedForwarder } from './forwarder-process.js';
 import type { PodRecord } from './pod-worker.js';

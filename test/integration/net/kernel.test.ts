@@ -3,9 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { ExecRunner } from '../../../src/net/command.js';
 import { awaitLink, awaitNoLink, awaitRoute, awaitRule, FakeKernel } from '../../../src/net/fake/index.js';
-import { Ip } from '../../../src/net/ip.js';
-import type { IpBasic } from '../../../src/net/ip-types.js';
-import { IpRoute2 } from '../../../src/net/iproute2.js';
+import { Ip, type IpBasic } from '../../../src/net/iproute2/ip.js';
+import { IpRoute2 } from '../../../src/net/iproute2/exec.js';
 import { Iptables, type RuleArgs } from '../../../src/net/iptables.js';
 
 const isRoot = process.getuid?.() === 0;

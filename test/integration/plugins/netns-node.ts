@@ -6,8 +6,8 @@ import { join } from 'node:path';
 import type { EndpointSpec } from '../../../src/api/generated.js';
 import type { Logger } from '../../../src/kube/log.js';
 import { ExecRunner, type CommandRunner, type RunOptions, type RunResult } from '../../../src/net/command.js';
-import { Ip } from '../../../src/net/ip.js';
-import { IpRoute2 } from '../../../src/net/iproute2.js';
+import { Ip } from '../../../src/net/iproute2/ip.js';
+import { IpRoute2 } from '../../../src/net/iproute2/exec.js';
 import type { DriverContext } from '../../../plugins/driver.js';
 import { SpawnStarter, type ChildHandle, type ProcessStarter, type StartOptions } from '../../../plugins/process.js';
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import type { EndpointSpec } from '../../../src/api/generated.js';
 import type { Logger } from '../../../src/kube/log.js';
 import { FakeKernel, FakeRunner } from '../../../src/net/fake/index.js';
-import { Ip } from '../../../src/net/ip.js';
+import { Ip } from '../../../src/net/iproute2/ip.js';
 import type { DriverContext } from '../../../plugins/driver.js';
 import { FakeProcesses } from '../../../plugins/fake/processes.js';
 

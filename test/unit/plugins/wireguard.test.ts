@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { CommandError } from '../../../src/net/command.js';
 import { FakeKernel } from '../../../src/net/fake/index.js';
-import type { LinkSpec, NsOpt } from '../../../src/net/ip-types.js';
+import type { LinkSpec, NsOpt } from '../../../src/net/iproute2/model.js';
 import { fakePublicKey, FakeWg } from '../../../plugins/fake/wg.js';
 import { parseWgDump, wgPresharedKey } from '../../../plugins/wireguard/wg.js';
 import { WireGuardDriver } from '../../../plugins/wireguard/wireguard.js';

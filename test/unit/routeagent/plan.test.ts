@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { annotations } from '../../../src/api/names.js';
-import type { Route } from '../../../src/net/ip-types.js';
+import type { Route } from '../../../src/net/iproute2/model.js';
 import type { HostFacts } from '../../../src/routeagent/handlers/kubeproxy/host.js';
 import { planDatapath, vtepIp, type DatapathPlan } from '../../../src/routeagent/handlers/kubeproxy/plan.js';
 import { buildView, localCidrs } from '../../../src/routeagent/view.js';

@@ -1,6 +1,6 @@
 import type { ConnectionStatus, LatencyRTTSpec } from '../../../api/generated.js';
 import type { CommandRunner } from '../../../net/command.js';
-import type { NsOpt } from '../../../net/ip-types.js';
+import type { NsOpt } from '../../../net/iproute2/model.js';
 
 export interface PingResult {
   ok: boolean;

@@ -1,6 +1,5 @@
-import { routeKey, sameRoute } from '../../../net/ip-model.js';
-import type { Ip } from '../../../net/ip.js';
-import { TABLE_MAIN, type IpOp, type NsOpt, type Route } from '../../../net/ip-types.js';
+import type { Ip } from '../../../net/iproute2/ip.js';
+import { routeKey, sameRoute, TABLE_MAIN, type IpOp, type NsOpt, type Route } from '../../../net/iproute2/model.js';
 import { ruleTarget, type Iptables, type RuleArgs } from '../../../net/iptables.js';
 import { chains, globalnetChainPrefix, hostNetworking, vxlan } from '../../constants.js';
 import type { DatapathPlan } from './plan.js';

@@ -1,6 +1,6 @@
 import { errorText, type Logger } from '../../../kube/log.js';
-import type { Ip } from '../../../net/ip.js';
-import type { NsOpt } from '../../../net/ip-types.js';
+import type { Ip } from '../../../net/iproute2/ip.js';
+import type { NsOpt } from '../../../net/iproute2/model.js';
 import type { Iptables } from '../../../net/iptables.js';
 import { networkPlugins, pendingRetryMs } from '../../constants.js';
 import { HandlerBase, type HandleResult } from '../../event/handler.js';

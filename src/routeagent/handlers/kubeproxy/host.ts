@@ -1,6 +1,6 @@
 import { cniAddress } from '../../../net/cni.js';
-import type { Ip } from '../../../net/ip.js';
-import { TABLE_LOCAL, TABLE_MAIN, type NsOpt, type Route } from '../../../net/ip-types.js';
+import type { Ip } from '../../../net/iproute2/ip.js';
+import { TABLE_LOCAL, TABLE_MAIN, type NsOpt, type Route } from '../../../net/iproute2/model.js';
 import { hostNetworking, vxlan } from '../../constants.js';
 
 /** What the planner needs to know about the node's own network, read from the kernel. */

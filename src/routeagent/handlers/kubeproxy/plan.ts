@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { backendConfig } from '../../../api/names.js';
-import { type Route, type Rule, type VxlanSpec } from '../../../net/ip-types.js';
+import { type Route, type Rule, type VxlanSpec } from '../../../net/iproute2/model.js';
 import { hostNetworking, vxlan } from '../../constants.js';
 import type { ClusterView } from '../../model.js';
 import type { HostFacts } from './host.js';

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { CommandError } from '../../../src/net/command.js';
-import { awaitLink, awaitRoute, awaitRule, FakeKernel } from '../../../src/net/fake/index.js';
-import { Ip, isExistsError, isNotFoundError } from '../../../src/net/ip.js';
-import { ZERO_MAC, type VxlanSpec } from '../../../src/net/ip-types.js';
+import { CommandError } from '../../../../src/net/command.js';
+import { awaitLink, awaitRoute, awaitRule, FakeKernel } from '../../../../src/net/fake/index.js';
+import { Ip, isExistsError, isNotFoundError } from '../../../../src/net/iproute2/ip.js';
+import { ZERO_MAC, type VxlanSpec } from '../../../../src/net/iproute2/model.js';
 
 const NS = { netns: 'node-1' };
 

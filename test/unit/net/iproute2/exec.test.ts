@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CommandError } from '../../../src/net/command.js';
-import { FakeRunner } from '../../../src/net/fake/index.js';
-import { IpRoute2 } from '../../../src/net/iproute2.js';
+import { CommandError } from '../../../../src/net/command.js';
+import { FakeRunner } from '../../../../src/net/fake/index.js';
+import { IpRoute2 } from '../../../../src/net/iproute2/exec.js';
 
 // Output captured from iproute2 6.1 inside a network namespace.
 const LINK_VXLAN = JSON.stringify([

@@ -1,6 +1,6 @@
 import { isIP } from 'node:net';
-import { checkNetnsName } from './command.js';
-import type { Addr, FdbEntry, IpOp, LinkAttrs, LinkSpec, Route, Rule } from './ip-types.js';
+import { checkNetnsName } from '../command.js';
+import type { Addr, FdbEntry, IpOp, LinkAttrs, LinkSpec, Route, Rule } from './model.js';
 
 // Every value is checked before it reaches an argv or a batch line: no whitespace, no leading "-".
 

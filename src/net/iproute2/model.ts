@@ -1,3 +1,5 @@
+import { isIP } from 'node:net';
+
 /** Which network namespace an operation targets; the caller's own when unset. */
 export interface NsOpt {
   netns?: string | undefined;
@@ -139,44 +141,91 @@ export interface ApplyOptions extends NsOpt {
   force?: boolean | undefined;
 }
 
-/** One method per kernel operation. Reads use `ip -json`; `apply` batches writes with `ip -batch -`. */
-export interface IpBasic {
-  linkList(opts?: NsOpt): Promise<Link[]>;
-  /** The link, or undefined when there is none by that name. */
-  linkGet(name: string, opts?: NsOpt): Promise<Link | undefined>;
-  linkAdd(spec: LinkSpec, opts?: NsOpt): Promise<void>;
-  linkSet(name: string, attrs: LinkAttrs, opts?: NsOpt): Promise<void>;
-  linkDel(name: string, opts?: NsOpt): Promise<void>;
+const TABLE_NAMES: Record<string, number> = { main: TABLE_MAIN, local: TABLE_LOCAL, default: TABLE_DEFAULT, unspec: 0 };
+const PROTOCOL_NAMES: Record<string, string> = { '0': 'unspec', '1': 'redirect', '2': 'kernel', '3': 'boot', '4': 'static' };
 
-  addrList(filter?: AddrFilter): Promise<AddrInfo[]>;
-  addrAdd(addr: Addr, opts?: NsOpt): Promise<void>;
-  addrDel(addr: Addr, opts?: NsOpt): Promise<void>;
+/** `main`/`local`/`default`/`"150"` → kernel table id. */
+export function tableId(name: string | number | undefined): number {
+  if (name === undefined) return TABLE_MAIN;
+  if (typeof name === 'number') return name;
+  const known = TABLE_NAMES[name];
+  if (known !== undefined) return known;
+  const n = Number(name);
+  if (!Number.isInteger(n)) throw new RangeError(`unknown routing table "${name}": use a table number`);
+  return n;
+}
 
-  /** Routes of one table (main by default) or of all tables; a table that does not exist reads as empty. */
-  routeList(filter?: RouteFilter): Promise<Route[]>;
-  routeAdd(route: Route, opts?: NsOpt): Promise<void>;
-  routeReplace(route: Route, opts?: NsOpt): Promise<void>;
-  routeDel(route: Route, opts?: NsOpt): Promise<void>;
-  /** Removes every route of a table; an empty table is not an error. */
-  routeFlush(table: number, opts?: NsOpt): Promise<void>;
+/** Route protocol as `ip -json` names it (`4` → `static`). */
+export function protocolName(p: string | number | undefined): string | undefined {
+  if (p === undefined) return undefined;
+  const s = String(p);
+  return PROTOCOL_NAMES[s] ?? s;
+}
 
-  ruleList(filter?: RuleFilter): Promise<Rule[]>;
-  ruleAdd(rule: Rule, opts?: NsOpt): Promise<void>;
-  ruleDel(rule: Rule, opts?: NsOpt): Promise<void>;
+export function familyOf(address: string): Family {
+  const bare = address.split('/')[0] ?? '';
+  return isIP(bare) === 6 ? 6 : 4;
+}
 
-  /** FDB entries with a remote destination on `dev` (the VXLAN flood list). */
-  fdbList(dev: string, opts?: NsOpt): Promise<FdbEntry[]>;
-  fdbAppend(entry: FdbEntry, opts?: NsOpt): Promise<void>;
-  fdbDel(entry: FdbEntry, opts?: NsOpt): Promise<void>;
+/** `10.0.0.1` → `10.0.0.1/32`; `default` and prefixed forms unchanged; lowercase. */
+export function normCidr(cidr: string): string {
+  if (cidr === 'default' || cidr.includes('/')) return cidr.toLowerCase();
+  return `${cidr.toLowerCase()}/${familyOf(cidr) === 6 ? 128 : 32}`;
+}
 
-  netnsList(): Promise<string[]>;
-  netnsAdd(name: string): Promise<void>;
-  netnsDel(name: string): Promise<void>;
+/** `0xc0000` → `0xc0000/0xffffffff`, so marks compare regardless of how they were written. */
+export function normMark(mark: string | undefined): string | undefined {
+  if (mark === undefined) return undefined;
+  const [value = '', mask = '0xffffffff'] = mark.split('/');
+  const hex = (s: string): string => `0x${Number(s).toString(16)}`;
+  return `${hex(value)}/${hex(mask)}`;
+}
 
-  /** `key` in dotted or slashed form (`net.ipv4.ip_forward`, `net/ipv4/conf/eth0.10/rp_filter`). */
-  sysctlWrite(key: string, value: string, opts?: NsOpt): Promise<void>;
-  sysctlRead(key: string, opts?: NsOpt): Promise<string>;
+/** True when `have` is the route `want` describes (fields `want` leaves unset are not compared, except src/gateway/metric). */
+export function sameRoute(want: Route, have: Route): boolean {
+  return (
+    normCidr(want.dst) === normCidr(have.dst) &&
+    tableId(want.table) === tableId(have.table) &&
+    (want.gateway ?? '') === (have.gateway ?? '') &&
+    (want.src ?? '') === (have.src ?? '') &&
+    (want.metric ?? 0) === (have.metric ?? 0) &&
+    (want.type ?? 'unicast') === (have.type ?? 'unicast') &&
+    (want.dev === undefined || want.dev === have.dev) &&
+    (want.protocol === undefined || protocolName(want.protocol) === protocolName(have.protocol)) &&
+    (want.scope === undefined || want.scope === have.scope) &&
+    (want.onlink === undefined || want.onlink === (have.onlink ?? false))
+  );
+}
 
-  /** Runs the writes in order in as few execs as possible. */
-  apply(ops: readonly IpOp[], opts?: ApplyOptions): Promise<void>;
+/** The kernel's identity of a route: the same key cannot be added twice. */
+export function routeKey(r: Route): string {
+  return `${tableId(r.table)} ${r.type ?? 'unicast'} ${normCidr(r.dst)} ${r.metric ?? 0}`;
+}
+
+/** True when `have` matches `want`'s selectors exactly; an unset priority in `want` matches any priority. */
+export function sameRule(want: Rule, have: Rule): boolean {
+  const opt = (s: string | undefined): string => (s === undefined ? '' : normCidr(s));
+  return (
+    (want.priority === undefined || want.priority === have.priority) &&
+    want.table === have.table &&
+    opt(want.from) === opt(have.from) &&
+    opt(want.to) === opt(have.to) &&
+    (normMark(want.fwmark) ?? '') === (normMark(have.fwmark) ?? '') &&
+    (want.iif ?? '') === (have.iif ?? '') &&
+    (want.oif ?? '') === (have.oif ?? '')
+  );
+}
+
+/** The VXLAN attributes that cannot change in place: a difference means delete and recreate. */
+export function sameVxlan(want: VxlanAttrs, have: VxlanAttrs | undefined): boolean {
+  if (!have) return false;
+  const ip = (s: string | undefined): string => (s ?? '').toLowerCase();
+  return (
+    want.vni === have.vni &&
+    want.port === have.port &&
+    (want.dev ?? '') === (have.dev ?? '') &&
+    ip(want.remote) === ip(have.remote) &&
+    ip(want.group) === ip(have.group) &&
+    ip(want.local) === ip(have.local)
+  );
 }

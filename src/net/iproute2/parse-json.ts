@@ -1,5 +1,4 @@
-import { normCidr, protocolName, tableId } from './ip-model.js';
-import type { AddrInfo, FdbEntry, Link, Route, Rule } from './ip-types.js';
+import { normCidr, protocolName, tableId, type AddrInfo, type FdbEntry, type Link, type Route, type Rule } from './model.js';
 
 // Parsers for `ip -json` / `bridge -json` output. Field names are iproute2's.
 

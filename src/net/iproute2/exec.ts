@@ -1,15 +1,14 @@
-import { CommandError, checkNetnsName, commandArgv, type CommandRunner, type RunOptions } from './command.js';
-import { checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from './ip-args.js';
-import { parseAddrs, parseFdb, parseLinks, parseNetns, parseRoutes, parseRules } from './ip-json.js';
+import { CommandError, checkNetnsName, commandArgv, type CommandRunner, type RunOptions } from '../command.js';
+import { checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from './argv.js';
+import { parseAddrs, parseFdb, parseLinks, parseNetns, parseRoutes, parseRules } from './parse-json.js';
 import {
   TABLE_MAIN,
   type Addr,
   type AddrFilter,
   type AddrInfo,
   type ApplyOptions,
-  type FdbEntry,
   type Family,
-  type IpBasic,
+  type FdbEntry,
   type IpOp,
   type Link,
   type LinkAttrs,
@@ -19,9 +18,8 @@ import {
   type RouteFilter,
   type Rule,
   type RuleFilter,
-} from './ip-types.js';
-
-export * from './ip-types.js';
+} from './model.js';
+import type { IpBasic } from './ip.js';
 
 const familyFlag = (f: Family | undefined): string[] => (f === 6 ? ['-6'] : f === 4 ? ['-4'] : []);
 

@@ -1,14 +1,20 @@
-import { CommandError } from './command.js';
-import { familyOf, normCidr, sameRoute, sameRule, sameVxlan, tableId } from './ip-model.js';
+import { CommandError } from '../command.js';
 import {
+  familyOf,
+  normCidr,
+  sameRoute,
+  sameRule,
+  sameVxlan,
+  tableId,
   ZERO_MAC,
   type Addr,
   type AddrFilter,
+  type AddrInfo,
   type ApplyOptions,
-  type FdbEntry,
   type Family,
-  type IpBasic,
+  type FdbEntry,
   type IpOp,
+  type Link,
   type LinkAttrs,
   type LinkSpec,
   type NsOpt,
@@ -17,7 +23,49 @@ import {
   type Rule,
   type RuleFilter,
   type VxlanSpec,
-} from './ip-types.js';
+} from './model.js';
+
+/** One method per kernel operation. Reads use `ip -json`; `apply` batches writes with `ip -batch -`. */
+export interface IpBasic {
+  linkList(opts?: NsOpt): Promise<Link[]>;
+  /** The link, or undefined when there is none by that name. */
+  linkGet(name: string, opts?: NsOpt): Promise<Link | undefined>;
+  linkAdd(spec: LinkSpec, opts?: NsOpt): Promise<void>;
+  linkSet(name: string, attrs: LinkAttrs, opts?: NsOpt): Promise<void>;
+  linkDel(name: string, opts?: NsOpt): Promise<void>;
+
+  addrList(filter?: AddrFilter): Promise<AddrInfo[]>;
+  addrAdd(addr: Addr, opts?: NsOpt): Promise<void>;
+  addrDel(addr: Addr, opts?: NsOpt): Promise<void>;
+
+  /** Routes of one table (main by default) or of all tables; a table that does not exist reads as empty. */
+  routeList(filter?: RouteFilter): Promise<Route[]>;
+  routeAdd(route: Route, opts?: NsOpt): Promise<void>;
+  routeReplace(route: Route, opts?: NsOpt): Promise<void>;
+  routeDel(route: Route, opts?: NsOpt): Promise<void>;
+  /** Removes every route of a table; an empty table is not an error. */
+  routeFlush(table: number, opts?: NsOpt): Promise<void>;
+
+  ruleList(filter?: RuleFilter): Promise<Rule[]>;
+  ruleAdd(rule: Rule, opts?: NsOpt): Promise<void>;
+  ruleDel(rule: Rule, opts?: NsOpt): Promise<void>;
+
+  /** FDB entries with a remote destination on `dev` (the VXLAN flood list). */
+  fdbList(dev: string, opts?: NsOpt): Promise<FdbEntry[]>;
+  fdbAppend(entry: FdbEntry, opts?: NsOpt): Promise<void>;
+  fdbDel(entry: FdbEntry, opts?: NsOpt): Promise<void>;
+
+  netnsList(): Promise<string[]>;
+  netnsAdd(name: string): Promise<void>;
+  netnsDel(name: string): Promise<void>;
+
+  /** `key` in dotted or slashed form (`net.ipv4.ip_forward`, `net/ipv4/conf/eth0.10/rp_filter`). */
+  sysctlWrite(key: string, value: string, opts?: NsOpt): Promise<void>;
+  sysctlRead(key: string, opts?: NsOpt): Promise<string>;
+
+  /** Runs the writes in order in as few execs as possible. */
+  apply(ops: readonly IpOp[], opts?: ApplyOptions): Promise<void>;
+}
 
 /** The kernel refused because the object is already there (`File exists`, `Address already assigned`). */
 export function isExistsError(err: unknown): boolean {
