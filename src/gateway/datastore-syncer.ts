@@ -5,7 +5,7 @@ import { labels } from '../api/names.js';
 import type { Logger } from '../kube/log.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { overlappingSubnet } from './endpoint-validation.js';
-import { ensureObject, type ObjectCache, type ObjectClient } from './objects.js';
+import { ensureObject, type ObjectCache, type ObjectClient } from './custom-objects.js';
 
 type Synced = Endpoint | Cluster;
 

@@ -11,7 +11,7 @@ import type { Ping } from './health/pinger.js';
 import { endpointName, localSubnets } from './local-endpoint.js';
 import type { NatDiscoveryDeps } from './natdiscovery/nat-discovery.js';
 import type { RunningNatDiscovery } from './natdiscovery/udp.js';
-import type { ObjectClient } from './objects.js';
+import type { ObjectClient } from './custom-objects.js';
 import { GatewayStatusSyncer } from './status-syncer.js';
 import { TunnelController } from './tunnel-controller.js';
 

@@ -22,7 +22,7 @@ import { commandPing } from './health/pinger.js';
 import { cniInterfaceIp, defaultRouteSourceIp } from './host-info.js';
 import { buildLocalEndpoint, publicIpSources, resolvePublicIp, type NodeInfo } from './local-endpoint.js';
 import { startNatDiscovery } from './natdiscovery/udp.js';
-import { CustomObjectClient, watchObjects, type ObjectClient } from './objects.js';
+import { CustomObjectClient, watchObjects, type ObjectClient } from './custom-objects.js';
 import { uninstallGateway } from './uninstall.js';
 
 /** The clients and kernel seams the gateway runs on. */

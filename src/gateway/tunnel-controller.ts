@@ -3,7 +3,7 @@ import type { Logger } from '../kube/log.js';
 import { WorkQueue, type ReconcileResult } from '../kube/work-queue.js';
 import type { CableEngine } from './cable-engine.js';
 import { validateRemoteEndpoint } from './endpoint-validation.js';
-import type { ObjectCache } from './objects.js';
+import type { ObjectCache } from './custom-objects.js';
 
 export interface TunnelControllerOptions {
   /** The Endpoints in the Submariner namespace (ours and the copies of other clusters'). */

@@ -1,7 +1,7 @@
 import type { Cluster, Endpoint, Gateway } from '../api/generated.js';
 import { errorText, type Logger } from '../kube/log.js';
 import type { CableDriver } from '../../plugins/driver.js';
-import type { ObjectClient } from './objects.js';
+import type { ObjectClient } from './custom-objects.js';
 
 export interface UninstallDeps {
   clusterId: string;

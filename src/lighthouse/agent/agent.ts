@@ -6,7 +6,7 @@ import { objectKey, WorkQueue } from '../../kube/work-queue.js';
 import type { AgentConfig } from './config.js';
 import { ClusterConnectivity } from './connectivity.js';
 import { globalIngressIpService, globalIpsFrom } from './global-ips.js';
-import { isManagedImport } from './objects.js';
+import { isManagedImport } from './imports-and-slices.js';
 import { ServiceReconciler } from './reconciler.js';
 import { kubeServiceNameLabel, watchAgentObjects, type AgentWatches, type Verb, type WatchedKind } from './watches.js';
 import { KubeWriter } from './writer.js';

@@ -20,7 +20,7 @@ import {
   parseSlice,
   sliceName,
   upToDate,
-} from './objects.js';
+} from './imports-and-slices.js';
 import { kubeServiceNameLabel, type AgentCaches } from './watches.js';
 import type { KubeWriter } from './writer.js';
 import { WrittenStatuses } from './written-statuses.js';

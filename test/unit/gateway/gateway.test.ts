@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { Cluster, Endpoint, EndpointSpec, Gateway } from '../../../src/api/generated.js';
 import { parseGatewayConfig } from '../../../src/gateway/config.js';
-import { FakeObjects } from '../../../src/gateway/fake/objects.js';
+import { FakeObjects } from '../../../src/gateway/fake/custom-objects.js';
 import { GatewayAgent } from '../../../src/gateway/gateway.js';
 import { buildLocalEndpoint } from '../../../src/gateway/local-endpoint.js';
 import { NatDiscovery } from '../../../src/gateway/natdiscovery/nat-discovery.js';

@@ -12,7 +12,7 @@ import {
   parseBrokerImport,
   parseSlice,
   upToDate,
-} from '../../../../src/lighthouse/agent/objects.js';
+} from '../../../../src/lighthouse/agent/imports-and-slices.js';
 import { contribution, port } from './fixtures.js';
 
 const key = { namespace: 'shop', name: 'web' };

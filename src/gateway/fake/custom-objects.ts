@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import type { ObjectCache, ObjectClient } from '../objects.js';
+import type { ObjectCache, ObjectClient } from '../custom-objects.js';
 
 type Verb = 'get' | 'list' | 'create' | 'replace' | 'replaceStatus' | 'delete';
 
