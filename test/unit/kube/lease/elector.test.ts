@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { LeaderElector, MemoryLeaseStore, type LeaseRecord, type LeaseStore } from '../../../src/kube/lease.js';
-import { captureLogger } from '../plugins/support.js';
+import { MemoryLeaseStore } from '../../../../src/kube/fake/lease-store.js';
+import { LeaderElector } from '../../../../src/kube/lease/elector.js';
+import type { LeaseRecord, LeaseStore } from '../../../../src/kube/lease/store.js';
+import { captureLogger } from '../../plugins/support.js';
 
 /** Virtual time: sleepers wake in order as the test advances the clock. */
 class FakeClock {

@@ -1,0 +1,98 @@
+import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { apiStatus } from '../apply.js';
+
+/** The leader-election fields of a coordination.k8s.io Lease. */
+export interface LeaseRecord {
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  acquireTime: Date | undefined;
+  renewTime: Date | undefined;
+  leaseTransitions: number;
+}
+
+export interface StoredLease {
+  record: LeaseRecord;
+  resourceVersion: string;
+}
+
+/** Someone else wrote the lease first (HTTP 409). */
+export class LeaseConflictError extends Error {
+  constructor(message = 'the lease changed concurrently') {
+    super(message);
+    this.name = 'LeaseConflictError';
+  }
+}
+
+/** Where one lease is kept; writes are compare-and-swap on the resource version. */
+export interface LeaseStore {
+  get(): Promise<StoredLease | undefined>;
+  create(record: LeaseRecord): Promise<StoredLease>;
+  update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease>;
+}
+
+/** A Lease object in a namespace of a cluster. */
+export class KubeLeaseStore implements LeaseStore {
+  private readonly api: CoordinationV1Api;
+
+  constructor(kc: KubeConfig, private readonly namespace: string, private readonly name: string) {
+    this.api = kc.makeApiClient(CoordinationV1Api);
+  }
+
+  private static toStored(lease: V1Lease): StoredLease {
+    const s = lease.spec ?? {};
+    return {
+      record: {
+        holderIdentity: s.holderIdentity ?? '',
+        leaseDurationSeconds: s.leaseDurationSeconds ?? 0,
+        acquireTime: s.acquireTime ? new Date(s.acquireTime) : undefined,
+        renewTime: s.renewTime ? new Date(s.renewTime) : undefined,
+        leaseTransitions: s.leaseTransitions ?? 0,
+      },
+      resourceVersion: lease.metadata?.resourceVersion ?? '',
+    };
+  }
+
+  private body(record: LeaseRecord, resourceVersion?: string): V1Lease {
+    return {
+      apiVersion: 'coordination.k8s.io/v1',
+      kind: 'Lease',
+      metadata: { name: this.name, namespace: this.namespace, ...(resourceVersion ? { resourceVersion } : {}) },
+      spec: {
+        holderIdentity: record.holderIdentity,
+        leaseDurationSeconds: record.leaseDurationSeconds,
+        // MicroTime: the API server wants six fractional digits, which V1MicroTime prints.
+        ...(record.acquireTime ? { acquireTime: new V1MicroTime(record.acquireTime.getTime()) } : {}),
+        ...(record.renewTime ? { renewTime: new V1MicroTime(record.renewTime.getTime()) } : {}),
+        leaseTransitions: record.leaseTransitions,
+      },
+    };
+  }
+
+  async get(): Promise<StoredLease | undefined> {
+    try {
+      return KubeLeaseStore.toStored(await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }));
+    } catch (err) {
+      if (apiStatus(err) === 404) return undefined;
+      throw err;
+    }
+  }
+
+  async create(record: LeaseRecord): Promise<StoredLease> {
+    try {
+      return KubeLeaseStore.toStored(await this.api.createNamespacedLease({ namespace: this.namespace, body: this.body(record) }));
+    } catch (err) {
+      if (apiStatus(err) === 409) throw new LeaseConflictError();
+      throw err;
+    }
+  }
+
+  async update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease> {
+    try {
+      const body = this.body(record, resourceVersion);
+      return KubeLeaseStore.toStored(await this.api.replaceNamespacedLease({ name: this.name, namespace: this.namespace, body }));
+    } catch (err) {
+      if (apiStatus(err) === 409) throw new LeaseConflictError();
+      throw err;
+    }
+  }
+}
