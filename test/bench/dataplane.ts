@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecRunner } from '../../src/net/command.js';
 import { sandboxDown, sandboxUp } from '../../src/sandbox/control.js';
 import { binaries } from '../../src/sandbox/binaries/versions.js';
-import { podNetnsName } from '../../src/sandbox/kubelet/pod-network.js';
+import { podNetnsName } from '../../src/sandbox/kubelet/pod/network.js';
 import { eventually, kubectlFor, type Kubectl } from '../support/kubectl.js';
 import { connectClusters, disconnectClusters } from '../support/submariner.js';
 import { bitRate, iperfReceivedBps, longestGapMs, pingAverageMs, pingReplyTimes, rttMs } from './dataplane-parse.js';

@@ -8,19 +8,19 @@ import { IpRoute2 } from '../../net/iproute2/exec.js';
 import type { Binaries } from '../binaries/versions.js';
 import type { FleetState } from '../state.js';
 import type { ClusterTopology, FleetTopology, NodeTopology } from '../topology.js';
-import { servingCert } from './cert.js';
-import { ApiConfigSource, ApiTokenSource, KubernetesService } from './config-source.js';
-import { builtScript, ForwarderProcess } from './forwarder-process.js';
+import { servingCert } from './server/cert.js';
+import { ApiConfigSource, ApiTokenSource, KubernetesService } from './pod/config-source.js';
+import { builtScript, ForwarderProcess } from './server/forwarder-process.js';
 import { HttpsKubeApi } from './kube-client.js';
 import { cleanupNodeDir } from './leftovers.js';
 import { errorText, fileLog, type KubeletLog } from './log.js';
-import { NodeAgent } from './node-agent.js';
-import { kubeletPort } from './node-status.js';
-import { NodeRoutes } from './node-routes.js';
-import { PodNetwork } from './pod-network.js';
-import { PodManager } from './pods.js';
-import { parseResolvConf } from './resolv.js';
-import { KubeletServer } from './server.js';
+import { NodeAgent } from './node/agent.js';
+import { kubeletPort } from './node/status.js';
+import { NodeRoutes } from './node/routes.js';
+import { PodNetwork } from './pod/network.js';
+import { PodManager } from './pod/manager.js';
+import { parseResolvConf } from './pod/resolv.js';
+import { KubeletServer } from './server/kubelet-server.js';
 
 export interface SandboxKubeletOptions {
   node: NodeTopology;
@@ -103,7 +103,7 @@ export class SandboxKubelet {
   async start(): Promise<void> {
     const { node, dir, runner, repoRoot, caData } = this.options;
     try {
-      const forwarderScript = builtScript(repoRoot, 'src/sandbox/kubelet/forwarder.js');
+      const forwarderScript = builtScript(repoRoot, 'src/sandbox/kubelet/server/forwarder.js');
       builtScript(repoRoot, 'src/sandbox/images/http-server.js');
       for (const problem of await cleanupNodeDir(dir, this.ip)) this.log.warn('cannot clean up after an earlier run', { problem });
       await this.agent.register();

@@ -2,8 +2,8 @@ import { existsSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'nod
 import { join } from 'node:path';
 import type { IpBasic } from '../../net/iproute2/ip.js';
 import { stopPids } from '../controlplane/process.js';
-import { stopRecordedForwarder } from './forwarder-process.js';
-import type { PodRecord } from './pod-worker.js';
+import { stopRecordedForwarder } from './server/forwarder-process.js';
+import type { PodRecord } from './pod/worker.js';
 
 /** A recorded pid still runs in a pod's private mount namespace (not a recycled pid of a host process). */
 function inPodMountNamespace(pid: number): boolean {

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readlinkSync } from 'node:fs';
 import type { WebSocket } from 'ws';
 import { Channel, errorStatus, exitStatus, frame, parseFrame, parseResize, type ExecRequest } from './exec-protocol.js';
-import { killGroup } from '../controlplane/process.js';
-import { baseEnv, exitCode, podArgv } from './runtime.js';
-import { shellQuote } from './sandbox-plan.js';
+import { killGroup } from '../../controlplane/process.js';
+import { baseEnv, exitCode, podArgv } from '../pod/runtime.js';
+import { shellQuote } from '../pod/sandbox-plan.js';
 
 export interface ExecTarget {
   pausePid: number;

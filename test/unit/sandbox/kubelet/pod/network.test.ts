@@ -3,10 +3,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, beforeEach, describe, it } from 'node:test';
-import { FakeIptables, FakeKernel, FakeRunner } from '../../../../src/net/fake/index.js';
-import { Ip } from '../../../../src/net/iproute2/ip.js';
-import { PodNetwork, podNetnsName, podVethName } from '../../../../src/sandbox/kubelet/pod-network.js';
-import { fleetTopology } from '../../../../src/sandbox/topology.js';
+import { FakeIptables, FakeKernel, FakeRunner } from '../../../../../src/net/fake/index.js';
+import { Ip } from '../../../../../src/net/iproute2/ip.js';
+import { PodNetwork, podNetnsName, podVethName } from '../../../../../src/sandbox/kubelet/pod/network.js';
+import { fleetTopology } from '../../../../../src/sandbox/topology.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ksub-podnet-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -2,18 +2,18 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { CommandRunner } from '../../net/command.js';
+import type { CommandRunner } from '../../../net/command.js';
 import type { ApiTokenSource } from './config-source.js';
 import { textLookup } from './config-source.js';
 import { ContainerRunner, type ContainerHost } from './container.js';
 import { containerEnv, expandCommand, kubernetesServiceEnv } from './env.js';
-import type { ExecTarget } from './exec-session.js';
+import type { ExecTarget } from '../server/exec-session.js';
 import { resolveImage, type ImageHost, type ImageRun } from './images.js';
-import type { KubeApi } from './kube-client.js';
-import { errorText, type KubeletLog } from './log.js';
+import type { KubeApi } from '../kube-client.js';
+import { errorText, type KubeletLog } from '../log.js';
 import type { ContainerLog } from './logs.js';
-import { PodSandbox, type SandboxDeps } from './pod-sandbox.js';
-import { buildPodStatus, podPhase, type Condition, type ContainerView, type PodView } from './pod-status.js';
+import { PodSandbox, type SandboxDeps } from './sandbox.js';
+import { buildPodStatus, podPhase, type Condition, type ContainerView, type PodView } from './status.js';
 
 /** Everything a pod needs from its node. */
 export interface PodDeps extends SandboxDeps {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Channel, chooseProtocol, exitStatus, frame, offeredProtocols, parseExecQuery, parseFrame, parseResize } from '../../../../src/sandbox/kubelet/exec-protocol.js';
+import { Channel, chooseProtocol, exitStatus, frame, offeredProtocols, parseExecQuery, parseFrame, parseResize } from '../../../../../src/sandbox/kubelet/server/exec-protocol.js';
 
 void describe('exec WebSocket protocol', () => {
   void it('picks v5 over v4 and refuses protocols without a status channel', () => {

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildPodStatus, podPhase, type ContainerView, type PodView } from '../../../../src/sandbox/kubelet/pod-status.js';
+import { buildPodStatus, podPhase, type ContainerView, type PodView } from '../../../../../src/sandbox/kubelet/pod/status.js';
 
 const running = (name: string, ready = true): ContainerView => ({ name, image: 'nginx', state: { running: { startedAt: 't0' } }, ready, restartCount: 0 });
 const exited = (name: string, exitCode: number): ContainerView => ({

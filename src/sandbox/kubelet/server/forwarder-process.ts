@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { isAlive, killGroup } from '../controlplane/process.js';
+import { isAlive, killGroup } from '../../controlplane/process.js';
 
 export interface ForwarderSpec {
   netns: string;

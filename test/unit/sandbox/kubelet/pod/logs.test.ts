@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { after, describe, it } from 'node:test';
-import { ContainerLog, formatLogLine, parseLogFile, parseLogLine, readLog, renderLogs, type LogEntry } from '../../../../src/sandbox/kubelet/logs.js';
-import { logQuery } from '../../../../src/sandbox/kubelet/server.js';
+import { ContainerLog, formatLogLine, parseLogFile, parseLogLine, readLog, renderLogs, type LogEntry } from '../../../../../src/sandbox/kubelet/pod/logs.js';
+import { logQuery } from '../../../../../src/sandbox/kubelet/server/kubelet-server.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ksub-logs-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

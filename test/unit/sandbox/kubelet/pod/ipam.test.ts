@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { PodIpam } from '../../../../src/sandbox/kubelet/ipam.js';
+import { PodIpam } from '../../../../../src/sandbox/kubelet/pod/ipam.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ksub-ipam-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

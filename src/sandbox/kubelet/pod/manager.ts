@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { ListWatch } from './informer.js';
-import { errorText } from './log.js';
-import { PodWorker, type PodDeps } from './pod-worker.js';
+import { ListWatch } from '../informer.js';
+import { errorText } from '../log.js';
+import { PodWorker, type PodDeps } from './worker.js';
 
 const terminal = (pod: V1Pod): boolean => pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
 

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import type { V1Pod } from '@kubernetes/client-node';
-import { writeAtomicDir } from '../../../../src/sandbox/kubelet/atomic-dir.js';
-import { PodVolumes, VolumeError, type VolumeContext } from '../../../../src/sandbox/kubelet/volumes.js';
+import { writeAtomicDir } from '../../../../../src/sandbox/kubelet/pod/atomic-dir.js';
+import { PodVolumes, VolumeError, type VolumeContext } from '../../../../../src/sandbox/kubelet/pod/volumes.js';
 
 const root = mkdtempSync(join(tmpdir(), 'ksub-vol-'));
 after(() => rmSync(root, { recursive: true, force: true }));

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { killGroup } from '../controlplane/process.js';
+import { killGroup } from '../../controlplane/process.js';
 import { ContainerLog } from './logs.js';
 
 export interface Exit {

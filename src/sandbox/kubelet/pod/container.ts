@@ -1,10 +1,10 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { V1Container } from '@kubernetes/client-node';
-import type { CommandRunner } from '../../net/command.js';
+import type { CommandRunner } from '../../../net/command.js';
 import { ContainerConfigError } from './env.js';
 import type { ImageRun } from './images.js';
-import { errorText, type KubeletLog } from './log.js';
-import type { ContainerView, Terminated } from './pod-status.js';
+import { errorText, type KubeletLog } from '../log.js';
+import type { ContainerView, Terminated } from './status.js';
 import { Prober, runProbe } from './probes.js';
 import { ContainerProcess, exitCode } from './runtime.js';
 

@@ -1,5 +1,5 @@
 import type { V1ContainerPort, V1Probe } from '@kubernetes/client-node';
-import type { CommandRunner } from '../../net/command.js';
+import type { CommandRunner } from '../../../net/command.js';
 import { podArgv } from './runtime.js';
 
 export interface ProbeTarget {

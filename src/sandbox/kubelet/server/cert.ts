@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CommandRunner } from '../../net/command.js';
+import type { CommandRunner } from '../../../net/command.js';
 
 /** The kubelet's self-signed serving certificate in the node directory, made once with openssl. */
 export async function servingCert(runner: CommandRunner, dir: string, nodeName: string, ip: string): Promise<{ certFile: string; keyFile: string }> {

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import { containerEnv, ContainerConfigError, expandCommand, expandVars, fieldValue, kubernetesServiceEnv, parseQuantity, resourceValue } from '../../../../src/sandbox/kubelet/env.js';
+import { containerEnv, ContainerConfigError, expandCommand, expandVars, fieldValue, kubernetesServiceEnv, parseQuantity, resourceValue } from '../../../../../src/sandbox/kubelet/pod/env.js';
 
 const pod: V1Pod = {
   metadata: { name: 'web-1', namespace: 'shop', uid: 'u-1', labels: { app: 'web', tier: 'front' }, annotations: { note: 'x' } },

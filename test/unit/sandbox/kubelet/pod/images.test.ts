@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { imageRepository, resolveImage, type ImageRequest } from '../../../../src/sandbox/kubelet/images.js';
+import { imageRepository, resolveImage, type ImageRequest } from '../../../../../src/sandbox/kubelet/pod/images.js';
 
 const host = { binaries: { kubeProxy: '/cache/kube-proxy', coredns: '/cache/coredns' }, repoRoot: '/repo', nodePath: '/usr/bin/node' };
 const req = (over: Partial<ImageRequest>): ImageRequest => ({ image: '', command: [], args: [], ports: [], podName: 'web-1', podIp: '10.241.1.5', ...over });

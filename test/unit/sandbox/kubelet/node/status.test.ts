@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { microTime, nodeLease, nodeObject, nodeStatus } from '../../../../src/sandbox/kubelet/node-status.js';
-import { fleetTopology } from '../../../../src/sandbox/topology.js';
+import { microTime, nodeLease, nodeObject, nodeStatus } from '../../../../../src/sandbox/kubelet/node/status.js';
+import { fleetTopology } from '../../../../../src/sandbox/topology.js';
 
 const cluster = fleetTopology({ clusters: 1, nodes: 2, gateways: 1, overlapping: false, hub: false }).clusters[0]!;
 const [gateway, worker] = cluster.nodes as [typeof cluster.nodes[0] & object, typeof cluster.nodes[0] & object];

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { parseResolvConf, podDns, renderResolvConf } from '../../../../src/sandbox/kubelet/resolv.js';
+import { parseResolvConf, podDns, renderResolvConf } from '../../../../../src/sandbox/kubelet/pod/resolv.js';
 
 const host = parseResolvConf('# host\nnameserver 10.255.255.53\nsearch corp.example\noptions edns0\n');
 const base = { namespace: 'shop', clusterDns: '10.141.0.10', host };

@@ -1,8 +1,8 @@
-import type { ClusterTopology, NodeTopology } from '../topology.js';
-import { isConflict, isNotFound, type KubeApi } from './kube-client.js';
-import type { KubeletLog } from './log.js';
-import { errorText } from './log.js';
-import { nodeAnnotations, nodeLabels, nodeLease, nodeObject, nodeStatus } from './node-status.js';
+import type { ClusterTopology, NodeTopology } from '../../topology.js';
+import { isConflict, isNotFound, type KubeApi } from '../kube-client.js';
+import type { KubeletLog } from '../log.js';
+import { errorText } from '../log.js';
+import { nodeAnnotations, nodeLabels, nodeLease, nodeObject, nodeStatus } from './status.js';
 
 interface NodeMeta {
   metadata?: { uid?: string; resourceVersion?: string };

@@ -1,11 +1,11 @@
 import { mkdirSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { ClusterTopology, NodeTopology } from '../topology.js';
+import type { ClusterTopology, NodeTopology } from '../../topology.js';
 import type { ConfigSource, TokenSource } from './config-source.js';
 import type { PodFacts } from './env.js';
-import { nodeCapacity } from './node-status.js';
-import type { PodNetwork } from './pod-network.js';
+import { nodeCapacity } from '../node/status.js';
+import type { PodNetwork } from './network.js';
 import { podDns, renderResolvConf, type ResolvConf } from './resolv.js';
 import { PauseProcess } from './runtime.js';
 import { planSandbox, type PodMount } from './sandbox-plan.js';

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { planSandbox, resolvePath, SandboxPlanError, shellQuote, type HostFs } from '../../../../src/sandbox/kubelet/sandbox-plan.js';
+import { planSandbox, resolvePath, SandboxPlanError, shellQuote, type HostFs } from '../../../../../src/sandbox/kubelet/pod/sandbox-plan.js';
 
 /** A host filesystem: /etc, /opt, /var/run -> /run, /run, /etc/resolv.conf, and the pod's own files. */
 function fakeFs(): HostFs {

@@ -6,8 +6,8 @@ import type { TLSSocket } from 'node:tls';
 import { WebSocketServer } from 'ws';
 import { chooseProtocol, offeredProtocols, parseExecQuery } from './exec-protocol.js';
 import { runExecSession, type ExecTarget } from './exec-session.js';
-import { errorText, type KubeletLog } from './log.js';
-import { readLog, renderEntry, renderLogs, type ContainerLog, type LogEntry, type LogQuery } from './logs.js';
+import { errorText, type KubeletLog } from '../log.js';
+import { readLog, renderEntry, renderLogs, type ContainerLog, type LogEntry, type LogQuery } from '../pod/logs.js';
 
 /** What the API needs of a pod on this node. */
 export interface ServedPod {

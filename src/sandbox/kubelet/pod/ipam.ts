@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { cidrSize, formatIp, parseCidr, parseIp } from '../../net/cidr.js';
+import { cidrSize, formatIp, parseCidr, parseIp } from '../../../net/cidr.js';
 
 interface IpamRecord {
   cidr: string;

@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import type { Binaries } from '../binaries/versions.js';
+import type { Binaries } from '../../binaries/versions.js';
 
 /** What the sandbox runs for one container: a host program, or the reason it cannot. */
 export type ImageRun =

@@ -1,7 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { nthIp } from '../../net/cidr.js';
+import { nthIp } from '../../../net/cidr.js';
 import type { ConfigLookup } from './env.js';
-import type { KubeApi } from './kube-client.js';
+import type { KubeApi } from '../kube-client.js';
 
 /** Secret and ConfigMap data as bytes; undefined when the object does not exist. */
 export interface ConfigSource {

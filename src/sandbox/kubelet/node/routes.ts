@@ -1,9 +1,9 @@
 import type { V1Node } from '@kubernetes/client-node';
-import type { NodeTopology } from '../topology.js';
-import { ListWatch } from './informer.js';
-import type { KubeApi } from './kube-client.js';
-import { errorText, type KubeletLog } from './log.js';
-import type { PeerNode, PodNetwork } from './pod-network.js';
+import type { NodeTopology } from '../../topology.js';
+import { ListWatch } from '../informer.js';
+import type { KubeApi } from '../kube-client.js';
+import { errorText, type KubeletLog } from '../log.js';
+import type { PeerNode, PodNetwork } from '../pod/network.js';
 
 export interface NodeRoutesSpec {
   api: KubeApi;

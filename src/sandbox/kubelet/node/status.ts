@@ -1,4 +1,4 @@
-import type { ClusterTopology, NodeTopology } from '../topology.js';
+import type { ClusterTopology, NodeTopology } from '../../topology.js';
 
 export const kubeletVersion = 'v1.36.3';
 export const kubeletPort = 10250;
