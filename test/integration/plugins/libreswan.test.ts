@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { ExecRunner } from '../../../src/net/command.js';
 import { planConnections, renderIpsecConf, type PlanInput } from '../../../plugins/libreswan/connections.js';
 import { LibreswanDriver } from '../../../plugins/libreswan/libreswan.js';
-import { isRoot, twoNodes, type NetnsNode } from './netns-node.js';
+import { isRoot, twoNodes, type NetnsNode } from '../../support/netns-node.js';
 
 const host = new ExecRunner();
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { VxlanDriver } from '../../../plugins/vxlan/vxlan.js';
-import { isRoot, tcpEcho, twoNodes, type NetnsNode } from './netns-node.js';
+import { isRoot, tcpEcho, twoNodes, type NetnsNode } from '../../support/netns-node.js';
 
 void describe('vxlan driver between two network namespaces (needs root)', { skip: isRoot ? false : 'needs root (network namespaces)' }, () => {
   let a: NetnsNode;

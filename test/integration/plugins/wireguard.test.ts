@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { EndpointSpec } from '../../../src/api/generated.js';
 import { WireGuardDriver } from '../../../plugins/wireguard/wireguard.js';
-import { isRoot, tcpEcho, twoNodes, type NetnsNode } from './netns-node.js';
+import { isRoot, tcpEcho, twoNodes, type NetnsNode } from '../../support/netns-node.js';
 
 void describe('wireguard driver (wireguard-go) between two network namespaces (needs root, wireguard-go and wg)', { skip: isRoot ? false : 'needs root (network namespaces)' }, () => {
   let a: NetnsNode;

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
-import { CommandError } from '../../../src/net/command.js';
-import { awaitNoLink, awaitRoute, FakeKernel } from '../../../src/net/fake/index.js';
+import { CommandError } from '../../../../src/net/command.js';
+import { awaitNoLink, awaitRoute, FakeKernel } from '../../../../src/net/fake/index.js';
 
 const NS = { netns: 'n1' };
 

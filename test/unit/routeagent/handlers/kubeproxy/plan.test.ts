@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { annotations } from '../../../src/api/names.js';
-import type { Route } from '../../../src/net/iproute2/model.js';
-import type { HostFacts } from '../../../src/routeagent/handlers/kubeproxy/host.js';
-import { planDatapath, vtepIp, type DatapathPlan } from '../../../src/routeagent/handlers/kubeproxy/plan.js';
-import { buildView, localCidrs } from '../../../src/routeagent/view.js';
-import { allNodes, CLUSTER_CIDR, cniIp, config, endpoint, localEndpoint, node, NODES, north, SERVICE_CIDR, west, type NodeName } from './fixtures.js';
+import { annotations } from '../../../../../src/api/names.js';
+import type { Route } from '../../../../../src/net/iproute2/model.js';
+import type { HostFacts } from '../../../../../src/routeagent/handlers/kubeproxy/host.js';
+import { planDatapath, vtepIp, type DatapathPlan } from '../../../../../src/routeagent/handlers/kubeproxy/plan.js';
+import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
+import { allNodes, CLUSTER_CIDR, cniIp, config, endpoint, localEndpoint, node, NODES, north, SERVICE_CIDR, west, type NodeName } from '../../fixtures.js';
 
 const WEST = ['10.97.0.0/16', '10.245.0.0/16'];
 const NORTH = ['10.98.0.0/16', '10.246.0.0/16'];

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { FakeRunner } from '../../../src/net/fake/index.js';
-import { execPing, goDuration } from '../../../src/routeagent/handlers/healthchecker/pinger.js';
+import { FakeRunner } from '../../../../../src/net/fake/index.js';
+import { execPing, goDuration } from '../../../../../src/routeagent/handlers/healthchecker/pinger.js';
 
 void describe('health-check pings', () => {
   void it('formats durations as Go does', () => {

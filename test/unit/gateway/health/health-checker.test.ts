@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EndpointSpec } from '../../../src/api/generated.js';
-import { HealthChecker, PING_FAILURE_MESSAGE } from '../../../src/gateway/health/health-checker.js';
-import { parsePingRtt } from '../../../src/gateway/health/pinger.js';
-import { formatGoDuration, RttStats } from '../../../src/gateway/health/rtt.js';
-import { captureLogger, remoteEndpoint } from '../plugins/support.js';
+import type { EndpointSpec } from '../../../../src/api/generated.js';
+import { HealthChecker, PING_FAILURE_MESSAGE } from '../../../../src/gateway/health/health-checker.js';
+import { parsePingRtt } from '../../../../src/gateway/health/pinger.js';
+import { formatGoDuration, RttStats } from '../../../../src/gateway/health/rtt.js';
+import { captureLogger, remoteEndpoint } from '../../plugins/support.js';
 
 void describe('round-trip times', () => {
   void it('prints durations as Go does', () => {

@@ -1,13 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
-import type { FakeIptables, FakeKernel, FakeRunner } from '../../../src/net/fake/index.js';
-import type { Iptables } from '../../../src/net/iptables.js';
-import type { Ip } from '../../../src/net/iproute2/ip.js';
-import { KubeProxyHandler } from '../../../src/routeagent/handlers/kubeproxy/handler.js';
-import type { ClusterView } from '../../../src/routeagent/model.js';
-import { buildView, localCidrs } from '../../../src/routeagent/view.js';
-import { allNodes, config, fakeNode, localEndpoint, memoryLog, node, north, west, type NodeName } from './fixtures.js';
+import type { FakeIptables, FakeKernel, FakeRunner } from '../../../../../src/net/fake/index.js';
+import type { Iptables } from '../../../../../src/net/iptables.js';
+import type { Ip } from '../../../../../src/net/iproute2/ip.js';
+import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubeproxy/handler.js';
+import type { ClusterView } from '../../../../../src/routeagent/model.js';
+import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
+import { allNodes, config, fakeNode, localEndpoint, memoryLog, node, north, west, type NodeName } from '../../fixtures.js';
 
 interface Rig {
   kernel: FakeKernel;

@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import type { EndpointSpec } from '../../../src/api/generated.js';
-import { decodeNatMessage, encodeNatMessage } from '../../../src/gateway/natdiscovery/message.js';
-import { NatDiscovery, type NatResult } from '../../../src/gateway/natdiscovery/nat-discovery.js';
-import { captureLogger } from '../plugins/support.js';
+import type { EndpointSpec } from '../../../../src/api/generated.js';
+import { decodeNatMessage, encodeNatMessage } from '../../../../src/gateway/natdiscovery/message.js';
+import { NatDiscovery, type NatResult } from '../../../../src/gateway/natdiscovery/nat-discovery.js';
+import { captureLogger } from '../../plugins/support.js';
 
 const PORT = 4490;
 const spec = (id: string, priv: string, pub: string, over: Partial<EndpointSpec> = {}): EndpointSpec => ({

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ViewState } from '../../../src/routeagent/controller.js';
-import { HandlerBase } from '../../../src/routeagent/event/handler.js';
-import { Registry } from '../../../src/routeagent/event/registry.js';
-import { KubeProxyHandler } from '../../../src/routeagent/handlers/kubeproxy/handler.js';
-import { config, fakeNode, memoryLog } from './fixtures.js';
+import { ViewState } from '../../../../src/routeagent/controller.js';
+import { HandlerBase } from '../../../../src/routeagent/event/handler.js';
+import { Registry } from '../../../../src/routeagent/event/registry.js';
+import { KubeProxyHandler } from '../../../../src/routeagent/handlers/kubeproxy/handler.js';
+import { config, fakeNode, memoryLog } from '../fixtures.js';
 
 class Probe extends HandlerBase {
   readonly seen: string[] = [];
