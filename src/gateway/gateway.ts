@@ -1,13 +1,13 @@
 import type { Cluster, Endpoint, EndpointSpec, Gateway, GatewayStatus } from '../api/generated.js';
 import { labels } from '../api/names.js';
 import { errorText, type Logger } from '../kube/log.js';
+import type { Ping } from '../net/ping/echo.js';
 import type { DriverRegistry } from '../../plugins/index.js';
 import type { CableDriver, DriverContext } from '../../plugins/driver.js';
 import { CableEngine } from './cable-engine.js';
 import type { GatewayConfig } from './config.js';
 import { DatastoreSyncer, type SyncedKind } from './datastore-syncer.js';
 import { HealthChecker } from './health/health-checker.js';
-import type { Ping } from './health/pinger.js';
 import { endpointName, localSubnets } from './local-endpoint.js';
 import type { NatDiscoveryDeps } from './natdiscovery/nat-discovery.js';
 import type { RunningNatDiscovery } from './natdiscovery/udp.js';

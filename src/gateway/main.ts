@@ -12,6 +12,7 @@ import { errorText, jsonLogger, type Logger } from '../kube/log.js';
 import { ExecRunner } from '../net/command.js';
 import { Ip } from '../net/iproute2/ip.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';
+import { commandPing } from '../net/ping/echo.js';
 import type { EndpointSpec } from '../api/generated.js';
 import type { DriverContext } from '../../plugins/driver.js';
 import { defaultDrivers } from '../../plugins/index.js';
@@ -19,7 +20,6 @@ import { SpawnStarter } from '../../plugins/process.js';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
 import type { SyncedKind } from './datastore-syncer.js';
 import { GatewayAgent } from './gateway.js';
-import { commandPing } from './health/pinger.js';
 import { cniInterfaceIp, defaultRouteSourceIp } from './host-info.js';
 import { buildLocalEndpoint, publicIpSources, resolvePublicIp, type NodeInfo } from './local-endpoint.js';
 import { startNatDiscovery } from './natdiscovery/udp.js';
@@ -162,7 +162,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
         ...callbacks,
       }),
     startNatDiscovery: (deps) => startNatDiscovery(deps, log),
-    ping: commandPing(c.runner),
+    ping: commandPing(c.runner, { timeoutMs: config.healthCheck.intervalMs }),
     onFatal: (err) => {
       fatal = err instanceof Error ? err : new Error(String(err));
       wakeUp('fatal');

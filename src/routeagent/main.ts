@@ -5,11 +5,11 @@ import { ExecRunner } from '../net/command.js';
 import { Ip } from '../net/iproute2/ip.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';
 import { Iptables } from '../net/iptables.js';
+import { commandPing } from '../net/ping/echo.js';
 import { parseRouteAgentConfig, UNINSTALL_ENV, type RouteAgentConfig } from './config.js';
 import { RouteAgentController, ViewState } from './controller.js';
 import { Registry } from './event/registry.js';
 import { HealthCheckerHandler } from './handlers/healthchecker/handler.js';
-import { execPing } from './handlers/healthchecker/pinger.js';
 import { KubeRouteAgentStatusWriter } from './handlers/healthchecker/status-writer.js';
 import { KubeProxyHandler } from './handlers/kubeproxy/handler.js';
 import { localCidrs } from './view.js';
@@ -71,7 +71,7 @@ async function compose(config: RouteAgentConfig, kc: KubeConfig, state: ViewStat
       intervalMs: config.healthCheck.intervalSeconds * 1000,
       maxPacketLossCount: config.healthCheck.maxPacketLossCount,
       version: clientVersion().gitVersion,
-      ping: execPing(runner),
+      ping: commandPing(runner, { timeoutMs: 1000 }),
       writer: new KubeRouteAgentStatusWriter(kc, config.namespace, config.nodeName),
       log,
     }),

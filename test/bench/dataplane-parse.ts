@@ -1,5 +1,7 @@
 // What the data plane benchmark reads from iperf3 and ping output.
 
+import { parsePingRtt } from '../../src/net/ping/echo.js';
+
 /** Bits per second the receiver counted, from `iperf3 -c ... -J`. */
 export function iperfReceivedBps(json: string): number {
   const r = JSON.parse(json) as { error?: string; end?: { sum_received?: { bits_per_second?: number } } };
@@ -11,9 +13,9 @@ export function iperfReceivedBps(json: string): number {
 
 /** Average round-trip time in ms from ping's summary line (`rtt min/avg/max/mdev = a/b/c/d ms`). */
 export function pingAverageMs(output: string): number {
-  const m = /= [\d.]+\/([\d.]+)\/[\d.]+\/[\d.]+ ms/.exec(output);
-  if (m?.[1] === undefined) throw new Error(`ping printed no round-trip summary (no reply?):\n${output.slice(-500)}`);
-  return Number(m[1]);
+  const ns = parsePingRtt(output);
+  if (ns === undefined) throw new Error(`ping printed no round-trip summary (no reply?):\n${output.slice(-500)}`);
+  return ns / 1e6;
 }
 
 /** Receive times in ms of every reply line of `ping -D` (`[1718000000.123456] 64 bytes from ...`). */
@@ -37,4 +39,3 @@ export function longestGapMs(replies: readonly number[], fromMs: number): number
 }
 
 export const bitRate = (bps: number): string => (bps >= 1e9 ? `${(bps / 1e9).toFixed(2)} Gbit/s` : `${(bps / 1e6).toFixed(0)} Mbit/s`);
-export const rttMs = (v: number): string => `${v.toFixed(3)} ms`;

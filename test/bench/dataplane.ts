@@ -10,8 +10,8 @@ import { binaries } from '../../src/sandbox/binaries/versions.js';
 import { podNetnsName } from '../../src/sandbox/kubelet/pod/network.js';
 import { eventually, kubectlFor, type Kubectl } from '../support/kubectl.js';
 import { connectClusters, disconnectClusters } from '../support/submariner.js';
-import { bitRate, iperfReceivedBps, longestGapMs, pingAverageMs, pingReplyTimes, rttMs } from './dataplane-parse.js';
-import { median, printBench, type BenchRow } from './table.js';
+import { bitRate, iperfReceivedBps, longestGapMs, pingAverageMs, pingReplyTimes } from './dataplane-parse.js';
+import { median, ms, printBench, sec, type BenchRow } from './table.js';
 
 const runner = new ExecRunner();
 const fleetName = 'bench-dataplane';
@@ -224,7 +224,7 @@ async function failover(kubeconfig: string, p: Pods, round: number): Promise<num
 
 // ---------------------------------------------------------------- one cable driver
 
-const seconds = (v: number): string => (Number.isFinite(v) ? `${(v / 1000).toFixed(2)} s` : `> ${recoveryLimitMs / 1000} s`);
+const seconds = (v: number): string => (Number.isFinite(v) ? sec(v, 2) : `> ${recoveryLimitMs / 1000} s`);
 
 async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promise<BenchRow[]> {
   progress(`${driver}: joining both clusters`);
@@ -256,7 +256,7 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
         baseline: bitRate(median(base)),
         target: driver === 'vxlan' ? '>= 50% of baseline' : undefined,
       },
-      { metric: `${driver}: RTT avg (ping, 20 x ${probeIntervalS * 1000} ms)`, value: rttMs(tunnelRtt), baseline: rttMs(baseRtt) },
+      { metric: `${driver}: RTT avg (ping, 20 x ${probeIntervalS * 1000} ms)`, value: ms(tunnelRtt, 3), baseline: ms(baseRtt, 3) },
       {
         metric: `${driver}: failover interruption (median of ${failovers})`,
         value: `${seconds(failoverMs)} (${gaps.map(seconds).join(', ')})`,

@@ -17,7 +17,7 @@ import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LIGHTHOUSE_
 import { clustersetDomain, defaultDnsTtlSeconds } from '../../src/render/contract.js';
 import { binaries } from '../../src/sandbox/binaries/versions.js';
 import { children, cpuSeconds, freePort, stopChild, track } from './process.js';
-import { percentile, printBench } from './table.js';
+import { ms, percentile, printBench } from './table.js';
 
 const zone = clustersetDomain;
 const ttl = defaultDnsTtlSeconds;
@@ -290,7 +290,6 @@ async function differences(a: number, b: number, queries: string[]): Promise<str
 
 // ---------------------------------------------------------------- the suites
 
-const f1 = (v: number) => `${v.toFixed(2)} ms`;
 const us = (v: number) => `${v.toFixed(1)} µs`;
 const qps = (v: number) => `${Math.round(v).toLocaleString('en-US')} qps`;
 
@@ -325,10 +324,10 @@ async function loadBench(dir: string): Promise<void> {
       `DNS over UDP on 127.0.0.1 (${loadServices} services in 2 clusters, ${sample.length} sampled answers identical; baseline: CoreDNS ${binaries().coredns.match(/v[\d.]+/)?.[0] ?? ''} file plugin, same names; ${machine})`,
       [
         { metric: `queries per second, dnsperf ${seconds} s flat out (best of 2)`, value: qps(max.ours.qps), baseline: qps(max.coredns.qps), target: '>= CoreDNS QPS' },
-        { metric: 'average latency flat out (dnsperf)', value: f1(max.ours.averageMs), baseline: f1(max.coredns.averageMs) },
+        { metric: 'average latency flat out (dnsperf)', value: ms(max.ours.averageMs, 2), baseline: ms(max.coredns.averageMs, 2) },
         { metric: 'server CPU time per query flat out (/proc)', value: us(max.ours.cpuUs), baseline: us(max.coredns.cpuUs) },
-        { metric: `p50 latency at ${qps(rate)} (dnsperf -v, per query)`, value: f1(percentile(paced.ours.latencies, 50)), baseline: f1(percentile(paced.coredns.latencies, 50)) },
-        { metric: `p99 latency at ${qps(rate)}`, value: f1(percentile(paced.ours.latencies, 99)), baseline: f1(percentile(paced.coredns.latencies, 99)), target: 'p99 < 2 ms' },
+        { metric: `p50 latency at ${qps(rate)} (dnsperf -v, per query)`, value: ms(percentile(paced.ours.latencies, 50), 2), baseline: ms(percentile(paced.coredns.latencies, 50), 2) },
+        { metric: `p99 latency at ${qps(rate)}`, value: ms(percentile(paced.ours.latencies, 99), 2), baseline: ms(percentile(paced.coredns.latencies, 99), 2), target: 'p99 < 2 ms' },
         { metric: `queries lost at ${qps(rate)}`, value: String(paced.ours.lost), baseline: String(paced.coredns.lost) },
       ],
     );

@@ -36,6 +36,8 @@ export function median(values: readonly number[]): number {
   return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
 }
 
-export const ms = (v: number): string => `${v.toFixed(0)} ms`;
-export const sec = (v: number): string => `${(v / 1000).toFixed(1)} s`;
+/** Milliseconds for a report, with `digits` decimals. */
+export const ms = (v: number, digits = 0): string => `${v.toFixed(digits)} ms`;
+/** Milliseconds as seconds for a report, with `digits` decimals. */
+export const sec = (v: number, digits = 1): string => `${(v / 1000).toFixed(digits)} s`;
 export const mib = (bytes: number): string => `${(bytes / 1024 / 1024).toFixed(0)} MiB`;

@@ -1,7 +1,7 @@
 import type { EndpointSpec, LatencyRTTSpec } from '../../api/generated.js';
 import type { Logger } from '../../kube/log.js';
-import type { Ping } from './pinger.js';
-import { RttStats } from './rtt.js';
+import type { Ping } from '../../net/ping/echo.js';
+import { Pinger } from '../../net/ping/pinger.js';
 
 export const PING_FAILURE_MESSAGE = 'Failed to successfully ping the remote endpoint IP';
 
@@ -21,20 +21,12 @@ export interface EndpointHealth {
   latency: LatencyRTTSpec | undefined;
 }
 
-interface Target {
-  ip: string;
-  stats: RttStats;
-  sent: number;
-  received: number;
-  inFlight: boolean;
-}
-
 /**
  * Pings every remote gateway's healthCheckIP from ours once per interval (active gateway only). A
  * connection turns unhealthy when more pings were lost in a row than allowed; any reply heals it.
  */
 export class HealthChecker {
-  private readonly targets = new Map<string, Target>();
+  private readonly targets = new Map<string, Pinger>();
   private timer: NodeJS.Timeout | undefined;
 
   constructor(private readonly o: HealthCheckerOptions) {}
@@ -43,39 +35,30 @@ export class HealthChecker {
   setEndpoints(endpoints: readonly EndpointSpec[]): void {
     const want = new Map(endpoints.filter((e) => e.healthCheckIP).map((e) => [e.cable_name, e.healthCheckIP ?? '']));
     for (const name of this.targets.keys()) if (want.get(name) !== this.targets.get(name)?.ip) this.targets.delete(name);
-    for (const [name, ip] of want) if (!this.targets.has(name)) this.targets.set(name, { ip, stats: new RttStats(), sent: 0, received: 0, inFlight: false });
+    for (const [name, ip] of want) if (!this.targets.has(name)) this.targets.set(name, this.pinger(name, ip));
+  }
+
+  private pinger(name: string, ip: string): Pinger {
+    return new Pinger({
+      ip,
+      ping: this.o.ping,
+      source: this.o.localIp,
+      intervalMs: this.o.intervalMs,
+      maxPacketLoss: this.o.maxPacketLoss,
+      onError: (err) => this.o.log.debug('ping failed', { endpoint: name, error: err instanceof Error ? err.message : String(err) }),
+    });
   }
 
   health(cableName: string): EndpointHealth | undefined {
-    const t = this.targets.get(cableName);
-    if (!t) return undefined;
-    const lost = t.sent - t.received;
-    const healthy = lost <= this.o.maxPacketLoss;
-    return { healthy, message: healthy ? '' : PING_FAILURE_MESSAGE, latency: t.stats.spec() };
+    const p = this.targets.get(cableName);
+    if (!p) return undefined;
+    const healthy = p.state() !== 'error';
+    return { healthy, message: healthy ? '' : PING_FAILURE_MESSAGE, latency: p.latency() };
   }
 
   /** One round of pings (a target whose previous ping is still out is skipped). */
   async tick(): Promise<void> {
-    const src = this.o.localIp();
-    if (!src) return;
-    await Promise.all(
-      [...this.targets.entries()].map(async ([name, t]) => {
-        if (t.inFlight) return;
-        t.inFlight = true;
-        t.sent++;
-        try {
-          const rtt = await this.o.ping(src, t.ip, this.o.intervalMs);
-          if (rtt === undefined) return;
-          t.stats.add(rtt);
-          t.sent = 0;
-          t.received = 0;
-        } catch (err) {
-          this.o.log.debug('ping failed', { endpoint: name, error: err instanceof Error ? err.message : String(err) });
-        } finally {
-          t.inFlight = false;
-        }
-      }),
-    );
+    await Promise.all([...this.targets.values()].map((p) => p.once()));
   }
 
   start(): void {

@@ -74,7 +74,7 @@ void describe('route agent against a real kube-apiserver', () => {
       new KubeProxyHandler({ ip: fake.ip, iptables: fake.iptables, clusterCidrs: config.clusterCidrs, localCidrs: localCidrs(config), log }),
       new HealthCheckerHandler({
         enabled: true, intervalMs: 200, maxPacketLossCount: 3, version: 'v0.0.0-test', log,
-        ping: async () => ({ ok: true, rttMs: 0.5 }),
+        ping: async () => 500_000,
         writer: new KubeRouteAgentStatusWriter(kc, namespace, nodeNames.worker),
       }),
     );

@@ -6,7 +6,6 @@ import { RouteAgentController, ViewState, type ClusterSource } from '../../../sr
 import { HandlerBase } from '../../../src/routeagent/event/handler.js';
 import { Registry } from '../../../src/routeagent/event/registry.js';
 import { HealthCheckerHandler, messages } from '../../../src/routeagent/handlers/healthchecker/handler.js';
-import type { PingResult } from '../../../src/routeagent/handlers/healthchecker/pinger.js';
 import { KubeProxyHandler } from '../../../src/routeagent/handlers/kubeproxy/handler.js';
 import type { RouteAgentEvent } from '../../../src/routeagent/view.js';
 import { localCidrs } from '../../../src/routeagent/view.js';
@@ -61,7 +60,7 @@ class Clock {
   }
 }
 
-async function setup(self: NodeName, pings: PingResult[] = []) {
+async function setup(self: NodeName, pings: (number | undefined)[] = []) {
   const fake = await fakeNode(self);
   const cfg = { ...config, nodeName: self };
   const log = memoryLog();
@@ -72,9 +71,9 @@ async function setup(self: NodeName, pings: PingResult[] = []) {
   const sink = new StatusSink();
   const clock = new Clock();
   const pinged: string[] = [];
-  const ping = async (ip: string): Promise<PingResult> => {
+  const ping = async (ip: string): Promise<number | undefined> => {
     pinged.push(ip);
-    return pings.shift() ?? { ok: false };
+    return pings.shift();
   };
   await registry.add(
     new KubeProxyHandler({ ip: fake.ip, iptables: fake.iptables, clusterCidrs: cfg.clusterCidrs, localCidrs: localCidrs(cfg), log }),
@@ -151,7 +150,7 @@ void describe('route agent controller', () => {
   });
 
   void it('writes the RouteAgent status: pings from a non-gateway node, connected → error after too many losses', async () => {
-    const t = await setup('east-worker', [{ ok: true, rttMs: 0.388079 }, { ok: true, rttMs: 1.5 }, { ok: false }, { ok: false }, { ok: false }]);
+    const t = await setup('east-worker', [388_079, 1_500_000, undefined, undefined, undefined]);
     const w = west();
     t.source.eps = [localEndpoint('east-gw'), w];
     t.controller.changed();
@@ -185,7 +184,7 @@ void describe('route agent controller', () => {
   });
 
   void it('reports "none" on the gateway node and stops pinging when the node becomes the gateway', async () => {
-    const t = await setup('east-gw', [{ ok: true, rttMs: 1 }]);
+    const t = await setup('east-gw', [1_000_000]);
     const w = west();
     t.source.eps = [localEndpoint('east-gw2'), w];
     t.controller.changed();

@@ -3,7 +3,8 @@ import { errorText, type Logger } from '../../../kube/log.js';
 import { HandlerBase, type HandleResult } from '../../event/handler.js';
 import type { EndpointInfo } from '../../model.js';
 import type { RouteAgentEvent } from '../../view.js';
-import { Pinger, type PingFn } from './pinger.js';
+import type { Ping } from '../../../net/ping/echo.js';
+import { Pinger } from '../../../net/ping/pinger.js';
 import type { RouteAgentStatusWriter } from './status-writer.js';
 
 export interface HealthCheckerDeps {
@@ -11,7 +12,7 @@ export interface HealthCheckerDeps {
   intervalMs: number;
   maxPacketLossCount: number;
   version: string;
-  ping: PingFn;
+  ping: Ping;
   writer: RouteAgentStatusWriter;
   log: Logger;
   schedule?: (fn: () => void, ms: number) => () => void;
@@ -92,8 +93,16 @@ export class HealthCheckerHandler extends HandlerBase {
     if (!this.deps.enabled) return none(messages.disabled);
     const p = this.pingers.get(e.clusterId);
     if (!p) return none(messages.noHealthCheckIp);
-    const s = p.status();
-    return { status: s.status, statusMessage: s.message, spec: e.spec, ...(s.latency ? { latencyRTT: s.latency } : {}) };
+    switch (p.state()) {
+      case 'error':
+        return { status: 'error', statusMessage: `Failed to successfully ping the remote endpoint IP ${p.ip}`, spec: e.spec };
+      case 'connecting':
+        return { status: 'connecting', statusMessage: `Waiting for the first ping reply from ${p.ip}`, spec: e.spec };
+      case 'connected': {
+        const latency = p.latency();
+        return { status: 'connected', statusMessage: '', spec: e.spec, ...(latency ? { latencyRTT: latency } : {}) };
+      }
+    }
   }
 
   /** Writes the status when it differs from the last one written; writes never overlap. */

@@ -1,26 +1,16 @@
-import type { LatencyRTTSpec } from '../../api/generated.js';
+import { formatGoDuration } from '../../base/duration.js';
 
-function trimmed(value: number, divisor: number, digits: number): string {
-  const whole = Math.floor(value / divisor);
-  const frac = String(value % divisor).padStart(digits, '0').replace(/0+$/, '');
-  return frac === '' ? String(whole) : `${whole}.${frac}`;
+/** Round-trip statistics in nanoseconds. */
+export interface RttValues {
+  last: number;
+  min: number;
+  average: number;
+  max: number;
+  stdDev: number;
 }
 
-/** A nanosecond count as Go's time.Duration prints it: "0s", "850ns", "388.079µs", "1.2ms", "1m30.5s". */
-export function formatGoDuration(ns: number): string {
-  const n = Math.round(Math.abs(ns));
-  const sign = ns < 0 && n > 0 ? '-' : '';
-  if (n === 0) return '0s';
-  if (n < 1e3) return `${sign}${n}ns`;
-  if (n < 1e6) return `${sign}${trimmed(n, 1e3, 3)}µs`;
-  if (n < 1e9) return `${sign}${trimmed(n, 1e6, 6)}ms`;
-  const h = Math.floor(n / 3600e9);
-  const m = Math.floor((n % 3600e9) / 60e9);
-  const s = `${trimmed(n % 60e9, 1e9, 9)}s`;
-  if (h > 0) return `${sign}${h}h${m}m${s}`;
-  if (m > 0) return `${sign}${m}m${s}`;
-  return `${sign}${s}`;
-}
+/** The same statistics as Go duration strings, the shape of a connection's latencyRTT. */
+export type RttSpec = { [K in keyof RttValues]: string };
 
 /** Round-trip-time statistics over the last `window` samples (Submariner keeps 1000). */
 export class RttStats {
@@ -41,7 +31,7 @@ export class RttStats {
   }
 
   /** The statistics in nanoseconds, or undefined before the first sample. */
-  values(): { last: number; min: number; average: number; max: number; stdDev: number } | undefined {
+  values(): RttValues | undefined {
     if (this.lastNs === undefined || this.samples.length === 0) return undefined;
     const n = this.samples.length;
     const average = this.samples.reduce((a, b) => a + b, 0) / n;
@@ -49,8 +39,8 @@ export class RttStats {
     return { last: this.lastNs, min: Math.min(...this.samples), average, max: Math.max(...this.samples), stdDev: Math.sqrt(variance) };
   }
 
-  /** As the Gateway status shows them: Go duration strings. */
-  spec(): LatencyRTTSpec | undefined {
+  /** As the Gateway and RouteAgent statuses show them: Go duration strings. */
+  spec(): RttSpec | undefined {
     const v = this.values();
     if (!v) return undefined;
     return {

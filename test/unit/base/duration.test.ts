@@ -1,0 +1,24 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { formatGoDuration } from '../../../src/base/duration.js';
+
+void describe('durations', () => {
+  void it('prints durations as Go does', () => {
+    const cases: [number, string][] = [
+      [0, '0s'],
+      [512, '512ns'],
+      [850, '850ns'],
+      [388_079, '388.079µs'],
+      [1_000, '1µs'],
+      [1_200_000, '1.2ms'],
+      [1_500_000, '1.5ms'],
+      [12_345_678.9, '12.345679ms'],
+      [45_000_123, '45.000123ms'],
+      [1_500_000_000, '1.5s'],
+      [2_000_000_000, '2s'],
+      [90_000_000_000, '1m30s'],
+      [3_723_500_000_000, '1h2m3.5s'],
+    ];
+    for (const [ns, text] of cases) assert.equal(formatGoDuration(ns), text, `${ns} ns`);
+  });
+});
