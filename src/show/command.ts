@@ -1,8 +1,9 @@
 import { Flags } from '@oclif/core';
 import { KubeCommand } from '../cli/kube-command.js';
 import { formatData, formatTable } from '../cli/output.js';
-import { show, targets } from './show.js';
-import { columns, type ViewName } from './views.js';
+import { columns, dataOf } from './columns.js';
+import { gather, type ViewName } from './data/gather.js';
+import { targets } from './show.js';
 
 const flags = {
   contexts: Flags.string({ summary: 'Comma-separated kube contexts to show in one table.' }),
@@ -21,10 +22,9 @@ export abstract class ShowCommand extends KubeCommand<typeof ShowCommand> {
       namespace: this.flags.namespace,
     });
     const multi = ts.length > 1;
-    const results = await Promise.all(this.views.map(async (v) => ({ view: v, rows: await show(v, ts) })));
+    const results = await Promise.all(this.views.map(async (v) => ({ view: v, rows: await gather(v, ts) })));
     if (this.outputFormat === 'json' || this.outputFormat === 'yaml') {
-      const data = this.views.length === 1 ? (results[0]?.rows ?? []) : Object.fromEntries(results.map((r) => [r.view, r.rows]));
-      process.stdout.write(formatData(data, this.outputFormat));
+      process.stdout.write(formatData(dataOf(results), this.outputFormat));
       return;
     }
     for (const [i, r] of results.entries()) {

@@ -1,6 +1,6 @@
 import { loadKubeConfig } from '../cli/kubeconfig.js';
 import { names } from '../render/contract.js';
-import { views, type Target, type ViewName } from './views.js';
+import type { Target } from './data/gather.js';
 
 export interface ShowRequest {
   kubeconfig?: string | undefined;
@@ -16,10 +16,4 @@ export function targets(req: ShowRequest): Target[] {
     const kc = loadKubeConfig({ kubeconfig: req.kubeconfig, context });
     return { context: kc.getCurrentContext(), kc, namespace: req.namespace ?? names.defaultNamespace };
   });
-}
-
-/** The rows of one view over every target cluster. */
-export async function show(view: ViewName, ts: Target[]): Promise<{ context: string }[]> {
-  const rows = await Promise.all(ts.map((t) => views[view](t) as Promise<{ context: string }[]>));
-  return rows.flat();
 }

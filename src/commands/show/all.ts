@@ -1,5 +1,5 @@
 import { ShowCommand } from '../../show/command.js';
-import type { ViewName } from '../../show/views.js';
+import type { ViewName } from '../../show/data/gather.js';
 
 export default class ShowAll extends ShowCommand {
   static override summary = 'Show brokers, networks, endpoints, connections, gateways and versions.';

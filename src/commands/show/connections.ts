@@ -1,5 +1,5 @@
 import { ShowCommand } from '../../show/command.js';
-import type { ViewName } from '../../show/views.js';
+import type { ViewName } from '../../show/data/gather.js';
 
 export default class ShowConnections extends ShowCommand {
   static override summary = 'Show the cross-cluster connections of the active gateway, with status and RTT.';

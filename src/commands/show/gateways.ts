@@ -1,5 +1,5 @@
 import { ShowCommand } from '../../show/command.js';
-import type { ViewName } from '../../show/views.js';
+import type { ViewName } from '../../show/data/gather.js';
 
 export default class ShowGateways extends ShowCommand {
   static override summary = 'Show the gateway nodes, their HA status and a summary of their connections.';

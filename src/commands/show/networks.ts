@@ -1,5 +1,5 @@
 import { ShowCommand } from '../../show/command.js';
-import type { ViewName } from '../../show/views.js';
+import type { ViewName } from '../../show/data/gather.js';
 
 export default class ShowNetworks extends ShowCommand {
   static override summary = "Show the cluster's network plugin and its Service, Pod and global CIDRs.";

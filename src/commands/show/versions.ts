@@ -1,5 +1,5 @@
 import { ShowCommand } from '../../show/command.js';
-import type { ViewName } from '../../show/views.js';
+import type { ViewName } from '../../show/data/gather.js';
 
 export default class ShowVersions extends ShowCommand {
   static override summary = 'Show the image version of each Submariner component.';

@@ -1,0 +1,78 @@
+import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import type { Broker, Endpoint, Gateway, Submariner } from '../../api/generated.js';
+import { BrokerResource, EndpointResource, GatewayResource, SubmarinerResource } from '../../api/generated.js';
+import { names } from '../../render/contract.js';
+import { apiStatus, retryBusy } from '../../kube/apply.js';
+import { brokerRows, type BrokerRow } from './brokers.js';
+import { connectionRows, type ConnectionRow } from './connections.js';
+import { endpointRows, type EndpointRow } from './endpoints.js';
+import { gatewayRows, type GatewayRow } from './gateways.js';
+import { networkRows, type NetworkRow } from './networks.js';
+import { versionRows, type VersionRow } from './versions.js';
+
+/** One cluster to show, labelled with its kube context. */
+export interface Target {
+  context: string;
+  kc: KubeConfig;
+  namespace: string;
+}
+
+async function list<T>(t: Target, r: { group: string; version: string; plural: string }, namespace?: string): Promise<T[]> {
+  const api = t.kc.makeApiClient(CustomObjectsApi);
+  try {
+    const res = (await retryBusy(() =>
+      namespace === undefined
+        ? api.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural })
+        : api.listNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural }),
+    )) as { items: T[] };
+    return res.items;
+  } catch (err) {
+    if (apiStatus(err) === 404) return [];
+    throw err;
+  }
+}
+
+async function submariner(t: Target): Promise<Submariner | undefined> {
+  const items = await list<Submariner>(t, SubmarinerResource, t.namespace);
+  return items.find((s) => s.metadata.name === names.submarinerCR);
+}
+
+export async function connections(t: Target): Promise<ConnectionRow[]> {
+  return connectionRows(t.context, await list<Gateway>(t, GatewayResource, t.namespace));
+}
+
+export async function endpoints(t: Target): Promise<EndpointRow[]> {
+  const [eps, subm] = await Promise.all([list<Endpoint>(t, EndpointResource, t.namespace), submariner(t)]);
+  return endpointRows(t.context, eps, subm?.spec.clusterID);
+}
+
+export async function gateways(t: Target): Promise<GatewayRow[]> {
+  return gatewayRows(t.context, await list<Gateway>(t, GatewayResource, t.namespace));
+}
+
+export async function networks(t: Target): Promise<NetworkRow[]> {
+  return networkRows(t.context, await submariner(t));
+}
+
+export async function versions(t: Target): Promise<VersionRow[]> {
+  const apps = t.kc.makeApiClient(AppsV1Api);
+  const [ds, deploy] = await Promise.all([
+    apps.listNamespacedDaemonSet({ namespace: t.namespace }).catch(() => ({ items: [] })),
+    apps.listNamespacedDeployment({ namespace: t.namespace }).catch(() => ({ items: [] })),
+  ]);
+  return versionRows(t.context, [...ds.items, ...deploy.items]);
+}
+
+export async function brokers(t: Target): Promise<BrokerRow[]> {
+  return brokerRows(t.context, await list<Broker>(t, BrokerResource));
+}
+
+export const views = { connections, endpoints, gateways, networks, versions, brokers };
+export type ViewName = keyof typeof views;
+export const viewNames = Object.keys(views) as ViewName[];
+
+/** The rows of one view over every target cluster. */
+export async function gather(view: ViewName, ts: readonly Target[]): Promise<{ context: string }[]> {
+  const rows = await Promise.all(ts.map((t) => views[view](t) as Promise<{ context: string }[]>));
+  return rows.flat();
+}
