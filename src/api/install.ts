@@ -23,12 +23,16 @@ export interface InstalledCrd {
  * managers hold) and waits until the apiserver serves them. Applying again changes nothing.
  */
 export async function installCrds(kc: KubeConfig, opts: InstallCrdsOptions = {}): Promise<InstalledCrd[]> {
-  const crds = selectCrds(loadCrdFiles(opts.dir).map((f) => f.crd), opts.crds);
+  return applyCrds(kc, selectCrds(loadCrdFiles(opts.dir).map((f) => f.crd), opts.crds), opts.timeoutMs);
+}
+
+/** Server-side applies the given CRDs and waits until the apiserver serves them (default 60 s). */
+export async function applyCrds(kc: KubeConfig, crds: readonly Crd[], timeoutMs = 60_000): Promise<InstalledCrd[]> {
   const api = kc.makeApiClient(ApiextensionsV1Api);
   const server = kc.getCurrentCluster()?.server ?? 'the cluster';
   const installed: InstalledCrd[] = [];
   for (const crd of crds) installed.push(await applyCrd(api, crd, server));
-  const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
+  const deadline = Date.now() + timeoutMs;
   await Promise.all(installed.map(({ name }) => waitEstablished(api, name, deadline, server)));
   registerApiSerializers();
   return installed;

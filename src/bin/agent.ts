@@ -18,6 +18,7 @@ const modules: Partial<Record<AgentComponent, () => Promise<AgentModule>>> = {
   routeagent: () => import('../routeagent/main.js'),
   'lighthouse-agent': () => import('../lighthouse/agent/main.js'),
   'lighthouse-dns': () => import('../lighthouse/dns/main.js'),
+  operator: () => import('../operator/main.js'),
 };
 
 async function markUninstalled(env: NodeJS.ProcessEnv): Promise<void> {

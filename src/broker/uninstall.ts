@@ -8,17 +8,17 @@ import {
   RbacAuthorizationV1Api,
   type KubeConfig,
   type V1DaemonSet,
+  type V1Deployment,
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCrdFiles } from '../api/crd-files.js';
-import { clusterServiceAccount, labels, lighthouseManagedBy } from '../api/names.js';
+import { labels, lighthouseManagedBy } from '../api/names.js';
 import type { Reporter } from '../cli/reporter.js';
 import { errorText } from '../kube/log.js';
 import { apiStatus, mergePatch } from '../kube/apply.js';
-import { gatewayNodeLabel, names } from '../render/contract.js';
-import { removeCorednsForward } from '../render/coredns.js';
+import { names } from '../render/contract.js';
 import { brokerKubeConfigFromEnv } from './broker-client.js';
-import { releaseGlobalCidr } from './globalnet.js';
+import { deregisterMember } from './membership.js';
 import { memberPolicyName } from './objects.js';
 
 export interface UninstallOptions {
@@ -66,14 +66,13 @@ export async function uninstallCluster(kc: KubeConfig, o: UninstallOptions, repo
     .catch(() => undefined)) as { spec?: { clusterID?: string; brokerK8sApiServer?: string; brokerK8sRemoteNamespace?: string } } | undefined;
   const clusterId = config?.spec?.clusterID;
 
-  await reporter.step('Removing the agents\' network state from the nodes', () => agentCleanup(kc, o, warn));
+  await reporter.step('Removing the agents\' network state from the nodes', () => agentCleanup(kc, o, 'DaemonSet', warn));
+  await reporter.step('Restoring the CoreDNS configuration and the gateway node labels', () => agentCleanup(kc, o, 'Deployment', warn));
   if (clusterId !== undefined) {
     await reporter.step(`Removing cluster ${clusterId} from the broker`, () =>
       deregister(core, o.namespace, clusterId, config?.spec ?? {}).catch((err: unknown) => warn(`could not deregister from the broker: ${errorText(err)}`)),
     );
   }
-  await reporter.step('Restoring the CoreDNS configuration', () => restoreCoredns(core));
-  await reporter.step('Unlabelling the gateway nodes', () => unlabelGateways(core));
   await reporter.step('Removing Lighthouse\'s EndpointSlices', () => deleteLighthouseSlices(kc));
   await reporter.step(`Deleting namespace ${o.namespace}`, () => deleteNamespace(core, o.namespace));
   await reporter.step('Deleting cluster roles and bindings', () => deleteClusterRbac(kc));
@@ -91,44 +90,66 @@ export async function uninstallCluster(kc: KubeConfig, o: UninstallOptions, repo
   return { clusterId, brokerRemoved, warnings };
 }
 
-/** Switches the gateway and route-agent DaemonSets to uninstall mode and waits for every pod to report it is clean. */
-async function agentCleanup(kc: KubeConfig, o: UninstallOptions, warn: (m: string) => void): Promise<void> {
+/**
+ * Switches the agents of one kind to uninstall mode and waits for each of their pods to report it has undone
+ * what it made: the DaemonSets (gateway, route agent, GlobalNet) clean their nodes first; then the operator
+ * (a Deployment) takes back the gateway labels and the CoreDNS block. Agents that never ran made nothing.
+ */
+async function agentCleanup(kc: KubeConfig, o: UninstallOptions, kind: 'DaemonSet' | 'Deployment', warn: (m: string) => void): Promise<void> {
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
-  const sets = (await apps.listNamespacedDaemonSet({ namespace: o.namespace, labelSelector: managedSelector }).catch(ignore404))?.items ?? [];
-  if (sets.length === 0) return;
-  for (const ds of sets) {
-    if (ds.spec?.template.spec?.containers[0]?.env?.some((e) => e.name === uninstallEnv && e.value === 'true')) continue;
-    await apps.patchNamespacedDaemonSet({ name: ds.metadata?.name ?? '', namespace: o.namespace, body: uninstallPatch(ds) }, mergePatch);
+  const workloads = await listWorkloads(apps, o.namespace, kind);
+  if (workloads.length === 0) return;
+  for (const w of workloads) {
+    if (w.spec?.template.spec?.containers[0]?.env?.some((e) => e.name === uninstallEnv && e.value === 'true')) continue;
+    const name = w.metadata?.name ?? '';
+    const body = uninstallPatch(w);
+    if (kind === 'DaemonSet') await apps.patchNamespacedDaemonSet({ name, namespace: o.namespace, body }, mergePatch);
+    else await apps.patchNamespacedDeployment({ name, namespace: o.namespace, body }, mergePatch);
   }
   const deadline = Date.now() + (o.agentTimeoutMs ?? 90_000);
   for (;;) {
     const pending: string[] = [];
-    for (const ds of sets) {
-      const selector = Object.entries(ds.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+    for (const w of workloads) {
+      const selector = Object.entries(w.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
       const pods = (await core.listNamespacedPod({ namespace: o.namespace, labelSelector: selector })).items;
-      const desired = (await apps.readNamespacedDaemonSet({ name: ds.metadata?.name ?? '', namespace: o.namespace })).status?.desiredNumberScheduled ?? 0;
+      const desired = await desiredPods(apps, o.namespace, kind, w.metadata?.name ?? '');
       const clean = pods.filter((p) => p.metadata?.annotations?.[uninstalledAnnotation] === 'true' && !p.metadata.deletionTimestamp).length;
-      if (clean < desired) pending.push(`${ds.metadata?.name ?? ''} ${clean}/${desired}`);
+      if (clean < desired) pending.push(`${w.metadata?.name ?? ''} ${clean}/${desired}`);
     }
     if (pending.length === 0) return;
     if (Date.now() > deadline) {
-      warn(`agents did not report their nodes clean in time (${pending.join(', ')}); their interfaces and iptables chains may remain`);
+      const what = kind === 'DaemonSet' ? 'their interfaces and iptables chains may remain' : 'the gateway labels and the CoreDNS block may remain';
+      warn(`agents did not report their work undone in time (${pending.join(', ')}); ${what}`);
       return;
     }
     await sleep(500);
   }
 }
 
-function uninstallPatch(ds: V1DaemonSet): object {
-  const containers = (ds.spec?.template.spec?.containers ?? []).map((c) => ({
+type Workload = V1DaemonSet | V1Deployment;
+
+/** The workloads of one kind that join rendered; Deployments only when they have run (a pod that never ran changed nothing). */
+async function listWorkloads(apps: AppsV1Api, namespace: string, kind: 'DaemonSet' | 'Deployment'): Promise<Workload[]> {
+  if (kind === 'DaemonSet') return (await apps.listNamespacedDaemonSet({ namespace, labelSelector: managedSelector }).catch(ignore404))?.items ?? [];
+  const deployments = (await apps.listNamespacedDeployment({ namespace, labelSelector: `${managedSelector},app=${names.workload.operator}` }).catch(ignore404))?.items ?? [];
+  return deployments.filter((d) => (d.status?.readyReplicas ?? 0) > 0 || d.spec?.template.spec?.containers[0]?.env?.some((e) => e.name === uninstallEnv));
+}
+
+async function desiredPods(apps: AppsV1Api, namespace: string, kind: 'DaemonSet' | 'Deployment', name: string): Promise<number> {
+  if (kind === 'DaemonSet') return (await apps.readNamespacedDaemonSet({ name, namespace })).status?.desiredNumberScheduled ?? 0;
+  return (await apps.readNamespacedDeployment({ name, namespace })).spec?.replicas ?? 1;
+}
+
+function uninstallPatch(w: Workload): object {
+  const containers = (w.spec?.template.spec?.containers ?? []).map((c) => ({
     ...c,
     env: [...(c.env ?? []).filter((e) => e.name !== uninstallEnv), { name: uninstallEnv, value: 'true' }],
   }));
   return { spec: { template: { spec: { containers } } } };
 }
 
-/** With the member's own broker credentials: its Endpoints, Cluster, exported services, globalnet allocation and account. */
+/** With the member's own broker credentials, as kept in the broker Secret and the Submariner CR. */
 async function deregister(core: CoreV1Api, namespace: string, clusterId: string, spec: { brokerK8sApiServer?: string; brokerK8sRemoteNamespace?: string }): Promise<void> {
   const secret = await core.readNamespacedSecret({ name: names.brokerSecret, namespace }).catch(ignore404);
   if (!secret?.data?.token || !spec.brokerK8sApiServer || !spec.brokerK8sRemoteNamespace) return;
@@ -138,45 +159,7 @@ async function deregister(core: CoreV1Api, namespace: string, clusterId: string,
     BROKER_K8S_APISERVERTOKEN: Buffer.from(secret.data.token, 'base64').toString('utf8'),
     BROKER_K8S_CA: Buffer.from(secret.data['ca.crt'] ?? '', 'base64').toString('utf8'),
   });
-  const custom = broker.makeApiClient(CustomObjectsApi);
-  const endpoints = (await custom.listNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: brokerNs, plural: 'endpoints' })) as {
-    items: { metadata: { name: string }; spec?: { cluster_id?: string } }[];
-  };
-  for (const ep of endpoints.items.filter((e) => e.spec?.cluster_id === clusterId)) {
-    await custom.deleteNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: brokerNs, plural: 'endpoints', name: ep.metadata.name }).catch(ignore404);
-  }
-  await custom.deleteNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: brokerNs, plural: 'clusters', name: clusterId }).catch(ignore404);
-  const mine = `${labels.sourceCluster}=${clusterId}`;
-  const imports = (await custom.listNamespacedCustomObject({ group: 'multicluster.x-k8s.io', version: 'v1beta1', namespace: brokerNs, plural: 'serviceimports', labelSelector: mine })) as {
-    items: { metadata: { name: string } }[];
-  };
-  for (const si of imports.items) {
-    await custom.deleteNamespacedCustomObject({ group: 'multicluster.x-k8s.io', version: 'v1beta1', namespace: brokerNs, plural: 'serviceimports', name: si.metadata.name }).catch(ignore404);
-  }
-  // One by one: a member may delete its own slices, not a collection.
-  const discovery = broker.makeApiClient(DiscoveryV1Api);
-  for (const slice of (await discovery.listNamespacedEndpointSlice({ namespace: brokerNs, labelSelector: mine })).items) {
-    await discovery.deleteNamespacedEndpointSlice({ name: slice.metadata?.name ?? '', namespace: brokerNs }).catch(ignore404);
-  }
-  await releaseGlobalCidr(broker, brokerNs, clusterId).catch((err: unknown) => {
-    if (apiStatus(err) !== 403) throw err;
-  });
-  await broker.makeApiClient(CoreV1Api).deleteNamespacedServiceAccount({ name: clusterServiceAccount(clusterId), namespace: brokerNs }).catch(ignore404);
-}
-
-async function restoreCoredns(core: CoreV1Api): Promise<void> {
-  const cm = await core.readNamespacedConfigMap({ name: 'coredns', namespace: 'kube-system' }).catch(ignore404);
-  const corefile = cm?.data?.Corefile;
-  if (!cm || corefile === undefined) return;
-  const restored = removeCorednsForward(corefile);
-  if (restored !== corefile) await core.replaceNamespacedConfigMap({ name: 'coredns', namespace: 'kube-system', body: { ...cm, data: { ...cm.data, Corefile: restored } } });
-}
-
-async function unlabelGateways(core: CoreV1Api): Promise<void> {
-  const nodes = (await core.listNode({ labelSelector: `${gatewayNodeLabel.key}=${gatewayNodeLabel.value}` })).items;
-  for (const n of nodes) {
-    await core.patchNode({ name: n.metadata?.name ?? '', body: { metadata: { labels: { [gatewayNodeLabel.key]: null } } } }, mergePatch);
-  }
+  await deregisterMember(broker, brokerNs, clusterId);
 }
 
 async function deleteLighthouseSlices(kc: KubeConfig): Promise<void> {

@@ -11,7 +11,7 @@
 /** The single executable every agent container runs; the first argument selects the component. */
 export const AGENT_ENTRY_POINT = 'kubectl-submariner-agent';
 
-export const agentComponents = ['gateway', 'routeagent', 'globalnet', 'lighthouse-agent', 'lighthouse-dns'] as const;
+export const agentComponents = ['gateway', 'routeagent', 'globalnet', 'lighthouse-agent', 'lighthouse-dns', 'operator'] as const;
 export type AgentComponent = (typeof agentComponents)[number];
 
 /** `command` of the container running `component`. */
@@ -35,6 +35,7 @@ export const names = {
     globalnet: 'submariner-globalnet',
     'lighthouse-agent': 'submariner-lighthouse-agent',
     'lighthouse-dns': 'submariner-lighthouse-coredns',
+    operator: 'submariner-operator',
   } satisfies Record<AgentComponent, string>,
 } as const;
 
@@ -173,6 +174,23 @@ export const lighthouseDnsEnv = {
   ttl: 'LIGHTHOUSE_DNS_TTL',
 } as const;
 
+/**
+ * The operator changes objects of the cluster that Submariner does not own: it labels the gateway nodes and
+ * keeps the forwarding block for the clusterset zones in CoreDNS's Corefile, and undoes both on uninstall.
+ */
+export const operatorEnv = {
+  ...commonEnv,
+  podName: podEnv.podName,
+  /** Nodes to label as gateways (comma-separated names); empty: keep the labelled ones, or pick one. */
+  gatewayNodes: 'SUBMARINER_GATEWAY_NODES',
+  /** "true": when no node carries the gateway labels and none is named, pick one and label it. */
+  labelGateway: 'SUBMARINER_LABEL_GATEWAY',
+  /** The labels that make a node a gateway (`key=value[,key=value]`), as the gateway DaemonSet selects them. */
+  gatewayNodeSelector: 'SUBMARINER_GATEWAY_NODE_SELECTOR',
+  /** Zones CoreDNS forwards to Lighthouse DNS (comma-separated); empty: no forwarding (no service discovery). */
+  corednsZones: 'SUBMARINER_COREDNS_ZONES',
+} as const;
+
 /** The environment each component reads, by component. */
 export const componentEnv = {
   gateway: gatewayEnv,
@@ -180,4 +198,5 @@ export const componentEnv = {
   globalnet: globalnetEnv,
   'lighthouse-agent': lighthouseAgentEnv,
   'lighthouse-dns': lighthouseDnsEnv,
+  operator: operatorEnv,
 } as const satisfies Record<AgentComponent, Record<string, string>>;

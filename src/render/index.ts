@@ -1,12 +1,14 @@
 import { agentComponents, type AgentComponent } from './contract.js';
 import { renderBrokerSecret, renderPskSecret, renderServiceDiscoveryCR, renderSubmarinerCR } from './config.js';
 import { renderGateway, renderGlobalnet, renderRouteAgent } from './connectivity.js';
+import { renderCrds } from './crds.js';
 import { renderLighthouseAgent, renderLighthouseDns, renderLighthouseDnsService } from './lighthouse.js';
+import { renderOperator } from './operator.js';
 import { renderRbac } from './rbac.js';
 import { meta, object, type KubeObject } from './types.js';
-import { parseClusterValues, type ClusterValues } from './values.js';
+import type { ClusterValues } from './values.js';
 
-export { renderCorednsForward, removeCorednsForward, LIGHTHOUSE_START, LIGHTHOUSE_END } from './coredns.js';
+export { renderCrds } from './crds.js';
 export { toYaml } from './yaml.js';
 export * from './contract.js';
 export { parseClusterValues, parseImageOverrides, brokerApiServer, InvalidValuesError } from './values.js';
@@ -18,6 +20,7 @@ export function enabledAgents(v: ClusterValues): AgentComponent[] {
   const connectivity = v.componentsEnabled.includes('connectivity');
   const discovery = v.componentsEnabled.includes('service-discovery');
   return agentComponents.filter((c) => {
+    if (c === 'operator') return true;
     if (c === 'globalnet') return connectivity && v.globalnet.enabled;
     if (c === 'gateway' || c === 'routeagent') return connectivity;
     return discovery;
@@ -25,12 +28,12 @@ export function enabledAgents(v: ClusterValues): AgentComponent[] {
 }
 
 /**
- * Every object one cluster needs, in apply order: namespace, RBAC, secrets, configuration CRs,
- * then the agent workloads. Pure: the same values always give the same list, and the objects share
- * no state, so callers may change them freely.
+ * Every object one cluster needs, in apply order: the CRDs, namespace, RBAC, secrets, configuration CRs,
+ * then the agent workloads (the operator among them labels the gateway nodes and configures CoreDNS).
+ * `join` server-side applies exactly this list and the hub addon ships it as ManifestWork. Pure: the same
+ * values always give the same list, and the objects share no state, so callers may change them freely.
  */
-export function renderCluster(values: ClusterValues): KubeObject[] {
-  const v = parseClusterValues(values);
+export function renderCluster(v: ClusterValues): KubeObject[] {
   const agents = enabledAgents(v);
   const connectivity = v.componentsEnabled.includes('connectivity');
   const discovery = v.componentsEnabled.includes('service-discovery');
@@ -40,8 +43,10 @@ export function renderCluster(values: ClusterValues): KubeObject[] {
     globalnet: () => [renderGlobalnet(v)],
     'lighthouse-agent': () => [renderLighthouseAgent(v)],
     'lighthouse-dns': () => [renderLighthouseDns(v), renderLighthouseDnsService(v)],
+    operator: () => [renderOperator(v)],
   };
   const objects = [
+    ...renderCrds(),
     object('v1', 'Namespace', meta(v.namespace)),
     ...agents.flatMap((c) => renderRbac(c, v.namespace)),
     renderBrokerSecret(v),

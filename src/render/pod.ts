@@ -82,11 +82,11 @@ export function daemonSet(w: WorkloadSpec, maxUnavailable: number | string): Kub
   });
 }
 
-export function deployment(w: WorkloadSpec, replicas: number): KubeObject {
+export function deployment(w: WorkloadSpec, replicas: number, strategy?: { type: 'Recreate' | 'RollingUpdate' }): KubeObject {
   const name = names.workload[w.component];
   const { selector, template: tpl } = template(w);
   return object('apps/v1', 'Deployment', meta(name, w.namespace, podLabels(w.component, w.group)), {
-    spec: { replicas, selector, template: tpl },
+    spec: { replicas, selector, ...(strategy ? { strategy } : {}), template: tpl },
   });
 }
 

@@ -4,6 +4,7 @@ import { meta, object, type KubeObject } from './types.js';
 interface Rule {
   apiGroups: string[];
   resources: string[];
+  resourceNames?: string[];
   verbs: string[];
 }
 
@@ -83,6 +84,15 @@ export const permissions: Record<AgentComponent, Permissions> = {
       rule('multicluster.x-k8s.io', ['serviceimports'], read),
       rule('discovery.k8s.io', ['endpointslices'], read),
       rule('submariner.io', ['gateways'], read),
+    ],
+  },
+  operator: {
+    namespaced: [rule('', ['services'], read), rule('', ['pods'], ['get', 'patch'])],
+    cluster: [
+      rule('', ['nodes'], ['get', 'list', 'watch', 'patch']),
+      // The Corefile lives in kube-system/coredns; only that ConfigMap may be changed.
+      rule('', ['configmaps'], read),
+      { apiGroups: [''], resources: ['configmaps'], resourceNames: ['coredns'], verbs: ['update', 'patch'] },
     ],
   },
 };

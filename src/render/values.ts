@@ -31,6 +31,7 @@ export const imageNames: Record<AgentComponent, string> = {
   globalnet: 'submariner-globalnet',
   'lighthouse-agent': 'lighthouse-agent',
   'lighthouse-dns': 'lighthouse-coredns',
+  operator: 'submariner-operator',
 };
 
 /** Everything the renderer needs for one cluster, validated and with defaults filled in. */
@@ -72,6 +73,9 @@ export interface ClusterValues {
   debug: boolean;
   componentsEnabled: ComponentName[];
   gatewayNodeSelector: Record<string, string>;
+  /** Nodes the operator labels as gateways; empty: it keeps the labelled ones, or picks one when `labelGateway`. */
+  gatewayNodes: string[];
+  labelGateway: boolean;
 }
 
 type DeepPartial<T> = { [K in keyof T]?: T[K] extends string[] ? T[K] : T[K] extends object ? DeepPartial<T[K]> : T[K] };
@@ -89,7 +93,7 @@ const topFields = [
   'clusterId', 'namespace', 'broker', 'ipsecPsk', 'cableDriver', 'natEnabled', 'nattPort', 'nattDiscoveryPort',
   'preferredServer', 'forceUdpEncaps', 'ipsecDebug', 'healthCheck', 'clusterCidrs', 'serviceCidrs', 'globalnet',
   'customDomains', 'dnsTtlSeconds', 'networkPlugin', 'airGapped', 'repository', 'version', 'images', 'imageOverrides',
-  'debug', 'componentsEnabled', 'gatewayNodeSelector',
+  'debug', 'componentsEnabled', 'gatewayNodeSelector', 'gatewayNodes', 'labelGateway',
 ] as const;
 
 /** Validates raw values (typed input or parsed JSON/YAML) and fills in defaults; throws InvalidValuesError. */
@@ -150,7 +154,19 @@ export function parseClusterValues(input: unknown): ClusterValues {
     debug: bool(v.debug, 'debug', false),
     componentsEnabled,
     gatewayNodeSelector: parseNodeSelector(v.gatewayNodeSelector),
+    gatewayNodes: parseNodeNames(v.gatewayNodes),
+    labelGateway: bool(v.labelGateway, 'labelGateway', true),
   };
+}
+
+const nodeName = /^[a-z0-9]([a-z0-9.-]{0,251}[a-z0-9])?$/;
+
+function parseNodeNames(value: unknown): string[] {
+  const list = strList(value, 'gatewayNodes');
+  list.forEach((n, i) => {
+    if (!nodeName.test(n)) throw new InvalidValuesError(`gatewayNodes[${i}]`, `"${n}" is not a node name (a DNS-1123 subdomain)`);
+  });
+  return [...new Set(list)];
 }
 
 function parseBroker(value: unknown): ClusterValues['broker'] {
@@ -229,6 +245,7 @@ const overrideAliases: Record<string, AgentComponent> = {
   'lighthouse-agent': 'lighthouse-agent',
   'submariner-lighthouse-coredns': 'lighthouse-dns',
   'lighthouse-coredns': 'lighthouse-dns',
+  'submariner-operator': 'operator',
 };
 
 /** `component=image` entries (or a map) into a map keyed by agent component. */

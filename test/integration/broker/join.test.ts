@@ -4,10 +4,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { decodeBrokerInfo, encodeBrokerInfo } from '../../../src/broker/broker-info.js';
 import { joinCluster, type JoinOptions } from '../../../src/broker/join.js';
 import { MemoryReporter } from '../../../src/cli/reporter.js';
+import { renderCluster } from '../../../src/render/index.js';
 import { kubectl } from '../../support/binaries.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
@@ -52,6 +53,19 @@ async function exists(kc: KubeConfig, group: string, version: string, plural: st
 }
 
 const before_: Record<string, string[]> = {};
+
+/** Every field of `want` is in `live` with the same value (the apiserver may add defaults around them). */
+function assertSubset(want: unknown, live: unknown, where: string): void {
+  if (Array.isArray(want)) {
+    assert.ok(Array.isArray(live) && live.length === want.length, `${where}: ${JSON.stringify(live)} should be ${JSON.stringify(want)}`);
+    want.forEach((w, i) => assertSubset(w, (live as unknown[])[i], `${where}[${i}]`));
+  } else if (want !== null && typeof want === 'object') {
+    assert.ok(live !== null && typeof live === 'object', `${where}: missing`);
+    for (const [k, v] of Object.entries(want)) assertSubset(v, (live as Record<string, unknown>)[k], `${where}.${k}`);
+  } else {
+    assert.equal(String(live), String(want), where);
+  }
+}
 
 /** The inventory once the apiserver has finished bootstrapping (system namespaces, roles, the kubernetes Service). */
 async function settledInventory(context: string): Promise<string[]> {
@@ -157,12 +171,37 @@ describe('deploy-broker and join on real apiservers', () => {
         'daemonset.apps/submariner-routeagent',
         'deployment.apps/submariner-lighthouse-agent',
         'deployment.apps/submariner-lighthouse-coredns',
+        'deployment.apps/submariner-operator',
         'service/submariner-lighthouse-coredns',
       ]);
       assert.ok(await exists(fleet.kubeConfig('broker'), 'submariner.io', 'v1', 'clusters', 'submariner-k8s-broker', c));
     }
     // Re-running join converges.
     ok(cli(...joinArgs('cluster1')));
+  });
+
+  it('join applies exactly what renderCluster returns: every rendered object is in the cluster as rendered, and nothing else', async () => {
+    const kc = fleet.kubeConfig('cluster2');
+    const cidrs = { clusterCidr: '10.242.0.0/16', serviceCidr: '10.142.0.0/16' };
+    const result = await joinCluster(kc, joinOptions(brokerInfo, 'cluster2', cidrs, { natt: true }), new MemoryReporter());
+    const rendered = renderCluster(result.values);
+    const client = KubernetesObjectApi.makeApiClient(kc);
+    const id = (o: KubernetesObject): string => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+    for (const want of rendered) {
+      const live = await client.read(want);
+      const managers = (live.metadata?.managedFields ?? []).filter((f) => f.manager === 'kubectl-submariner' && f.operation === 'Apply');
+      assert.ok(managers.length > 0, `${id(want)} is applied by kubectl-submariner`);
+      const { metadata: _m, ...body } = want;
+      assertSubset(body, live, id(want));
+      assertSubset(want.metadata.labels ?? {}, live.metadata?.labels ?? {}, `${id(want)} labels`);
+    }
+    const kinds = new Map(rendered.map((o) => [`${o.apiVersion} ${o.kind}`, o]));
+    const labelled: string[] = [];
+    for (const o of kinds.values()) {
+      const list = await client.list(o.apiVersion, o.kind, undefined, undefined, undefined, undefined, 'app.kubernetes.io/managed-by=kubectl-submariner');
+      labelled.push(...list.items.map((i) => id({ ...i, apiVersion: o.apiVersion, kind: o.kind })));
+    }
+    assert.deepEqual(labelled.sort(), rendered.map(id).sort(), 'the cluster holds no object of ours that the render lacks');
   });
 
   it('an overlapping Pod CIDR without GlobalNet is refused, naming both clusters and both CIDRs', () => {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { parseClusterValues, renderCluster, toYaml, type ClusterValuesInput } from '../../../src/render/index.js';
+import { loadCrdFiles } from '../../../src/api/crd-files.js';
+import { parseClusterValues, renderCluster, toYaml, type ClusterValuesInput, type KubeObject } from '../../../src/render/index.js';
 import { baseValues } from './fixtures.js';
 
 const goldenDir = fileURLToPath(new URL('./golden/', import.meta.url));
@@ -41,9 +42,22 @@ const cases: Record<string, ClusterValuesInput> = {
   },
 };
 
+/** The render without its leading CRDs, which are manifests/crds as they are (checked below, not copied into golden/). */
+const withoutCrds = (objects: KubeObject[]): KubeObject[] => objects.filter((o) => o.kind !== 'CustomResourceDefinition');
+
+void test('golden: every cluster renders the CRDs of manifests/crds first, as written, with the common labels', () => {
+  for (const input of Object.values(cases)) {
+    const objects = renderCluster(parseClusterValues(input));
+    const crds = loadCrdFiles().map((f) => f.crd);
+    const labels = { 'app.kubernetes.io/managed-by': 'kubectl-submariner', 'app.kubernetes.io/part-of': 'submariner' };
+    assert.deepEqual(objects.slice(0, crds.length), crds.map((c) => ({ ...c, metadata: { ...c.metadata, labels } })));
+    assert.equal(withoutCrds(objects).length, objects.length - crds.length);
+  }
+});
+
 for (const [name, input] of Object.entries(cases)) {
   void test(`golden: ${name} renders exactly golden/${name}.yaml`, () => {
-    const rendered = toYaml(renderCluster(parseClusterValues(input)));
+    const rendered = toYaml(withoutCrds(renderCluster(parseClusterValues(input))));
     const file = `${goldenDir}${name}.yaml`;
     if (update) writeFileSync(file, rendered);
     assert.equal(rendered, readFileSync(file, 'utf8'), `golden/${name}.yaml differs; review the change and rerun with UPDATE_GOLDEN=1`);

@@ -37,7 +37,9 @@ const envOf = (o: KubeObject): Record<string, unknown> =>
 void test('render: a full join renders the agents in apply order', () => {
   const objects = render({ globalnet: { enabled: true, globalCidr: '242.0.0.0/16' } });
   const names = ids(objects);
-  assert.equal(names[0], 'Namespace/submariner-operator');
+  const crds = names.filter((n) => n.startsWith('CustomResourceDefinition/'));
+  assert.deepEqual(names.slice(0, crds.length), crds, 'the CRDs come first');
+  assert.equal(names[crds.length], 'Namespace/submariner-operator');
   const workloads = names.filter((n) => /^(DaemonSet|Deployment|Service)\//.test(n));
   assert.deepEqual(workloads, [
     'DaemonSet/submariner-gateway',
@@ -46,6 +48,7 @@ void test('render: a full join renders the agents in apply order', () => {
     'Deployment/submariner-lighthouse-agent',
     'Deployment/submariner-lighthouse-coredns',
     'Service/submariner-lighthouse-coredns',
+    'Deployment/submariner-operator',
   ]);
   const firstWorkload = names.indexOf('DaemonSet/submariner-gateway');
   for (const before of ['Secret/submariner-broker-secret', 'Secret/submariner-ipsec-psk', 'Submariner/submariner', 'ServiceDiscovery/service-discovery']) {
@@ -74,11 +77,13 @@ void test('render: globalnet runs only when enabled', () => {
 });
 
 void test('render: without service-discovery no lighthouse objects; without connectivity no datapath objects', () => {
-  const connectivity = ids(render({ componentsEnabled: ['connectivity'] }));
+  // Every member installs every CRD; the agents and their configuration depend on the components.
+  const agentsOnly = (names: string[]): string[] => names.filter((n) => !n.startsWith('CustomResourceDefinition/'));
+  const connectivity = agentsOnly(ids(render({ componentsEnabled: ['connectivity'] })));
   assert.ok(!connectivity.some((n) => n.includes('lighthouse') || n.startsWith('ServiceDiscovery/')), connectivity.join());
   assert.ok(connectivity.includes('Submariner/submariner'));
 
-  const discovery = ids(render({ componentsEnabled: ['service-discovery'], globalnet: { enabled: true, globalCidr: '242.0.0.0/16' } }));
+  const discovery = agentsOnly(ids(render({ componentsEnabled: ['service-discovery'], globalnet: { enabled: true, globalCidr: '242.0.0.0/16' } })));
   assert.ok(!discovery.some((n) => /gateway|routeagent|globalnet|ipsec-psk|^Submariner\//.test(n)), discovery.join());
   assert.ok(discovery.includes('ServiceDiscovery/service-discovery'));
   assert.ok(discovery.includes('Secret/submariner-broker-secret'));

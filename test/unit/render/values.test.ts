@@ -69,7 +69,7 @@ void test('values: each bad field is rejected with its name', () => {
   rejects(baseValues({ componentsEnabled: ['connectivity', 'dns' as never] }), 'componentsEnabled[1]', /not one of connectivity, service-discovery/);
   rejects(baseValues({ componentsEnabled: [] }), 'componentsEnabled', /at least one/);
   rejects(baseValues({ imageOverrides: ['gateway'] }), 'imageOverrides[0]', /not component=image/);
-  rejects(baseValues({ imageOverrides: ['operator=x/y:1'] }), 'imageOverrides.operator', /unknown component/);
+  rejects(baseValues({ imageOverrides: ['metrics-proxy=x/y:1'] }), 'imageOverrides.metrics-proxy', /unknown component/);
   rejects(baseValues({ gatewayNodeSelector: 'bad key=x' }), 'gatewayNodeSelector', /"bad key" is not a valid label key/);
   rejects(baseValues({ dnsTtlSeconds: 4000 }), 'dnsTtlSeconds', /from 0 to 3600/);
   rejects(baseValues({ version: 'v1 beta' }), 'version', /not a valid image tag/);

@@ -1,4 +1,5 @@
-import { checkDomain, isIPv4 } from './fields.js';
+import { isIp } from '../net/cidr.js';
+import { dnsSubdomain } from '../kube/env.js';
 
 export const LIGHTHOUSE_START = '#lighthouse-start AUTO-GENERATED SECTION. DO NOT EDIT';
 export const LIGHTHOUSE_END = '#lighthouse-end';
@@ -15,8 +16,10 @@ export interface CorednsForward {
  * replacing any earlier block. The port is the one of the existing `.:<port> {` server (default 53).
  */
 export function renderCorednsForward(corefile: string, { domains, dnsServiceIP }: CorednsForward): string {
-  if (!isIPv4(dnsServiceIP)) throw new Error(`lighthouse DNS service IP "${dnsServiceIP}" is not an IPv4 address`);
-  domains.forEach((d, i) => checkDomain(d, `domains[${i}]`));
+  if (!isIp(dnsServiceIP)) throw new Error(`lighthouse DNS service IP "${dnsServiceIP}" is not an IPv4 address`);
+  for (const d of domains) {
+    if (!dnsSubdomain.test(d)) throw new Error(`"${d}" is not a DNS domain name such as clusterset.local`);
+  }
   const base = removeCorednsForward(corefile);
   if (domains.length === 0) return base;
   const port = /^[ \t]*\.:(\d+)[ \t]*\{/m.exec(base)?.[1] ?? '53';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { removeCorednsForward, renderCorednsForward } from '../../../src/render/index.js';
+import { removeCorednsForward, renderCorednsForward } from '../../../src/operator/corefile.js';
 
 const kubeadmCorefile = `.:53 {
     errors

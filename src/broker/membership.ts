@@ -1,0 +1,180 @@
+import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ClusterResource, EndpointResource, ServiceImportResource } from '../api/generated.js';
+import { clusterServiceAccount, labels } from '../api/names.js';
+import { UserError } from '../cli/errors.js';
+import type { Reporter } from '../cli/reporter.js';
+import { applyObjects, apiStatus, retryBusy } from '../kube/apply.js';
+import { cidrsOverlap } from '../net/cidr.js';
+import type { BrokerInfo } from './broker-info.js';
+import { brokerError, brokerKubeConfig } from './broker-client.js';
+import { waitToken } from './deploy.js';
+import { allocateGlobalCidr, releaseGlobalCidr } from './globalnet.js';
+import { clusterUidAnnotation, managedByLabels, renderMemberAccess, renderMemberServiceAccount } from './objects.js';
+
+/**
+ * A broker as membership sees it: admin access to its namespace, the same server with a member's token, and
+ * how to explain a failed request. `join` builds it from broker-info; the hub addon from the hub's own config.
+ */
+export interface BrokerAccess {
+  admin: KubeConfig;
+  namespace: string;
+  asMember(token: string, user: string): KubeConfig;
+  /** The error a user sees for a failed broker request (UserErrors pass through). */
+  explain(err: unknown): Error;
+}
+
+export function brokerAccessFromInfo(info: BrokerInfo): BrokerAccess {
+  return {
+    admin: brokerKubeConfig(info),
+    namespace: info.namespace,
+    asMember: (token, user) => brokerKubeConfig(info, token, user),
+    explain: (err) => {
+      if (err instanceof UserError) return err;
+      const status = apiStatus(err);
+      if (status !== undefined && status !== 401 && status !== 404) return err instanceof Error ? err : new Error(String(err));
+      return brokerError(info, err);
+    },
+  };
+}
+
+/** What a cluster brings to the broker. */
+export interface MemberSpec {
+  clusterId: string;
+  /** UID of the member's kube-system namespace: tells a re-join of the same cluster from a duplicate ID. */
+  clusterUid: string;
+  clusterCidrs: string[];
+  serviceCidrs: string[];
+  /** Whether the cluster uses GlobalNet (then its CIDRs may overlap others'). */
+  globalnet: boolean;
+  /** A global CIDR asked for; otherwise one is allocated from the broker's range. */
+  globalnetCidr?: string | undefined;
+}
+
+/** What the broker gives a member: its own token and, with GlobalNet, its global CIDR. */
+export interface Member {
+  token: string;
+  globalCidr: string | undefined;
+}
+
+/** The read-only checks: the cluster ID is free (or this cluster's own), and without GlobalNet no CIDR overlaps a member's. */
+export async function checkMember(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
+  await checkClusterIdFree(broker, spec);
+  if (!spec.globalnet) await checkOverlaps(broker, spec);
+}
+
+/**
+ * Registers the cluster: its global CIDR (with GlobalNet), its own broker account and token, and its Cluster object
+ * written with that token. Every write is idempotent, so a re-run converges.
+ */
+export async function registerMember(broker: BrokerAccess, spec: MemberSpec, reporter: Reporter): Promise<Member> {
+  const rethrow = (err: unknown): never => {
+    throw broker.explain(err);
+  };
+  const globalCidr = spec.globalnet
+    ? await reporter.step('Allocating a global CIDR', () => allocateGlobalCidr(broker.admin, broker.namespace, spec.clusterId, spec.globalnetCidr).catch(rethrow))
+    : undefined;
+  if (globalCidr) reporter.info(`Global CIDR ${globalCidr}`);
+
+  const token = await reporter.step(`Creating broker credentials for cluster ${spec.clusterId}`, async () => {
+    const [sa] = await applyObjects(broker.admin, [renderMemberServiceAccount(broker.namespace, spec.clusterId, spec.clusterUid)]).catch(rethrow);
+    await applyObjects(broker.admin, renderMemberAccess(broker.namespace, spec.clusterId, sa?.metadata?.uid ?? '')).catch(rethrow);
+    const secret = await waitToken(broker.admin.makeApiClient(CoreV1Api), broker.namespace, `${clusterServiceAccount(spec.clusterId)}-token`);
+    return Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+  });
+  await reporter.step(`Registering cluster ${spec.clusterId} on the broker`, () =>
+    applyObjects(broker.asMember(token, clusterServiceAccount(spec.clusterId)), [clusterObject(broker.namespace, spec, globalCidr)]).catch(rethrow),
+  );
+  return { token, globalCidr };
+}
+
+/**
+ * Removes a member from the broker with its own credentials: its Endpoints, Cluster, exported services, GlobalNet
+ * allocation and account. Deleting an object that is already gone is not an error.
+ */
+export async function deregisterMember(member: KubeConfig, namespace: string, clusterId: string): Promise<void> {
+  const ignore404 = (err: unknown): undefined => {
+    if (apiStatus(err) === 404) return undefined;
+    throw err;
+  };
+  const custom = member.makeApiClient(CustomObjectsApi);
+  const crd = (r: { group: string; version: string; plural: string }) => ({ group: r.group, version: r.version, plural: r.plural, namespace });
+  const endpoints = (await custom.listNamespacedCustomObject(crd(EndpointResource))) as { items: { metadata: { name: string }; spec?: { cluster_id?: string } }[] };
+  for (const ep of endpoints.items.filter((e) => e.spec?.cluster_id === clusterId)) {
+    await custom.deleteNamespacedCustomObject({ ...crd(EndpointResource), name: ep.metadata.name }).catch(ignore404);
+  }
+  await custom.deleteNamespacedCustomObject({ ...crd(ClusterResource), name: clusterId }).catch(ignore404);
+  const mine = `${labels.sourceCluster}=${clusterId}`;
+  const imports = (await custom.listNamespacedCustomObject({ ...crd(ServiceImportResource), labelSelector: mine })) as { items: { metadata: { name: string } }[] };
+  for (const si of imports.items) {
+    await custom.deleteNamespacedCustomObject({ ...crd(ServiceImportResource), name: si.metadata.name }).catch(ignore404);
+  }
+  // One by one: a member may delete its own slices, not a collection.
+  const discovery = member.makeApiClient(DiscoveryV1Api);
+  for (const slice of (await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: mine })).items) {
+    await discovery.deleteNamespacedEndpointSlice({ name: slice.metadata?.name ?? '', namespace }).catch(ignore404);
+  }
+  await releaseGlobalCidr(member, namespace, clusterId).catch((err: unknown) => {
+    if (apiStatus(err) !== 403) throw err;
+  });
+  await member.makeApiClient(CoreV1Api).deleteNamespacedServiceAccount({ name: clusterServiceAccount(clusterId), namespace }).catch(ignore404);
+}
+
+async function checkClusterIdFree(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
+  const sa = await retryBusy(() => broker.admin.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: clusterServiceAccount(spec.clusterId), namespace: broker.namespace })).catch(
+    (err: unknown) => {
+      if (apiStatus(err) === 404) return undefined;
+      throw broker.explain(err);
+    },
+  );
+  const owner = sa?.metadata?.annotations?.[clusterUidAnnotation];
+  if (owner !== undefined && owner !== spec.clusterUid) {
+    throw new UserError(`cluster ID ${spec.clusterId} is already used by another cluster on the broker: choose another --clusterid`);
+  }
+}
+
+interface BrokerCluster {
+  metadata?: { name?: string };
+  spec?: { cluster_id?: string; cluster_cidr?: string[]; service_cidr?: string[] };
+}
+
+async function checkOverlaps(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
+  const { group, version, plural } = ClusterResource;
+  const list = (await retryBusy(() => broker.admin.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group, version, namespace: broker.namespace, plural })).catch(
+    (err: unknown) => {
+      throw broker.explain(err);
+    },
+  )) as { items: BrokerCluster[] };
+  const ours = [...spec.clusterCidrs.map((c) => ({ kind: 'Pod', cidr: c })), ...spec.serviceCidrs.map((c) => ({ kind: 'Service', cidr: c }))];
+  for (const other of list.items) {
+    const id = other.spec?.cluster_id ?? other.metadata?.name ?? '?';
+    if (id === spec.clusterId) continue;
+    const theirs = [
+      ...(other.spec?.cluster_cidr ?? []).map((c) => ({ kind: 'Pod', cidr: c })),
+      ...(other.spec?.service_cidr ?? []).map((c) => ({ kind: 'Service', cidr: c })),
+    ];
+    for (const a of ours) {
+      const b = theirs.find((t) => cidrsOverlap(a.cidr, t.cidr));
+      if (b) {
+        throw new UserError(
+          `the ${a.kind} CIDR ${a.cidr} of cluster ${spec.clusterId} overlaps the ${b.kind} CIDR ${b.cidr} of cluster ${id}: ` +
+            'deploy the broker with --globalnet and join with --globalnet, or give the clusters non-overlapping CIDRs',
+        );
+      }
+    }
+  }
+}
+
+function clusterObject(namespace: string, spec: MemberSpec, globalCidr: string | undefined): KubernetesObject {
+  return {
+    apiVersion: `${ClusterResource.group}/${ClusterResource.version}`,
+    kind: ClusterResource.kind,
+    metadata: { name: spec.clusterId, namespace, labels: { ...managedByLabels, [labels.clusterId]: spec.clusterId } },
+    spec: {
+      cluster_id: spec.clusterId,
+      color_codes: ['blue'],
+      cluster_cidr: spec.clusterCidrs,
+      service_cidr: spec.serviceCidrs,
+      global_cidr: globalCidr ? [globalCidr] : [],
+    },
+  } as KubernetesObject;
+}

@@ -1,0 +1,10 @@
+import { loadCrdFiles } from '../api/crd-files.js';
+import { commonLabels, type KubeObject } from './types.js';
+
+let crds: readonly KubeObject[] | undefined;
+
+/** The CustomResourceDefinitions of manifests/crds, read once and labelled like every rendered object: every member installs all of them. */
+export function renderCrds(): KubeObject[] {
+  crds ??= loadCrdFiles().map(({ crd }) => ({ ...crd, metadata: { ...crd.metadata, labels: { ...commonLabels } } }));
+  return structuredClone([...crds]);
+}
