@@ -4,7 +4,7 @@ import { jsonLogger, type Logger } from '../kube/log.js';
 import { ExecRunner } from '../net/command.js';
 import { Ip } from '../net/iproute2/ip.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';
-import { Iptables } from '../net/iptables.js';
+import { Iptables } from '../net/packetfilter/iptables.js';
 import { commandPing } from '../net/ping/echo.js';
 import { parseRouteAgentConfig, UNINSTALL_ENV, type RouteAgentConfig } from './config.js';
 import { RouteAgentController, ViewState } from './controller.js';

@@ -1,5 +1,5 @@
 import { sameRoute, sameRule, type Link, type NsOpt, type Route, type Rule } from '../iproute2/model.js';
-import type { IptTable, RuleArgs, TableState } from '../iptables-save.js';
+import type { IptTable, RuleArgs, TableState } from '../packetfilter/iptables-save.js';
 import type { IpBasic } from '../iproute2/ip.js';
 
 export interface AwaitOptions extends NsOpt {

@@ -8,7 +8,7 @@ import {
   splitArgs,
   type IptTable,
   type TableState,
-} from '../iptables-save.js';
+} from '../packetfilter/iptables-save.js';
 import type { FakeRunner, RecordedCall, Reply } from './runner.js';
 
 const TARGETS = new Set(

@@ -5,7 +5,7 @@ import { ExecRunner } from '../../../src/net/command.js';
 import { awaitLink, awaitNoLink, awaitRoute, awaitRule, FakeKernel } from '../../../src/net/fake/index.js';
 import { Ip, type IpBasic } from '../../../src/net/iproute2/ip.js';
 import { IpRoute2 } from '../../../src/net/iproute2/exec.js';
-import { Iptables, type RuleArgs } from '../../../src/net/iptables.js';
+import { Iptables, type RuleArgs } from '../../../src/net/packetfilter/iptables.js';
 
 const isRoot = process.getuid?.() === 0;
 const ns = `ksub-t-${randomBytes(4).toString('hex')}`;

@@ -1,6 +1,6 @@
 import type { Ip } from '../../../net/iproute2/ip.js';
 import { routeKey, sameRoute, TABLE_MAIN, type IpOp, type NsOpt, type Route } from '../../../net/iproute2/model.js';
-import { ruleTarget, type Iptables, type RuleArgs } from '../../../net/iptables.js';
+import { ruleTarget, type Iptables, type RuleArgs } from '../../../net/packetfilter/iptables.js';
 import { chains, globalnetChainPrefix, hostNetworking, vxlan } from '../../constants.js';
 import type { DatapathPlan } from './plan.js';
 import type { TablePlan } from './plan-packetfilter.js';

@@ -1,7 +1,7 @@
 import { errorText, type Logger } from '../../../kube/log.js';
 import type { Ip } from '../../../net/iproute2/ip.js';
 import type { NsOpt } from '../../../net/iproute2/model.js';
-import type { Iptables } from '../../../net/iptables.js';
+import type { Iptables } from '../../../net/packetfilter/iptables.js';
 import { networkPlugins, pendingRetryMs } from '../../constants.js';
 import { HandlerBase, type HandleResult } from '../../event/handler.js';
 import { Datapath } from './datapath.js';

@@ -1,4 +1,4 @@
-import type { ChainHook, IptTable, RuleArgs } from '../../../net/iptables.js';
+import type { ChainHook, IptTable, RuleArgs } from '../../../net/packetfilter/iptables.js';
 import { chains, vxlan } from '../../constants.js';
 
 /** The chains of one iptables table and the jumps into them. */

@@ -3,7 +3,7 @@ import { cidrContains, parseCidr, parseIp } from '../../../net/cidr.js';
 import type { CommandRunner } from '../../../net/command.js';
 import { isExistsError, type Ip } from '../../../net/iproute2/ip.js';
 import type { Route } from '../../../net/iproute2/model.js';
-import { Iptables } from '../../../net/iptables.js';
+import { Iptables } from '../../../net/packetfilter/iptables.js';
 import type { ClusterTopology, NodeTopology } from '../../topology.js';
 import { PodIpam } from './ipam.js';
 

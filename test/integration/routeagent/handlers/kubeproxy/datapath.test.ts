@@ -6,7 +6,7 @@ import type { Endpoint } from '../../../../../src/api/generated.js';
 import { ExecRunner, type CommandRunner, type RunOptions } from '../../../../../src/net/command.js';
 import { Ip } from '../../../../../src/net/iproute2/ip.js';
 import { IpRoute2 } from '../../../../../src/net/iproute2/exec.js';
-import { Iptables } from '../../../../../src/net/iptables.js';
+import { Iptables } from '../../../../../src/net/packetfilter/iptables.js';
 import type { Logger } from '../../../../../src/kube/log.js';
 import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubeproxy/handler.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import type { FakeIptables, FakeKernel, FakeRunner } from '../../../../../src/net/fake/index.js';
-import type { Iptables } from '../../../../../src/net/iptables.js';
+import type { Iptables } from '../../../../../src/net/packetfilter/iptables.js';
 import type { Ip } from '../../../../../src/net/iproute2/ip.js';
 import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubeproxy/handler.js';
 import type { ClusterView } from '../../../../../src/routeagent/model.js';

@@ -1,4 +1,4 @@
-import type { CommandRunner } from './command.js';
+import type { CommandRunner } from '../command.js';
 import { planDelete, planSync, type ChainHook } from './iptables-plan.js';
 import { isTable, parseSave, type IptTable, type RuleArgs, type TableState } from './iptables-save.js';
 
