@@ -1,3 +1,5 @@
+import type { Owner } from '../net/packetfilter/model.js';
+
 /** The intra-cluster VXLAN between every node and the active gateway node. */
 export const vxlan = {
   name: 'vx-submariner',
@@ -24,8 +26,19 @@ export const chains = {
   manglePostrouting: 'SUBMARINER-POSTROUTING',
 } as const;
 
-/** Globalnet jumps from the nat SUBMARINER-POSTROUTING chain into its own chains, named with this prefix. */
-export const globalnetChainPrefix = 'SUBMARINER-GN-';
+/**
+ * The route agent as an owner of packet-filter chains: uninstall removes exactly these, and jumps
+ * other owners (GlobalNet) put into them stay in place.
+ */
+export const packetFilterOwner: Owner = {
+  name: 'routeagent',
+  chains: [
+    { table: 'nat', name: chains.natPostrouting },
+    { table: 'filter', name: chains.input },
+    { table: 'filter', name: chains.forward },
+    { table: 'mangle', name: chains.manglePostrouting },
+  ],
+};
 
 /** Network plugins the route agent knows; anything else is treated as generic. */
 export const networkPlugins = ['generic', 'calico', 'canal-flannel', 'flannel', 'kindnet', 'OpenShiftSDN', 'OVNKubernetes', 'weave-net'] as const;

@@ -61,7 +61,7 @@ async function compose(config: RouteAgentConfig, kc: KubeConfig, state: ViewStat
   await registry.add(
     new KubeProxyHandler({
       ip: new Ip(new IpRoute2(runner)),
-      iptables: new Iptables(runner),
+      packetFilter: new Iptables(runner),
       clusterCidrs: config.clusterCidrs,
       localCidrs: localCidrs(config),
       log,

@@ -7,9 +7,17 @@ import {
   type RuleArgs,
   type TableState,
 } from './iptables-save.js';
+import { isChainName } from './model.js';
+
+export function checkChainName(name: string): string {
+  if (!isChainName(name)) {
+    throw new RangeError(`invalid iptables chain name "${name}": use 1-28 letters, digits, "_", "." or "-", not starting with "-" or "."`);
+  }
+  return name;
+}
 
 /** A jump into a project chain from another chain (usually built-in). */
-export interface ChainHook {
+export interface IptHook {
   /** The chain holding the jump, e.g. `POSTROUTING`. */
   from: string;
   /** The project chain jumped to, e.g. `SUBMARINER-POSTROUTING`. */
@@ -20,14 +28,6 @@ export interface ChainHook {
   match?: RuleArgs | undefined;
 }
 
-const CHAIN = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,27}$/;
-
-export function checkChainName(name: string): string {
-  if (!CHAIN.test(name)) {
-    throw new RangeError(`invalid iptables chain name "${name}": use 1-28 letters, digits, "_", "." or "-", not starting with "-" or "."`);
-  }
-  return name;
-}
 
 function checkRule(chain: string, rule: RuleArgs): RuleArgs {
   if (rule.length === 0) throw new RangeError(`empty rule for chain ${chain}: give at least a target such as ['-j', 'ACCEPT']`);
@@ -36,7 +36,7 @@ function checkRule(chain: string, rule: RuleArgs): RuleArgs {
   return rule;
 }
 
-const hookSpec = (h: ChainHook): string[] => [...(h.match ?? []), '-j', h.chain];
+const hookSpec = (h: IptHook): string[] => [...(h.match ?? []), '-j', h.chain];
 
 /**
  * The iptables-restore lines (between `*table` and `COMMIT`) that make `chains` hold exactly their
@@ -46,7 +46,7 @@ export function planSync(
   table: IptTable,
   current: TableState,
   chains: ReadonlyMap<string, readonly RuleArgs[]>,
-  hooks: readonly ChainHook[],
+  hooks: readonly IptHook[],
 ): string[] {
   const changed: string[] = [];
   for (const [name, rules] of chains) {
@@ -64,8 +64,8 @@ export function planSync(
   return lines;
 }
 
-function planHooks(table: IptTable, current: TableState, chains: ReadonlyMap<string, readonly RuleArgs[]>, hooks: readonly ChainHook[]): string[] {
-  const byFrom = new Map<string, ChainHook[]>();
+function planHooks(table: IptTable, current: TableState, chains: ReadonlyMap<string, readonly RuleArgs[]>, hooks: readonly IptHook[]): string[] {
+  const byFrom = new Map<string, IptHook[]>();
   const seen = new Set<string>();
   for (const h of hooks) {
     checkChainName(h.from);

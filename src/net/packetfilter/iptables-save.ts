@@ -1,6 +1,8 @@
 // The iptables-save / iptables-restore text format: tables, chains and rules as argument lists.
 
-export type IptTable = 'filter' | 'nat' | 'mangle' | 'raw' | 'security';
+import { builtinChains, type Table } from './model.js';
+
+export type IptTable = Table | 'security';
 
 /** One rule's arguments after `-A <chain>`, e.g. `['-o', 'vx-submariner', '-j', 'ACCEPT']`. */
 export type RuleArgs = readonly string[];
@@ -14,13 +16,7 @@ export interface ChainState {
 /** Chains of one table in iptables-save order. */
 export type TableState = Map<string, ChainState>;
 
-export const BUILTIN_CHAINS: Record<IptTable, readonly string[]> = {
-  filter: ['INPUT', 'FORWARD', 'OUTPUT'],
-  nat: ['PREROUTING', 'INPUT', 'OUTPUT', 'POSTROUTING'],
-  mangle: ['PREROUTING', 'INPUT', 'FORWARD', 'OUTPUT', 'POSTROUTING'],
-  raw: ['PREROUTING', 'OUTPUT'],
-  security: ['INPUT', 'FORWARD', 'OUTPUT'],
-};
+export const BUILTIN_CHAINS: Readonly<Record<IptTable, readonly string[]>> = { ...builtinChains, security: ['INPUT', 'FORWARD', 'OUTPUT'] };
 
 export function isTable(name: string): name is IptTable {
   return Object.hasOwn(BUILTIN_CHAINS, name);
@@ -113,6 +109,11 @@ export function parseSave(text: string): Map<IptTable, TableState> {
     state.rules.push(args);
   });
   return tables;
+}
+
+/** iptables-restore input for one table: `lines` between `*table` and `COMMIT`. */
+export function renderRestore(table: IptTable, lines: readonly string[]): string {
+  return `*${table}\n${lines.join('\n')}\nCOMMIT\n`;
 }
 
 /** Renders tables in iptables-save format (chains as given, then rules grouped by chain). */

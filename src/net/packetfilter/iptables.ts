@@ -1,9 +1,10 @@
 import type { CommandRunner } from '../command.js';
-import { planDelete, planSync, type ChainHook } from './iptables-plan.js';
-import { isTable, parseSave, type IptTable, type RuleArgs, type TableState } from './iptables-save.js';
+import { planDelete, planSync, type IptHook } from './iptables-plan.js';
+import { ownerTables, planTable } from './iptables-rules.js';
+import { isTable, parseSave, renderRestore, type IptTable, type RuleArgs, type TableState } from './iptables-save.js';
+import { checkRuleSet, type Owner, type PacketFilter, type RuleSet } from './model.js';
 
-export type { ChainHook } from './iptables-plan.js';
-export { checkChainName } from './iptables-plan.js';
+export type { IptHook } from './iptables-plan.js';
 export * from './iptables-save.js';
 
 export interface IptablesOptions {
@@ -14,33 +15,15 @@ export interface IptablesOptions {
   timeoutMs?: number | undefined;
 }
 
-/** One packet-filter rule, independent of the backend that programs it. */
-export interface PacketFilterRule {
-  table: IptTable;
-  chain: string;
-  args: RuleArgs;
-}
-
-/** Groups rules by table and chain, in order, ready for syncChains. */
-export function groupRules(rules: readonly PacketFilterRule[]): Map<IptTable, Map<string, RuleArgs[]>> {
-  const out = new Map<IptTable, Map<string, RuleArgs[]>>();
-  for (const r of rules) {
-    const chains = out.get(r.table) ?? new Map<string, RuleArgs[]>();
-    out.set(r.table, chains);
-    chains.set(r.chain, [...(chains.get(r.chain) ?? []), r.args]);
-  }
-  return out;
-}
-
 export interface SyncOptions {
-  hooks?: readonly ChainHook[] | undefined;
+  hooks?: readonly IptHook[] | undefined;
 }
 
 /**
  * The packet filter through iptables-save / iptables-restore (nf_tables backend on Debian).
- * Each sync reads the table once and writes it in at most one `iptables-restore --noflush`.
+ * Each sync reads a table once and writes it in at most one `iptables-restore --noflush`.
  */
-export class Iptables {
+export class Iptables implements PacketFilter {
   private tail: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -66,37 +49,46 @@ export class Iptables {
     return parseSave(res.stdout).get(table) ?? new Map();
   }
 
+  /** Makes the kernel hold the owner's rule set: one iptables-save and at most one iptables-restore per table of the owner. */
+  async apply(set: RuleSet): Promise<{ changed: boolean }> {
+    checkRuleSet(set);
+    let changed = false;
+    for (const table of ownerTables(set.owner)) {
+      if ((await this.sync(table, (current) => planTable(set, table, current))).changed) changed = true;
+    }
+    return { changed };
+  }
+
+  /** Removes every chain of the owner and every jump into them (uninstall). */
+  remove(owner: Owner): Promise<{ changed: boolean }> {
+    return this.apply({ owner, chains: [] });
+  }
+
   /**
    * Makes each chain in `chains` hold exactly its rules (declared, flushed, appended) and each hook
    * jump into it exactly once, in one iptables-restore exec; no exec at all when nothing differs.
    */
-  async syncChains(
-    table: IptTable,
-    chains: ReadonlyMap<string, readonly RuleArgs[]>,
-    options: SyncOptions = {},
-  ): Promise<{ changed: boolean }> {
-    return this.exclusive(async () => {
-      const lines = planSync(table, await this.readChains(table), chains, options.hooks ?? []);
-      await this.restore(table, lines);
-      return { changed: lines.length > 0 };
-    });
+  syncChains(table: IptTable, chains: ReadonlyMap<string, readonly RuleArgs[]>, options: SyncOptions = {}): Promise<{ changed: boolean }> {
+    return this.sync(table, (current) => planSync(table, current, chains, options.hooks ?? []));
   }
 
   /** Removes the chains and every jump into them (uninstall); chains that are absent are skipped. */
-  async deleteChains(table: IptTable, names: readonly string[]): Promise<{ changed: boolean }> {
-    return this.exclusive(async () => {
-      const lines = planDelete(table, await this.readChains(table), names);
-      await this.restore(table, lines);
-      return { changed: lines.length > 0 };
-    });
+  deleteChains(table: IptTable, names: readonly string[]): Promise<{ changed: boolean }> {
+    return this.sync(table, (current) => planDelete(table, current, names));
   }
 
-  private async restore(table: IptTable, lines: readonly string[]): Promise<void> {
-    if (lines.length === 0) return;
-    await this.runner.run(this.program('restore'), ['--noflush', '--wait'], {
-      input: `*${table}\n${lines.join('\n')}\nCOMMIT\n`,
-      netns: this.options.netns,
-      timeoutMs: this.options.timeoutMs,
+  /** Reads `table`, plans against it and restores the planned lines, if any, as one batch. */
+  private sync(table: IptTable, plan: (current: TableState) => string[]): Promise<{ changed: boolean }> {
+    return this.exclusive(async () => {
+      const lines = plan(await this.readChains(table));
+      if (lines.length > 0) {
+        await this.runner.run(this.program('restore'), ['--noflush', '--wait'], {
+          input: renderRestore(table, lines),
+          netns: this.options.netns,
+          timeoutMs: this.options.timeoutMs,
+        });
+      }
+      return { changed: lines.length > 0 };
     });
   }
 }

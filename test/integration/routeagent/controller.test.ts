@@ -71,7 +71,7 @@ void describe('route agent against a real kube-apiserver', () => {
     const state = new ViewState(config);
     const registry = new Registry('generic', state, log);
     await registry.add(
-      new KubeProxyHandler({ ip: fake.ip, iptables: fake.iptables, clusterCidrs: config.clusterCidrs, localCidrs: localCidrs(config), log }),
+      new KubeProxyHandler({ ip: fake.ip, packetFilter: fake.iptables, clusterCidrs: config.clusterCidrs, localCidrs: localCidrs(config), log }),
       new HealthCheckerHandler({
         enabled: true, intervalMs: 200, maxPacketLossCount: 3, version: 'v0.0.0-test', log,
         ping: async () => 500_000,

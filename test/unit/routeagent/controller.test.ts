@@ -76,7 +76,7 @@ async function setup(self: NodeName, pings: (number | undefined)[] = []) {
     return pings.shift();
   };
   await registry.add(
-    new KubeProxyHandler({ ip: fake.ip, iptables: fake.iptables, clusterCidrs: cfg.clusterCidrs, localCidrs: localCidrs(cfg), log }),
+    new KubeProxyHandler({ ip: fake.ip, packetFilter: fake.iptables, clusterCidrs: cfg.clusterCidrs, localCidrs: localCidrs(cfg), log }),
     new HealthCheckerHandler({ enabled: true, intervalMs: 1000, maxPacketLossCount: 2, version: 'v1.2.3', ping, writer: sink, log, schedule: clock.schedule }),
     recorder,
   );

@@ -1,43 +1,28 @@
 import type { Ip } from '../../../net/iproute2/ip.js';
 import { routeKey, sameRoute, TABLE_MAIN, type IpOp, type NsOpt, type Route } from '../../../net/iproute2/model.js';
-import { ruleTarget, type Iptables, type RuleArgs } from '../../../net/packetfilter/iptables.js';
-import { chains, globalnetChainPrefix, hostNetworking, vxlan } from '../../constants.js';
+import type { PacketFilter } from '../../../net/packetfilter/model.js';
+import { hostNetworking, packetFilterOwner, vxlan } from '../../constants.js';
 import type { DatapathPlan } from './plan.js';
-import type { TablePlan } from './plan-packetfilter.js';
 
 const hostRule = { priority: hostNetworking.rulePriority, table: hostNetworking.table };
 
 /**
- * Makes the node's kernel match a DatapathPlan through the Ip adapter and Iptables (one
- * iptables-restore per table at most), and removes it all on uninstall. Applying the same plan
+ * Makes the node's kernel match a DatapathPlan through the Ip adapter and the packet filter (one
+ * batch per table at most), and removes it all on uninstall. Applying the same plan
  * twice changes nothing the second time.
  */
 export class Datapath {
   constructor(
     private readonly ip: Ip,
-    private readonly iptables: Iptables,
+    private readonly packetFilter: PacketFilter,
     private readonly ns: NsOpt = {},
   ) {}
 
   async apply(plan: DatapathPlan): Promise<void> {
-    for (const t of plan.packetFilter) await this.syncTable(t);
+    await this.packetFilter.apply(plan.packetFilter);
     await this.syncVxlan(plan);
     await this.syncRoutes(plan.routes);
     await this.syncHostNetworking(plan);
-  }
-
-  private async syncTable(t: TablePlan): Promise<void> {
-    let wanted = t.chains;
-    if (t.table === 'nat') {
-      // Globalnet's jumps at the top of SUBMARINER-POSTROUTING belong to it: keep them first.
-      const have = (await this.iptables.readChains('nat')).get(chains.natPostrouting)?.rules ?? [];
-      const theirs = have.filter((r) => ruleTarget(r)?.startsWith(globalnetChainPrefix));
-      if (theirs.length > 0) {
-        wanted = new Map(t.chains);
-        wanted.set(chains.natPostrouting, [...theirs, ...(t.chains.get(chains.natPostrouting) ?? [])] as RuleArgs[]);
-      }
-    }
-    await this.iptables.syncChains(t.table, wanted, { hooks: t.hooks });
   }
 
   private async syncVxlan(plan: DatapathPlan): Promise<void> {
@@ -83,11 +68,9 @@ export class Datapath {
 
   /** Removes every chain, jump, rule, route, FDB entry and link the route agent creates; each step runs even if another fails. */
   async uninstall(): Promise<void> {
-    const { ip, ns, iptables } = this;
+    const { ip, ns, packetFilter } = this;
     const steps: (() => Promise<unknown>)[] = [
-      () => iptables.deleteChains('nat', [chains.natPostrouting]),
-      () => iptables.deleteChains('filter', [chains.input, chains.forward]),
-      () => iptables.deleteChains('mangle', [chains.manglePostrouting]),
+      () => packetFilter.remove(packetFilterOwner),
       () => ip.ruleDelIfPresent(hostRule, ns),
       () => ip.routeFlush(hostNetworking.table, ns),
       // Its routes and FDB entries go with the link.

@@ -1,7 +1,7 @@
 import { errorText, type Logger } from '../../../kube/log.js';
 import type { Ip } from '../../../net/iproute2/ip.js';
 import type { NsOpt } from '../../../net/iproute2/model.js';
-import type { Iptables } from '../../../net/packetfilter/iptables.js';
+import type { PacketFilter } from '../../../net/packetfilter/model.js';
 import { networkPlugins, pendingRetryMs } from '../../constants.js';
 import { HandlerBase, type HandleResult } from '../../event/handler.js';
 import { Datapath } from './datapath.js';
@@ -10,7 +10,7 @@ import { planDatapath, type DatapathPlan } from './plan.js';
 
 export interface KubeProxyHandlerDeps {
   ip: Ip;
-  iptables: Iptables;
+  packetFilter: PacketFilter;
   clusterCidrs: readonly string[];
   /** This cluster's pod, service and global CIDRs. */
   localCidrs: readonly string[];
@@ -30,7 +30,7 @@ export class KubeProxyHandler extends HandlerBase {
 
   constructor(private readonly deps: KubeProxyHandlerDeps) {
     super();
-    this.datapath = new Datapath(deps.ip, deps.iptables, deps.ns);
+    this.datapath = new Datapath(deps.ip, deps.packetFilter, deps.ns);
   }
 
   name(): string {

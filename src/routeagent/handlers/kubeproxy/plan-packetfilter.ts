@@ -1,12 +1,5 @@
-import type { ChainHook, IptTable, RuleArgs } from '../../../net/packetfilter/iptables.js';
-import { chains, vxlan } from '../../constants.js';
-
-/** The chains of one iptables table and the jumps into them. */
-export interface TablePlan {
-  table: IptTable;
-  chains: Map<string, RuleArgs[]>;
-  hooks: ChainHook[];
-}
+import type { Rule, RuleSet } from '../../../net/packetfilter/model.js';
+import { chains, packetFilterOwner, vxlan } from '../../constants.js';
 
 export interface PacketFilterInput {
   /** This cluster's pod, service and global CIDRs. */
@@ -23,38 +16,24 @@ function pairs(local: readonly string[], remote: readonly string[]): [string, st
   return local.flatMap((l) => remote.flatMap((r): [string, string][] => [[l, r], [r, l]]));
 }
 
+const accept = { type: 'accept' } as const;
+
 /**
- * The route agent's chains, written the way iptables-save prints them so that an unchanged plan
- * needs no iptables-restore: nat (no masquerade between clusters, SNAT of host traffic into the
+ * The route agent's chains: nat (no masquerade between clusters, SNAT of host traffic into the
  * VXLAN), filter (VXLAN port and forwarding) and mangle (TCP MSS clamping towards remote clusters).
  */
-export function planPacketFilter(input: PacketFilterInput): TablePlan[] {
+export function planPacketFilter(input: PacketFilterInput): RuleSet {
   const between = pairs(input.localCidrs, input.remoteSubnets);
-  const nat: RuleArgs[] = between.map(([s, d]) => ['-s', s, '-d', d, '-j', 'ACCEPT']);
-  if (input.cniIp !== undefined) nat.push(['-s', vxlan.vtepCidr, '-o', vxlan.name, '-j', 'SNAT', '--to-source', input.cniIp]);
-  const mss = input.clampMss === undefined ? ['--clamp-mss-to-pmtu'] : ['--set-mss', String(input.clampMss)];
-  const mangle: RuleArgs[] = between.map(([s, d]) => ['-s', s, '-d', d, '-p', 'tcp', '-m', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', ...mss]);
-  return [
-    {
-      table: 'nat',
-      chains: new Map([[chains.natPostrouting, nat]]),
-      hooks: [{ from: 'POSTROUTING', chain: chains.natPostrouting }],
-    },
-    {
-      table: 'filter',
-      chains: new Map<string, RuleArgs[]>([
-        [chains.input, [['-p', 'udp', '-m', 'udp', '--dport', String(vxlan.port), '-j', 'ACCEPT']]],
-        [chains.forward, [['-o', vxlan.name, '-j', 'ACCEPT'], ['-i', vxlan.name, '-j', 'ACCEPT']]],
-      ]),
-      hooks: [
-        { from: 'INPUT', chain: chains.input, match: ['-p', 'udp'] },
-        { from: 'FORWARD', chain: chains.forward },
-      ],
-    },
-    {
-      table: 'mangle',
-      chains: new Map([[chains.manglePostrouting, mangle]]),
-      hooks: [{ from: 'POSTROUTING', chain: chains.manglePostrouting }],
-    },
-  ];
+  const nat: Rule[] = between.map(([src, dst]) => ({ src, dst, action: accept }));
+  if (input.cniIp !== undefined) nat.push({ src: vxlan.vtepCidr, out: vxlan.name, action: { type: 'snat', toSource: input.cniIp } });
+  const mss = input.clampMss ?? 'clamp-to-pmtu';
+  return {
+    owner: packetFilterOwner,
+    chains: [
+      { table: 'nat', name: chains.natPostrouting, hook: { from: 'POSTROUTING' }, rules: nat },
+      { table: 'filter', name: chains.input, hook: { from: 'INPUT', match: { proto: 'udp' } }, rules: [{ proto: 'udp', dport: vxlan.port, action: accept }] },
+      { table: 'filter', name: chains.forward, hook: { from: 'FORWARD' }, rules: [{ out: vxlan.name, action: accept }, { in: vxlan.name, action: accept }] },
+      { table: 'mangle', name: chains.manglePostrouting, hook: { from: 'POSTROUTING' }, rules: between.map(([src, dst]) => ({ src, dst, action: { type: 'tcpmss', mss } })) },
+    ],
+  };
 }

@@ -1,10 +1,11 @@
 import { isIPv4 } from 'node:net';
 import { backendConfig } from '../../../api/names.js';
 import { type Route, type Rule, type VxlanSpec } from '../../../net/iproute2/model.js';
+import type { RuleSet } from '../../../net/packetfilter/model.js';
 import { hostNetworking, vxlan } from '../../constants.js';
 import type { ClusterView } from '../../model.js';
 import type { HostFacts } from './host.js';
-import { planPacketFilter, type TablePlan } from './plan-packetfilter.js';
+import { planPacketFilter } from './plan-packetfilter.js';
 
 export type Role = 'gateway' | 'non-gateway' | 'idle';
 
@@ -22,7 +23,7 @@ export interface DatapathPlan {
   /** Gateway: the rule sending lookups to table 150. */
   rule?: Rule | undefined;
   sysctls: { key: string; value: string }[];
-  packetFilter: TablePlan[];
+  packetFilter: RuleSet;
   /** Why the plan is incomplete for now (the node is not ready yet); empty when complete. */
   pending: string[];
 }

@@ -46,7 +46,7 @@ const registry = (plugin = 'generic') => new Registry(plugin, new ViewState(conf
 void describe('route agent handler registry', () => {
   void it('adds only the handlers serving the network plugin, initialising each', async () => {
     const fake = await fakeNode('east-worker');
-    const kubeproxy = () => new KubeProxyHandler({ ip: fake.ip, iptables: fake.iptables, clusterCidrs: [], localCidrs: [], log: memoryLog() });
+    const kubeproxy = () => new KubeProxyHandler({ ip: fake.ip, packetFilter: fake.iptables, clusterCidrs: [], localCidrs: [], log: memoryLog() });
     const any = new Probe('any');
     const calico = new Probe('calico-only', ['calico']);
     const r = registry('OVNKubernetes');

@@ -47,7 +47,7 @@ function agent(nodeName: string): KubeProxyHandler {
   const config = { clusterId: 'east', nodeName, clusterCidrs: [CLUSTER_CIDR], serviceCidrs: ['10.78.0.0/16'], globalCidrs: [] };
   const handler = new KubeProxyHandler({
     ip,
-    iptables: new Iptables(runner, { netns: nodeName }),
+    packetFilter: new Iptables(runner, { netns: nodeName }),
     clusterCidrs: config.clusterCidrs,
     localCidrs: localCidrs(config),
     log: quiet,

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { annotations } from '../../../../../src/api/names.js';
 import type { Route } from '../../../../../src/net/iproute2/model.js';
+import { matchArgs, ruleArgs } from '../../../../../src/net/packetfilter/iptables-rules.js';
 import type { HostFacts } from '../../../../../src/routeagent/handlers/kubeproxy/host.js';
 import { planDatapath, vtepIp, type DatapathPlan } from '../../../../../src/routeagent/handlers/kubeproxy/plan.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
@@ -20,7 +21,7 @@ function plan(self: NodeName, endpoints: unknown[], o: { host?: Partial<HostFact
   return planDatapath({ view, localCidrs: localCidrs(cfg), host: host(self, o.host) });
 }
 
-const chain = (p: DatapathPlan, table: string, name: string) => p.packetFilter.find((t) => t.table === table)?.chains.get(name);
+const chain = (p: DatapathPlan, table: string, name: string) => p.packetFilter.chains.find((c) => c.table === table && c.name === name)?.rules.map(ruleArgs);
 
 void describe('route agent planner', () => {
   void it('derives VTEP addresses by replacing the first octet with 240', () => {
@@ -151,7 +152,7 @@ void describe('route agent planner', () => {
     assert.equal(p.role, 'idle');
     assert.equal(p.vxlan, undefined);
     assert.deepEqual(p.routes, []);
-    assert.deepEqual(p.packetFilter.map((t) => t.table), ['nat', 'filter', 'mangle']);
+    assert.deepEqual([...new Set(p.packetFilter.chains.map((c) => c.table))], ['nat', 'filter', 'mangle']);
   });
 
   void it('reports what is missing when the node is not ready', () => {
@@ -177,7 +178,7 @@ void describe('route agent planner', () => {
     assert.deepEqual(chain(p, 'mangle', 'SUBMARINER-POSTROUTING')?.[0], [
       '-s', CLUSTER_CIDR, '-d', '10.97.0.0/16', '-p', 'tcp', '-m', 'tcp', '--tcp-flags', 'SYN,RST', 'SYN', '-j', 'TCPMSS', '--clamp-mss-to-pmtu',
     ]);
-    const hooks = p.packetFilter.flatMap((t) => t.hooks.map((h) => `${t.table}:${h.from}>${h.chain}${h.match ? ` ${h.match.join(' ')}` : ''}`));
+    const hooks = p.packetFilter.chains.flatMap((c) => (c.hook ? [`${c.table}:${c.hook.from}>${c.name}${c.hook.match ? ` ${matchArgs(c.hook.match).join(' ')}` : ''}`] : []));
     assert.deepEqual(hooks, [
       'nat:POSTROUTING>SUBMARINER-POSTROUTING',
       'filter:INPUT>SUBMARINER-INPUT -p udp',

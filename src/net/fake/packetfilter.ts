@@ -1,0 +1,64 @@
+import { chainKey, checkRuleSet, type Chain, type Owner, type PacketFilter, type RuleSet, type Table } from '../packetfilter/model.js';
+
+/**
+ * An in-memory packet filter at the level of the model: it holds each owner's applied rule set,
+ * refuses a chain two owners claim, and can be told to fail, for tests of code that only depends
+ * on the PacketFilter interface.
+ */
+export class FakePacketFilter implements PacketFilter {
+  private readonly held = new Map<string, RuleSet>();
+  private failure: Error | undefined;
+  /** How many apply/remove calls changed something. */
+  changes = 0;
+
+  apply(set: RuleSet): Promise<{ changed: boolean }> {
+    return this.run(() => {
+      checkRuleSet(set);
+      for (const c of set.owner.chains) {
+        const other = this.ownerOf(c.table, c.name);
+        if (other !== undefined && other !== set.owner.name) throw new Error(`chain ${chainKey(c)} belongs to ${other}, not ${set.owner.name}`);
+      }
+      const before = this.held.get(set.owner.name);
+      this.held.set(set.owner.name, structuredClone(set));
+      return before === undefined || JSON.stringify(before) !== JSON.stringify(set);
+    });
+  }
+
+  remove(owner: Owner): Promise<{ changed: boolean }> {
+    return this.run(() => this.held.delete(owner.name));
+  }
+
+  /** Makes the next apply or remove reject with `err`. */
+  failNext(err: Error): void {
+    this.failure = err;
+  }
+
+  /** The owner declaring `table/name`, if any owner has applied a rule set. */
+  ownerOf(table: Table, name: string): string | undefined {
+    return [...this.held.values()].find((s) => s.owner.chains.some((c) => c.table === table && c.name === name))?.owner.name;
+  }
+
+  /** The chain as last applied, or undefined when no owner wants it. */
+  chain(table: Table, name: string): Chain | undefined {
+    for (const s of this.held.values()) {
+      const c = s.chains.find((x) => x.table === table && x.name === name);
+      if (c) return c;
+    }
+    return undefined;
+  }
+
+  /** Every chain held, as `table/name`, by owner. */
+  chains(): Record<string, string[]> {
+    return Object.fromEntries([...this.held].map(([owner, s]) => [owner, s.chains.map(chainKey)]));
+  }
+
+  private async run(fn: () => boolean): Promise<{ changed: boolean }> {
+    await Promise.resolve();
+    const err = this.failure;
+    this.failure = undefined;
+    if (err) throw err;
+    const changed = fn();
+    if (changed) this.changes++;
+    return { changed };
+  }
+}
