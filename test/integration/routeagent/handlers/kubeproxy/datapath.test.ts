@@ -3,28 +3,19 @@ import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import type { Endpoint } from '../../../../../src/api/generated.js';
-import { ExecRunner, type CommandRunner, type RunOptions } from '../../../../../src/net/command.js';
 import { Ip } from '../../../../../src/net/iproute2/ip.js';
 import { IpRoute2 } from '../../../../../src/net/iproute2/exec.js';
 import { Iptables } from '../../../../../src/net/packetfilter/iptables.js';
 import type { Logger } from '../../../../../src/kube/log.js';
 import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubeproxy/handler.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
+import { RecordingRunner } from '../../../../support/recording-runner.js';
 
 const isRoot = process.getuid?.() === 0;
 const id = randomBytes(3).toString('hex');
 const GW = `ksra-${id}-gw`;
 const WK = `ksra-${id}-wk`;
 const POD = `ksra-${id}-pod`;
-/** The real runner, remembering which programs ran. */
-class RecordingRunner implements CommandRunner {
-  readonly programs: string[] = [];
-  private readonly exec = new ExecRunner();
-  run(file: string, args: readonly string[], options?: RunOptions) {
-    this.programs.push(file);
-    return this.exec.run(file, args, options);
-  }
-}
 const runner = new RecordingRunner();
 const ip = new Ip(new IpRoute2(runner));
 const quiet: Logger = { debug: () => {}, info: () => {}, warn: () => {}, error: () => {} };
