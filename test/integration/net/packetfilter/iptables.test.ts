@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { Iptables } from '../../../src/net/packetfilter/iptables.js';
-import { planRuleSet, ruleArgs } from '../../../src/net/packetfilter/iptables-rules.js';
-import { parseSave } from '../../../src/net/packetfilter/iptables-save.js';
-import type { Owner, RuleSet, Table } from '../../../src/net/packetfilter/model.js';
-import { planPacketFilter } from '../../../src/routeagent/handlers/kubeproxy/plan-packetfilter.js';
-import { RecordingRunner } from '../../support/recording-runner.js';
+import { Iptables } from '../../../../src/net/packetfilter/iptables.js';
+import { planRuleSet, ruleArgs } from '../../../../src/net/packetfilter/iptables-rules.js';
+import { parseSave } from '../../../../src/net/packetfilter/iptables-save.js';
+import type { Owner, RuleSet, Table } from '../../../../src/net/packetfilter/model.js';
+import { planPacketFilter } from '../../../../src/routeagent/handlers/kubeproxy/plan-packetfilter.js';
+import { RecordingRunner } from '../../../support/recording-runner.js';
 
 const isRoot = process.getuid?.() === 0;
 const ns = `pf-test-${randomBytes(4).toString('hex')}`;
