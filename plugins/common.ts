@@ -3,6 +3,54 @@ import type { Connection, ConnectionStatus, EndpointSpec } from '../src/api/gene
 import { backendConfig } from '../src/api/names.js';
 import { formatIp, parseCidr } from '../src/net/cidr.js';
 
+/** Dead peer detection interval of the IPsec cables. */
+export const DPD_DELAY_SECONDS = 30;
+const SAFE_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
+
+/** A remote cable name is used as an IPsec connection name: it must be a plain word. */
+export function checkCableName(name: string): string {
+  if (!SAFE_NAME.test(name)) throw new Error(`endpoint cable name "${name}" is invalid: use at most 200 letters, digits, ".", "_" or "-"`);
+  return name;
+}
+
+/**
+ * How the two gateways of a cable meet: both initiate (bi-directional), or one waits for the other from
+ * any address (server, behind a load balancer or NAT) while the other initiates (client).
+ */
+export type OperationMode = 'bi-directional' | 'server' | 'client';
+
+const isPreferredServer = (spec: EndpointSpec): boolean => spec.backend_config?.[backendConfig.preferredServer] === 'true';
+
+/** The mode of the local gateway towards `remote`; when both prefer to be server, the larger cable name is. */
+export function operationMode(local: EndpointSpec, remote: EndpointSpec): OperationMode {
+  const l = isPreferredServer(local);
+  const r = isPreferredServer(remote);
+  if (l && r) return local.cable_name > remote.cable_name ? 'server' : 'client';
+  if (l) return 'server';
+  if (r) return 'client';
+  return 'bi-directional';
+}
+
+/** What an IPsec driver plans one cable from. */
+export interface PlanInput {
+  local: EndpointSpec;
+  remote: EndpointSpec;
+  useIP: string;
+  useNAT: boolean;
+  /** The local IKE/NAT-T port. */
+  nattPort: number;
+  forceEncaps: boolean;
+}
+
+/** The plan input of a cable to `info`'s endpoint from the driver's local endpoint and settings. */
+export function planInput(
+  ctx: { localEndpoint: EndpointSpec; settings: { forceEncaps: boolean } },
+  info: { endpoint: EndpointSpec; useIP: string; useNAT: boolean },
+  nattPort: number,
+): PlanInput {
+  return { local: ctx.localEndpoint, remote: info.endpoint, useIP: info.useIP, useNAT: info.useNAT, nattPort, forceEncaps: ctx.settings.forceEncaps };
+}
+
 /** The UDP port of an Endpoint's cable: backend_config udp-port, else `fallback`. */
 export function udpPort(spec: EndpointSpec, fallback: number): number {
   const raw = spec.backend_config?.[backendConfig.udpPort];

@@ -1,6 +1,7 @@
 import type { CableDriver as CableDriverName } from '../src/api/generated.js';
 import type { CableDriver, DriverContext, DriverFactory } from './driver.js';
 import { LIBRESWAN_DRIVER, LibreswanDriver } from './libreswan/libreswan.js';
+import { STRONGSWAN_DRIVER, StrongswanDriver } from './strongswan/strongswan.js';
 import { VXLAN_DRIVER, VxlanDriver } from './vxlan/vxlan.js';
 import { WIREGUARD_DRIVER, WireGuardDriver } from './wireguard/wireguard.js';
 
@@ -37,6 +38,7 @@ export class DriverRegistry {
 export function defaultDrivers(): DriverRegistry {
   return new DriverRegistry()
     .add(LIBRESWAN_DRIVER, (ctx) => new LibreswanDriver(ctx))
+    .add(STRONGSWAN_DRIVER, (ctx) => new StrongswanDriver(ctx))
     .add(WIREGUARD_DRIVER, (ctx) => new WireGuardDriver(ctx))
     .add(VXLAN_DRIVER, (ctx) => new VxlanDriver(ctx));
 }

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { access, readFile, rm } from 'node:fs/promises';
 import { createInterface } from 'node:readline';
 import { CommandError, commandArgv } from '../src/net/command.js';
 
@@ -64,4 +65,34 @@ export class SpawnStarter implements ProcessStarter {
       });
     });
   }
+}
+
+export async function pathExists(path: string): Promise<boolean> {
+  try {
+    await access(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Stops the daemon named `comm` whose pid `pidFile` holds (one an earlier run of this gateway left),
+ * waiting up to 5 s for it to go, then removes the pid file.
+ */
+export async function stopStaleDaemon(pidFile: string, comm: string, o: { log: { info: (m: string, f?: Record<string, unknown>) => void }; sleep: (ms: number) => Promise<void> }): Promise<void> {
+  const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
+  if (Number.isInteger(pid) && pid > 1) {
+    const running = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
+    if (running === comm) {
+      o.log.info(`stopping the ${comm} an earlier run left`, { pid });
+      try {
+        process.kill(pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      for (let i = 0; i < 50 && (await pathExists(`/proc/${pid}`)); i++) await o.sleep(100);
+    }
+  }
+  await rm(pidFile, { force: true });
 }

@@ -1,27 +1,6 @@
-import type { EndpointSpec } from '../../src/api/generated.js';
-import { backendConfig } from '../../src/api/names.js';
-import { checkIpv4, subnetsExcludingIp, udpPort } from '../common.js';
+import { checkCableName, checkIpv4, DPD_DELAY_SECONDS, operationMode, subnetsExcludingIp, udpPort, type OperationMode, type PlanInput } from '../common.js';
 
-/**
- * How the two gateways of a cable meet: both initiate (bi-directional), or one waits for the other from
- * any address (server, behind a load balancer or NAT) while the other initiates (client).
- */
-export type OperationMode = 'bi-directional' | 'server' | 'client';
-
-export const DPD_DELAY_SECONDS = 30;
-const SAFE_NAME = /^[a-zA-Z0-9._-]{1,200}$/;
-
-const isPreferredServer = (spec: EndpointSpec): boolean => spec.backend_config?.[backendConfig.preferredServer] === 'true';
-
-/** The mode of the local gateway towards `remote`; when both prefer to be server, the larger cable name is. */
-export function operationMode(local: EndpointSpec, remote: EndpointSpec): OperationMode {
-  const l = isPreferredServer(local);
-  const r = isPreferredServer(remote);
-  if (l && r) return local.cable_name > remote.cable_name ? 'server' : 'client';
-  if (l) return 'server';
-  if (r) return 'client';
-  return 'bi-directional';
-}
+export type { PlanInput };
 
 export interface IpsecSide {
   id: string;
@@ -40,16 +19,6 @@ export interface IpsecConnection {
   forceEncaps: boolean;
 }
 
-export interface PlanInput {
-  local: EndpointSpec;
-  remote: EndpointSpec;
-  useIP: string;
-  useNAT: boolean;
-  /** The local IKE/NAT-T port. */
-  nattPort: number;
-  forceEncaps: boolean;
-}
-
 /** The name of the connection between local subnet `lsi` and remote subnet `rsi`. */
 export function connectionName(remoteCableName: string, lsi: number, rsi: number): string {
   return `${remoteCableName}-${lsi}-${rsi}`;
@@ -57,9 +26,7 @@ export function connectionName(remoteCableName: string, lsi: number, rsi: number
 
 /** The connections of one cable, one per (local subnet, remote subnet) pair. Pure. */
 export function planConnections(p: PlanInput): IpsecConnection[] {
-  if (!SAFE_NAME.test(p.remote.cable_name)) {
-    throw new Error(`endpoint cable name "${p.remote.cable_name}" is invalid: use at most 200 letters, digits, ".", "_" or "-"`);
-  }
+  checkCableName(p.remote.cable_name);
   const localIp = checkIpv4(p.local.private_ip, 'local private IP');
   const remoteIp = checkIpv4(p.remote.private_ip, `private IP of endpoint ${p.remote.cable_name}`);
   const useIP = checkIpv4(p.useIP, `address of endpoint ${p.remote.cable_name}`);

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
-import { cloneConnections, connection, udpPort } from '../common.js';
+import { cloneConnections, connection, planInput, udpPort } from '../common.js';
 import type { CableDriver, DriverContext, NatEndpointInfo } from '../driver.js';
 import { planConnections, renderIpsecConf, renderSecrets, whackCommands, type IpsecConnection } from './connections.js';
 import { Pluto, plutoDirs } from './pluto.js';
@@ -59,14 +59,7 @@ export class LibreswanDriver implements CableDriver {
   async connectToEndpoint(info: NatEndpointInfo): Promise<string> {
     const remote = info.endpoint;
     if (remote.cluster_id === this.ctx.localEndpoint.cluster_id) return '';
-    const ipsec = planConnections({
-      local: this.ctx.localEndpoint,
-      remote,
-      useIP: info.useIP,
-      useNAT: info.useNAT,
-      nattPort: this.nattPort,
-      forceEncaps: this.ctx.settings.forceEncaps,
-    });
+    const ipsec = planConnections(planInput(this.ctx, info, this.nattPort));
     await this.pluto.start();
     const old = this.cables.get(remote.cable_name);
     if (old) for (const c of old.ipsec) await this.pluto.deleteConnection(c.name);

@@ -1,8 +1,8 @@
-import { access, chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Logger } from '../../src/kube/log.js';
 import { retry, type CommandRunner } from '../../src/net/command.js';
-import type { ChildHandle, ProcessStarter } from '../process.js';
+import { pathExists, stopStaleDaemon, type ChildHandle, type ProcessStarter } from '../process.js';
 import { parseEstablishedIke, parseTrafficStatus, type TrafficStatus } from './whack-status.js';
 
 export const WHACK_TIMEOUT_MS = 5000;
@@ -64,7 +64,7 @@ export class Pluto {
     }
     await writeFile(this.secretsFile, secrets, { mode: 0o600 });
     await chmod(this.secretsFile, 0o600);
-    if (!(await exists(join(dirs.nss, 'cert9.db')))) {
+    if (!(await pathExists(join(dirs.nss, 'cert9.db')))) {
       await this.o.runner.run('ipsec', ['initnss', '--nssdir', dirs.nss], { timeoutMs: 30_000 });
     }
   }
@@ -89,21 +89,7 @@ export class Pluto {
 
   /** A pluto left running by an earlier run of this gateway holds our pid file and socket: stop it. */
   private async stopStale(): Promise<void> {
-    const pidFile = join(this.o.dirs.run, 'pluto.pid');
-    const pid = Number((await readFile(pidFile, 'utf8').catch(() => '')).trim());
-    if (Number.isInteger(pid) && pid > 1) {
-      const comm = (await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => '')).trim();
-      if (comm === 'pluto') {
-        this.o.log.info('stopping the pluto an earlier run left', { pid });
-        try {
-          process.kill(pid, 'SIGTERM');
-        } catch {
-          // already gone
-        }
-        for (let i = 0; i < 50 && (await exists(`/proc/${pid}`)); i++) await (this.o.sleep ?? realSleep)(100);
-      }
-    }
-    await rm(pidFile, { force: true });
+    await stopStaleDaemon(join(this.o.dirs.run, 'pluto.pid'), 'pluto', { log: this.o.log, sleep: this.o.sleep ?? realSleep });
     await rm(this.ctlSocket, { force: true });
   }
 
@@ -112,7 +98,7 @@ export class Pluto {
     let exited = false;
     void child.exited.then(() => (exited = true));
     for (let waited = 0; waited < CTL_WAIT_MS; waited += 100) {
-      if (await exists(this.ctlSocket)) return;
+      if (await pathExists(this.ctlSocket)) return;
       if (exited) throw new Error('pluto exited before opening its control socket (run with CE_IPSEC_DEBUG=true to see its log)');
       await sleep(100);
     }
@@ -155,14 +141,5 @@ export class Pluto {
     this.child = undefined;
     await child?.stop();
     await this.stopStale();
-  }
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await access(path);
-    return true;
-  } catch {
-    return false;
   }
 }

@@ -267,7 +267,7 @@ export interface EndpointSpec {
   backend_config?: Record<string, string>;
 }
 
-export const CableDriverValues = ['libreswan', 'wireguard', 'vxlan'] as const;
+export const CableDriverValues = ['libreswan', 'strongswan', 'wireguard', 'vxlan'] as const;
 export type CableDriver = (typeof CableDriverValues)[number];
 
 export const EndpointResource = {

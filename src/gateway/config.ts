@@ -42,7 +42,7 @@ export { ConfigError };
 /** Submariner's defaults: 15 s lease, 10 s renew deadline, 2 s retry. */
 export const DEFAULT_LEADER_TIMING: LeaderTiming = { leaseDurationMs: 15_000, renewDeadlineMs: 10_000, retryPeriodMs: 2_000 };
 export const DEFAULT_STATE_DIR = '/var/run/submariner';
-const needsPsk = new Set(['libreswan', 'wireguard']);
+const needsPsk = new Set(['libreswan', 'strongswan', 'wireguard']);
 
 const show = (v: string | undefined): string => JSON.stringify(v ?? '');
 

@@ -113,7 +113,7 @@ export const gatewayEnv = {
   podName: podEnv.podName,
   /** Always "k8s". */
   broker: 'SUBMARINER_BROKER',
-  /** libreswan, wireguard or vxlan. */
+  /** libreswan, strongswan, wireguard or vxlan. */
   cableDriver: 'SUBMARINER_CABLEDRIVER',
   natEnabled: 'SUBMARINER_NATENABLED',
   metricsPort: 'SUBMARINER_METRICSPORT',

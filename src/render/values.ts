@@ -15,7 +15,7 @@ import {
 
 export { InvalidValuesError } from './fields.js';
 
-export const cableDrivers = ['libreswan', 'wireguard', 'vxlan'] as const;
+export const cableDrivers = ['libreswan', 'strongswan', 'wireguard', 'vxlan'] as const;
 export type CableDriverName = (typeof cableDrivers)[number];
 
 export const components = ['connectivity', 'service-discovery'] as const;

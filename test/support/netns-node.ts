@@ -133,11 +133,11 @@ function readComm(pid: number): string {
   }
 }
 
-/** Two nodes joined by a veth pair on 172.31.251.0/24, without routes between their pod subnets. */
-export async function twoNodes(): Promise<[NetnsNode, NetnsNode]> {
+/** Two nodes joined by a veth pair on 172.31.251.0/24, without routes between their pod subnets; netns names start with `prefix`. */
+export async function twoNodes(prefix = 'ksub-p'): Promise<[NetnsNode, NetnsNode]> {
   const tag = randomBytes(3).toString('hex');
-  const a = await NetnsNode.create('east', `ksub-pa-${tag}`, '172.31.251.1', '10.91.1.1', '10.91.0.0/16');
-  const b = await NetnsNode.create('west', `ksub-pb-${tag}`, '172.31.251.2', '10.92.1.1', '10.92.0.0/16');
+  const a = await NetnsNode.create('east', `${prefix}a-${tag}`, '172.31.251.1', '10.91.1.1', '10.91.0.0/16');
+  const b = await NetnsNode.create('west', `${prefix}b-${tag}`, '172.31.251.2', '10.92.1.1', '10.92.0.0/16');
   await hostIp.linkAdd({ name: 'eth0', kind: 'veth', peer: `kpb-${tag}`, peerNetns: b.netns }, { netns: a.netns });
   await b.ip.linkSet(`kpb-${tag}`, { up: false });
   await b.runner.run('ip', ['link', 'set', 'dev', `kpb-${tag}`, 'name', 'eth0']);

@@ -1,5 +1,7 @@
-import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { cacheDir } from '../../base/cache.js';
+
+export { cacheDir };
 
 /** Versions of the real components the sandbox runs; build.sh uses the same defaults. */
 export const versions = {
@@ -7,11 +9,6 @@ export const versions = {
   etcd: process.env.ETCD_VERSION ?? '3.6.16',
   coredns: process.env.COREDNS_VERSION ?? '1.14.7',
 } as const;
-
-/** The per-machine cache the binaries are built into, shared by every clone of the repository. */
-export function cacheDir(env: NodeJS.ProcessEnv = process.env): string {
-  return env.KSUB_CACHE ?? join(env.HOME ?? homedir(), '.cache', 'kubectl-submariner');
-}
 
 export interface Binaries {
   kubeApiserver: string;

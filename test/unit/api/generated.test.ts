@@ -101,7 +101,7 @@ void describe('manifests/crds', () => {
   });
 
   void it('rejects unknown cable drivers with an enum in every place a driver is named', () => {
-    const drivers = ['libreswan', 'wireguard', 'vxlan'];
+    const drivers = ['libreswan', 'strongswan', 'wireguard', 'vxlan'];
     assert.deepEqual(schemaOf('Endpoint').properties?.spec?.properties?.backend?.enum, drivers);
     assert.deepEqual(schemaOf('Submariner').properties?.spec?.properties?.cableDriver?.enum, drivers);
   });

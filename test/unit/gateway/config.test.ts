@@ -38,7 +38,7 @@ void describe('gateway configuration', () => {
     fails({ SUBMARINER_CLUSTERID: '' }, /^SUBMARINER_CLUSTERID is not set/);
     fails({ SUBMARINER_CLUSTERID: 'Cluster_1' }, /^SUBMARINER_CLUSTERID="Cluster_1" is invalid/);
     fails({ SUBMARINER_CLUSTERCIDR: '10.1.0.0/33' }, /^SUBMARINER_CLUSTERCIDR="10.1.0.0\/33" is invalid: "10.1.0.0\/33" is not a CIDR/);
-    fails({ SUBMARINER_CABLEDRIVER: 'strongswan' }, /^SUBMARINER_CABLEDRIVER="strongswan" is invalid: use one of libreswan, wireguard, vxlan/);
+    fails({ SUBMARINER_CABLEDRIVER: 'openvpn' }, /^SUBMARINER_CABLEDRIVER="openvpn" is invalid: use one of libreswan, strongswan, wireguard, vxlan/);
     fails({ CE_IPSEC_PSK: '' }, /^CE_IPSEC_PSK is not set: the wireguard cable driver needs/);
     fails({ CE_IPSEC_NATTPORT: '70000' }, /^CE_IPSEC_NATTPORT="70000" is invalid: set it to a whole number from 1 to 65535/);
     fails({ SUBMARINER_NATENABLED: 'yes' }, /^SUBMARINER_NATENABLED="yes" is invalid: set it to true or false/);

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { operationMode } from '../../../plugins/common.js';
 import {
-  operationMode,
   planConnections,
   renderIpsecConf,
   renderSecrets,

@@ -24,6 +24,6 @@ void describe('cable driver registry', () => {
 
   void it('names the supported drivers when asked for an unknown one', async () => {
     const { ctx } = await driverContext(localEndpoint());
-    assert.throws(() => defaultDrivers().create('strongswan', ctx), /unknown cable driver "strongswan": supported drivers are libreswan, vxlan, wireguard/);
+    assert.throws(() => defaultDrivers().create('openvpn', ctx), /unknown cable driver "openvpn": supported drivers are libreswan, strongswan, vxlan, wireguard/);
   });
 });

@@ -56,7 +56,7 @@ void test('values: each bad field is rejected with its name', () => {
   rejects(baseValues({ clusterId: 'Cluster_A' }), 'clusterId', /"Cluster_A" is not a DNS-1123 label/);
   rejects({ ...baseValues(), clusterId: undefined }, 'clusterId', /is required/);
   rejects(baseValues({ namespace: '-bad' }), 'namespace', /DNS-1123/);
-  rejects(baseValues({ cableDriver: 'strongswan' as never }), 'cableDriver', /"strongswan" is not one of libreswan, wireguard, vxlan/);
+  rejects(baseValues({ cableDriver: 'openvpn' as never }), 'cableDriver', /"openvpn" is not one of libreswan, strongswan, wireguard, vxlan/);
   rejects(baseValues({ nattPort: 70000 }), 'nattPort', /from 1 to 65535, got 70000/);
   rejects(baseValues({ nattDiscoveryPort: 1.5 }), 'nattDiscoveryPort', /whole number/);
   rejects(baseValues({ natEnabled: 'yes' as never }), 'natEnabled', /expected true or false, got a string/);
