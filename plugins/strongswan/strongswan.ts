@@ -2,7 +2,7 @@ import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { backendConfig } from '../../src/api/names.js';
 import { errorText } from '../../src/kube/log.js';
 import { cidrContains, cidrSize, nthIp, parseCidr, parseIp } from '../../src/net/cidr.js';
-import type { Route } from '../../src/net/ip-types.js';
+import type { Route } from '../../src/net/iproute2/model.js';
 import { cloneConnections, connection, planInput, endpointSubnets, udpPort } from '../common.js';
 import type { CableDriver, DriverContext, NatEndpointInfo } from '../driver.js';
 import { Charon, charonPaths, detectEsp, realSleep } from './charon.js';

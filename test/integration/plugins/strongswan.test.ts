@@ -6,7 +6,7 @@ import { charonPaths } from '../../../plugins/strongswan/charon.js';
 import { SWANCTL_PLUGINS } from '../../../plugins/strongswan/config.js';
 import { findStrongswan, strongswanEnv } from '../../../plugins/strongswan/install.js';
 import { KILL_SWITCH_METRIC, LIBIPSEC_DEVICE, StrongswanDriver, tsAddress } from '../../../plugins/strongswan/strongswan.js';
-import { isRoot, tcpEcho, twoNodes, type NetnsNode } from './netns-node.js';
+import { isRoot, tcpEcho, twoNodes, type NetnsNode } from '../../support/netns-node.js';
 
 const install = findStrongswan();
 const SERVICE_CIDR = { east: '100.91.0.0/16', west: '100.92.0.0/16' };
