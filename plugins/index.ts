@@ -7,7 +7,7 @@ import { WIREGUARD_DRIVER, WireGuardDriver } from './wireguard/wireguard.js';
 
 export type { CableDriver, DriverContext, DriverFactory, DriverSettings, NatEndpointInfo } from './driver.js';
 
-export const DEFAULT_CABLE_DRIVER: CableDriverName = LIBRESWAN_DRIVER;
+export const DEFAULT_CABLE_DRIVER: CableDriverName = STRONGSWAN_DRIVER;
 
 /** The cable drivers by name. Registering a name twice is an error, so is asking for an unknown one. */
 export class DriverRegistry {

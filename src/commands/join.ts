@@ -22,7 +22,7 @@ export default class Join extends KubeCommand<typeof Join> {
     clusterid: Flags.string({ summary: 'Cluster ID, a DNS-1123 label (default: the kube context name).' }),
     clustercidr: Flags.string({ summary: 'Pod CIDR of the cluster (default: discovered).' }),
     servicecidr: Flags.string({ summary: 'Service CIDR of the cluster (default: discovered).' }),
-    'cable-driver': Flags.string({ summary: 'Cable driver: libreswan, strongswan, wireguard or vxlan.', default: 'libreswan' }),
+    'cable-driver': Flags.string({ summary: 'Cable driver: strongswan, libreswan, wireguard or vxlan.', default: 'strongswan' }),
     natt: Flags.boolean({ summary: 'Enable NAT traversal for the tunnels.', default: true, allowNo: true }),
     nattport: Flags.integer({ summary: 'UDP port of the tunnels (IPsec NAT-T, WireGuard, VXLAN cable).', default: 4500 }),
     'health-check': Flags.boolean({ summary: 'Check the tunnels\' health by pinging the remote gateways.', default: true, allowNo: true }),

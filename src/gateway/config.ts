@@ -85,7 +85,7 @@ function psk(env: NodeJS.ProcessEnv, driver: string): string {
 export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
   const e = new EnvReader(env);
   const clusterId = e.name(ENV.clusterId, 'the ID this cluster joined with', dnsLabel);
-  const cableDriver = text(env, ENV.cableDriver) || 'libreswan';
+  const cableDriver = text(env, ENV.cableDriver) || 'strongswan';
   if (!(CableDriverValues as readonly string[]).includes(cableDriver)) {
     throw new ConfigError(`${ENV.cableDriver}=${show(cableDriver)} is invalid: use one of ${CableDriverValues.join(', ')}`);
   }

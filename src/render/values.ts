@@ -128,7 +128,7 @@ export function parseClusterValues(input: unknown): ClusterValues {
     namespace: checkDnsLabel(str(v.namespace, 'namespace', names.defaultNamespace), 'namespace'),
     broker: parseBroker(v.broker),
     ipsecPsk,
-    cableDriver: oneOf(str(v.cableDriver, 'cableDriver', 'libreswan'), 'cableDriver', cableDrivers),
+    cableDriver: oneOf(str(v.cableDriver, 'cableDriver', 'strongswan'), 'cableDriver', cableDrivers),
     natEnabled: bool(v.natEnabled, 'natEnabled', true),
     nattPort: int(v.nattPort, 'nattPort', ports.defaultNatt, 1, 65535),
     nattDiscoveryPort: int(v.nattDiscoveryPort, 'nattDiscoveryPort', ports.defaultNattDiscovery, 0, 65535),

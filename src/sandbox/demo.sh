@@ -2,7 +2,7 @@
 # The sandbox demo (`npm run demo`): builds what is missing, brings the sandbox fleet up, and shows
 #  1. inside cluster1, a toolbox pod on the worker node reaching nginx.default.svc.cluster.local on the
 #     gateway node, through the cluster's real CoreDNS and kube-proxy;
-#  2. cluster1 and cluster2 connected with Submariner over an encrypted WireGuard tunnel, and the toolbox
+#  2. cluster1 and cluster2 connected with Submariner over an IPsec tunnel (strongSwan, ESP in UDP), and the toolbox
 #     pod reaching cluster2's nginx as nginx.default.svc.clusterset.local.
 # The fleet stays up afterwards; `kubectl submariner sandbox down` removes it.
 set -euo pipefail
@@ -35,11 +35,11 @@ kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --r
 step "kubectl logs deployment/nginx (the nginx stand-in's access log)"
 kubectl --context cluster1 logs deployment/nginx
 
-step "kubectl submariner deploy-broker, then join cluster1 and cluster2 (WireGuard)"
+step "kubectl submariner deploy-broker, then join cluster1 and cluster2 (IPsec with strongSwan, the default cable driver)"
 workdir="$(mktemp -d)"
 kubectl submariner deploy-broker --context cluster1 --broker-info "$workdir/broker-info.subm"
 for c in cluster1 cluster2; do
-  kubectl submariner join "$workdir/broker-info.subm" --context "$c" --clusterid "$c" --cable-driver wireguard
+  kubectl submariner join "$workdir/broker-info.subm" --context "$c" --clusterid "$c"
 done
 
 step "nginx in cluster2, exported to the clusterset"
@@ -65,6 +65,9 @@ echo "$answer"
 
 step "from cluster1: curl http://nginx.default.svc.clusterset.local (cluster2's nginx, through the tunnel)"
 kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --retry-all-errors --retry-delay 1 http://nginx.default.svc.clusterset.local
+
+step "the IPsec SA on cluster1's active gateway (kubectl submariner show connections, STATUS MESSAGE)"
+kubectl --context cluster1 -n submariner-operator get gateways.submariner.io -o jsonpath='{range .items[*].status.connections[*]}{.endpoint.cluster_id}: {.status} {.statusMessage}{"\n"}{end}'
 
 printf '\nThe sandbox is still up. Explore it with:\n  export KUBECONFIG=%s\n  export PATH=%s:$PATH\n  kubectl submariner sandbox status\nRemove it with: kubectl submariner sandbox down\n' \
   "$KUBECONFIG" "$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}"

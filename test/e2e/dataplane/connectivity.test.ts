@@ -1,4 +1,4 @@
-// The cross-cluster data plane on the shared sandbox, for the vxlan and wireguard cable drivers: pods on
+// The cross-cluster data plane on the shared sandbox, for the vxlan, wireguard and strongswan (IPsec) cable drivers: pods on
 // worker nodes reach the other cluster's pods and ClusterIP Services through the gateways' tunnel, show
 // connections reports them connected with an RTT, agent restarts leave identical rules, a gateway failover
 // resumes traffic, a malformed remote Endpoint is reported and skipped, and uninstall leaves nothing.
@@ -56,7 +56,7 @@ after(async () => {
   for (const c of ['cluster1', 'cluster2'] as const) await k[c]?.(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);
 });
 
-for (const driver of ['vxlan', 'wireguard']) {
+for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
   describe(`cable driver ${driver}`, () => {
     const pristine = new Map<string, ReturnType<typeof nodeNetworkState>>();
     const inventories = new Map<string, string>();
@@ -110,7 +110,7 @@ for (const driver of ['vxlan', 'wireguard']) {
       }
     });
 
-    if (driver === 'vxlan') {
+    if (driver === 'vxlan' || driver === 'strongswan') {
       it('an exported service resolves through the cluster\'s own CoreDNS and answers as nginx.<ns>.svc.clusterset.local', async () => {
         submariner(fleet.kubeconfigPath, 'export', 'service', 'nginx', '-n', ns, '--context', 'cluster2');
         const t = await target('cluster2');
@@ -130,7 +130,7 @@ for (const driver of ['vxlan', 'wireguard']) {
       });
     }
 
-    if (driver === 'wireguard') {
+    if (driver === 'wireguard' || driver === 'strongswan') {
       it('after the active gateway pod of cluster2 is deleted, the other gateway takes over and traffic resumes', async () => {
         const t = await target('cluster2');
         const active = (await k.cluster2(['-n', 'submariner-operator', 'get', 'pods', '-l', 'gateway.submariner.io/status=active', '-o', 'jsonpath={.items[0].spec.nodeName} {.items[0].metadata.name}'])).trim().split(' ');

@@ -10,7 +10,8 @@ const goldenDir = fileURLToPath(new URL('./golden/', import.meta.url));
 const update = process.env.UPDATE_GOLDEN === '1';
 
 const cases: Record<string, ClusterValuesInput> = {
-  libreswan: baseValues(),
+  libreswan: baseValues({ cableDriver: 'libreswan' }),
+  strongswan: baseValues(),
   wireguard: baseValues({ cableDriver: 'wireguard', nattPort: 4501, healthCheck: { intervalSeconds: 2, maxPacketLossCount: 10 } }),
   vxlan: baseValues({ cableDriver: 'vxlan', natEnabled: false, nattDiscoveryPort: 0, preferredServer: true }),
   'globalnet-on': baseValues({

@@ -21,7 +21,7 @@ void test('values: defaults follow subctl join', () => {
   const v = parseClusterValues(baseValues());
   assert.equal(v.namespace, 'submariner-operator');
   assert.equal(v.broker.namespace, 'submariner-k8s-broker');
-  assert.equal(v.cableDriver, 'libreswan');
+  assert.equal(v.cableDriver, 'strongswan');
   assert.equal(v.natEnabled, true);
   assert.equal(v.nattPort, 4500);
   assert.equal(v.nattDiscoveryPort, 4490);

@@ -18,6 +18,8 @@ export function exitCode(e: Exit): number {
 export const baseEnv: Record<string, string> = {
   PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
   HOME: '/root',
+  // Host programs the agents call (strongSwan) are unpacked into the machine's cache.
+  ...(process.env.KSUB_CACHE ? { KSUB_CACHE: process.env.KSUB_CACHE } : {}),
 };
 
 function watchExit(child: ChildProcess): Promise<Exit> {
