@@ -12,7 +12,7 @@ export * from './names.js';
 export { installCrds, apiMessage, type InstallCrdsOptions, type InstalledCrd } from './install.js';
 export { registerApiSerializers } from './serializers.js';
 
-/** Where a kind is served: what client-node's CustomObjectsApi and KubernetesObjectApi need to address it. */
+/** Where a kind is served: what resourceClient and watchResource (src/kube) need to address it. */
 export interface ResourceDescriptor {
   group: string;
   version: string;
