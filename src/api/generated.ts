@@ -688,5 +688,20 @@ export const SubmarinerResource = {
 } as const;
 
 /** Every kind this package defines a CRD for, in manifests/crds order. */
-
 export const allResources = [ServiceExportResource, ServiceImportResource, BrokerResource, ClusterGlobalEgressIPResource, ClusterResource, EndpointResource, GatewayResource, GlobalEgressIPResource, GlobalIngressIPResource, RouteAgentResource, ServiceDiscoveryResource, SubmarinerResource] as const;
+
+/** The type of the objects of each kind, by `<group>/<kind>`. */
+export interface ApiObjects {
+  'multicluster.x-k8s.io/ServiceExport': ServiceExport;
+  'multicluster.x-k8s.io/ServiceImport': ServiceImport;
+  'submariner.io/Broker': Broker;
+  'submariner.io/ClusterGlobalEgressIP': ClusterGlobalEgressIP;
+  'submariner.io/Cluster': Cluster;
+  'submariner.io/Endpoint': Endpoint;
+  'submariner.io/Gateway': Gateway;
+  'submariner.io/GlobalEgressIP': GlobalEgressIP;
+  'submariner.io/GlobalIngressIP': GlobalIngressIP;
+  'submariner.io/RouteAgent': RouteAgent;
+  'submariner.io/ServiceDiscovery': ServiceDiscovery;
+  'submariner.io/Submariner': Submariner;
+}

@@ -1,13 +1,18 @@
 // The Kubernetes API of kubectl-submariner: the types of every CRD in manifests/crds (generated.ts), their
-// resource descriptors, the names of well-known objects, labels and annotations, and installCrds.
+// resource descriptors and those of the core kinds the agents use (core-resources.ts), the names of well-known
+// objects, labels and annotations, and installCrds.
+import type { KubernetesObject } from '@kubernetes/client-node';
+import type { CoreObjects } from './core-resources.js';
+import type { ApiObjects } from './generated.js';
 import { registerApiSerializers } from './serializers.js';
 
 export * from './generated.js';
+export * from './core-resources.js';
 export * from './names.js';
 export { installCrds, apiMessage, type InstallCrdsOptions, type InstalledCrd } from './install.js';
 export { registerApiSerializers } from './serializers.js';
 
-/** Where a kind is served: what client-node's CustomObjectsApi and KubernetesObjectApi need to address it. */
+/** Where a kind is served: what resourceClient and watchResource (src/kube) need to address it. */
 export interface ResourceDescriptor {
   group: string;
   version: string;
@@ -16,9 +21,19 @@ export interface ResourceDescriptor {
   namespaced: boolean;
 }
 
-/** `<group>/<version>`, the apiVersion of the kind's objects. */
+/** The type of the objects of every kind with a descriptor, by `<group>/<kind>`. */
+export interface KnownObjects extends ApiObjects, CoreObjects {}
+
+/** The type of a descriptor's objects: the generated or client-node type of its kind, else a plain KubernetesObject. */
+export type ObjectOf<R extends ResourceDescriptor> = R extends ResourceDescriptor
+  ? `${R['group']}/${R['kind']}` extends keyof KnownObjects
+    ? KnownObjects[`${R['group']}/${R['kind']}`]
+    : KubernetesObject
+  : never;
+
+/** `<group>/<version>` (`<version>` in the core group), the apiVersion of the kind's objects. */
 export function apiVersionOf(resource: ResourceDescriptor): string {
-  return `${resource.group}/${resource.version}`;
+  return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
 }
 
 /** `<plural>.<group>`, the name of the kind's CRD. */

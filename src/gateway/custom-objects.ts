@@ -1,10 +1,7 @@
-import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
-import type { ResourceDescriptor } from '../api/index.js';
+import type { KubernetesObject } from '@kubernetes/client-node';
 import { apiStatus } from '../kube/apply.js';
-import { InformerSupervisor } from '../kube/informer-supervisor.js';
-import type { Logger } from '../kube/log.js';
 
-/** Reads and writes one kind in one namespace. */
+/** Reads and writes one kind in one namespace: a ResourceClient bound to it (src/kube/resource-client.ts), or a fake. */
 export interface ObjectClient<T extends KubernetesObject> {
   get(name: string): Promise<T | undefined>;
   list(): Promise<T[]>;
@@ -16,86 +13,15 @@ export interface ObjectClient<T extends KubernetesObject> {
   delete(name: string): Promise<boolean>;
 }
 
-/** A watch-fed cache of one kind in one namespace. */
+/** A watch-fed cache of one kind in one namespace: a ResourceWatch of it (src/kube/watch), or a fake. */
 export interface ObjectCache<T extends KubernetesObject> {
   list(): T[];
   get(name: string): T | undefined;
-  /** Called with the object's name on every add, update and delete. */
-  onChange(fn: (name: string) => void): void;
+  /** Called with the object on every add, update and delete. */
+  onChange(fn: (obj: T) => void): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   readonly synced: boolean;
-}
-
-/** One kind in one namespace over client-node's CustomObjectsApi. */
-export class CustomObjectClient<T extends KubernetesObject> implements ObjectClient<T> {
-  private readonly api: CustomObjectsApi;
-
-  constructor(kc: KubeConfig, private readonly r: ResourceDescriptor, private readonly namespace: string) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
-  }
-
-  private get where() {
-    return { group: this.r.group, version: this.r.version, namespace: this.namespace, plural: this.r.plural };
-  }
-
-  async get(name: string): Promise<T | undefined> {
-    try {
-      return (await this.api.getNamespacedCustomObject({ ...this.where, name })) as T;
-    } catch (err) {
-      if (apiStatus(err) === 404) return undefined;
-      throw err;
-    }
-  }
-
-  async list(): Promise<T[]> {
-    return ((await this.api.listNamespacedCustomObject(this.where)) as KubernetesListObject<T>).items;
-  }
-
-  async create(obj: T): Promise<T> {
-    return (await this.api.createNamespacedCustomObject({ ...this.where, body: obj })) as T;
-  }
-
-  async replace(obj: T): Promise<T> {
-    return (await this.api.replaceNamespacedCustomObject({ ...this.where, name: obj.metadata?.name ?? '', body: obj })) as T;
-  }
-
-  async replaceStatus(obj: T): Promise<T> {
-    return (await this.api.replaceNamespacedCustomObjectStatus({ ...this.where, name: obj.metadata?.name ?? '', body: obj })) as T;
-  }
-
-  async delete(name: string): Promise<boolean> {
-    try {
-      await this.api.deleteNamespacedCustomObject({ ...this.where, name });
-      return true;
-    } catch (err) {
-      if (apiStatus(err) === 404) return false;
-      throw err;
-    }
-  }
-}
-
-/** A supervised informer on one kind in one namespace. */
-export function watchObjects<T extends KubernetesObject>(kc: KubeConfig, r: ResourceDescriptor, namespace: string, log: Logger, name: string): ObjectCache<T> {
-  const client = new CustomObjectClient<T>(kc, r, namespace);
-  const path = `/apis/${r.group}/${r.version}/namespaces/${namespace}/${r.plural}`;
-  const informer = makeInformer<T>(kc, path, async () => ({ apiVersion: 'v1', kind: 'List', metadata: {}, items: await client.list() }));
-  const listeners: ((name: string) => void)[] = [];
-  const emit = (o: T) => listeners.forEach((fn) => fn(o.metadata?.name ?? ''));
-  informer.on('add', emit);
-  informer.on('update', emit);
-  informer.on('delete', emit);
-  const supervisor = new InformerSupervisor(informer, { name, log });
-  return {
-    list: () => [...informer.list(namespace)],
-    get: (n) => informer.get(n, namespace),
-    onChange: (fn) => void listeners.push(fn),
-    start: () => supervisor.start(),
-    stop: () => supervisor.stop(),
-    get synced() {
-      return supervisor.synced;
-    },
-  };
 }
 
 /** Creates `desired`, or replaces the existing object when `differs` says so; returns what the server holds. */

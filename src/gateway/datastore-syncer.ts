@@ -49,7 +49,7 @@ export class DatastoreSyncer {
   constructor(private readonly o: DatastoreSyncerOptions) {
     this.queue = new WorkQueue((key) => this.reconcile(key), { name: 'datastore-syncer', log: o.log });
     for (const [kind, k] of [['endpoint', o.endpoints], ['cluster', o.clusters]] as const) {
-      const add = (name: string) => this.started && this.queue.add(`${kind}/${name}`);
+      const add = (obj: KubernetesObject) => this.started && this.queue.add(`${kind}/${obj.metadata?.name ?? ''}`);
       k.brokerCache.onChange(add);
       k.localCache.onChange(add);
     }

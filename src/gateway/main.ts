@@ -1,7 +1,7 @@
 import { resolve4 } from 'node:dns/promises';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { ClusterResource, EndpointResource, GatewayResource, SubmarinerResource, type Cluster, type Endpoint, type Gateway } from '../api/generated.js';
+import { ClusterResource, EndpointResource, GatewayResource, SubmarinerResource, type Cluster, type Endpoint, type Gateway, type ObjectOf } from '../api/index.js';
 import { wellKnown } from '../api/names.js';
 import { brokerKubeConfigFromEnv } from '../broker/broker-client.js';
 import { clientVersion } from '../cli/version.js';
@@ -9,6 +9,8 @@ import { mergePatch } from '../kube/apply.js';
 import { LeaderElector } from '../kube/lease/elector.js';
 import { KubeLeaseStore } from '../kube/lease/store.js';
 import { errorText, jsonLogger, type Logger } from '../kube/log.js';
+import { resourceClient } from '../kube/resource-client.js';
+import { watchResource } from '../kube/watch/index.js';
 import { ExecRunner } from '../net/command.js';
 import { Ip } from '../net/iproute2/ip.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';
@@ -23,7 +25,7 @@ import { GatewayAgent } from './gateway.js';
 import { cniInterfaceIp, defaultRouteSourceIp } from './host-info.js';
 import { buildLocalEndpoint, publicIpSources, resolvePublicIp, type NodeInfo } from './local-endpoint.js';
 import { startNatDiscovery } from './natdiscovery/udp.js';
-import { CustomObjectClient, watchObjects, type ObjectClient } from './custom-objects.js';
+import type { ObjectClient } from './custom-objects.js';
 import { uninstallGateway } from './uninstall.js';
 
 /** The clients and kernel seams the gateway runs on. */
@@ -45,11 +47,11 @@ function compose(env: NodeJS.ProcessEnv): Composition {
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const broker = brokerKubeConfigFromEnv(env);
-  const kind = <T extends Endpoint | Cluster>(r: typeof EndpointResource | typeof ClusterResource, name: string): SyncedKind<T> => ({
-    broker: new CustomObjectClient<T>(broker.kc, r, broker.namespace),
-    brokerCache: watchObjects<T>(broker.kc, r, broker.namespace, log, `broker ${name}`),
-    local: new CustomObjectClient<T>(kc, r, config.namespace),
-    localCache: watchObjects<T>(kc, r, config.namespace, log, `local ${name}`),
+  const kind = <R extends typeof EndpointResource | typeof ClusterResource>(r: R, name: string): SyncedKind<ObjectOf<R>> => ({
+    broker: resourceClient(broker.kc, r, { namespace: broker.namespace }),
+    brokerCache: watchResource(broker.kc, r, { namespace: broker.namespace, log, name: `broker ${name}` }),
+    local: resourceClient(kc, r, { namespace: config.namespace }),
+    localCache: watchResource(kc, r, { namespace: config.namespace, log, name: `local ${name}` }),
   });
   const runner = new ExecRunner();
   const ip = new Ip(new IpRoute2(runner));
@@ -58,9 +60,9 @@ function compose(env: NodeJS.ProcessEnv): Composition {
     config,
     log,
     kc,
-    endpoints: kind<Endpoint>(EndpointResource, 'endpoints'),
-    clusters: kind<Cluster>(ClusterResource, 'clusters'),
-    gateways: new CustomObjectClient<Gateway>(kc, GatewayResource, config.namespace),
+    endpoints: kind(EndpointResource, 'endpoints'),
+    clusters: kind(ClusterResource, 'clusters'),
+    gateways: resourceClient(kc, GatewayResource, { namespace: config.namespace }),
     driverContext: (local, cniIp) => ({
       localEndpoint: local,
       cniIp,
@@ -102,7 +104,7 @@ async function publicIp(c: Composition, node: NodeInfo): Promise<string> {
 /** Whether the Submariner object this gateway belongs to is gone (the cluster is being uninstalled). */
 async function submarinerDeleted(c: Composition): Promise<boolean> {
   try {
-    return (await new CustomObjectClient(c.kc, SubmarinerResource, c.config.namespace).get(wellKnown.submarinerName)) === undefined;
+    return (await resourceClient(c.kc, SubmarinerResource, { namespace: c.config.namespace }).get(wellKnown.submarinerName)) === undefined;
   } catch (err) {
     c.log.warn('cannot tell whether Submariner is being uninstalled; keeping what the gateway created', { error: errorText(err) });
     return false;

@@ -35,8 +35,8 @@ export class TunnelController {
 
   constructor(private readonly o: TunnelControllerOptions) {
     this.queue = new WorkQueue((key) => this.reconcile(key), { name: 'tunnels', log: o.log, concurrency: 1 });
-    o.endpoints.onChange((name) => {
-      if (this.started) this.queue.add(name);
+    o.endpoints.onChange((ep) => {
+      if (this.started) this.queue.add(ep.metadata?.name ?? '');
     });
   }
 

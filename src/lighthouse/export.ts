@@ -1,8 +1,9 @@
-import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { annotations } from '../api/names.js';
 import { ServiceExportResource, type ServiceExport } from '../api/generated.js';
 import { UserError } from '../cli/errors.js';
 import { applyObjects, apiStatus } from '../kube/apply.js';
+import { resourceClient } from '../kube/resource-client.js';
 
 export interface ExportOptions {
   namespace: string;
@@ -40,12 +41,5 @@ export async function exportService(kc: KubeConfig, o: ExportOptions): Promise<S
 
 /** Removes a Service's ServiceExport; returns false when it was not exported. */
 export async function unexportService(kc: KubeConfig, namespace: string, name: string): Promise<boolean> {
-  const r = ServiceExportResource;
-  try {
-    await kc.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ group: r.group, version: r.version, plural: r.plural, namespace, name });
-    return true;
-  } catch (err) {
-    if (apiStatus(err) === 404) return false;
-    throw err;
-  }
+  return resourceClient(kc, ServiceExportResource).delete(name, namespace);
 }

@@ -1,6 +1,7 @@
-import { CoreV1Api, KubeConfig, makeInformer, type Informer, type KubernetesObject } from '@kubernetes/client-node';
-import { InformerSupervisor } from '../kube/informer-supervisor.js';
+import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { ConfigMapResource, NodeResource, ServiceResource } from '../api/index.js';
 import { jsonLogger } from '../kube/log.js';
+import { watchResource, type ResourceWatch } from '../kube/watch/index.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { names } from '../render/contract.js';
 import { parseOperatorConfig, UNINSTALL_ENV } from './config.js';
@@ -21,30 +22,21 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
 
   const queue = new WorkQueue(async (key) => operator.reconcile(key), { name: 'operator', log });
-  const core = kc.makeApiClient(CoreV1Api);
-  const nodes = makeInformer(kc, '/api/v1/nodes', () => core.listNode());
-  const configMaps = makeInformer(kc, `/api/v1/namespaces/${corednsConfigMap.namespace}/configmaps`, () =>
-    core.listNamespacedConfigMap({ namespace: corednsConfigMap.namespace }),
-  );
-  const services = makeInformer(kc, `/api/v1/namespaces/${config.namespace}/services`, () => core.listNamespacedService({ namespace: config.namespace }));
-  const on = (informer: Informer<KubernetesObject>, key: string, wanted: (o: KubernetesObject) => boolean): void => {
-    const handler = (o: KubernetesObject): void => {
+  const nodes = watchResource(kc, NodeResource, { log, name: 'nodes' });
+  const configMaps = watchResource(kc, ConfigMapResource, { namespace: corednsConfigMap.namespace, log, name: 'configmaps' });
+  const services = watchResource(kc, ServiceResource, { namespace: config.namespace, log, name: 'services' });
+  const on = (w: ResourceWatch<KubernetesObject>, key: string, wanted: (o: KubernetesObject) => boolean): void => {
+    w.onChange((o) => {
       if (wanted(o)) queue.add(key);
-    };
-    informer.on('add', handler);
-    informer.on('update', handler);
-    informer.on('delete', handler);
+    });
+    w.onSynced(() => queue.add(key));
   };
   on(nodes, reconcileKeys.gateways, () => true);
   on(configMaps, reconcileKeys.coredns, (o) => o.metadata?.name === corednsConfigMap.name);
   on(services, reconcileKeys.coredns, (o) => o.metadata?.name === names.lighthouseDnsService);
-  const supervisors = [
-    new InformerSupervisor(nodes, { name: 'nodes', log, onSynced: () => queue.add(reconcileKeys.gateways) }),
-    new InformerSupervisor(configMaps, { name: 'configmaps', log, onSynced: () => queue.add(reconcileKeys.coredns) }),
-    new InformerSupervisor(services, { name: 'services', log, onSynced: () => queue.add(reconcileKeys.coredns) }),
-  ];
+  const watches = [nodes, configMaps, services];
   log.info('starting', { clusterId: config.clusterId, gatewayNodes: config.gatewayNodes, labelGateway: config.labelGateway, zones: config.corednsZones });
-  await Promise.all(supervisors.map((s) => s.start()));
+  await Promise.all(watches.map((w) => w.start()));
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -52,7 +44,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   });
   log.info('stopping; labels and the CoreDNS block stay until uninstall', { signal });
   queue.stop();
-  await Promise.all(supervisors.map((s) => s.stop()));
+  await Promise.all(watches.map((w) => w.stop()));
 }
 
 /** Takes back the gateway labels and the CoreDNS block (SUBMARINER_UNINSTALL=true does the same). */

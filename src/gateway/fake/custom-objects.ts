@@ -17,7 +17,7 @@ export class FakeApiError extends Error {
  */
 export class FakeObjects<T extends KubernetesObject & { status?: unknown; spec?: unknown }> implements ObjectClient<T> {
   private readonly objects = new Map<string, T>();
-  private readonly listeners: ((name: string) => void)[] = [];
+  private readonly listeners: ((obj: T) => void)[] = [];
   private readonly failures = new Map<Verb, number>();
   private version = 0;
   private clock = Date.parse('2026-01-01T00:00:00Z');
@@ -38,8 +38,8 @@ export class FakeObjects<T extends KubernetesObject & { status?: unknown; spec?:
     }
   }
 
-  private emit(name: string): void {
-    for (const fn of this.listeners) queueMicrotask(() => fn(name));
+  private emit(obj: T): void {
+    for (const fn of this.listeners) queueMicrotask(() => fn(structuredClone(obj)));
   }
 
   private stamp(obj: T, created?: string): T {
@@ -54,13 +54,14 @@ export class FakeObjects<T extends KubernetesObject & { status?: unknown; spec?:
     const name = obj.metadata?.name ?? '';
     const stored = this.stamp(obj);
     this.objects.set(name, stored);
-    this.emit(name);
+    this.emit(stored);
     return structuredClone(stored);
   }
 
   /** Removes an object as a third party would. */
   remove(name: string): void {
-    if (this.objects.delete(name)) this.emit(name);
+    const obj = this.objects.get(name);
+    if (obj && this.objects.delete(name)) this.emit(obj);
   }
 
   names(): string[] {

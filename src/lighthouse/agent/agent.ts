@@ -8,7 +8,7 @@ import { ClusterConnectivity } from './connectivity.js';
 import { globalIngressIpService, globalIpsFrom } from './global-ips.js';
 import { isManagedImport } from './imports-and-slices.js';
 import { ServiceReconciler } from './reconciler.js';
-import { kubeServiceNameLabel, watchAgentObjects, type AgentWatches, type Verb, type WatchedKind } from './watches.js';
+import { kubeServiceNameLabel, labelKey, watchAgentObjects, type AgentWatches, type Verb, type WatchedKind } from './watches.js';
 import { KubeWriter } from './writer.js';
 
 export interface AgentOptions {
@@ -164,14 +164,6 @@ export class LighthouseAgent {
     this.expiryTimer = setTimeout(() => this.connectivityChanged(this.connectivity.tick()), Math.max(0, next - Date.now()) + 1);
     this.expiryTimer.unref();
   }
-}
-
-/** `<sourceNamespace>/<service-name>` from a Lighthouse object's labels. */
-function labelKey(obj: KubernetesObject): string | undefined {
-  const l = obj.metadata?.labels ?? {};
-  const ns = l[labels.sourceNamespace];
-  const name = l[labels.serviceName];
-  return ns && name ? `${ns}/${name}` : undefined;
 }
 
 function addKey(keys: Set<string>, key: string | undefined): void {

@@ -1,62 +1,54 @@
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  DiscoveryV1Api,
-  makeInformer,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type ObjectCache,
-  type V1EndpointSlice,
-  type V1Namespace,
-  type V1Service,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1EndpointSlice, V1Namespace, V1Service } from '@kubernetes/client-node';
 import {
   ClusterResource,
+  EndpointSliceResource,
   GatewayResource,
   GlobalIngressIPResource,
+  NamespaceResource,
   ServiceExportResource,
   ServiceImportResource,
+  ServiceResource,
   type Cluster,
   type Gateway,
   type GlobalIngressIP,
+  type ObjectOf,
+  type ResourceDescriptor,
   type ServiceExport,
   type ServiceImport,
-} from '../../api/generated.js';
+} from '../../api/index.js';
 import { labels, lighthouseManagedBy } from '../../api/names.js';
-import type { ResourceDescriptor } from '../../api/index.js';
-import { InformerSupervisor } from '../../kube/informer-supervisor.js';
 import type { Logger } from '../../kube/log.js';
+import { watchResource, type ResourceCache, type ResourceWatch, type WatchEvent, type WatchOptions as ResourceWatchOptions } from '../../kube/watch/index.js';
 import type { ServiceKey } from './model.js';
 
 /** The label the EndpointSlice controllers put on a Service's own slices. */
 export const kubeServiceNameLabel = 'kubernetes.io/service-name';
 
 /** A watch cache that also finds the Lighthouse objects of one service by their labels. */
-export interface ServiceIndexedCache<T> extends ObjectCache<T> {
+export interface ServiceIndexedCache<T> extends ResourceCache<T> {
   /** The objects labelled with the service's name and source namespace. */
   forService(key: ServiceKey): T[];
 }
 
 /** What the agent reads, from watch caches. */
 export interface AgentCaches {
-  serviceExports: ObjectCache<ServiceExport>;
-  services: ObjectCache<V1Service>;
+  serviceExports: ResourceCache<ServiceExport>;
+  services: ResourceCache<V1Service>;
   /** The Services' own EndpointSlices. */
-  endpointSlices: ObjectCache<V1EndpointSlice>;
+  endpointSlices: ResourceCache<V1EndpointSlice>;
   /** The EndpointSlices the agent keeps in the services' namespaces. */
   lighthouseSlices: ServiceIndexedCache<V1EndpointSlice>;
-  serviceImports: ObjectCache<ServiceImport>;
-  namespaces: ObjectCache<V1Namespace>;
-  gateways: ObjectCache<Gateway>;
-  globalIngressIps: ObjectCache<GlobalIngressIP>;
+  serviceImports: ResourceCache<ServiceImport>;
+  namespaces: ResourceCache<V1Namespace>;
+  gateways: ResourceCache<Gateway>;
+  globalIngressIps: ResourceCache<GlobalIngressIP>;
   brokerImports: ServiceIndexedCache<ServiceImport>;
   brokerSlices: ServiceIndexedCache<V1EndpointSlice>;
-  brokerClusters: ObjectCache<Cluster>;
+  brokerClusters: ResourceCache<Cluster>;
 }
 
 export type WatchedKind = keyof AgentCaches;
-export type Verb = 'add' | 'update' | 'delete';
+export type Verb = WatchEvent;
 
 export interface WatchOptions {
   local: KubeConfig;
@@ -84,46 +76,21 @@ export interface AgentWatches {
 
 /** Watches of the local cluster and of the broker namespace, each kept running by a supervisor. */
 export function watchAgentObjects(o: WatchOptions): AgentWatches {
-  const localCustom = o.local.makeApiClient(CustomObjectsApi);
-  const brokerCustom = o.broker.makeApiClient(CustomObjectsApi);
-  const core = o.local.makeApiClient(CoreV1Api);
-  const discovery = o.local.makeApiClient(DiscoveryV1Api);
-  const brokerDiscovery = o.broker.makeApiClient(DiscoveryV1Api);
   const lighthouseSelector = `${labels.managedBy}=${lighthouseManagedBy}`;
   const optional = new Set<WatchedKind>();
-  const supervisors = new Map<WatchedKind, { synced: boolean; start(): Promise<void>; stop(): Promise<void> }>();
+  const watches = new Map<WatchedKind, ResourceWatch<KubernetesObject>>();
 
-  const custom = <T extends KubernetesObject>(api: CustomObjectsApi, r: ResourceDescriptor, namespace?: string) => () =>
-    (namespace === undefined
-      ? api.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural })
-      : api.listNamespacedCustomObject({ group: r.group, version: r.version, plural: r.plural, namespace })) as Promise<KubernetesListObject<T>>;
-
-  function watch<T extends KubernetesObject>(
+  function watch<R extends ResourceDescriptor>(
     kind: WatchedKind,
     kc: KubeConfig,
-    path: string,
-    list: () => Promise<KubernetesListObject<T>>,
-    labelSelector?: string,
+    resource: R,
+    where: Pick<ResourceWatchOptions<KubernetesObject>, 'namespace' | 'labelSelector'> = {},
     missing?: (present: boolean) => void,
-  ): ServiceIndexedCache<T> {
-    const informer = makeInformer<T>(kc, path, list, labelSelector);
-    const index = new ServiceIndex<T>();
-    for (const verb of ['add', 'update', 'delete'] as const) {
-      informer.on(verb, (obj) => {
-        // The cache keeps the object handed to this first handler: drop what the agent never reads.
-        if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
-        index.update(verb, obj);
-        o.onChange(kind, verb, obj);
-      });
-    }
-    const supervisor = new InformerSupervisor<T>(informer, {
+  ): ServiceIndexedCache<ObjectOf<R>> {
+    const w = watchResource(kc, resource, {
+      ...where,
       name: kind,
       log: o.log,
-      onSynced: () => {
-        optional.delete(kind);
-        missing?.(true);
-        o.onSynced();
-      },
       onError: (err) => {
         const status = apiStatusOf(err);
         if (missing === undefined || (status !== 404 && status !== 403) || optional.has(kind)) return;
@@ -133,85 +100,52 @@ export function watchAgentObjects(o: WatchOptions): AgentWatches {
         o.onSynced();
       },
     });
-    supervisors.set(kind, supervisor);
-    return Object.assign(informer, { forService: (key: ServiceKey) => index.get(key) });
+    const byService = w.index(labelKey);
+    w.onChange((obj, verb) => o.onChange(kind, verb, obj));
+    w.onSynced(() => {
+      optional.delete(kind);
+      missing?.(true);
+      o.onSynced();
+    });
+    watches.set(kind, w);
+    return Object.assign(w, { forService: (key: ServiceKey) => byService.get(`${key.namespace}/${key.name}`) });
   }
 
-  const crPath = (r: ResourceDescriptor, namespace?: string) => `/apis/${r.group}/${r.version}${namespace ? `/namespaces/${namespace}` : ''}/${r.plural}`;
   const bns = o.brokerNamespace;
   const caches: AgentCaches = {
-    serviceExports: watch('serviceExports', o.local, crPath(ServiceExportResource), custom(localCustom, ServiceExportResource)),
-    services: watch('services', o.local, '/api/v1/services', () => core.listServiceForAllNamespaces()),
-    endpointSlices: watch(
-      'endpointSlices',
-      o.local,
-      '/apis/discovery.k8s.io/v1/endpointslices',
-      () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: kubeServiceNameLabel }),
-      kubeServiceNameLabel,
-    ),
-    lighthouseSlices: watch(
-      'lighthouseSlices',
-      o.local,
-      '/apis/discovery.k8s.io/v1/endpointslices',
-      () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: lighthouseSelector }),
-      lighthouseSelector,
-    ),
-    serviceImports: watch('serviceImports', o.local, crPath(ServiceImportResource), custom(localCustom, ServiceImportResource)),
-    namespaces: watch('namespaces', o.local, '/api/v1/namespaces', () => core.listNamespace()),
-    gateways: watch('gateways', o.local, crPath(GatewayResource, o.submarinerNamespace), custom(localCustom, GatewayResource, o.submarinerNamespace), undefined, o.onGatewayApi),
+    serviceExports: watch('serviceExports', o.local, ServiceExportResource),
+    services: watch('services', o.local, ServiceResource),
+    endpointSlices: watch('endpointSlices', o.local, EndpointSliceResource, { labelSelector: kubeServiceNameLabel }),
+    lighthouseSlices: watch('lighthouseSlices', o.local, EndpointSliceResource, { labelSelector: lighthouseSelector }),
+    serviceImports: watch('serviceImports', o.local, ServiceImportResource),
+    namespaces: watch('namespaces', o.local, NamespaceResource),
+    gateways: watch('gateways', o.local, GatewayResource, { namespace: o.submarinerNamespace }, o.onGatewayApi),
     globalIngressIps: o.globalnet
-      ? watch('globalIngressIps', o.local, crPath(GlobalIngressIPResource), custom(localCustom, GlobalIngressIPResource), undefined, () => {})
-      : { get: () => undefined, list: () => [], forService: () => [] },
-    brokerImports: watch('brokerImports', o.broker, crPath(ServiceImportResource, bns), custom(brokerCustom, ServiceImportResource, bns)),
-    brokerSlices: watch(
-      'brokerSlices',
-      o.broker,
-      `/apis/discovery.k8s.io/v1/namespaces/${bns}/endpointslices`,
-      () => brokerDiscovery.listNamespacedEndpointSlice({ namespace: bns, labelSelector: lighthouseSelector }),
-      lighthouseSelector,
-    ),
-    brokerClusters: watch('brokerClusters', o.broker, crPath(ClusterResource, bns), custom(brokerCustom, ClusterResource, bns)),
+      ? watch('globalIngressIps', o.local, GlobalIngressIPResource, {}, () => {})
+      : { get: () => undefined, list: () => [], byKey: () => undefined, forService: () => [] },
+    brokerImports: watch('brokerImports', o.broker, ServiceImportResource, { namespace: bns }),
+    brokerSlices: watch('brokerSlices', o.broker, EndpointSliceResource, { namespace: bns, labelSelector: lighthouseSelector }),
+    brokerClusters: watch('brokerClusters', o.broker, ClusterResource, { namespace: bns }),
   };
 
   return {
     caches,
     start: async () => {
-      await Promise.all([...supervisors.values()].map((s) => s.start()));
+      await Promise.all([...watches.values()].map((w) => w.start()));
     },
     stop: async () => {
-      await Promise.all([...supervisors.values()].map((s) => s.stop()));
+      await Promise.all([...watches.values()].map((w) => w.stop()));
     },
-    synced: () => [...supervisors].every(([kind, s]) => s.synced || optional.has(kind)),
+    synced: () => [...watches].every(([kind, w]) => w.synced || optional.has(kind)),
   };
 }
 
-/** Objects by the service their Lighthouse labels name (`<sourceNamespace>/<service-name>`). */
-class ServiceIndex<T extends KubernetesObject> {
-  private readonly byService = new Map<string, Map<string, T>>();
-  private readonly serviceOf = new Map<string, string>();
-
-  update(verb: Verb, obj: T): void {
-    const id = `${obj.metadata?.namespace ?? ''}/${obj.metadata?.name ?? ''}`;
-    const old = this.serviceOf.get(id);
-    if (old !== undefined) {
-      this.byService.get(old)?.delete(id);
-      if (this.byService.get(old)?.size === 0) this.byService.delete(old);
-      this.serviceOf.delete(id);
-    }
-    const l = obj.metadata?.labels ?? {};
-    const ns = l[labels.sourceNamespace];
-    const name = l[labels.serviceName];
-    if (verb === 'delete' || !ns || !name) return;
-    const key = `${ns}/${name}`;
-    const objects = this.byService.get(key) ?? new Map<string, T>();
-    objects.set(id, obj);
-    this.byService.set(key, objects);
-    this.serviceOf.set(id, key);
-  }
-
-  get(key: ServiceKey): T[] {
-    return [...(this.byService.get(`${key.namespace}/${key.name}`)?.values() ?? [])];
-  }
+/** `<sourceNamespace>/<service-name>` from a Lighthouse object's labels. */
+export function labelKey(obj: KubernetesObject): string | undefined {
+  const l = obj.metadata?.labels ?? {};
+  const ns = l[labels.sourceNamespace];
+  const name = l[labels.serviceName];
+  return ns && name ? `${ns}/${name}` : undefined;
 }
 
 function apiStatusOf(err: unknown): number | undefined {

@@ -1,7 +1,8 @@
-import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { KubernetesObjectApi, PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { registerApiSerializers, type ResourceDescriptor } from '../../api/index.js';
-import { apiErrorMessage, apiStatus, describe, mergePatch } from '../../kube/apply.js';
+import { apiErrorMessage, apiStatus, describe } from '../../kube/apply.js';
 import { keepAliveClient } from '../../kube/keep-alive.js';
+import { resourceClient } from '../../kube/resource-client.js';
 
 /** The field manager of everything the Lighthouse agent writes. */
 export const agentFieldManager = 'lighthouse-agent';
@@ -9,12 +10,13 @@ export const agentFieldManager = 'lighthouse-agent';
 /** Writes to one cluster: server-side apply, delete, status merge patches. Errors name the object and keep the API's message. */
 export class KubeWriter {
   private readonly objects: KubernetesObjectApi;
-  private readonly custom: CustomObjectsApi;
 
-  constructor(kc: KubeConfig, private readonly where: string) {
+  constructor(
+    private readonly kc: KubeConfig,
+    private readonly where: string,
+  ) {
     registerApiSerializers();
     this.objects = keepAliveClient(kc, KubernetesObjectApi);
-    this.custom = keepAliveClient(kc, CustomObjectsApi);
   }
 
   async apply<T extends KubernetesObject>(obj: T): Promise<T> {
@@ -38,9 +40,8 @@ export class KubeWriter {
 
   /** Merge-patches the status of a custom object; an object already gone is left alone. */
   async patchStatus(resource: ResourceDescriptor, namespace: string, name: string, status: object): Promise<void> {
-    const { group, version, plural } = resource;
     try {
-      await this.custom.patchNamespacedCustomObjectStatus({ group, version, plural, namespace, name, body: { status } }, mergePatch);
+      await resourceClient(this.kc, resource).patchStatus(name, status, namespace);
     } catch (err) {
       if (apiStatus(err) === 404) return;
       throw this.failure('update the status of', { kind: resource.kind, metadata: { name, namespace } }, err);

@@ -3,11 +3,6 @@
  * JSON keys are exactly the API's.
  */
 
-export const MCS_GROUP = 'multicluster.x-k8s.io';
-export const MCS_VERSION = 'v1beta1';
-export const SUBMARINER_GROUP = 'submariner.io';
-export const SUBMARINER_VERSION = 'v1';
-
 export const LABEL_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
 export const LIGHTHOUSE_AGENT = 'lighthouse-agent.submariner.io';
 export const LABEL_SERVICE_NAME = 'multicluster.kubernetes.io/service-name';

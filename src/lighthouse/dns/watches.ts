@@ -1,25 +1,10 @@
-import {
-  CustomObjectsApi,
-  DiscoveryV1Api,
-  makeInformer,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-} from '@kubernetes/client-node';
-import type { GatewayClusterStatus } from './cluster-status.js';
-import { InformerSupervisor } from '../../kube/informer-supervisor.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { EndpointSliceResource, GatewayResource, ServiceImportResource } from '../../api/index.js';
 import type { Logger } from '../../kube/log.js';
+import { watchResource } from '../../kube/watch/index.js';
+import type { GatewayClusterStatus } from './cluster-status.js';
 import type { Resolver } from './resolver.js';
-import {
-  LABEL_MANAGED_BY,
-  LIGHTHOUSE_AGENT,
-  MCS_GROUP,
-  MCS_VERSION,
-  SUBMARINER_GROUP,
-  SUBMARINER_VERSION,
-  type Gateway,
-  type ServiceImport,
-} from './types.js';
+import { LABEL_MANAGED_BY, LIGHTHOUSE_AGENT } from './types.js';
 
 export interface LighthouseWatches {
   start(): Promise<void>;
@@ -33,65 +18,40 @@ export interface LighthouseWatches {
  * status from Gateways.
  */
 export function watchLighthouseObjects(kc: KubeConfig, resolver: Resolver, status: GatewayClusterStatus, log: Logger): LighthouseWatches {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
-  const listCustom =
-    <T extends KubernetesObject>(group: string, version: string, plural: string) =>
-    () =>
-      custom.listClusterCustomObject({ group, version, plural }) as Promise<KubernetesListObject<T>>;
-
-  const imports = makeInformer<ServiceImport & KubernetesObject>(
-    kc,
-    `/apis/${MCS_GROUP}/${MCS_VERSION}/serviceimports`,
-    listCustom(MCS_GROUP, MCS_VERSION, 'serviceimports'),
-  );
+  const imports = watchResource(kc, ServiceImportResource, { log, name: 'serviceimports' });
   imports.on('add', (o) => resolver.upsertServiceImport(o));
   imports.on('update', (o) => resolver.upsertServiceImport(o));
   imports.on('delete', (o) => resolver.deleteServiceImport(o));
 
-  const selector = `${LABEL_MANAGED_BY}=${LIGHTHOUSE_AGENT}`;
-  const slices = makeInformer(
-    kc,
-    '/apis/discovery.k8s.io/v1/endpointslices',
-    () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: selector }),
-    selector,
-  );
+  const slices = watchResource(kc, EndpointSliceResource, { labelSelector: `${LABEL_MANAGED_BY}=${LIGHTHOUSE_AGENT}`, log, name: 'endpointslices' });
   slices.on('add', (o) => resolver.upsertEndpointSlice(o));
   slices.on('update', (o) => resolver.upsertEndpointSlice(o));
   slices.on('delete', (o) => resolver.deleteEndpointSlice(o));
 
-  const gateways = makeInformer<Gateway & KubernetesObject>(
-    kc,
-    `/apis/${SUBMARINER_GROUP}/${SUBMARINER_VERSION}/gateways`,
-    listCustom(SUBMARINER_GROUP, SUBMARINER_VERSION, 'gateways'),
-  );
+  const gateways = watchResource(kc, GatewayResource, {
+    log,
+    name: 'gateways',
+    onError: (err) => {
+      if (!isNotFound(err) || !status.gatewayApiPresent) return;
+      // Service discovery without the Submariner data plane: no Gateway CRD, so no connectivity to judge.
+      status.setGatewayApiPresent(false);
+      log.info('the Gateway API is not installed: every cluster counts as connected');
+    },
+  });
   gateways.on('add', (o) => status.upsertGateway(o));
   gateways.on('update', (o) => status.upsertGateway(o));
   gateways.on('delete', (o) => status.deleteGateway(o));
+  gateways.onSynced(() => status.setGatewayApiPresent(true));
 
-  const supervisors = [
-    new InformerSupervisor(imports, { name: 'serviceimports', log }),
-    new InformerSupervisor(slices, { name: 'endpointslices', log }),
-    new InformerSupervisor(gateways, {
-      name: 'gateways',
-      log,
-      onSynced: () => status.setGatewayApiPresent(true),
-      onError: (err) => {
-        if (!isNotFound(err) || !status.gatewayApiPresent) return;
-        // Service discovery without the Submariner data plane: no Gateway CRD, so no connectivity to judge.
-        status.setGatewayApiPresent(false);
-        log.info('the Gateway API is not installed: every cluster counts as connected');
-      },
-    }),
-  ];
+  const watches = [imports, slices, gateways];
   return {
     start: async () => {
-      await Promise.all(supervisors.map((s) => s.start()));
+      await Promise.all(watches.map((w) => w.start()));
     },
     stop: async () => {
-      await Promise.all(supervisors.map((s) => s.stop()));
+      await Promise.all(watches.map((w) => w.stop()));
     },
-    synced: () => supervisors.every((s, i) => s.synced || (i === 2 && !status.gatewayApiPresent)),
+    synced: () => imports.synced && slices.synced && (gateways.synced || !status.gatewayApiPresent),
   };
 }
 

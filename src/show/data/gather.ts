@@ -1,8 +1,9 @@
-import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import type { Broker, Endpoint, Gateway, Submariner } from '../../api/generated.js';
-import { BrokerResource, EndpointResource, GatewayResource, SubmarinerResource } from '../../api/generated.js';
+import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import type { ObjectOf, ResourceDescriptor, Submariner } from '../../api/index.js';
+import { BrokerResource, EndpointResource, GatewayResource, SubmarinerResource } from '../../api/index.js';
 import { names } from '../../render/contract.js';
 import { apiStatus, retryBusy } from '../../kube/apply.js';
+import { resourceClient } from '../../kube/resource-client.js';
 import { brokerRows, type BrokerRow } from './brokers.js';
 import { connectionRows, type ConnectionRow } from './connections.js';
 import { endpointRows, type EndpointRow } from './endpoints.js';
@@ -17,15 +18,10 @@ export interface Target {
   namespace: string;
 }
 
-async function list<T>(t: Target, r: { group: string; version: string; plural: string }, namespace?: string): Promise<T[]> {
-  const api = t.kc.makeApiClient(CustomObjectsApi);
+/** The objects of a kind in one namespace, or in all; none when its CRD is not installed. */
+async function list<R extends ResourceDescriptor>(t: Target, r: R, namespace?: string): Promise<ObjectOf<R>[]> {
   try {
-    const res = (await retryBusy(() =>
-      namespace === undefined
-        ? api.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural })
-        : api.listNamespacedCustomObject({ group: r.group, version: r.version, namespace, plural: r.plural }),
-    )) as { items: T[] };
-    return res.items;
+    return await retryBusy(() => resourceClient(t.kc, r).list({ namespace }));
   } catch (err) {
     if (apiStatus(err) === 404) return [];
     throw err;
@@ -33,21 +29,21 @@ async function list<T>(t: Target, r: { group: string; version: string; plural: s
 }
 
 async function submariner(t: Target): Promise<Submariner | undefined> {
-  const items = await list<Submariner>(t, SubmarinerResource, t.namespace);
+  const items = await list(t, SubmarinerResource, t.namespace);
   return items.find((s) => s.metadata.name === names.submarinerCR);
 }
 
 export async function connections(t: Target): Promise<ConnectionRow[]> {
-  return connectionRows(t.context, await list<Gateway>(t, GatewayResource, t.namespace));
+  return connectionRows(t.context, await list(t, GatewayResource, t.namespace));
 }
 
 export async function endpoints(t: Target): Promise<EndpointRow[]> {
-  const [eps, subm] = await Promise.all([list<Endpoint>(t, EndpointResource, t.namespace), submariner(t)]);
+  const [eps, subm] = await Promise.all([list(t, EndpointResource, t.namespace), submariner(t)]);
   return endpointRows(t.context, eps, subm?.spec.clusterID);
 }
 
 export async function gateways(t: Target): Promise<GatewayRow[]> {
-  return gatewayRows(t.context, await list<Gateway>(t, GatewayResource, t.namespace));
+  return gatewayRows(t.context, await list(t, GatewayResource, t.namespace));
 }
 
 export async function networks(t: Target): Promise<NetworkRow[]> {
@@ -64,7 +60,7 @@ export async function versions(t: Target): Promise<VersionRow[]> {
 }
 
 export async function brokers(t: Target): Promise<BrokerRow[]> {
-  return brokerRows(t.context, await list<Broker>(t, BrokerResource));
+  return brokerRows(t.context, await list(t, BrokerResource));
 }
 
 export const views = { connections, endpoints, gateways, networks, versions, brokers };

@@ -1,6 +1,7 @@
-import { CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { RouteAgentResource, type RouteAgentStatus } from '../../../api/generated.js';
-import { apiErrorMessage, apiStatus, mergePatch } from '../../../kube/apply.js';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { RouteAgentResource, type RouteAgent, type RouteAgentStatus } from '../../../api/index.js';
+import { apiErrorMessage, apiStatus } from '../../../kube/apply.js';
+import { resourceClient, type ResourceClient } from '../../../kube/resource-client.js';
 
 /** Where this node's RouteAgent status goes. */
 export interface RouteAgentStatusWriter {
@@ -11,19 +12,14 @@ export interface RouteAgentStatusWriter {
 
 /** Writes the RouteAgent object named after the node, creating it on first use. */
 export class KubeRouteAgentStatusWriter implements RouteAgentStatusWriter {
-  private readonly api: CustomObjectsApi;
+  private readonly client: ResourceClient<RouteAgent>;
 
   constructor(
     kc: KubeConfig,
     private readonly namespace: string,
     private readonly name: string,
   ) {
-    this.api = kc.makeApiClient(CustomObjectsApi);
-  }
-
-  private get ref() {
-    const { group, version, plural } = RouteAgentResource;
-    return { group, version, plural, namespace: this.namespace, name: this.name };
+    this.client = resourceClient(kc, RouteAgentResource, { namespace });
   }
 
   async write(status: RouteAgentStatus): Promise<void> {
@@ -39,14 +35,13 @@ export class KubeRouteAgentStatusWriter implements RouteAgentStatusWriter {
   }
 
   private async patchStatus(status: RouteAgentStatus): Promise<void> {
-    await this.api.patchNamespacedCustomObjectStatus({ ...this.ref, body: { status } }, mergePatch);
+    await this.client.patchStatus(this.name, status);
   }
 
   private async create(): Promise<void> {
-    const { group, version, plural, kind } = RouteAgentResource;
-    const body = { apiVersion: `${group}/${version}`, kind, metadata: { name: this.name, namespace: this.namespace } };
+    const { kind } = RouteAgentResource;
     try {
-      await this.api.createNamespacedCustomObject({ group, version, plural, namespace: this.namespace, body });
+      await this.client.create({ apiVersion: 'submariner.io/v1', kind, metadata: { name: this.name, namespace: this.namespace } });
     } catch (err) {
       if (apiStatus(err) !== 409) throw this.wrap('create', err);
     }
@@ -54,9 +49,9 @@ export class KubeRouteAgentStatusWriter implements RouteAgentStatusWriter {
 
   async remove(): Promise<void> {
     try {
-      await this.api.deleteNamespacedCustomObject(this.ref);
+      await this.client.delete(this.name);
     } catch (err) {
-      if (apiStatus(err) !== 404) throw this.wrap('delete', err);
+      throw this.wrap('delete', err);
     }
   }
 
