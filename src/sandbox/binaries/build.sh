@@ -26,7 +26,9 @@ build_k8s() {
   staging="v0.${K8S_VERSION#1.}"
   local all_ok=1
   for bin in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl; do
-    if ! "$out/$bin" --version 2>/dev/null | grep -q "v$K8S_VERSION"; then all_ok=0; fi
+    local ask=(--version)
+    [ "$bin" = kubectl ] && ask=(version --client)
+    if ! "$out/$bin" "${ask[@]}" 2>/dev/null | grep -q "v$K8S_VERSION"; then all_ok=0; fi
   done
   if [ "$all_ok" = 1 ]; then log "kubernetes v$K8S_VERSION already built in $out"; return; fi
   build="$CACHE/build/kubernetes-v$K8S_VERSION"
