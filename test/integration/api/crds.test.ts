@@ -131,7 +131,7 @@ void describe('the apiserver rejects what is clearly wrong, with the schema mess
   });
 
   void it('an unknown cable driver', async () => {
-    assert.match(await rejection(endpoint({ backend: 'openvpn' })), /spec\.backend: Unsupported value: "openvpn": supported values: "libreswan", "wireguard", "vxlan"/);
+    assert.match(await rejection(endpoint({ backend: 'openvpn' })), /spec\.backend: Unsupported value: "openvpn": supported values: "libreswan", "strongswan", "wireguard", "vxlan"/);
   });
 
   void it('a negative or too large port', async () => {

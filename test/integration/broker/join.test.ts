@@ -188,7 +188,11 @@ describe('deploy-broker and join on real apiservers', () => {
     const client = KubernetesObjectApi.makeApiClient(kc);
     const id = (o: KubernetesObject): string => `${o.kind}/${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
     for (const want of rendered) {
-      const live = await client.read(want);
+      // client-node's CRD model renames the schema's x-kubernetes-* keys: read CRDs as the apiserver sends them.
+      const live: KubernetesObject =
+        want.kind === 'CustomResourceDefinition'
+          ? (JSON.parse(spawnSync(kubectl, ['--kubeconfig', fleet.kubeconfigPath, '--context', 'cluster2', 'get', 'crd', want.metadata.name, '-o', 'json', '--show-managed-fields'], { encoding: 'utf8' }).stdout) as KubernetesObject)
+          : await client.read(want);
       const managers = (live.metadata?.managedFields ?? []).filter((f) => f.manager === 'kubectl-submariner' && f.operation === 'Apply');
       assert.ok(managers.length > 0, `${id(want)} is applied by kubectl-submariner`);
       const { metadata: _m, ...body } = want;
