@@ -1,8 +1,8 @@
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
 import { wellKnown } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 import { apiErrorMessage, apiStatus, retryBusy } from '../kube/apply.js';
-import { withTimeout } from '../kube/timeout.js';
+import { withTimeout } from '../base/timeout.js';
 import type { BrokerInfo } from './broker-info.js';
 
 /** A kubeconfig for the broker API server with the given bearer token (the admin one from broker-info by default). */

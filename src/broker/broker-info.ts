@@ -1,5 +1,5 @@
 import { chmod, lstat, readFile, rename, writeFile } from 'node:fs/promises';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 
 /**
  * broker-info.subm, as subctl writes it: one line of URL-safe base64 (with padding) of a JSON

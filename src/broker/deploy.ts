@@ -3,8 +3,8 @@ import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-no
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installCrds } from '../api/install.js';
 import { wellKnown } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
-import type { Reporter } from '../cli/reporter.js';
+import { UserError } from '../base/errors.js';
+import type { Reporter } from '../base/reporter.js';
 import { applyObjects, apiStatus } from '../kube/apply.js';
 import { checkCidr } from '../render/fields.js';
 import { readBrokerInfoFile, writeBrokerInfoFile, type BrokerInfo } from './broker-info.js';

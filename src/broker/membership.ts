@@ -1,8 +1,8 @@
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { ClusterResource, EndpointResource, ServiceImportResource } from '../api/generated.js';
 import { clusterServiceAccount, labels } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
-import type { Reporter } from '../cli/reporter.js';
+import { UserError } from '../base/errors.js';
+import type { Reporter } from '../base/reporter.js';
 import { applyObjects, apiStatus, retryBusy } from '../kube/apply.js';
 import { cidrsOverlap } from '../net/cidr.js';
 import type { BrokerInfo } from './broker-info.js';

@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { wellKnown } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 import { apiStatus } from '../kube/apply.js';
 import { names } from '../render/contract.js';
 import { writeBrokerInfoFile, type BrokerInfo } from './broker-info.js';

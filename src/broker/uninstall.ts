@@ -13,8 +13,8 @@ import {
 import { setTimeout as sleep } from 'node:timers/promises';
 import { loadCrdFiles } from '../api/crd-files.js';
 import { labels, lighthouseManagedBy } from '../api/names.js';
-import type { Reporter } from '../cli/reporter.js';
-import { errorText } from '../kube/log.js';
+import type { Reporter } from '../base/reporter.js';
+import { errorText } from '../base/log.js';
 import { apiStatus, mergePatch } from '../kube/apply.js';
 import { names } from '../render/contract.js';
 import { brokerKubeConfigFromEnv } from './broker-client.js';

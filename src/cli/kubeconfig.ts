@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
-import { UserError } from './errors.js';
+import { UserError } from '../base/errors.js';
 
 export interface KubeconfigOptions {
   /** --kubeconfig: replaces KUBECONFIG and ~/.kube/config. */

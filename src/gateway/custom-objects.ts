@@ -2,7 +2,7 @@ import { CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObj
 import type { ResourceDescriptor } from '../api/index.js';
 import { apiStatus } from '../kube/apply.js';
 import { InformerSupervisor } from '../kube/informer-supervisor.js';
-import type { Logger } from '../kube/log.js';
+import type { Logger } from '../base/log.js';
 
 /** Reads and writes one kind in one namespace. */
 export interface ObjectClient<T extends KubernetesObject> {

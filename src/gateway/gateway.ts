@@ -1,6 +1,6 @@
 import type { Cluster, Endpoint, EndpointSpec, Gateway, GatewayStatus } from '../api/generated.js';
 import { labels } from '../api/names.js';
-import { errorText, type Logger } from '../kube/log.js';
+import { errorText, type Logger } from '../base/log.js';
 import type { Ping } from '../net/ping/echo.js';
 import type { DriverRegistry } from '../../plugins/index.js';
 import type { CableDriver, DriverContext } from '../../plugins/driver.js';

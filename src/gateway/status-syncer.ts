@@ -1,7 +1,7 @@
 import type { Gateway, GatewayStatus } from '../api/generated.js';
 import { annotations } from '../api/names.js';
 import { apiStatus } from '../kube/apply.js';
-import { errorText, type Logger } from '../kube/log.js';
+import { errorText, type Logger } from '../base/log.js';
 import type { ObjectClient } from './custom-objects.js';
 
 export interface StatusSyncerOptions {

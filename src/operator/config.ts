@@ -1,4 +1,4 @@
-import { ConfigError, EnvReader, dnsSubdomain } from '../kube/env.js';
+import { ConfigError, EnvReader, dnsSubdomain } from '../base/env.js';
 import { operatorEnv as ENV } from '../render/contract.js';
 
 /** Set to "true" to undo what the operator changed in the cluster, then wait to be deleted. */

@@ -1,5 +1,5 @@
 import { isIp } from '../net/cidr.js';
-import { dnsSubdomain } from '../kube/env.js';
+import { dnsSubdomain } from '../base/env.js';
 
 export const LIGHTHOUSE_START = '#lighthouse-start AUTO-GENERATED SECTION. DO NOT EDIT';
 export const LIGHTHOUSE_END = '#lighthouse-end';

@@ -1,6 +1,6 @@
 import { CoreV1Api, KubeConfig, makeInformer, type Informer, type KubernetesObject } from '@kubernetes/client-node';
 import { InformerSupervisor } from '../kube/informer-supervisor.js';
-import { jsonLogger } from '../kube/log.js';
+import { jsonLogger } from '../base/log.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { names } from '../render/contract.js';
 import { parseOperatorConfig, UNINSTALL_ENV } from './config.js';

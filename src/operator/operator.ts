@@ -1,5 +1,5 @@
 import type { ReconcileResult } from '../kube/work-queue.js';
-import type { Logger } from '../kube/log.js';
+import type { Logger } from '../base/log.js';
 import { names } from '../render/contract.js';
 import type { OperatorConfig } from './config.js';
 import { removeCorednsForward, renderCorednsForward } from './corefile.js';

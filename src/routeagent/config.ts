@@ -1,4 +1,5 @@
-import { ConfigError, EnvReader, dnsSubdomain } from '../kube/env.js';
+import { ConfigError, EnvReader, dnsSubdomain } from '../base/env.js';
+import { envCidrs } from '../net/cidr.js';
 import { routeAgentEnv as ENV } from '../render/contract.js';
 import { networkPlugins, type NetworkPlugin } from './constants.js';
 
@@ -35,9 +36,9 @@ export function parseRouteAgentConfig(env: NodeJS.ProcessEnv): RouteAgentConfig 
     namespace: e.name(ENV.namespace, 'the namespace Submariner is installed in'),
     clusterId: e.name(ENV.clusterId, 'the ID this cluster joined with'),
     nodeName: e.name(ENV.nodeName, 'the name of the node this pod runs on (downward API spec.nodeName)', dnsSubdomain),
-    clusterCidrs: e.cidrs(ENV.clusterCidr, true, "the cluster's pod CIDRs, e.g. 10.244.0.0/16"),
-    serviceCidrs: e.cidrs(ENV.serviceCidr, false),
-    globalCidrs: e.cidrs(ENV.globalCidr, false),
+    clusterCidrs: envCidrs(e, ENV.clusterCidr, true, "the cluster's pod CIDRs, e.g. 10.244.0.0/16"),
+    serviceCidrs: envCidrs(e, ENV.serviceCidr, false),
+    globalCidrs: envCidrs(e, ENV.globalCidr, false),
     networkPlugin: known ?? 'generic',
     unknownNetworkPlugin: known || plugin === '' ? undefined : plugin,
     healthCheck: {

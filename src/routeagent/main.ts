@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { clientVersion } from '../cli/version.js';
-import { jsonLogger, type Logger } from '../kube/log.js';
+import { clientVersion } from '../base/version.js';
+import { jsonLogger, type Logger } from '../base/log.js';
 import { ExecRunner } from '../net/command.js';
 import { Ip } from '../net/iproute2/ip.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';

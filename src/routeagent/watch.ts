@@ -1,7 +1,7 @@
 import { CoreV1Api, CustomObjectsApi, makeInformer, type KubeConfig, type KubernetesListObject, type KubernetesObject, type V1Node } from '@kubernetes/client-node';
 import { EndpointResource } from '../api/generated.js';
 import { InformerSupervisor } from '../kube/informer-supervisor.js';
-import type { Logger } from '../kube/log.js';
+import type { Logger } from '../base/log.js';
 import type { ClusterSource } from './controller.js';
 
 export interface ClusterWatches extends ClusterSource {

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { packageRoot } from '../cli/package.js';
+import { packageRoot } from '../base/package.js';
 import type { CommandRunner } from '../net/command.js';
 import { applyObjects } from '../kube/apply.js';
 import { renderAddons } from './addons.js';

@@ -1,7 +1,7 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster, Gateway, GlobalIngressIP } from '../../api/generated.js';
 import { labels } from '../../api/names.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import { objectKey, WorkQueue } from '../../kube/work-queue.js';
 import type { AgentConfig } from './config.js';
 import { ClusterConnectivity } from './connectivity.js';

@@ -1,4 +1,4 @@
-import { ConfigError, EnvReader, dnsLabel } from '../../kube/env.js';
+import { ConfigError, EnvReader, dnsLabel } from '../../base/env.js';
 import { lighthouseAgentEnv as ENV } from '../../render/contract.js';
 
 /** Seconds a cluster may stay disconnected before its endpoints stop being served here. */

@@ -1,7 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ServiceExportResource, ServiceImportResource, type ServiceExport, type ServiceImport } from '../../api/generated.js';
 import { labels, serviceExportConditions, serviceImportConditions } from '../../api/names.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import { splitKey } from '../../kube/work-queue.js';
 import { exportConditions, mergeConditions, sameConditions } from './conditions.js';
 import type { AgentConfig } from './config.js';

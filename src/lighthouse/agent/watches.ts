@@ -26,7 +26,7 @@ import {
 import { labels, lighthouseManagedBy } from '../../api/names.js';
 import type { ResourceDescriptor } from '../../api/index.js';
 import { InformerSupervisor } from '../../kube/informer-supervisor.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import type { ServiceKey } from './model.js';
 
 /** The label the EndpointSlice controllers put on a Service's own slices. */

@@ -1,4 +1,4 @@
-import { ConfigError, EnvReader, dnsLabel } from '../../kube/env.js';
+import { ConfigError, EnvReader, dnsLabel } from '../../base/env.js';
 import { clustersetDomain, defaultDnsTtlSeconds, lighthouseDnsEnv as ENV, ports } from '../../render/contract.js';
 
 /** The DNS server's settings, parsed once from the environment at start-up. */

@@ -8,7 +8,7 @@ import {
 } from '@kubernetes/client-node';
 import type { GatewayClusterStatus } from './cluster-status.js';
 import { InformerSupervisor } from '../../kube/informer-supervisor.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import type { Resolver } from './resolver.js';
 import {
   LABEL_MANAGED_BY,

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { decodeBrokerInfo, encodeBrokerInfo } from '../../../src/broker/broker-info.js';
 import { joinCluster, type JoinOptions } from '../../../src/broker/join.js';
-import { MemoryReporter } from '../../../src/cli/reporter.js';
+import { MemoryReporter } from '../../../src/base/reporter.js';
 import { renderCluster } from '../../../src/render/index.js';
 import { kubectl } from '../../support/binaries.js';
 import { runCli, type CliResult } from '../../support/cli.js';

@@ -16,7 +16,7 @@ import {
 import { ServiceExportResource, ServiceImportResource, type Condition, type ServiceExport, type ServiceImport } from '../../../src/api/index.js';
 import { brokerKubeConfigFromEnv } from '../../../src/broker/broker-client.js';
 import { mergePatch } from '../../../src/kube/apply.js';
-import type { Logger } from '../../../src/kube/log.js';
+import type { Logger } from '../../../src/base/log.js';
 import { LighthouseAgent } from '../../../src/lighthouse/agent/agent.js';
 import { parseAgentConfig } from '../../../src/lighthouse/agent/config.js';
 import { names } from '../../../src/render/contract.js';

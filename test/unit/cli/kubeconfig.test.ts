@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { loadKubeConfig, NoKubeconfigError } from '../../../src/cli/kubeconfig.js';
-import { UserError } from '../../../src/cli/errors.js';
+import { UserError } from '../../../src/base/errors.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'ksub-kubeconfig-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

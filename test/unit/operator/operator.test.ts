@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Logger } from '../../../src/kube/log.js';
+import type { Logger } from '../../../src/base/log.js';
 import { parseOperatorConfig, type OperatorConfig } from '../../../src/operator/config.js';
 import { LIGHTHOUSE_START } from '../../../src/operator/corefile.js';
 import { labelledByAnnotation, type NodeInfo } from '../../../src/operator/gateway-nodes.js';
