@@ -1,9 +1,11 @@
 // The Kubernetes API of kubectl-submariner: the types of every CRD in manifests/crds (generated.ts), their
-// resource descriptors, the names of well-known objects, labels and annotations, and installCrds.
+// resource descriptors, the names of well-known objects, labels and annotations, the agents' environment
+// contract, and installCrds.
 import { registerApiSerializers } from './serializers.js';
 
 export * from './generated.js';
 export * from './names.js';
+export * from './agent-env.js';
 export { installCrds, apiMessage, type InstallCrdsOptions, type InstalledCrd } from './install.js';
 export { registerApiSerializers } from './serializers.js';
 
@@ -16,8 +18,13 @@ export interface ResourceDescriptor {
   namespaced: boolean;
 }
 
+/** The group, version and plural that CustomObjectsApi's calls take to address the kind. */
+export function customObjectRef(resource: ResourceDescriptor): { group: string; version: string; plural: string } {
+  return { group: resource.group, version: resource.version, plural: resource.plural };
+}
+
 /** `<group>/<version>`, the apiVersion of the kind's objects. */
-export function apiVersionOf(resource: ResourceDescriptor): string {
+export function apiVersionOf<R extends ResourceDescriptor>(resource: R): `${R['group']}/${R['version']}` {
   return `${resource.group}/${resource.version}`;
 }
 

@@ -1,6 +1,6 @@
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { ClusterResource, EndpointResource, ServiceImportResource } from '../api/generated.js';
-import { clusterServiceAccount, labels } from '../api/names.js';
+import { clusterServiceAccount, clusterUidAnnotation, labels, managedByLabels } from '../api/names.js';
 import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
 import { applyObjects, apiStatus, retryBusy } from '../kube/apply.js';
@@ -9,7 +9,7 @@ import type { BrokerInfo } from './broker-info.js';
 import { brokerError, brokerKubeConfig } from './broker-client.js';
 import { waitToken } from './deploy.js';
 import { allocateGlobalCidr, releaseGlobalCidr } from './globalnet.js';
-import { clusterUidAnnotation, managedByLabels, renderMemberAccess, renderMemberServiceAccount } from './objects.js';
+import { renderMemberAccess, renderMemberServiceAccount } from './objects.js';
 
 /**
  * A broker as membership sees it: admin access to its namespace, the same server with a member's token, and

@@ -1,5 +1,5 @@
 import { CableDriverValues } from '../api/generated.js';
-import { gatewayEnv as ENV, ports } from '../render/contract.js';
+import { gatewayEnv as ENV, ports, uninstallEnv } from '../api/agent-env.js';
 import { ConfigError, EnvReader, dnsLabel } from '../base/env.js';
 import { envCidrs } from '../net/cidr.js';
 import type { DriverSettings } from '../../plugins/driver.js';
@@ -126,7 +126,7 @@ export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       debug: e.boolean(ENV.ipsecDebug, false),
     },
     leader: leaderTiming(env),
-    uninstall: e.boolean('SUBMARINER_UNINSTALL', false),
+    uninstall: e.boolean(uninstallEnv, false),
     stateDir: DEFAULT_STATE_DIR,
   };
 }

@@ -2,8 +2,9 @@ import { resolve4 } from 'node:dns/promises';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ClusterResource, EndpointResource, GatewayResource, SubmarinerResource, type Cluster, type Endpoint, type Gateway } from '../api/generated.js';
-import { wellKnown } from '../api/names.js';
-import { brokerKubeConfigFromEnv } from '../broker/broker-client.js';
+import { uninstallEnv } from '../api/agent-env.js';
+import { names, wellKnown } from '../api/names.js';
+import { brokerKubeConfigFromEnv } from '../kube/broker-config.js';
 import { clientVersion } from '../base/version.js';
 import { mergePatch } from '../kube/apply.js';
 import { LeaderElector } from '../kube/lease/elector.js';
@@ -102,7 +103,7 @@ async function publicIp(c: Composition, node: NodeInfo): Promise<string> {
 /** Whether the Submariner object this gateway belongs to is gone (the cluster is being uninstalled). */
 async function submarinerDeleted(c: Composition): Promise<boolean> {
   try {
-    return (await new CustomObjectClient(c.kc, SubmarinerResource, c.config.namespace).get(wellKnown.submarinerName)) === undefined;
+    return (await new CustomObjectClient(c.kc, SubmarinerResource, c.config.namespace).get(names.submarinerCR)) === undefined;
   } catch (err) {
     c.log.warn('cannot tell whether Submariner is being uninstalled; keeping what the gateway created', { error: errorText(err) });
     return false;
@@ -181,5 +182,5 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
 /** SUBMARINER_UNINSTALL=true: remove what the gateway created on this node, its objects, and exit. */
 export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await runUninstall(compose({ ...env, SUBMARINER_UNINSTALL: 'true' }));
+  await runUninstall(compose({ ...env, [uninstallEnv]: 'true' }));
 }

@@ -1,4 +1,5 @@
 import type { Gateway, GatewayStatus } from '../api/generated.js';
+import { GatewayResource, apiVersionOf } from '../api/index.js';
 import { annotations } from '../api/names.js';
 import { apiStatus } from '../kube/apply.js';
 import { errorText, type Logger } from '../base/log.js';
@@ -56,8 +57,8 @@ export class GatewayStatusSyncer {
     let obj = await gateways.get(name);
     if (!obj) {
       obj = await gateways.create({
-        apiVersion: 'submariner.io/v1',
-        kind: 'Gateway',
+        apiVersion: apiVersionOf(GatewayResource),
+        kind: GatewayResource.kind,
         metadata: { name, annotations: { [annotations.updateTimestamp]: stamp } },
       });
     } else {

@@ -2,8 +2,9 @@ import { CoreV1Api, KubeConfig, makeInformer, type Informer, type KubernetesObje
 import { InformerSupervisor } from '../kube/informer-supervisor.js';
 import { jsonLogger } from '../base/log.js';
 import { WorkQueue } from '../kube/work-queue.js';
-import { names } from '../render/contract.js';
-import { parseOperatorConfig, UNINSTALL_ENV } from './config.js';
+import { uninstallEnv } from '../api/agent-env.js';
+import { names } from '../api/names.js';
+import { parseOperatorConfig } from './config.js';
 import { corednsConfigMap, KubeOperatorCluster } from './kube-cluster.js';
 import { Operator, reconcileKeys } from './operator.js';
 
@@ -57,5 +58,5 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
 /** Takes back the gateway labels and the CoreDNS block (SUBMARINER_UNINSTALL=true does the same). */
 export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await main({ ...env, [UNINSTALL_ENV]: 'true' });
+  await main({ ...env, [uninstallEnv]: 'true' });
 }

@@ -1,10 +1,7 @@
 import { ConfigError, EnvReader, dnsSubdomain } from '../base/env.js';
 import { envCidrs } from '../net/cidr.js';
-import { routeAgentEnv as ENV } from '../render/contract.js';
+import { routeAgentEnv as ENV, uninstallEnv } from '../api/agent-env.js';
 import { networkPlugins, type NetworkPlugin } from './constants.js';
-
-/** Set to "true" to remove everything the route agent put on the node, then exit. */
-export const UNINSTALL_ENV = 'SUBMARINER_UNINSTALL';
 
 /** The route agent's settings, parsed once from the environment at start-up. */
 export interface RouteAgentConfig {
@@ -46,7 +43,7 @@ export function parseRouteAgentConfig(env: NodeJS.ProcessEnv): RouteAgentConfig 
       intervalSeconds: e.integer(ENV.healthCheckInterval, 1, 1, 3600),
       maxPacketLossCount: e.integer(ENV.healthCheckMaxPacketLossCount, 5, 1, 1000),
     },
-    uninstall: e.boolean(UNINSTALL_ENV, false),
+    uninstall: e.boolean(uninstallEnv, false),
     debug: e.boolean(ENV.debug, false),
   };
 }

@@ -8,7 +8,7 @@ import { ClusterConnectivity } from './connectivity.js';
 import { globalIngressIpService, globalIpsFrom } from './global-ips.js';
 import { isManagedImport } from './imports-and-slices.js';
 import { ServiceReconciler } from './reconciler.js';
-import { kubeServiceNameLabel, watchAgentObjects, type AgentWatches, type Verb, type WatchedKind } from './watches.js';
+import { watchAgentObjects, type AgentWatches, type Verb, type WatchedKind } from './watches.js';
 import { KubeWriter } from './writer.js';
 
 export interface AgentOptions {
@@ -120,7 +120,7 @@ export class LighthouseAgent {
         this.enqueue(objectKey(obj));
         return;
       case 'endpointSlices': {
-        const svc = obj.metadata?.labels?.[kubeServiceNameLabel];
+        const svc = obj.metadata?.labels?.[labels.kubeServiceName];
         this.enqueue(svc && obj.metadata?.namespace ? `${obj.metadata.namespace}/${svc}` : undefined);
         return;
       }

@@ -29,9 +29,6 @@ import { InformerSupervisor } from '../../kube/informer-supervisor.js';
 import type { Logger } from '../../base/log.js';
 import type { ServiceKey } from './model.js';
 
-/** The label the EndpointSlice controllers put on a Service's own slices. */
-export const kubeServiceNameLabel = 'kubernetes.io/service-name';
-
 /** A watch cache that also finds the Lighthouse objects of one service by their labels. */
 export interface ServiceIndexedCache<T> extends ObjectCache<T> {
   /** The objects labelled with the service's name and source namespace. */
@@ -146,8 +143,8 @@ export function watchAgentObjects(o: WatchOptions): AgentWatches {
       'endpointSlices',
       o.local,
       '/apis/discovery.k8s.io/v1/endpointslices',
-      () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: kubeServiceNameLabel }),
-      kubeServiceNameLabel,
+      () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: labels.kubeServiceName }),
+      labels.kubeServiceName,
     ),
     lighthouseSlices: watch(
       'lighthouseSlices',

@@ -10,16 +10,9 @@ import type { GatewayClusterStatus } from './cluster-status.js';
 import { InformerSupervisor } from '../../kube/informer-supervisor.js';
 import type { Logger } from '../../base/log.js';
 import type { Resolver } from './resolver.js';
-import {
-  LABEL_MANAGED_BY,
-  LIGHTHOUSE_AGENT,
-  MCS_GROUP,
-  MCS_VERSION,
-  SUBMARINER_GROUP,
-  SUBMARINER_VERSION,
-  type Gateway,
-  type ServiceImport,
-} from './types.js';
+import { GatewayResource, ServiceImportResource, customObjectRef, type ResourceDescriptor } from '../../api/index.js';
+import { groups, labels, lighthouseManagedBy } from '../../api/names.js';
+import type { Gateway, ServiceImport } from './types.js';
 
 export interface LighthouseWatches {
   start(): Promise<void>;
@@ -36,23 +29,23 @@ export function watchLighthouseObjects(kc: KubeConfig, resolver: Resolver, statu
   const custom = kc.makeApiClient(CustomObjectsApi);
   const discovery = kc.makeApiClient(DiscoveryV1Api);
   const listCustom =
-    <T extends KubernetesObject>(group: string, version: string, plural: string) =>
+    <T extends KubernetesObject>(r: ResourceDescriptor) =>
     () =>
-      custom.listClusterCustomObject({ group, version, plural }) as Promise<KubernetesListObject<T>>;
+      custom.listClusterCustomObject(customObjectRef(r)) as Promise<KubernetesListObject<T>>;
 
   const imports = makeInformer<ServiceImport & KubernetesObject>(
     kc,
-    `/apis/${MCS_GROUP}/${MCS_VERSION}/serviceimports`,
-    listCustom(MCS_GROUP, MCS_VERSION, 'serviceimports'),
+    `/apis/${ServiceImportResource.group}/${ServiceImportResource.version}/${ServiceImportResource.plural}`,
+    listCustom(ServiceImportResource),
   );
   imports.on('add', (o) => resolver.upsertServiceImport(o));
   imports.on('update', (o) => resolver.upsertServiceImport(o));
   imports.on('delete', (o) => resolver.deleteServiceImport(o));
 
-  const selector = `${LABEL_MANAGED_BY}=${LIGHTHOUSE_AGENT}`;
+  const selector = `${labels.managedBy}=${lighthouseManagedBy}`;
   const slices = makeInformer(
     kc,
-    '/apis/discovery.k8s.io/v1/endpointslices',
+    `/apis/${groups.discovery}/v1/endpointslices`,
     () => discovery.listEndpointSliceForAllNamespaces({ labelSelector: selector }),
     selector,
   );
@@ -62,8 +55,8 @@ export function watchLighthouseObjects(kc: KubeConfig, resolver: Resolver, statu
 
   const gateways = makeInformer<Gateway & KubernetesObject>(
     kc,
-    `/apis/${SUBMARINER_GROUP}/${SUBMARINER_VERSION}/gateways`,
-    listCustom(SUBMARINER_GROUP, SUBMARINER_VERSION, 'gateways'),
+    `/apis/${GatewayResource.group}/${GatewayResource.version}/${GatewayResource.plural}`,
+    listCustom(GatewayResource),
   );
   gateways.on('add', (o) => status.upsertGateway(o));
   gateways.on('update', (o) => status.upsertGateway(o));

@@ -1,7 +1,7 @@
 import { AppsV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Broker, Endpoint, Gateway, Submariner } from '../../api/generated.js';
 import { BrokerResource, EndpointResource, GatewayResource, SubmarinerResource } from '../../api/generated.js';
-import { names } from '../../render/contract.js';
+import { names } from '../../api/names.js';
 import { apiStatus, retryBusy } from '../../kube/apply.js';
 import { brokerRows, type BrokerRow } from './brokers.js';
 import { connectionRows, type ConnectionRow } from './connections.js';
