@@ -130,6 +130,10 @@ export const annotations = {
 /** On a member's broker service account: the UID of the member's kube-system namespace, telling re-joins from duplicates. */
 export const clusterUidAnnotation = 'submariner.io/cluster-uid';
 
+/** The lines around the block of CoreDNS's Corefile that forwards the clusterset zones to Lighthouse DNS. */
+export const LIGHTHOUSE_START = '#lighthouse-start AUTO-GENERATED SECTION. DO NOT EDIT';
+export const LIGHTHOUSE_END = '#lighthouse-end';
+
 /** `timestamp.submariner.io/<clusterID>`: when a cluster exported a service (ns), for oldest-wins conflicts. */
 export function exportTimestampAnnotation(clusterId: string): string {
   return `timestamp.submariner.io/${clusterId}`;

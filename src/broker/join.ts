@@ -2,12 +2,11 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import type { Crd } from '../api/crd-files.js';
 import { ServiceDiscoveryResource, SubmarinerResource } from '../api/generated.js';
 import { applyCrds } from '../api/install.js';
-import { names, wellKnown } from '../api/names.js';
+import { LIGHTHOUSE_START, names, wellKnown } from '../api/names.js';
 import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
 import { clientVersion } from '../base/version.js';
 import { applyObjects, apiStatus, retryBusy } from '../kube/apply.js';
-import { LIGHTHOUSE_START } from '../operator/corefile.js';
 import { checkCidr, checkDnsLabel } from '../render/fields.js';
 import { parseClusterValues, parseImageOverrides, renderCluster, type CableDriverName, type ClusterValues, type KubeObject } from '../render/index.js';
 import { cableDrivers } from '../render/values.js';

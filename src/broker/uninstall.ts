@@ -11,7 +11,7 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BrokerResource, ClusterResource, EndpointResource, ServiceDiscoveryResource, ServiceImportResource, SubmarinerResource, customObjectRef } from '../api/index.js';
+import { BrokerResource, ClusterResource, ServiceDiscoveryResource, SubmarinerResource, customObjectRef } from '../api/index.js';
 import { loadCrdFiles } from '../api/crd-files.js';
 import { uninstallEnv } from '../api/agent-env.js';
 import { annotations, fieldManager, labels, lighthouseManagedBy, names } from '../api/names.js';

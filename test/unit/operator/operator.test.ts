@@ -2,8 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Logger } from '../../../src/base/log.js';
 import { parseOperatorConfig, type OperatorConfig } from '../../../src/operator/config.js';
-import { LIGHTHOUSE_START } from '../../../src/operator/corefile.js';
-import { annotations } from '../../../src/api/names.js';
+import { annotations, LIGHTHOUSE_START } from '../../../src/api/names.js';
 import type { NodeInfo } from '../../../src/operator/gateway-nodes.js';
 import { Operator, type OperatorCluster } from '../../../src/operator/operator.js';
 

@@ -1,4 +1,4 @@
-import { annotations } from '../../../api/names.js';
+import { annotations, groups } from '../../../api/names.js';
 import type { ClusterTopology, NodeTopology } from '../../topology.js';
 
 export const kubeletVersion = 'v1.36.3';
@@ -84,7 +84,7 @@ export function microTime(d: Date): string {
 /** The node's Lease in kube-node-lease, owned by the Node so that it goes when the Node goes. */
 export function nodeLease(nodeName: string, nodeUid: string | undefined, now: Date, resourceVersion?: string): object {
   return {
-    apiVersion: 'coordination.k8s.io/v1',
+    apiVersion: `${groups.coordination}/v1`,
     kind: 'Lease',
     metadata: {
       name: nodeName,
