@@ -1,5 +1,5 @@
 import type { Connection, EndpointSpec } from '../src/api/generated.js';
-import type { Logger } from '../src/kube/log.js';
+import type { Logger } from '../src/base/log.js';
 import type { CommandRunner } from '../src/net/command.js';
 import type { Ip } from '../src/net/iproute2/ip.js';
 import type { ProcessStarter } from './process.js';

@@ -1,6 +1,6 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../src/kube/log.js';
+import type { Logger } from '../../src/base/log.js';
 import { retry, type CommandRunner } from '../../src/net/command.js';
 import { pathExists, stopStaleDaemon, type ChildHandle, type ProcessStarter } from '../process.js';
 import { parseEstablishedIke, parseTrafficStatus, type TrafficStatus } from './whack-status.js';

@@ -1,6 +1,6 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../src/kube/log.js';
+import type { Logger } from '../../src/base/log.js';
 import type { CommandRunner, RunResult } from '../../src/net/command.js';
 import { pathExists, stopStaleDaemon, type ChildHandle, type ExitStatus, type ProcessStarter } from '../process.js';
 import { charonPlugins, SWANCTL_PLUGINS, type EspBackend } from './config.js';

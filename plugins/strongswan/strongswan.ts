@@ -1,6 +1,6 @@
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { backendConfig } from '../../src/api/names.js';
-import { errorText } from '../../src/kube/log.js';
+import { errorText } from '../../src/base/log.js';
 import { cidrContains, cidrSize, nthIp, parseCidr, parseIp } from '../../src/net/cidr.js';
 import type { Route } from '../../src/net/iproute2/model.js';
 import { cloneConnections, connection, planInput, endpointSubnets, udpPort } from '../common.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { backendConfig } from '../../src/api/names.js';
-import { errorText } from '../../src/kube/log.js';
+import { errorText } from '../../src/base/log.js';
 import { CommandError } from '../../src/net/command.js';
 import type { Route } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort } from '../common.js';

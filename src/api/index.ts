@@ -1,6 +1,6 @@
 // The Kubernetes API of kubectl-submariner: the types of every CRD in manifests/crds (generated.ts), their
 // resource descriptors and those of the core kinds the agents use (core-resources.ts), the names of well-known
-// objects, labels and annotations, and installCrds.
+// objects, labels and annotations, the agents' environment contract, and installCrds.
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CoreObjects } from './core-resources.js';
 import type { ApiObjects } from './generated.js';
@@ -9,6 +9,7 @@ import { registerApiSerializers } from './serializers.js';
 export * from './generated.js';
 export * from './core-resources.js';
 export * from './names.js';
+export * from './agent-env.js';
 export { installCrds, apiMessage, type InstallCrdsOptions, type InstalledCrd } from './install.js';
 export { registerApiSerializers } from './serializers.js';
 
@@ -31,9 +32,16 @@ export type ObjectOf<R extends ResourceDescriptor> = R extends ResourceDescripto
     : KubernetesObject
   : never;
 
-/** `<group>/<version>` (`<version>` in the core group), the apiVersion of the kind's objects. */
-export function apiVersionOf(resource: ResourceDescriptor): string {
-  return resource.group === '' ? resource.version : `${resource.group}/${resource.version}`;
+/** The group, version and plural that CustomObjectsApi's calls take to address the kind. */
+export function customObjectRef(resource: ResourceDescriptor): { group: string; version: string; plural: string } {
+  return { group: resource.group, version: resource.version, plural: resource.plural };
+}
+
+/** The apiVersion of a kind's objects: `<group>/<version>`, or `<version>` in the core group. */
+export type ApiVersionOf<R extends ResourceDescriptor> = R['group'] extends '' ? R['version'] : `${R['group']}/${R['version']}`;
+
+export function apiVersionOf<R extends ResourceDescriptor>(resource: R): ApiVersionOf<R> {
+  return (resource.group === '' ? resource.version : `${resource.group}/${resource.version}`) as ApiVersionOf<R>;
 }
 
 /** `<plural>.<group>`, the name of the kind's CRD. */

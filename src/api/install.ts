@@ -1,5 +1,5 @@
 import { ApiException, ApiextensionsV1Api, PatchStrategy, setHeaderOptions, type KubeConfig, type V1CustomResourceDefinition } from '@kubernetes/client-node';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 import { loadCrdFiles, type Crd } from './crd-files.js';
 import { fieldManager } from './names.js';
 import { registerApiSerializers } from './serializers.js';

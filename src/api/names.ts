@@ -1,15 +1,43 @@
+import type { AgentComponent } from './agent-env.js';
+
 /** The field manager of everything kubectl-submariner applies. */
 export const fieldManager = 'kubectl-submariner';
 
-/** Namespaces, objects and leases with fixed names. */
-export const wellKnown = {
-  brokerNamespace: 'submariner-k8s-broker',
-  operatorNamespace: 'submariner-operator',
-  brokerName: 'submariner-broker',
-  submarinerName: 'submariner',
-  serviceDiscoveryName: 'service-discovery',
+/** API groups of the kinds kubectl-submariner reads, writes and grants access to. */
+export const groups = {
+  submariner: 'submariner.io',
+  /** The Multi-Cluster Services API (KEP-1645). */
+  multicluster: 'multicluster.x-k8s.io',
+  discovery: 'discovery.k8s.io',
+  rbac: 'rbac.authorization.k8s.io',
+  coordination: 'coordination.k8s.io',
+  admissionRegistration: 'admissionregistration.k8s.io',
+} as const;
+
+/** The objects join renders into a member cluster, and the default namespaces. */
+export const names = {
+  /** The Submariner namespace of a member cluster unless join is told otherwise. */
+  defaultNamespace: 'submariner-operator',
+  defaultBrokerNamespace: 'submariner-k8s-broker',
   brokerSecret: 'submariner-broker-secret',
   ipsecPskSecret: 'submariner-ipsec-psk',
+  submarinerCR: 'submariner',
+  serviceDiscoveryCR: 'service-discovery',
+  lighthouseDnsService: 'submariner-lighthouse-coredns',
+  /** Workload, ServiceAccount, ClusterRole and Role name per component. */
+  workload: {
+    gateway: 'submariner-gateway',
+    routeagent: 'submariner-routeagent',
+    globalnet: 'submariner-globalnet',
+    'lighthouse-agent': 'submariner-lighthouse-agent',
+    'lighthouse-dns': 'submariner-lighthouse-coredns',
+    operator: 'submariner-operator',
+  } satisfies Record<AgentComponent, string>,
+} as const;
+
+/** Broker objects, leases and other objects with fixed names. */
+export const wellKnown = {
+  brokerName: 'submariner-broker',
   brokerAdminServiceAccount: 'submariner-k8s-broker-admin',
   brokerClusterRole: 'submariner-k8s-broker-cluster',
   globalnetInfoConfigMap: 'submariner-globalnet-info',
@@ -53,7 +81,20 @@ export const labels = {
   serviceRef: 'submariner.io/serviceRef',
   /** On the broker ConfigMap submariner-globalnet-info (value "submariner-globalnet"). */
   component: 'component',
+  /** The Service of a Kubernetes EndpointSlice. */
+  kubeServiceName: 'kubernetes.io/service-name',
+  /** `app.kubernetes.io/managed-by` of everything kubectl-submariner creates (value: the field manager). */
+  appManagedBy: 'app.kubernetes.io/managed-by',
+  appPartOf: 'app.kubernetes.io/part-of',
+  /** On a member's objects in the broker namespace. */
+  brokerClusterId: 'submariner.io/cluster-id',
 } as const;
+
+/** The node label that marks gateway nodes, with its value. */
+export const gatewayNodeLabel = { key: labels.gateway, value: 'true' } as const;
+
+/** The labels of every object kubectl-submariner creates. */
+export const managedByLabels = { [labels.appManagedBy]: fieldManager, [labels.appPartOf]: 'submariner' } as const;
 
 /** The managed-by value of Lighthouse's EndpointSlices. */
 export const lighthouseManagedBy = 'lighthouse-agent.submariner.io';
@@ -71,7 +112,27 @@ export const annotations = {
   tcpClampMss: 'submariner.io/tcp-clamp-mss',
   headlessServicePodIp: 'submariner.io/headless-svc-pod-ip',
   headlessServiceEndpointsIp: 'submariner.io/headless-svc-endpoints-ip',
+  /** ServiceImport: the labels and annotations of the exported Service it carries (JSON). */
+  exportedLabels: 'lighthouse.submariner.io/exported-labels',
+  exportedAnnotations: 'lighthouse.submariner.io/exported-annotations',
+  /** Local ServiceImport and EndpointSlice: hash of the broker object last applied. */
+  appliedHash: 'lighthouse.submariner.io/applied-hash',
+  /** A ServiceAccount token Secret: the ServiceAccount it belongs to. */
+  serviceAccountName: 'kubernetes.io/service-account.name',
+  /** Node: the public IP of a gateway node (`ipv4:<address>`), preferred when picking a gateway. */
+  gatewayPublicIp: 'gateway.submariner.io/public-ip',
+  /** Node: set on the nodes the operator labelled as gateways, so uninstall takes back exactly those labels. */
+  gatewayLabelledBy: 'submariner.io/gateway-labelled-by',
+  /** Agent pod: set once, in uninstall mode, it has removed everything it created on its node. */
+  uninstalled: 'submariner.io/uninstalled',
 } as const;
+
+/** On a member's broker service account: the UID of the member's kube-system namespace, telling re-joins from duplicates. */
+export const clusterUidAnnotation = 'submariner.io/cluster-uid';
+
+/** The lines around the block of CoreDNS's Corefile that forwards the clusterset zones to Lighthouse DNS. */
+export const LIGHTHOUSE_START = '#lighthouse-start AUTO-GENERATED SECTION. DO NOT EDIT';
+export const LIGHTHOUSE_END = '#lighthouse-end';
 
 /** `timestamp.submariner.io/<clusterID>`: when a cluster exported a service (ns), for oldest-wins conflicts. */
 export function exportTimestampAnnotation(clusterId: string): string {

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 // kubectl-submariner-agent <component>: the entry point of every per-cluster agent container.
-// The renderer (src/render/contract.ts) sets `command: [kubectl-submariner-agent, <component>]`.
+// The renderer (from src/api/agent-env.ts) sets `command: [kubectl-submariner-agent, <component>]`.
 // With SUBMARINER_UNINSTALL=true (set by `kubectl submariner uninstall`), the component removes what it
 // created on its node instead of running, then marks its pod as done and waits to be deleted.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
-import { uninstalledAnnotation } from '../broker/uninstall.js';
 import { mergePatch } from '../kube/apply.js';
-import { agentComponents, commonEnv, podEnv, type AgentComponent } from '../render/contract.js';
+import { agentComponents, commonEnv, podEnv, uninstallEnv, type AgentComponent } from '../api/agent-env.js';
+import { annotations } from '../api/names.js';
 
 interface AgentModule {
   main: (env: NodeJS.ProcessEnv) => Promise<void>;
@@ -27,7 +27,7 @@ async function markUninstalled(env: NodeJS.ProcessEnv): Promise<void> {
   if (!name || !namespace) return;
   const kc = new KubeConfig();
   kc.loadFromCluster();
-  await kc.makeApiClient(CoreV1Api).patchNamespacedPod({ name, namespace, body: { metadata: { annotations: { [uninstalledAnnotation]: 'true' } } } }, mergePatch);
+  await kc.makeApiClient(CoreV1Api).patchNamespacedPod({ name, namespace, body: { metadata: { annotations: { [annotations.uninstalled]: 'true' } } } }, mergePatch);
 }
 
 const component = process.argv[2] as AgentComponent | undefined;
@@ -36,7 +36,7 @@ if (component === undefined || !(agentComponents as readonly string[]).includes(
   process.stderr.write(`usage: kubectl-submariner-agent <${agentComponents.join('|')}>\n`);
   process.exit(2);
 }
-const uninstalling = process.env.SUBMARINER_UNINSTALL === 'true';
+const uninstalling = process.env[uninstallEnv] === 'true';
 if (load === undefined && !uninstalling) {
   process.stderr.write(`the ${component} agent is not part of this release of kubectl-submariner\n`);
   process.exit(1);

@@ -1,8 +1,9 @@
 import { CustomObjectsApi, KubeConfig } from '@kubernetes/client-node';
+import { BrokerResource, customObjectRef } from '../api/index.js';
 import { wellKnown } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 import { apiErrorMessage, apiStatus, retryBusy } from '../kube/apply.js';
-import { withTimeout } from '../kube/timeout.js';
+import { withTimeout } from '../base/timeout.js';
 import type { BrokerInfo } from './broker-info.js';
 
 /** A kubeconfig for the broker API server with the given bearer token (the admin one from broker-info by default). */
@@ -35,7 +36,7 @@ export async function connectBroker(info: BrokerInfo, kc = brokerKubeConfig(info
   const api = kc.makeApiClient(CustomObjectsApi);
   try {
     const broker = (await withTimeout(
-      retryBusy(() => api.getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: info.namespace, plural: 'brokers', name: wellKnown.brokerName })),
+      retryBusy(() => api.getNamespacedCustomObject({ ...customObjectRef(BrokerResource), namespace: info.namespace, name: wellKnown.brokerName })),
       15_000,
       `no answer from the broker at ${info.brokerURL}`,
     )) as { spec?: BrokerSpec };
@@ -58,30 +59,4 @@ export function brokerError(info: BrokerInfo, err: unknown): UserError {
     return new UserError(`the broker at ${url} presented a certificate the broker-info CA does not trust: use the broker-info file of this broker`);
   }
   return new UserError(`cannot reach the broker at ${url}: ${msg.trim()}. Check that the URL is reachable from here (or pass --broker-url)`, undefined, { cause: err });
-}
-
-/** The broker connection an agent reads from its environment (BROKER_K8S_*, as the renderer sets it). */
-export function brokerKubeConfigFromEnv(env: NodeJS.ProcessEnv): { kc: KubeConfig; namespace: string } {
-  const need = (name: string): string => {
-    const v = env[name];
-    if (v === undefined || v === '') throw new Error(`${name} is not set: the agent needs the broker connection the renderer provides`);
-    return v;
-  };
-  const server = need('BROKER_K8S_APISERVER');
-  const namespace = need('BROKER_K8S_REMOTENAMESPACE');
-  const kc = new KubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'broker',
-        server: /^https:\/\//.test(server) ? server : `https://${server}`,
-        caData: Buffer.from(need('BROKER_K8S_CA')).toString('base64'),
-        skipTLSVerify: env.BROKER_K8S_INSECURE === 'true',
-      },
-    ],
-    users: [{ name: 'member', token: need('BROKER_K8S_APISERVERTOKEN') }],
-    contexts: [{ name: 'broker', cluster: 'broker', user: 'member', namespace }],
-    currentContext: 'broker',
-  });
-  return { kc, namespace };
 }

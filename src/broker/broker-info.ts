@@ -1,5 +1,7 @@
 import { chmod, lstat, readFile, rename, writeFile } from 'node:fs/promises';
-import { UserError } from '../cli/errors.js';
+import { names } from '../api/names.js';
+import { UserError } from '../base/errors.js';
+import { adminTokenSecret } from './objects.js';
 
 /**
  * broker-info.subm, as subctl writes it: one line of URL-safe base64 (with padding) of a JSON
@@ -27,10 +29,6 @@ export interface BrokerInfo {
   globalnet: boolean | undefined;
 }
 
-const defaultBrokerNamespace = 'submariner-k8s-broker';
-const pskSecretName = 'submariner-ipsec-psk';
-const adminTokenSecretName = 'submariner-k8s-broker-admin-token';
-
 /** The components to install: the recorded list, or connectivity (+ service discovery) for older files. */
 export function brokerComponents(info: BrokerInfo): string[] {
   if (info.components.length > 0) {
@@ -51,11 +49,11 @@ export function encodeBrokerInfo(info: BrokerInfo): string {
   const doc: Record<string, unknown> = {
     brokerURL: info.brokerURL,
     ClientToken: {
-      metadata: { name: adminTokenSecretName, namespace: info.namespace },
+      metadata: { name: adminTokenSecret, namespace: info.namespace },
       data: { 'ca.crt': info.ca, namespace: b64(info.namespace), token: b64(info.token) },
       type: 'kubernetes.io/service-account-token',
     },
-    IPSecPSK: info.ipsecPsk === undefined ? null : { metadata: { name: pskSecretName }, data: { psk: info.ipsecPsk } },
+    IPSecPSK: info.ipsecPsk === undefined ? null : { metadata: { name: names.ipsecPskSecret }, data: { psk: info.ipsecPsk } },
     ServiceDiscovery: info.serviceDiscovery,
   };
   if (info.components.length > 0) doc.Components = [...info.components].sort();
@@ -143,7 +141,7 @@ function fromDocument(doc: Json, fail: (problem: string) => never): BrokerInfo {
     brokerURL,
     token: text(tokenB64),
     ca,
-    namespace: namespace === undefined ? defaultBrokerNamespace : text(namespace),
+    namespace: namespace === undefined ? names.defaultBrokerNamespace : text(namespace),
     ipsecPsk: pskOf(pick(doc, 'IPSecPSK'), fail),
     serviceDiscovery: boolOf(pick(doc, 'ServiceDiscovery'), 'ServiceDiscovery', fail) ?? false,
     components: listOf(pick(doc, 'Components'), 'Components', fail),

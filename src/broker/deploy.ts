@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { CoreV1Api, type KubeConfig, type V1Secret } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { installCrds } from '../api/install.js';
-import { wellKnown } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
-import type { Reporter } from '../cli/reporter.js';
+import { managedByLabels, names } from '../api/names.js';
+import { UserError } from '../base/errors.js';
+import type { Reporter } from '../base/reporter.js';
 import { applyObjects, apiStatus } from '../kube/apply.js';
 import { checkCidr } from '../render/fields.js';
 import { readBrokerInfoFile, writeBrokerInfoFile, type BrokerInfo } from './broker-info.js';
-import { adminTokenSecret, managedByLabels, renderBroker, type BrokerValues } from './objects.js';
+import { adminTokenSecret, renderBroker, type BrokerValues } from './objects.js';
 
 export const brokerComponents = ['service-discovery', 'connectivity'] as const;
 
@@ -98,7 +98,7 @@ export async function deployBroker(kc: KubeConfig, o: DeployBrokerOptions, repor
 
 /** The PSK Secret: created once with 48 random bytes (or the reused PSK), then kept. Returns the base64 PSK. */
 async function ensurePsk(core: CoreV1Api, namespace: string, reused: string | undefined): Promise<string> {
-  const name = wellKnown.ipsecPskSecret;
+  const name = names.ipsecPskSecret;
   const existing = await core.readNamespacedSecret({ name, namespace }).catch((err: unknown) => {
     if (apiStatus(err) === 404) return undefined;
     throw err;

@@ -1,6 +1,6 @@
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { wellKnown } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 import { apiStatus } from '../kube/apply.js';
 import { cidrSize, cidrsOverlap, formatCidr, parseCidr, subnet } from '../net/cidr.js';
 

@@ -1,15 +1,15 @@
 import { CoreV1Api, CustomObjectsApi, DiscoveryV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { ClusterResource, EndpointResource, ServiceImportResource } from '../api/generated.js';
-import { clusterServiceAccount, labels } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
-import type { Reporter } from '../cli/reporter.js';
+import { ClusterResource, EndpointResource, ServiceImportResource, customObjectRef, type ResourceDescriptor } from '../api/index.js';
+import { clusterServiceAccount, clusterUidAnnotation, labels, managedByLabels } from '../api/names.js';
+import { UserError } from '../base/errors.js';
+import type { Reporter } from '../base/reporter.js';
 import { applyObjects, apiStatus, retryBusy } from '../kube/apply.js';
 import { cidrsOverlap } from '../net/cidr.js';
 import type { BrokerInfo } from './broker-info.js';
 import { brokerError, brokerKubeConfig } from './broker-client.js';
 import { waitToken } from './deploy.js';
 import { allocateGlobalCidr, releaseGlobalCidr } from './globalnet.js';
-import { clusterUidAnnotation, managedByLabels, renderMemberAccess, renderMemberServiceAccount } from './objects.js';
+import { renderMemberAccess, renderMemberServiceAccount } from './objects.js';
 
 /**
  * A broker as membership sees it: admin access to its namespace, the same server with a member's token, and
@@ -97,7 +97,7 @@ export async function deregisterMember(member: KubeConfig, namespace: string, cl
     throw err;
   };
   const custom = member.makeApiClient(CustomObjectsApi);
-  const crd = (r: { group: string; version: string; plural: string }) => ({ group: r.group, version: r.version, plural: r.plural, namespace });
+  const crd = (r: ResourceDescriptor) => ({ ...customObjectRef(r), namespace });
   const endpoints = (await custom.listNamespacedCustomObject(crd(EndpointResource))) as { items: { metadata: { name: string }; spec?: { cluster_id?: string } }[] };
   for (const ep of endpoints.items.filter((e) => e.spec?.cluster_id === clusterId)) {
     await custom.deleteNamespacedCustomObject({ ...crd(EndpointResource), name: ep.metadata.name }).catch(ignore404);

@@ -1,10 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { clusterServiceAccount, wellKnown } from '../api/names.js';
-
-export const managedByLabels = {
-  'app.kubernetes.io/managed-by': 'kubectl-submariner',
-  'app.kubernetes.io/part-of': 'submariner',
-} as const;
+import { BrokerResource, apiVersionOf } from '../api/index.js';
+import { annotations, clusterServiceAccount, clusterUidAnnotation, groups, labels, managedByLabels, wellKnown } from '../api/names.js';
 
 export interface BrokerValues {
   namespace: string;
@@ -19,14 +15,14 @@ export const memberPolicyName = 'submariner-broker-members';
 
 /** What a member cluster may do on the broker: read everyone's shared objects, write its own (the policy below). */
 const memberRules = [
-  { apiGroups: ['submariner.io'], resources: ['endpoints', 'clusters'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: [groups.submariner], resources: ['endpoints', 'clusters'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   {
-    apiGroups: ['multicluster.x-k8s.io'],
+    apiGroups: [groups.multicluster],
     resources: ['serviceimports', 'serviceimports/status'],
     verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'],
   },
-  { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-  { apiGroups: ['submariner.io'], resources: ['brokers'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [groups.discovery], resources: ['endpointslices'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: [groups.submariner], resources: ['brokers'], verbs: ['get', 'list', 'watch'] },
 ];
 
 /** The broker: namespace, Broker object, member and admin RBAC, the ownership policy, the globalnet ConfigMap. Pure. */
@@ -40,7 +36,7 @@ export function renderBroker(v: BrokerValues): KubernetesObject[] {
   const objects: KubernetesObject[] = [
     { apiVersion: 'v1', kind: 'Namespace', metadata: meta(ns, false) },
     {
-      apiVersion: 'submariner.io/v1alpha1',
+      apiVersion: apiVersionOf(BrokerResource),
       kind: 'Broker',
       metadata: meta(wellKnown.brokerName),
       spec: {
@@ -53,24 +49,24 @@ export function renderBroker(v: BrokerValues): KubernetesObject[] {
         clustersetIPCIDRRange: v.clustersetIp.cidrRange,
       },
     } as KubernetesObject,
-    { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: meta(wellKnown.brokerClusterRole), rules: memberRules } as KubernetesObject,
+    { apiVersion: `${groups.rbac}/v1`, kind: 'Role', metadata: meta(wellKnown.brokerClusterRole), rules: memberRules } as KubernetesObject,
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: meta(wellKnown.brokerAdminServiceAccount) },
     {
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/service-account-token',
-      metadata: { ...meta(adminTokenSecret), annotations: { 'kubernetes.io/service-account.name': wellKnown.brokerAdminServiceAccount } },
+      metadata: { ...meta(adminTokenSecret), annotations: { [annotations.serviceAccountName]: wellKnown.brokerAdminServiceAccount } },
     } as KubernetesObject,
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
+      apiVersion: `${groups.rbac}/v1`,
       kind: 'Role',
       metadata: meta(wellKnown.brokerAdminServiceAccount),
       rules: [
         ...memberRules,
-        { apiGroups: ['submariner.io'], resources: ['brokers'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
+        { apiGroups: [groups.submariner], resources: ['brokers'], verbs: ['get', 'list', 'watch', 'update', 'patch'] },
         { apiGroups: [''], resources: ['serviceaccounts', 'secrets', 'configmaps'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles', 'rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-        { apiGroups: ['rbac.authorization.k8s.io'], resources: ['roles'], verbs: ['bind'], resourceNames: [wellKnown.brokerClusterRole] },
+        { apiGroups: [groups.rbac], resources: ['roles', 'rolebindings'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+        { apiGroups: [groups.rbac], resources: ['roles'], verbs: ['bind'], resourceNames: [wellKnown.brokerClusterRole] },
       ],
     } as KubernetesObject,
     roleBinding(ns, wellKnown.brokerAdminServiceAccount, wellKnown.brokerAdminServiceAccount, wellKnown.brokerAdminServiceAccount),
@@ -94,10 +90,10 @@ export function renderBroker(v: BrokerValues): KubernetesObject[] {
 
 function roleBinding(ns: string, name: string, role: string, serviceAccount: string): KubernetesObject {
   return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
+    apiVersion: `${groups.rbac}/v1`,
     kind: 'RoleBinding',
     metadata: { name, namespace: ns, labels: { ...managedByLabels } },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role },
+    roleRef: { apiGroup: groups.rbac, kind: 'Role', name: role },
     subjects: [{ kind: 'ServiceAccount', name: serviceAccount, namespace: ns }],
   } as KubernetesObject;
 }
@@ -111,20 +107,20 @@ function memberPolicy(ns: string): KubernetesObject[] {
   const prefix = `system:serviceaccount:${ns}:cluster-`;
   const ownerOf = (o: string): string =>
     `(${o}.kind == 'Endpoint' || ${o}.kind == 'Cluster') ? (has(${o}.spec) && has(${o}.spec.cluster_id) ? ${o}.spec.cluster_id : '') : ` +
-    `(has(${o}.metadata.labels) && 'multicluster.kubernetes.io/source-cluster' in ${o}.metadata.labels ? ${o}.metadata.labels['multicluster.kubernetes.io/source-cluster'] : ` +
-    `(has(${o}.metadata.labels) && 'submariner-io/clusterID' in ${o}.metadata.labels ? ${o}.metadata.labels['submariner-io/clusterID'] : ''))`;
+    `(has(${o}.metadata.labels) && '${labels.sourceCluster}' in ${o}.metadata.labels ? ${o}.metadata.labels['${labels.sourceCluster}'] : ` +
+    `(has(${o}.metadata.labels) && '${labels.clusterId}' in ${o}.metadata.labels ? ${o}.metadata.labels['${labels.clusterId}'] : ''))`;
   return [
     {
-      apiVersion: 'admissionregistration.k8s.io/v1',
+      apiVersion: `${groups.admissionRegistration}/v1`,
       kind: 'ValidatingAdmissionPolicy',
       metadata: { name: memberPolicyName, labels: { ...managedByLabels } },
       spec: {
         failurePolicy: 'Fail',
         matchConstraints: {
           resourceRules: [
-            { apiGroups: ['submariner.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['endpoints', 'clusters'] },
-            { apiGroups: ['multicluster.x-k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['serviceimports'] },
-            { apiGroups: ['discovery.k8s.io'], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['endpointslices'] },
+            { apiGroups: [groups.submariner], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['endpoints', 'clusters'] },
+            { apiGroups: [groups.multicluster], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['serviceimports'] },
+            { apiGroups: [groups.discovery], apiVersions: ['*'], operations: ['CREATE', 'UPDATE', 'DELETE'], resources: ['endpointslices'] },
           ],
         },
         matchConditions: [{ name: 'member-cluster', expression: `request.userInfo.username.startsWith('${prefix}')` }],
@@ -148,7 +144,7 @@ function memberPolicy(ns: string): KubernetesObject[] {
       },
     } as KubernetesObject,
     {
-      apiVersion: 'admissionregistration.k8s.io/v1',
+      apiVersion: `${groups.admissionRegistration}/v1`,
       kind: 'ValidatingAdmissionPolicyBinding',
       metadata: { name: memberPolicyName, labels: { ...managedByLabels } },
       spec: {
@@ -181,11 +177,11 @@ export function renderMemberAccess(ns: string, clusterId: string, serviceAccount
       apiVersion: 'v1',
       kind: 'Secret',
       type: 'kubernetes.io/service-account-token',
-      metadata: meta(`${sa}-token`, { annotations: { 'kubernetes.io/service-account.name': sa } }),
+      metadata: meta(`${sa}-token`, { annotations: { [annotations.serviceAccountName]: sa } }),
     } as KubernetesObject,
     { ...roleBinding(ns, sa, wellKnown.brokerClusterRole, sa), metadata: meta(sa) },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
+      apiVersion: `${groups.rbac}/v1`,
       kind: 'Role',
       metadata: meta(`${sa}-self`),
       rules: [
@@ -194,18 +190,15 @@ export function renderMemberAccess(ns: string, clusterId: string, serviceAccount
       ],
     } as KubernetesObject,
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
+      apiVersion: `${groups.rbac}/v1`,
       kind: 'RoleBinding',
       metadata: meta(`${sa}-self`),
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: `${sa}-self` },
+      roleRef: { apiGroup: groups.rbac, kind: 'Role', name: `${sa}-self` },
       subjects: [{ kind: 'ServiceAccount', name: sa, namespace: ns }],
     } as KubernetesObject,
   ];
 }
 
 function memberLabels(clusterId: string): Record<string, string> {
-  return { ...managedByLabels, 'submariner.io/cluster-id': clusterId };
+  return { ...managedByLabels, [labels.brokerClusterId]: clusterId };
 }
-
-/** On a member's broker service account: the UID of the member's kube-system namespace, telling re-joins from duplicates. */
-export const clusterUidAnnotation = 'submariner.io/cluster-uid';

@@ -1,8 +1,8 @@
 import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
-import { wellKnown } from '../api/names.js';
-import { UserError } from '../cli/errors.js';
+import { BrokerResource, ServiceDiscoveryResource, SubmarinerResource, customObjectRef, type ResourceDescriptor } from '../api/index.js';
+import { names, wellKnown } from '../api/names.js';
+import { UserError } from '../base/errors.js';
 import { apiStatus } from '../kube/apply.js';
-import { names } from '../render/contract.js';
 import { writeBrokerInfoFile, type BrokerInfo } from './broker-info.js';
 import type { BrokerSpec } from './broker-client.js';
 import { adminTokenSecret } from './objects.js';
@@ -19,15 +19,15 @@ export interface RecoverOptions {
  */
 export async function recoverBrokerInfo(member: KubeConfig, broker: KubeConfig, o: RecoverOptions): Promise<{ info: BrokerInfo; backup: string | undefined }> {
   const custom = member.makeApiClient(CustomObjectsApi);
-  const read = (plural: string, name: string): Promise<{ spec?: Record<string, unknown> } | undefined> =>
+  const read = (resource: ResourceDescriptor, name: string): Promise<{ spec?: Record<string, unknown> } | undefined> =>
     custom
-      .getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: o.namespace, plural, name })
+      .getNamespacedCustomObject({ ...customObjectRef(resource), namespace: o.namespace, name })
       .then((x) => x as { spec?: Record<string, unknown> })
       .catch((err: unknown) => {
         if (apiStatus(err) === 404) return undefined;
         throw err;
       });
-  const config = (await read('submariners', names.submarinerCR)) ?? (await read('servicediscoveries', names.serviceDiscoveryCR));
+  const config = (await read(SubmarinerResource, names.submarinerCR)) ?? (await read(ServiceDiscoveryResource, names.serviceDiscoveryCR));
   const apiServer = config?.spec?.brokerK8sApiServer;
   const brokerNs = config?.spec?.brokerK8sRemoteNamespace;
   if (typeof apiServer !== 'string' || typeof brokerNs !== 'string') {
@@ -45,7 +45,7 @@ export async function recoverBrokerInfo(member: KubeConfig, broker: KubeConfig, 
     });
   const spec = ((await broker
     .makeApiClient(CustomObjectsApi)
-    .getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: brokerNs, plural: 'brokers', name: wellKnown.brokerName })
+    .getNamespacedCustomObject({ ...customObjectRef(BrokerResource), namespace: brokerNs, name: wellKnown.brokerName })
     .catch(() => ({}))) as { spec?: BrokerSpec }).spec ?? {};
   const components = spec.components ?? ['connectivity', 'service-discovery'];
   const info: BrokerInfo = {

@@ -11,13 +11,14 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { BrokerResource, ClusterResource, ServiceDiscoveryResource, SubmarinerResource, customObjectRef } from '../api/index.js';
 import { loadCrdFiles } from '../api/crd-files.js';
-import { labels, lighthouseManagedBy } from '../api/names.js';
-import type { Reporter } from '../cli/reporter.js';
-import { errorText } from '../kube/log.js';
+import { uninstallEnv } from '../api/agent-env.js';
+import { annotations, fieldManager, labels, lighthouseManagedBy, names } from '../api/names.js';
+import type { Reporter } from '../base/reporter.js';
+import { errorText } from '../base/log.js';
 import { apiStatus, mergePatch } from '../kube/apply.js';
-import { names } from '../render/contract.js';
-import { brokerKubeConfigFromEnv } from './broker-client.js';
+import { brokerKubeConfigFromEnv } from '../kube/broker-config.js';
 import { deregisterMember } from './membership.js';
 import { memberPolicyName } from './objects.js';
 
@@ -35,10 +36,7 @@ export interface UninstallResult {
   warnings: string[];
 }
 
-const managedSelector = 'app.kubernetes.io/managed-by=kubectl-submariner';
-/** Set on an agent pod once, in uninstall mode, it has removed everything it created on its node. */
-export const uninstalledAnnotation = 'submariner.io/uninstalled';
-const uninstallEnv = 'SUBMARINER_UNINSTALL';
+const managedSelector = `${labels.appManagedBy}=${fieldManager}`;
 
 const ignore404 = (err: unknown): undefined => {
   if (apiStatus(err) === 404) return undefined;
@@ -59,9 +57,9 @@ export async function uninstallCluster(kc: KubeConfig, o: UninstallOptions, repo
     reporter.warning(m);
   };
   const config = (await custom
-    .getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: o.namespace, plural: 'submariners', name: names.submarinerCR })
+    .getNamespacedCustomObject({ ...customObjectRef(SubmarinerResource), namespace: o.namespace, name: names.submarinerCR })
     .catch(() =>
-      custom.getNamespacedCustomObject({ group: 'submariner.io', version: 'v1alpha1', namespace: o.namespace, plural: 'servicediscoveries', name: names.serviceDiscoveryCR }),
+      custom.getNamespacedCustomObject({ ...customObjectRef(ServiceDiscoveryResource), namespace: o.namespace, name: names.serviceDiscoveryCR }),
     )
     .catch(() => undefined)) as { spec?: { clusterID?: string; brokerK8sApiServer?: string; brokerK8sRemoteNamespace?: string } } | undefined;
   const clusterId = config?.spec?.clusterID;
@@ -114,7 +112,7 @@ async function agentCleanup(kc: KubeConfig, o: UninstallOptions, kind: 'DaemonSe
       const selector = Object.entries(w.spec?.selector.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
       const pods = (await core.listNamespacedPod({ namespace: o.namespace, labelSelector: selector })).items;
       const desired = await desiredPods(apps, o.namespace, kind, w.metadata?.name ?? '');
-      const clean = pods.filter((p) => p.metadata?.annotations?.[uninstalledAnnotation] === 'true' && !p.metadata.deletionTimestamp).length;
+      const clean = pods.filter((p) => p.metadata?.annotations?.[annotations.uninstalled] === 'true' && !p.metadata.deletionTimestamp).length;
       if (clean < desired) pending.push(`${w.metadata?.name ?? ''} ${clean}/${desired}`);
     }
     if (pending.length === 0) return;
@@ -190,20 +188,20 @@ async function deleteClusterRbac(kc: KubeConfig): Promise<void> {
 async function hostsBroker(kc: KubeConfig): Promise<boolean> {
   const list = (await kc
     .makeApiClient(CustomObjectsApi)
-    .listClusterCustomObject({ group: 'submariner.io', version: 'v1alpha1', plural: 'brokers' })
+    .listClusterCustomObject(customObjectRef(BrokerResource))
     .catch(ignore404)) as { items: unknown[] } | undefined;
   return (list?.items.length ?? 0) > 0;
 }
 
 async function removeIdleBroker(kc: KubeConfig, warn: (m: string) => void): Promise<boolean> {
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const brokers = ((await custom.listClusterCustomObject({ group: 'submariner.io', version: 'v1alpha1', plural: 'brokers' }).catch(ignore404)) as
+  const brokers = ((await custom.listClusterCustomObject(customObjectRef(BrokerResource)).catch(ignore404)) as
     | { items: { metadata: { namespace: string } }[] }
     | undefined)?.items ?? [];
   let removed = false;
   for (const b of brokers) {
     const ns = b.metadata.namespace;
-    const members = ((await custom.listNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: ns, plural: 'clusters' })) as { items: { metadata: { name: string } }[] }).items;
+    const members = ((await custom.listNamespacedCustomObject({ ...customObjectRef(ClusterResource), namespace: ns })) as { items: { metadata: { name: string } }[] }).items;
     if (members.length > 0) {
       warn(`the broker in namespace ${ns} stays: clusters ${members.map((m) => m.metadata.name).join(', ')} are still members`);
       continue;

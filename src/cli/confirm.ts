@@ -1,5 +1,5 @@
 import { createInterface } from 'node:readline/promises';
-import { UserError } from './errors.js';
+import { UserError } from '../base/errors.js';
 
 /** Asks a yes/no question on the terminal; without a terminal, refuses and says to pass -y. */
 export async function confirm(question: string, flag = '-y'): Promise<boolean> {

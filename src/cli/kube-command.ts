@@ -1,7 +1,7 @@
 import { Command, Flags, Interfaces } from '@oclif/core';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { colorEnabled } from './color.js';
-import { ExitCode, UserError, errorMessage } from './errors.js';
+import { ExitCode, UserError, errorMessage } from '../base/errors.js';
 import { loadKubeConfig } from './kubeconfig.js';
 import { formatData, formatTable, outputFormats, type OutputFormat, type TableView } from './output.js';
 

@@ -1,8 +1,9 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { KubeConfig, type Cluster, type Context, type User } from '@kubernetes/client-node';
-import { UserError } from './errors.js';
+import yaml from 'js-yaml';
+import { UserError } from '../base/errors.js';
 
 export interface KubeconfigOptions {
   /** --kubeconfig: replaces KUBECONFIG and ~/.kube/config. */
@@ -81,17 +82,52 @@ export function loadKubeConfig(opts: KubeconfigOptions = {}): KubeConfig {
   return kc;
 }
 
+const howToFix = 'pass another file with --kubeconfig FILE (or another context with --context NAME) or set KUBECONFIG';
+
+/**
+ * Checks that a kubeconfig file holds a YAML mapping before client-node reads it, so that an empty, truncated
+ * or foreign file gets a message naming it: false for a file without configuration (empty or only comments).
+ */
+function checkKubeconfigText(file: string): boolean {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new UserError(`cannot read kubeconfig ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`, undefined, { cause: err });
+  }
+  let doc: unknown;
+  try {
+    doc = yaml.load(text);
+  } catch (err) {
+    const e = err as yaml.YAMLException;
+    // js-yaml counts a missing final newline as one more line; a truncated file ends on its own last line.
+    const where = e.mark === undefined ? '' : ` (line ${Math.min(e.mark.line + 1, text.split('\n').length)}: ${e.reason})`;
+    throw new UserError(`kubeconfig ${file} is not valid YAML${where}: fix it, or ${howToFix}`, undefined, { cause: err });
+  }
+  if (doc === undefined || doc === null) return false;
+  if (typeof doc !== 'object' || Array.isArray(doc)) {
+    throw new UserError(`kubeconfig ${file} is not a kubeconfig (a YAML mapping of clusters, users and contexts): fix it, or ${howToFix}`);
+  }
+  return true;
+}
+
 function mergeFiles(kc: KubeConfig, files: string[]): void {
   const clusters = new Map<string, Cluster>();
   const users = new Map<string, User>();
   const contexts = new Map<string, Context>();
   let currentContext = '';
-  for (const file of files) {
+  // kubectl skips empty files of a multi-file KUBECONFIG; only when every file is empty is there nothing to use.
+  const withConfig = files.filter(checkKubeconfigText);
+  if (withConfig.length === 0) {
+    throw new UserError(`kubeconfig ${files.join(', ')} ${files.length === 1 ? 'holds' : 'hold'} no configuration: ${howToFix}`);
+  }
+  for (const file of withConfig) {
     const one = new KubeConfig();
     try {
       one.loadFromFile(file);
     } catch (err) {
-      throw new UserError(`cannot read kubeconfig ${file}: ${(err as Error).message}`, undefined, { cause: err });
+      const detail = err instanceof TypeError ? 'expected clusters, users and contexts' : (err as Error).message;
+      throw new UserError(`kubeconfig ${file} is not a valid kubeconfig (${detail}): fix it, or ${howToFix}`, undefined, { cause: err });
     }
     for (const c of one.getClusters()) if (!clusters.has(c.name)) clusters.set(c.name, c);
     for (const u of one.getUsers()) if (!users.has(u.name)) users.set(u.name, u);

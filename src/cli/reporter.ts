@@ -1,15 +1,5 @@
+import type { Reporter } from '../base/reporter.js';
 import { colorEnabled, paint } from './color.js';
-
-/**
- * Progress of a multi-step command, on stderr (data goes to stdout): one line per named step, as subctl
- * prints them.
- */
-export interface Reporter {
-  /** Runs `fn` as a named step: prints it, then its outcome. */
-  step<T>(name: string, fn: () => Promise<T>): Promise<T>;
-  warning(message: string): void;
-  info(message: string): void;
-}
 
 export class StderrReporter implements Reporter {
   private readonly color: boolean;
@@ -36,31 +26,5 @@ export class StderrReporter implements Reporter {
 
   info(message: string): void {
     this.out.write(`   ${message}\n`);
-  }
-}
-
-/** Collects steps in memory: for library callers and tests. */
-export class MemoryReporter implements Reporter {
-  readonly steps: { name: string; ok: boolean }[] = [];
-  readonly warnings: string[] = [];
-  readonly infos: string[] = [];
-
-  async step<T>(name: string, fn: () => Promise<T>): Promise<T> {
-    try {
-      const r = await fn();
-      this.steps.push({ name, ok: true });
-      return r;
-    } catch (err) {
-      this.steps.push({ name, ok: false });
-      throw err;
-    }
-  }
-
-  warning(message: string): void {
-    this.warnings.push(message);
-  }
-
-  info(message: string): void {
-    this.infos.push(message);
   }
 }

@@ -3,7 +3,7 @@ import { KubeCommand } from '../cli/kube-command.js';
 import { StderrReporter } from '../cli/reporter.js';
 import { deployBroker } from '../broker/deploy.js';
 import { BROKER_INFO_FILE } from '../broker/broker-info.js';
-import { wellKnown } from '../api/names.js';
+import { names } from '../api/names.js';
 
 export default class DeployBroker extends KubeCommand<typeof DeployBroker> {
   static override summary = 'Deploy the broker: the namespace and objects every member cluster shares.';
@@ -25,7 +25,7 @@ export default class DeployBroker extends KubeCommand<typeof DeployBroker> {
     'clusterset-ip-cidr-range': Flags.string({ summary: 'CIDR range of clusterset IPs.', default: '243.0.0.0/8' }),
     'ipsec-psk-from': Flags.string({ summary: 'Reuse the IPsec PSK of this broker-info file.' }),
     'broker-url': Flags.string({ summary: 'URL members reach the broker API server at (default: the kubeconfig server).' }),
-    'broker-namespace': Flags.string({ summary: 'Namespace of the broker.', default: wellKnown.brokerNamespace }),
+    'broker-namespace': Flags.string({ summary: 'Namespace of the broker.', default: names.defaultBrokerNamespace }),
     'broker-info': Flags.string({ summary: 'Where to write the broker-info file.', default: BROKER_INFO_FILE }),
   };
 

@@ -3,7 +3,7 @@ import { KubeCommand } from '../cli/kube-command.js';
 import { loadKubeConfig } from '../cli/kubeconfig.js';
 import { recoverBrokerInfo } from '../broker/recover.js';
 import { BROKER_INFO_FILE } from '../broker/broker-info.js';
-import { names } from '../render/contract.js';
+import { names } from '../api/names.js';
 
 export default class RecoverBrokerInfo extends KubeCommand<typeof RecoverBrokerInfo> {
   static override summary = 'Rebuild broker-info.subm from a joined cluster and the cluster running the broker.';

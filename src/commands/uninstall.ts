@@ -3,7 +3,7 @@ import { KubeCommand } from '../cli/kube-command.js';
 import { confirm } from '../cli/confirm.js';
 import { StderrReporter } from '../cli/reporter.js';
 import { uninstallCluster } from '../broker/uninstall.js';
-import { names } from '../render/contract.js';
+import { names } from '../api/names.js';
 
 export default class Uninstall extends KubeCommand<typeof Uninstall> {
   static override summary = 'Remove Submariner from a cluster, and the cluster from its broker.';

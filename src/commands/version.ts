@@ -1,7 +1,7 @@
 import { KubeCommand } from '../cli/kube-command.js';
 import { NoKubeconfigError } from '../cli/kubeconfig.js';
-import { clientVersion, serverVersion, type ClientVersion, type ServerVersion } from '../cli/version.js';
-import { errorMessage } from '../cli/errors.js';
+import { clientVersion, serverVersion, type ClientVersion, type ServerVersion } from '../base/version.js';
+import { errorMessage } from '../base/errors.js';
 
 export interface VersionResult {
   clientVersion: ClientVersion;

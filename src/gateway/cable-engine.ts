@@ -1,5 +1,5 @@
 import type { Connection, EndpointSpec } from '../api/generated.js';
-import { errorText, type Logger } from '../kube/log.js';
+import { errorText, type Logger } from '../base/log.js';
 import type { CableDriver } from '../../plugins/driver.js';
 import type { EndpointHealth } from './health/health-checker.js';
 import type { NatResult } from './natdiscovery/nat-discovery.js';

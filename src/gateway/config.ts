@@ -1,6 +1,7 @@
 import { CableDriverValues } from '../api/generated.js';
-import { gatewayEnv as ENV, ports } from '../render/contract.js';
-import { ConfigError, EnvReader, dnsLabel } from '../kube/env.js';
+import { gatewayEnv as ENV, ports, uninstallEnv } from '../api/agent-env.js';
+import { ConfigError, EnvReader, dnsLabel } from '../base/env.js';
+import { envCidrs } from '../net/cidr.js';
 import type { DriverSettings } from '../../plugins/driver.js';
 
 /** Leader election timing (client-go semantics). */
@@ -90,9 +91,9 @@ export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
     throw new ConfigError(`${ENV.cableDriver}=${show(cableDriver)} is invalid: use one of ${CableDriverValues.join(', ')}`);
   }
   const publicIp = text(env, 'SUBMARINER_PUBLICIP');
-  const clusterCidrs = e.cidrs(ENV.clusterCidr, false);
-  const serviceCidrs = e.cidrs(ENV.serviceCidr, false);
-  const globalCidrs = e.cidrs(ENV.globalCidr, false);
+  const clusterCidrs = envCidrs(e, ENV.clusterCidr, false);
+  const serviceCidrs = envCidrs(e, ENV.serviceCidr, false);
+  const globalCidrs = envCidrs(e, ENV.globalCidr, false);
   if (globalCidrs.length === 0 && clusterCidrs.length + serviceCidrs.length === 0) {
     throw new ConfigError(`${ENV.clusterCidr} and ${ENV.serviceCidr} are empty: the gateway needs the cluster's pod and service CIDRs (or ${ENV.globalCidr})`);
   }
@@ -125,7 +126,7 @@ export function parseGatewayConfig(env: NodeJS.ProcessEnv): GatewayConfig {
       debug: e.boolean(ENV.ipsecDebug, false),
     },
     leader: leaderTiming(env),
-    uninstall: e.boolean('SUBMARINER_UNINSTALL', false),
+    uninstall: e.boolean(uninstallEnv, false),
     stateDir: DEFAULT_STATE_DIR,
   };
 }

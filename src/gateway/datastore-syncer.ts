@@ -2,7 +2,7 @@ import type { KubernetesObject } from '@kubernetes/client-node';
 import { isDeepStrictEqual } from 'node:util';
 import type { Cluster, Endpoint } from '../api/generated.js';
 import { labels } from '../api/names.js';
-import type { Logger } from '../kube/log.js';
+import type { Logger } from '../base/log.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import { overlappingSubnet } from './endpoint-validation.js';
 import { ensureObject, type ObjectCache, type ObjectClient } from './custom-objects.js';

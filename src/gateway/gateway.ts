@@ -1,6 +1,7 @@
 import type { Cluster, Endpoint, EndpointSpec, Gateway, GatewayStatus } from '../api/generated.js';
+import { ClusterResource, EndpointResource, apiVersionOf } from '../api/index.js';
 import { labels } from '../api/names.js';
-import { errorText, type Logger } from '../kube/log.js';
+import { errorText, type Logger } from '../base/log.js';
 import type { Ping } from '../net/ping/echo.js';
 import type { DriverRegistry } from '../../plugins/index.js';
 import type { CableDriver, DriverContext } from '../../plugins/driver.js';
@@ -83,14 +84,14 @@ export class GatewayAgent {
   }
 
   private endpointObject(): Endpoint {
-    return { apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: { name: this.endpointName }, spec: this.local };
+    return { apiVersion: apiVersionOf(EndpointResource), kind: EndpointResource.kind, metadata: { name: this.endpointName }, spec: this.local };
   }
 
   private clusterObject(): Cluster {
     const c = this.d.config;
     return {
-      apiVersion: 'submariner.io/v1',
-      kind: 'Cluster',
+      apiVersion: apiVersionOf(ClusterResource),
+      kind: ClusterResource.kind,
       metadata: { name: c.clusterId },
       spec: { cluster_id: c.clusterId, color_codes: ['blue'], service_cidr: c.serviceCidrs, cluster_cidr: c.clusterCidrs, global_cidr: c.globalCidrs },
     };

@@ -1,7 +1,7 @@
 import { isIPv4 } from 'node:net';
 import type { EndpointSpec } from '../api/generated.js';
 import { backendConfig, gatewayConfigPrefix, nodeGatewayConfigKeys } from '../api/names.js';
-import type { Logger } from '../kube/log.js';
+import type { Logger } from '../base/log.js';
 import type { GatewayConfig } from './config.js';
 
 /** What the gateway reads from its Node. */

@@ -2,13 +2,14 @@ import { resolve4 } from 'node:dns/promises';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ClusterResource, EndpointResource, GatewayResource, SubmarinerResource, type Cluster, type Endpoint, type Gateway, type ObjectOf } from '../api/index.js';
-import { wellKnown } from '../api/names.js';
-import { brokerKubeConfigFromEnv } from '../broker/broker-client.js';
-import { clientVersion } from '../cli/version.js';
+import { uninstallEnv } from '../api/agent-env.js';
+import { names, wellKnown } from '../api/names.js';
+import { brokerKubeConfigFromEnv } from '../kube/broker-config.js';
+import { clientVersion } from '../base/version.js';
 import { mergePatch } from '../kube/apply.js';
 import { LeaderElector } from '../kube/lease/elector.js';
 import { KubeLeaseStore } from '../kube/lease/store.js';
-import { errorText, jsonLogger, type Logger } from '../kube/log.js';
+import { errorText, jsonLogger, type Logger } from '../base/log.js';
 import { resourceClient } from '../kube/resource-client.js';
 import { watchResource } from '../kube/watch/index.js';
 import { ExecRunner } from '../net/command.js';
@@ -104,7 +105,7 @@ async function publicIp(c: Composition, node: NodeInfo): Promise<string> {
 /** Whether the Submariner object this gateway belongs to is gone (the cluster is being uninstalled). */
 async function submarinerDeleted(c: Composition): Promise<boolean> {
   try {
-    return (await resourceClient(c.kc, SubmarinerResource, { namespace: c.config.namespace }).get(wellKnown.submarinerName)) === undefined;
+    return (await resourceClient(c.kc, SubmarinerResource, { namespace: c.config.namespace }).get(names.submarinerCR)) === undefined;
   } catch (err) {
     c.log.warn('cannot tell whether Submariner is being uninstalled; keeping what the gateway created', { error: errorText(err) });
     return false;
@@ -183,5 +184,5 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
 /** SUBMARINER_UNINSTALL=true: remove what the gateway created on this node, its objects, and exit. */
 export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await runUninstall(compose({ ...env, SUBMARINER_UNINSTALL: 'true' }));
+  await runUninstall(compose({ ...env, [uninstallEnv]: 'true' }));
 }

@@ -1,7 +1,8 @@
 import type { Gateway, GatewayStatus } from '../api/generated.js';
+import { GatewayResource, apiVersionOf } from '../api/index.js';
 import { annotations } from '../api/names.js';
 import { apiStatus } from '../kube/apply.js';
-import { errorText, type Logger } from '../kube/log.js';
+import { errorText, type Logger } from '../base/log.js';
 import type { ObjectClient } from './custom-objects.js';
 
 export interface StatusSyncerOptions {
@@ -56,8 +57,8 @@ export class GatewayStatusSyncer {
     let obj = await gateways.get(name);
     if (!obj) {
       obj = await gateways.create({
-        apiVersion: 'submariner.io/v1',
-        kind: 'Gateway',
+        apiVersion: apiVersionOf(GatewayResource),
+        kind: GatewayResource.kind,
         metadata: { name, annotations: { [annotations.updateTimestamp]: stamp } },
       });
     } else {

@@ -1,5 +1,5 @@
 import type { Endpoint } from '../api/generated.js';
-import type { Logger } from '../kube/log.js';
+import type { Logger } from '../base/log.js';
 import { WorkQueue, type ReconcileResult } from '../kube/work-queue.js';
 import type { CableEngine } from './cable-engine.js';
 import { validateRemoteEndpoint } from './endpoint-validation.js';

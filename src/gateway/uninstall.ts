@@ -1,5 +1,5 @@
 import type { Cluster, Endpoint, Gateway } from '../api/generated.js';
-import { errorText, type Logger } from '../kube/log.js';
+import { errorText, type Logger } from '../base/log.js';
 import type { CableDriver } from '../../plugins/driver.js';
 import type { ObjectClient } from './custom-objects.js';
 

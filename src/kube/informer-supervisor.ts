@@ -1,5 +1,5 @@
 import type { Informer, KubernetesObject } from '@kubernetes/client-node';
-import { errorText, type Logger } from './log.js';
+import { errorText, type Logger } from '../base/log.js';
 
 export interface SupervisorOptions {
   name: string;

@@ -1,4 +1,4 @@
-import { errorText, type Logger } from './log.js';
+import { errorText, type Logger } from '../base/log.js';
 
 export interface ReconcileResult {
   requeueAfterMs?: number;

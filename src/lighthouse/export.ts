@@ -1,7 +1,7 @@
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { annotations } from '../api/names.js';
 import { ServiceExportResource, type ServiceExport } from '../api/generated.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 import { applyObjects, apiStatus } from '../kube/apply.js';
 import { resourceClient } from '../kube/resource-client.js';
 

@@ -1,3 +1,5 @@
+import type { EnvReader } from '../base/env.js';
+
 /** IPv4 CIDR arithmetic: parsing, containment, overlap and address arithmetic. */
 export interface Cidr {
   /** Network address as an unsigned 32-bit number. */
@@ -57,6 +59,11 @@ export function cidrSize(c: Cidr): number {
 
 export function formatCidr(c: Cidr): string {
   return `${formatIp(c.base)}/${c.prefix}`;
+}
+
+/** A comma-separated list of IPv4 CIDRs from the environment, normalised; IPv6 entries (dual-stack clusters) are left out. */
+export function envCidrs(env: EnvReader, key: string, required: boolean, what = 'a comma-separated list of CIDRs, e.g. 10.244.0.0/16'): string[] {
+  return env.list(key, required, what, (c) => (c.includes(':') ? undefined : formatCidr(parseCidr(c))));
 }
 
 export function cidrContains(c: Cidr, ip: number): boolean {

@@ -1,8 +1,6 @@
-import { ConfigError, EnvReader, dnsSubdomain } from '../kube/env.js';
-import { operatorEnv as ENV } from '../render/contract.js';
-
-/** Set to "true" to undo what the operator changed in the cluster, then wait to be deleted. */
-export const UNINSTALL_ENV = 'SUBMARINER_UNINSTALL';
+import { ConfigError, EnvReader, dnsSubdomain } from '../base/env.js';
+import { operatorEnv as ENV, uninstallEnv } from '../api/agent-env.js';
+import { gatewayNodeLabel } from '../api/names.js';
 
 /** The operator's settings, parsed once from the environment at start-up. */
 export interface OperatorConfig {
@@ -28,7 +26,7 @@ export function parseOperatorConfig(env: NodeJS.ProcessEnv): OperatorConfig {
     labelGateway: e.boolean(ENV.labelGateway, true),
     gatewaySelector: selector(e.raw(ENV.gatewayNodeSelector)),
     corednsZones: list(e, ENV.corednsZones, 'a comma-separated list of DNS zones such as clusterset.local'),
-    uninstall: e.boolean(UNINSTALL_ENV, false),
+    uninstall: e.boolean(uninstallEnv, false),
     debug: e.boolean(ENV.debug, false),
   };
 }
@@ -43,7 +41,7 @@ function list(e: EnvReader, key: string, what: string): string[] {
 }
 
 function selector(raw: string): Record<string, string> {
-  if (raw === '') return { 'submariner.io/gateway': 'true' };
+  if (raw === '') return { [gatewayNodeLabel.key]: gatewayNodeLabel.value };
   const out: Record<string, string> = {};
   for (const pair of raw.split(',')) {
     const eq = pair.indexOf('=');

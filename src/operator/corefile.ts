@@ -1,8 +1,6 @@
+import { LIGHTHOUSE_END, LIGHTHOUSE_START } from '../api/names.js';
 import { isIp } from '../net/cidr.js';
-import { dnsSubdomain } from '../kube/env.js';
-
-export const LIGHTHOUSE_START = '#lighthouse-start AUTO-GENERATED SECTION. DO NOT EDIT';
-export const LIGHTHOUSE_END = '#lighthouse-end';
+import { dnsSubdomain } from '../base/env.js';
 
 export interface CorednsForward {
   /** Zones to forward, e.g. clusterset.local and the custom domains. */

@@ -1,3 +1,5 @@
+import { annotations, labels } from '../api/names.js';
+
 /** What the operator knows of a node. */
 export interface NodeInfo {
   name: string;
@@ -5,10 +7,7 @@ export interface NodeInfo {
   annotations: Record<string, string>;
 }
 
-/** Set on the nodes the operator labelled, so uninstall takes back exactly those labels. */
-export const labelledByAnnotation = 'submariner.io/gateway-labelled-by';
 export const labelledBy = 'submariner-operator';
-const publicIpAnnotation = 'gateway.submariner.io/public-ip';
 const controlPlaneRole = 'node-role.kubernetes.io/control-plane';
 
 export interface GatewayPlan {
@@ -39,7 +38,7 @@ export function planGatewayLabels(nodes: readonly NodeInfo[], selector: Record<s
   if (!autoLabel || nodes.some((n) => isGateway(n, selector))) return { label: [], missing: [] };
   const sorted = [...nodes].sort((a, b) => a.name.localeCompare(b.name));
   const pick =
-    sorted.find((n) => n.annotations[publicIpAnnotation] !== undefined) ??
+    sorted.find((n) => n.annotations[annotations.gatewayPublicIp] !== undefined) ??
     sorted.find((n) => !Object.keys(n.labels).some((l) => l.startsWith(controlPlaneRole))) ??
     sorted[0];
   return { label: pick ? [pick.name] : [], missing: [] };
@@ -50,5 +49,5 @@ export function planGatewayLabels(nodes: readonly NodeInfo[], selector: Record<s
  * own `submariner.io/gateway` label (as subctl uninstall does). Labels of a custom selector set by hand stay.
  */
 export function planGatewayUnlabels(nodes: readonly NodeInfo[]): string[] {
-  return nodes.filter((n) => n.annotations[labelledByAnnotation] !== undefined || n.labels['submariner.io/gateway'] !== undefined).map((n) => n.name);
+  return nodes.filter((n) => n.annotations[annotations.gatewayLabelledBy] !== undefined || n.labels[labels.gateway] !== undefined).map((n) => n.name);
 }

@@ -1,10 +1,11 @@
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { ConfigMapResource, NodeResource, ServiceResource } from '../api/index.js';
-import { jsonLogger } from '../kube/log.js';
+import { jsonLogger } from '../base/log.js';
 import { watchResource, type ResourceWatch } from '../kube/watch/index.js';
 import { WorkQueue } from '../kube/work-queue.js';
-import { names } from '../render/contract.js';
-import { parseOperatorConfig, UNINSTALL_ENV } from './config.js';
+import { uninstallEnv } from '../api/agent-env.js';
+import { names } from '../api/names.js';
+import { parseOperatorConfig } from './config.js';
 import { corednsConfigMap, KubeOperatorCluster } from './kube-cluster.js';
 import { Operator, reconcileKeys } from './operator.js';
 
@@ -49,5 +50,5 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
 /** Takes back the gateway labels and the CoreDNS block (SUBMARINER_UNINSTALL=true does the same). */
 export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await main({ ...env, [UNINSTALL_ENV]: 'true' });
+  await main({ ...env, [uninstallEnv]: 'true' });
 }

@@ -1,9 +1,9 @@
 import type { ReconcileResult } from '../kube/work-queue.js';
-import type { Logger } from '../kube/log.js';
-import { names } from '../render/contract.js';
+import type { Logger } from '../base/log.js';
+import { annotations, labels as nodeLabels, names } from '../api/names.js';
 import type { OperatorConfig } from './config.js';
 import { removeCorednsForward, renderCorednsForward } from './corefile.js';
-import { isGateway, labelledBy, labelledByAnnotation, planGatewayLabels, planGatewayUnlabels, type NodeInfo } from './gateway-nodes.js';
+import { isGateway, labelledBy, planGatewayLabels, planGatewayUnlabels, type NodeInfo } from './gateway-nodes.js';
 
 /** The cluster objects the operator reads and changes. */
 export interface OperatorCluster {
@@ -47,7 +47,7 @@ export class Operator {
     const plan = planGatewayLabels(await this.cluster.listNodes(), c.gatewaySelector, c.gatewayNodes, c.labelGateway);
     if (plan.missing.length > 0) this.log.warn('gateway nodes named at join do not exist', { nodes: plan.missing });
     for (const name of plan.label) {
-      await this.cluster.patchNode(name, c.gatewaySelector, { [labelledByAnnotation]: labelledBy });
+      await this.cluster.patchNode(name, c.gatewaySelector, { [annotations.gatewayLabelledBy]: labelledBy });
       this.log.info('labelled gateway node', { node: name, labels: c.gatewaySelector });
     }
     return { requeueAfterMs: plan.missing.length > 0 ? 5_000 : resyncMs };
@@ -97,12 +97,12 @@ export class Operator {
     const nodes = await this.cluster.listNodes();
     for (const name of planGatewayUnlabels(nodes)) {
       const node = nodes.find((n) => n.name === name);
-      const ours = node?.annotations[labelledByAnnotation] !== undefined;
-      const labels: Record<string, null> = { 'submariner.io/gateway': null };
+      const ours = node?.annotations[annotations.gatewayLabelledBy] !== undefined;
+      const labels: Record<string, null> = { [nodeLabels.gateway]: null };
       if (ours && node !== undefined && isGateway(node, this.config.gatewaySelector)) {
         for (const k of Object.keys(this.config.gatewaySelector)) labels[k] = null;
       }
-      await this.cluster.patchNode(name, labels, { [labelledByAnnotation]: null });
+      await this.cluster.patchNode(name, labels, { [annotations.gatewayLabelledBy]: null });
       this.log.info('removed the gateway label', { node: name });
     }
   }

@@ -1,6 +1,8 @@
-import { brokerSecretKeys, ipsecPskSecretKey, names } from './contract.js';
+import { brokerSecretKeys, ipsecPskSecretKey } from '../api/agent-env.js';
 import { meta, object, type KubeObject } from './types.js';
 import { brokerApiServer, type ClusterValues } from './values.js';
+import { ServiceDiscoveryResource, SubmarinerResource, apiVersionOf } from '../api/index.js';
+import { names } from '../api/names.js';
 
 const b64 = (text: string): string => Buffer.from(text, 'utf8').toString('base64');
 
@@ -38,7 +40,7 @@ const overrides = (v: ClusterValues): Record<string, string> => ({ ...v.imageOve
 
 /** The `Submariner` CR: the cluster's connectivity configuration (secrets referenced, never inline). */
 export function renderSubmarinerCR(v: ClusterValues): KubeObject {
-  return object('submariner.io/v1alpha1', 'Submariner', meta(names.submarinerCR, v.namespace), {
+  return object(apiVersionOf(SubmarinerResource), SubmarinerResource.kind, meta(names.submarinerCR, v.namespace), {
     spec: {
       ...brokerSpec(v),
       clusterID: v.clusterId,
@@ -71,7 +73,7 @@ export function renderSubmarinerCR(v: ClusterValues): KubeObject {
 /** The `ServiceDiscovery` CR: the cluster's service-discovery configuration. */
 export function renderServiceDiscoveryCR(v: ClusterValues): KubeObject {
   const { broker: _type, ...broker } = brokerSpec(v);
-  return object('submariner.io/v1alpha1', 'ServiceDiscovery', meta(names.serviceDiscoveryCR, v.namespace), {
+  return object(apiVersionOf(ServiceDiscoveryResource), ServiceDiscoveryResource.kind, meta(names.serviceDiscoveryCR, v.namespace), {
     spec: {
       ...broker,
       clusterID: v.clusterId,

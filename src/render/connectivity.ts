@@ -1,4 +1,4 @@
-import { gatewayEnv, globalnetEnv, ipsecPskSecretKey, leaderElection, names, podEnv, ports, routeAgentEnv } from './contract.js';
+import { gatewayEnv, globalnetEnv, ipsecPskSecretKey, leaderElection, podEnv, ports, routeAgentEnv } from '../api/agent-env.js';
 import {
   agentContainer,
   brokerEnvVars,
@@ -13,6 +13,7 @@ import {
 } from './pod.js';
 import type { KubeObject } from './types.js';
 import type { ClusterValues } from './values.js';
+import { names } from '../api/names.js';
 
 function networkEnvVars(v: ClusterValues): EnvVar[] {
   return [

@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 
 /** A bad rendering value: names the field (dotted path) and what is wrong with it. */
 export class InvalidValuesError extends UserError {

@@ -1,4 +1,4 @@
-import { agentComponents, type AgentComponent } from './contract.js';
+import { agentComponents, type AgentComponent } from '../api/agent-env.js';
 import { renderBrokerSecret, renderPskSecret, renderServiceDiscoveryCR, renderSubmarinerCR } from './config.js';
 import { renderGateway, renderGlobalnet, renderRouteAgent } from './connectivity.js';
 import { renderCrds } from './crds.js';
@@ -10,7 +10,6 @@ import type { ClusterValues } from './values.js';
 
 export { renderCrds } from './crds.js';
 export { toYaml } from './yaml.js';
-export * from './contract.js';
 export { parseClusterValues, parseImageOverrides, brokerApiServer, InvalidValuesError } from './values.js';
 export type { ClusterValues, ClusterValuesInput, CableDriverName, ComponentName } from './values.js';
 export type { KubeObject } from './types.js';

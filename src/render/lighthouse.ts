@@ -1,13 +1,14 @@
-import { clustersetDomain, lighthouseAgentEnv, lighthouseDnsEnv, names, ports } from './contract.js';
+import { lighthouseAgentEnv, lighthouseDnsEnv, ports } from '../api/agent-env.js';
 import { agentContainer, brokerEnvVars, commonEnvVars, deployment, env, podLabels } from './pod.js';
 import { meta, object, type KubeObject } from './types.js';
 import type { ClusterValues } from './values.js';
+import { names, wellKnown } from '../api/names.js';
 
 const group = 'submariner-lighthouse';
 
 /** The zones lighthouse DNS serves: clusterset.local, then the custom domains. */
 export function dnsZones(v: ClusterValues): string[] {
-  return [clustersetDomain, ...v.customDomains.filter((d) => d !== clustersetDomain)];
+  return [wellKnown.clustersetDomain, ...v.customDomains.filter((d) => d !== wellKnown.clustersetDomain)];
 }
 
 export function renderLighthouseAgent(v: ClusterValues): KubeObject {

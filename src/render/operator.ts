@@ -1,4 +1,5 @@
-import { names, operatorEnv, podEnv } from './contract.js';
+import { operatorEnv, podEnv } from '../api/agent-env.js';
+import { names } from '../api/names.js';
 import { dnsZones } from './lighthouse.js';
 import { agentContainer, commonEnvVars, deployment, env, fieldEnv } from './pod.js';
 import type { KubeObject } from './types.js';

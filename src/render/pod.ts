@@ -1,6 +1,7 @@
-import { agentCommand, brokerEnv, brokerSecretKeys, commonEnv, names, type AgentComponent } from './contract.js';
-import { commonLabels, meta, object, type KubeObject } from './types.js';
+import { agentCommand, brokerEnv, brokerSecretKeys, commonEnv, type AgentComponent } from '../api/agent-env.js';
+import { meta, object, type KubeObject } from './types.js';
 import { brokerApiServer, type ClusterValues } from './values.js';
+import { managedByLabels, names } from '../api/names.js';
 
 export type EnvVar =
   | { name: string; value: string }
@@ -67,7 +68,7 @@ function template(w: WorkloadSpec): Record<string, unknown> {
   const labels = podLabels(w.component, w.group);
   return {
     selector: { matchLabels: { app: labels.app } },
-    template: { metadata: { labels: { ...commonLabels, ...labels } }, spec: { serviceAccountName: names.workload[w.component], ...w.podSpec } },
+    template: { metadata: { labels: { ...managedByLabels, ...labels } }, spec: { serviceAccountName: names.workload[w.component], ...w.podSpec } },
   };
 }
 

@@ -1,5 +1,6 @@
-import { names, type AgentComponent } from './contract.js';
+import { type AgentComponent } from '../api/agent-env.js';
 import { meta, object, type KubeObject } from './types.js';
+import { groups, names } from '../api/names.js';
 
 interface Rule {
   apiGroups: string[];
@@ -19,15 +20,15 @@ interface Permissions {
   cluster: Rule[];
 }
 
-const readOwnConfig = (resource: 'submariners' | 'servicediscoveries'): Rule => rule('submariner.io', [resource], read);
+const readOwnConfig = (resource: 'submariners' | 'servicediscoveries'): Rule => rule(groups.submariner, [resource], read);
 
 /** The least each agent needs; broker access uses the broker token, not these roles. */
 export const permissions: Record<AgentComponent, Permissions> = {
   gateway: {
     namespaced: [
       readOwnConfig('submariners'),
-      rule('submariner.io', ['endpoints', 'clusters', 'gateways', 'gateways/status'], write),
-      rule('coordination.k8s.io', ['leases'], ['get', 'list', 'watch', 'create', 'update']),
+      rule(groups.submariner, ['endpoints', 'clusters', 'gateways', 'gateways/status'], write),
+      rule(groups.coordination, ['leases'], ['get', 'list', 'watch', 'create', 'update']),
       rule('', ['pods'], ['get', 'patch']),
     ],
     cluster: [rule('', ['nodes'], read)],
@@ -35,8 +36,8 @@ export const permissions: Record<AgentComponent, Permissions> = {
   routeagent: {
     namespaced: [
       readOwnConfig('submariners'),
-      rule('submariner.io', ['endpoints'], read),
-      rule('submariner.io', ['routeagents', 'routeagents/status'], write),
+      rule(groups.submariner, ['endpoints'], read),
+      rule(groups.submariner, ['routeagents', 'routeagents/status'], write),
       rule('', ['pods'], ['get', 'patch']),
     ],
     cluster: [rule('', ['nodes'], read)],
@@ -44,16 +45,16 @@ export const permissions: Record<AgentComponent, Permissions> = {
   globalnet: {
     namespaced: [
       readOwnConfig('submariners'),
-      rule('submariner.io', ['clusters', 'endpoints'], read),
-      rule('submariner.io', ['gateways'], ['get', 'list', 'watch', 'update', 'patch']),
-      rule('coordination.k8s.io', ['leases'], ['get', 'list', 'watch', 'create', 'update']),
+      rule(groups.submariner, ['clusters', 'endpoints'], read),
+      rule(groups.submariner, ['gateways'], ['get', 'list', 'watch', 'update', 'patch']),
+      rule(groups.coordination, ['leases'], ['get', 'list', 'watch', 'create', 'update']),
       rule('', ['pods'], ['get', 'patch']),
     ],
     cluster: [
       rule('', ['services'], write),
       rule('', ['endpoints', 'pods', 'namespaces', 'nodes'], read),
       rule(
-        'submariner.io',
+        groups.submariner,
         [
           'clusterglobalegressips',
           'clusterglobalegressips/status',
@@ -64,26 +65,26 @@ export const permissions: Record<AgentComponent, Permissions> = {
         ],
         write,
       ),
-      rule('multicluster.x-k8s.io', ['serviceexports'], read),
+      rule(groups.multicluster, ['serviceexports'], read),
     ],
   },
   'lighthouse-agent': {
-    namespaced: [readOwnConfig('servicediscoveries'), rule('submariner.io', ['gateways'], read)],
+    namespaced: [readOwnConfig('servicediscoveries'), rule(groups.submariner, ['gateways'], read)],
     cluster: [
-      rule('multicluster.x-k8s.io', ['serviceexports'], ['get', 'list', 'watch', 'update', 'patch']),
-      rule('multicluster.x-k8s.io', ['serviceexports/status'], ['get', 'update', 'patch']),
-      rule('multicluster.x-k8s.io', ['serviceimports', 'serviceimports/status'], write),
-      rule('discovery.k8s.io', ['endpointslices'], write),
+      rule(groups.multicluster, ['serviceexports'], ['get', 'list', 'watch', 'update', 'patch']),
+      rule(groups.multicluster, ['serviceexports/status'], ['get', 'update', 'patch']),
+      rule(groups.multicluster, ['serviceimports', 'serviceimports/status'], write),
+      rule(groups.discovery, ['endpointslices'], write),
       rule('', ['services', 'namespaces'], read),
-      rule('submariner.io', ['globalingressips'], read),
+      rule(groups.submariner, ['globalingressips'], read),
     ],
   },
   'lighthouse-dns': {
     namespaced: [readOwnConfig('servicediscoveries')],
     cluster: [
-      rule('multicluster.x-k8s.io', ['serviceimports'], read),
-      rule('discovery.k8s.io', ['endpointslices'], read),
-      rule('submariner.io', ['gateways'], read),
+      rule(groups.multicluster, ['serviceimports'], read),
+      rule(groups.discovery, ['endpointslices'], read),
+      rule(groups.submariner, ['gateways'], read),
     ],
   },
   operator: {
@@ -102,17 +103,17 @@ export function renderRbac(component: AgentComponent, namespace: string): KubeOb
   const name = names.workload[component];
   const { namespaced, cluster } = permissions[component];
   const subjects = [{ kind: 'ServiceAccount', name, namespace }];
-  const rbac = 'rbac.authorization.k8s.io/v1';
+  const rbac = `${groups.rbac}/v1`;
   return [
     object('v1', 'ServiceAccount', meta(name, namespace)),
     object(rbac, 'ClusterRole', meta(name), { rules: cluster }),
     object(rbac, 'ClusterRoleBinding', meta(name), {
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name },
+      roleRef: { apiGroup: groups.rbac, kind: 'ClusterRole', name },
       subjects,
     }),
     object(rbac, 'Role', meta(name, namespace), { rules: namespaced }),
     object(rbac, 'RoleBinding', meta(name, namespace), {
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+      roleRef: { apiGroup: groups.rbac, kind: 'Role', name },
       subjects,
     }),
   ];

@@ -1,3 +1,5 @@
+import { managedByLabels } from '../api/names.js';
+
 /** A plain Kubernetes object as the renderer emits it (ready for server-side apply or ManifestWork). */
 export interface KubeObject {
   apiVersion: string;
@@ -13,17 +15,12 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
 }
 
-/** Labels on every rendered object. */
-export const commonLabels: Readonly<Record<string, string>> = {
-  'app.kubernetes.io/managed-by': 'kubectl-submariner',
-  'app.kubernetes.io/part-of': 'submariner',
-};
 
 export function meta(name: string, namespace?: string, extraLabels: Record<string, string> = {}): ObjectMeta {
   return {
     name,
     ...(namespace === undefined ? {} : { namespace }),
-    labels: { ...commonLabels, ...extraLabels },
+    labels: { ...managedByLabels, ...extraLabels },
   };
 }
 

@@ -1,4 +1,5 @@
-import { agentComponents, defaultDnsTtlSeconds, gatewayNodeLabel, names, ports, type AgentComponent } from './contract.js';
+import { agentComponents, defaultDnsTtlSeconds, ports, type AgentComponent } from '../api/agent-env.js';
+import { gatewayNodeLabel, names } from '../api/names.js';
 import {
   InvalidValuesError,
   bool,

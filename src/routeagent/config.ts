@@ -1,9 +1,7 @@
-import { ConfigError, EnvReader, dnsSubdomain } from '../kube/env.js';
-import { routeAgentEnv as ENV } from '../render/contract.js';
+import { ConfigError, EnvReader, dnsSubdomain } from '../base/env.js';
+import { envCidrs } from '../net/cidr.js';
+import { routeAgentEnv as ENV, uninstallEnv } from '../api/agent-env.js';
 import { networkPlugins, type NetworkPlugin } from './constants.js';
-
-/** Set to "true" to remove everything the route agent put on the node, then exit. */
-export const UNINSTALL_ENV = 'SUBMARINER_UNINSTALL';
 
 /** The route agent's settings, parsed once from the environment at start-up. */
 export interface RouteAgentConfig {
@@ -35,9 +33,9 @@ export function parseRouteAgentConfig(env: NodeJS.ProcessEnv): RouteAgentConfig 
     namespace: e.name(ENV.namespace, 'the namespace Submariner is installed in'),
     clusterId: e.name(ENV.clusterId, 'the ID this cluster joined with'),
     nodeName: e.name(ENV.nodeName, 'the name of the node this pod runs on (downward API spec.nodeName)', dnsSubdomain),
-    clusterCidrs: e.cidrs(ENV.clusterCidr, true, "the cluster's pod CIDRs, e.g. 10.244.0.0/16"),
-    serviceCidrs: e.cidrs(ENV.serviceCidr, false),
-    globalCidrs: e.cidrs(ENV.globalCidr, false),
+    clusterCidrs: envCidrs(e, ENV.clusterCidr, true, "the cluster's pod CIDRs, e.g. 10.244.0.0/16"),
+    serviceCidrs: envCidrs(e, ENV.serviceCidr, false),
+    globalCidrs: envCidrs(e, ENV.globalCidr, false),
     networkPlugin: known ?? 'generic',
     unknownNetworkPlugin: known || plugin === '' ? undefined : plugin,
     healthCheck: {
@@ -45,7 +43,7 @@ export function parseRouteAgentConfig(env: NodeJS.ProcessEnv): RouteAgentConfig 
       intervalSeconds: e.integer(ENV.healthCheckInterval, 1, 1, 3600),
       maxPacketLossCount: e.integer(ENV.healthCheckMaxPacketLossCount, 5, 1, 1000),
     },
-    uninstall: e.boolean(UNINSTALL_ENV, false),
+    uninstall: e.boolean(uninstallEnv, false),
     debug: e.boolean(ENV.debug, false),
   };
 }

@@ -1,5 +1,5 @@
 import type { V1Node } from '@kubernetes/client-node';
-import type { Logger } from '../kube/log.js';
+import type { Logger } from '../base/log.js';
 import { WorkQueue } from '../kube/work-queue.js';
 import type { RouteAgentConfig } from './config.js';
 import { resyncMs as defaultResyncMs } from './constants.js';

@@ -1,12 +1,13 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { clientVersion } from '../cli/version.js';
-import { jsonLogger, type Logger } from '../kube/log.js';
+import { clientVersion } from '../base/version.js';
+import { jsonLogger, type Logger } from '../base/log.js';
 import { ExecRunner } from '../net/command.js';
 import { Ip } from '../net/iproute2/ip.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';
 import { Iptables } from '../net/packetfilter/iptables.js';
+import { uninstallEnv } from '../api/agent-env.js';
 import { commandPing } from '../net/ping/echo.js';
-import { parseRouteAgentConfig, UNINSTALL_ENV, type RouteAgentConfig } from './config.js';
+import { parseRouteAgentConfig, type RouteAgentConfig } from './config.js';
 import { RouteAgentController, ViewState } from './controller.js';
 import { Registry } from './event/registry.js';
 import { HealthCheckerHandler } from './handlers/healthchecker/handler.js';
@@ -48,7 +49,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
 /** Removes everything the route agent put on this node and its RouteAgent object (SUBMARINER_UNINSTALL=true does the same). */
 export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await main({ ...env, [UNINSTALL_ENV]: 'true' });
+  await main({ ...env, [uninstallEnv]: 'true' });
 }
 
 /** The handlers, in order, for the configured network plugin. */

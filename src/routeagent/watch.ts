@@ -1,6 +1,6 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EndpointResource, NodeResource } from '../api/index.js';
-import type { Logger } from '../kube/log.js';
+import type { Logger } from '../base/log.js';
 import { watchResource } from '../kube/watch/index.js';
 import type { ClusterSource } from './controller.js';
 

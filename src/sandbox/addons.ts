@@ -1,5 +1,6 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import yaml from 'js-yaml';
+import { groups } from '../api/names.js';
 import { versions } from './binaries/versions.js';
 import type { ClusterTopology } from './topology.js';
 
@@ -65,10 +66,10 @@ function kubeProxy(v: AddonValues): KubernetesObject[] {
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'kube-proxy', namespace: 'kube-system' } },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
+      apiVersion: `${groups.rbac}/v1`,
       kind: 'ClusterRoleBinding',
       metadata: { name: 'kubeadm:node-proxier' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:node-proxier' },
+      roleRef: { apiGroup: groups.rbac, kind: 'ClusterRole', name: 'system:node-proxier' },
       subjects: [{ kind: 'ServiceAccount', name: 'kube-proxy', namespace: 'kube-system' }],
     } as KubernetesObject,
     {
@@ -112,19 +113,19 @@ function coredns(v: AddonValues): KubernetesObject[] {
   return [
     { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'coredns', namespace: 'kube-system' } },
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
+      apiVersion: `${groups.rbac}/v1`,
       kind: 'ClusterRole',
       metadata: { name: 'system:coredns' },
       rules: [
         { apiGroups: [''], resources: ['endpoints', 'services', 'pods', 'namespaces'], verbs: ['list', 'watch'] },
-        { apiGroups: ['discovery.k8s.io'], resources: ['endpointslices'], verbs: ['list', 'watch'] },
+        { apiGroups: [groups.discovery], resources: ['endpointslices'], verbs: ['list', 'watch'] },
       ],
     } as KubernetesObject,
     {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
+      apiVersion: `${groups.rbac}/v1`,
       kind: 'ClusterRoleBinding',
       metadata: { name: 'system:coredns' },
-      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:coredns' },
+      roleRef: { apiGroup: groups.rbac, kind: 'ClusterRole', name: 'system:coredns' },
       subjects: [{ kind: 'ServiceAccount', name: 'coredns', namespace: 'kube-system' }],
     } as KubernetesObject,
     {

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../base/errors.js';
 import type { CommandRunner } from '../net/command.js';
 import type { Binaries } from './binaries/versions.js';
 

@@ -1,4 +1,4 @@
-import { UsageError } from '../cli/errors.js';
+import { UsageError } from '../base/errors.js';
 
 /** What `kubectl submariner sandbox up` is asked for. */
 export interface SandboxOptions {

@@ -1,5 +1,5 @@
 import { loadKubeConfig } from '../cli/kubeconfig.js';
-import { names } from '../render/contract.js';
+import { names } from '../api/names.js';
 import type { Target } from './data/gather.js';
 
 export interface ShowRequest {

@@ -7,8 +7,7 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ServiceExportResource, ServiceImportResource } from '../../src/api/index.js';
-import { labels, lighthouseManagedBy } from '../../src/api/names.js';
-import { clustersetDomain } from '../../src/render/contract.js';
+import { labels, lighthouseManagedBy, wellKnown } from '../../src/api/names.js';
 import { DnsProbe } from './dns-probe.js';
 import {
   agentCommand,
@@ -93,7 +92,7 @@ interface LatencyResult {
 /** Exports `latencyServices` Services of a fresh namespace of cluster2 and times each one's way to cluster1's DNS server. */
 async function exportLatency(f: LighthouseFleet, dnsPort: number, namespace: string, pace: Pace): Promise<LatencyResult> {
   const names = Array.from({ length: latencyServices }, (_, i) => `svc-${i}`);
-  const dnsName = (svc: string) => `${svc}.${namespace}.svc.${clustersetDomain}`;
+  const dnsName = (svc: string) => `${svc}.${namespace}.svc.${wellKnown.clustersetDomain}`;
   for (const c of members) await createNamespace(f.api[c], namespace);
   await pool(names, createConcurrency, (svc, i) => createService(f.api.cluster2, namespace, svc, podAddress('cluster2', i)));
 

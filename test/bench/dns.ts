@@ -13,13 +13,14 @@ import { DnsHandler } from '../../src/lighthouse/dns/handler.js';
 import { DnsMetrics } from '../../src/lighthouse/dns/metrics.js';
 import { Resolver } from '../../src/lighthouse/dns/resolver.js';
 import { DnsServer } from '../../src/lighthouse/dns/server.js';
-import { LABEL_MANAGED_BY, LABEL_SERVICE_NAME, LABEL_SOURCE_CLUSTER, LIGHTHOUSE_AGENT, type EndpointSlice, type ServiceImport } from '../../src/lighthouse/dns/types.js';
-import { clustersetDomain, defaultDnsTtlSeconds } from '../../src/render/contract.js';
+import type { EndpointSlice, ServiceImport } from '../../src/lighthouse/dns/types.js';
+import { defaultDnsTtlSeconds } from '../../src/api/agent-env.js';
 import { binaries } from '../../src/sandbox/binaries/versions.js';
 import { children, cpuSeconds, freePort, stopChild, track } from './process.js';
 import { ms, percentile, printBench } from './table.js';
+import { labels, lighthouseManagedBy, wellKnown } from '../../src/api/names.js';
 
-const zone = clustersetDomain;
+const zone = wellKnown.clustersetDomain;
 const ttl = defaultDnsTtlSeconds;
 const clusters = ['cluster1', 'cluster2'] as const;
 const local = 'cluster1';
@@ -75,7 +76,7 @@ function fleetData(count: number): FleetData {
         metadata: {
           name: `${s.name}-${cluster}`,
           namespace: s.namespace,
-          labels: { [LABEL_MANAGED_BY]: LIGHTHOUSE_AGENT, [LABEL_SERVICE_NAME]: s.name, [LABEL_SOURCE_CLUSTER]: cluster },
+          labels: { [labels.managedBy]: lighthouseManagedBy, [labels.serviceName]: s.name, [labels.sourceCluster]: cluster },
         },
         addressType: 'IPv4',
         endpoints,

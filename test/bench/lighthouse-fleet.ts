@@ -11,10 +11,11 @@ import { GatewayResource } from '../../src/api/index.js';
 import { mergePatch } from '../../src/kube/apply.js';
 import { keepAliveClient } from '../../src/kube/keep-alive.js';
 import { ExecRunner } from '../../src/net/command.js';
-import { lighthouseDnsEnv, names } from '../../src/render/contract.js';
+import { lighthouseDnsEnv } from '../../src/api/agent-env.js';
 import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
 import { deployAndJoin, deploymentEnv } from '../support/join.js';
 import { freePort, stopChild, track } from './process.js';
+import { names } from '../../src/api/names.js';
 
 export const members = ['cluster1', 'cluster2'] as const;
 export type Member = (typeof members)[number];

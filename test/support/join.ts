@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { AppsV1Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { deployBroker, type DeployBrokerOptions } from '../../src/broker/deploy.js';
 import { joinCluster, type JoinOptions } from '../../src/broker/join.js';
-import { MemoryReporter } from '../../src/cli/reporter.js';
-import { names } from '../../src/render/contract.js';
+import { MemoryReporter } from '../../src/base/reporter.js';
+import { names } from '../../src/api/names.js';
 
 export const brokerNamespace = names.defaultBrokerNamespace;
 

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EndpointSpec } from '../../src/api/generated.js';
-import type { Logger } from '../../src/kube/log.js';
+import type { Logger } from '../../src/base/log.js';
 import { ExecRunner, type CommandRunner, type RunOptions, type RunResult } from '../../src/net/command.js';
 import { Ip } from '../../src/net/iproute2/ip.js';
 import { IpRoute2 } from '../../src/net/iproute2/exec.js';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { packageRoot } from '../../src/cli/package.js';
+import { packageRoot } from '../../src/base/package.js';
 
 /** A manifest of manifests/examples (as the demo applies it), placed on `node`. */
 function example(name: 'nginx' | 'toolbox', node: string): string {

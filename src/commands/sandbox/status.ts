@@ -1,5 +1,5 @@
 import { BaseCommand } from '../../cli/kube-command.js';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../base/errors.js';
 import { formatData, formatTable, type OutputFormat } from '../../cli/output.js';
 import { sandboxStatus, type StatusResult } from '../../sandbox/control.js';
 

@@ -1,4 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
+import { names } from '../../api/names.js';
 import type { ObjectCache, ObjectClient } from '../custom-objects.js';
 
 type Verb = 'get' | 'list' | 'create' | 'replace' | 'replaceStatus' | 'delete';
@@ -22,7 +23,7 @@ export class FakeObjects<T extends KubernetesObject & { status?: unknown; spec?:
   private version = 0;
   private clock = Date.parse('2026-01-01T00:00:00Z');
 
-  constructor(private readonly namespace = 'submariner-operator') {}
+  constructor(private readonly namespace: string = names.defaultNamespace) {}
 
   /** Makes the next `times` calls of `verb` fail with HTTP `code`. */
   failNext(verb: Verb, times = 1): this {

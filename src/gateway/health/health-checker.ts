@@ -1,5 +1,5 @@
 import type { EndpointSpec, LatencyRTTSpec } from '../../api/generated.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import type { Ping } from '../../net/ping/echo.js';
 import { Pinger } from '../../net/ping/pinger.js';
 

@@ -1,6 +1,6 @@
 import type { EndpointSpec } from '../../api/generated.js';
 import { backendConfig } from '../../api/names.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import { decodeNatMessage, encodeNatMessage, type NatRequest, type NatResponse, type NatResponseCode } from './message.js';
 
 /** How to reach a remote gateway. */

@@ -1,5 +1,5 @@
 import { createSocket, type Socket } from 'node:dgram';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import { NatDiscovery, type NatDiscoveryDeps } from './nat-discovery.js';
 
 export interface RunningNatDiscovery {

@@ -1,4 +1,4 @@
-import { errorText, type Logger } from '../log.js';
+import { errorText, type Logger } from '../../base/log.js';
 import { LeaseConflictError, type LeaseRecord, type LeaseStore } from './store.js';
 
 export interface LeaderElectorOptions {

@@ -1,5 +1,6 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
 import { apiStatus } from '../apply.js';
+import { groups } from '../../api/names.js';
 
 /** The leader-election fields of a coordination.k8s.io Lease. */
 export interface LeaseRecord {
@@ -54,7 +55,7 @@ export class KubeLeaseStore implements LeaseStore {
 
   private body(record: LeaseRecord, resourceVersion?: string): V1Lease {
     return {
-      apiVersion: 'coordination.k8s.io/v1',
+      apiVersion: `${groups.coordination}/v1`,
       kind: 'Lease',
       metadata: { name: this.name, namespace: this.namespace, ...(resourceVersion ? { resourceVersion } : {}) },
       spec: {

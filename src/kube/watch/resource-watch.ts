@@ -1,7 +1,7 @@
 import { ListWatch, Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import type { ObjectOf, ResourceDescriptor } from '../../api/index.js';
 import { InformerSupervisor, type SupervisorOptions } from '../informer-supervisor.js';
-import type { Logger } from '../log.js';
+import type { Logger } from '../../base/log.js';
 import { resourceClient, resourcePath } from '../resource-client.js';
 import { objectKey, splitKey } from '../work-queue.js';
 

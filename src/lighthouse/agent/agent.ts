@@ -1,14 +1,14 @@
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import type { Cluster, Gateway, GlobalIngressIP } from '../../api/generated.js';
 import { labels } from '../../api/names.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import { objectKey, WorkQueue } from '../../kube/work-queue.js';
 import type { AgentConfig } from './config.js';
 import { ClusterConnectivity } from './connectivity.js';
 import { globalIngressIpService, globalIpsFrom } from './global-ips.js';
 import { isManagedImport } from './imports-and-slices.js';
 import { ServiceReconciler } from './reconciler.js';
-import { kubeServiceNameLabel, labelKey, watchAgentObjects, type AgentWatches, type Verb, type WatchedKind } from './watches.js';
+import { labelKey, watchAgentObjects, type AgentWatches, type Verb, type WatchedKind } from './watches.js';
 import { KubeWriter } from './writer.js';
 
 export interface AgentOptions {
@@ -120,7 +120,7 @@ export class LighthouseAgent {
         this.enqueue(objectKey(obj));
         return;
       case 'endpointSlices': {
-        const svc = obj.metadata?.labels?.[kubeServiceNameLabel];
+        const svc = obj.metadata?.labels?.[labels.kubeServiceName];
         this.enqueue(svc && obj.metadata?.namespace ? `${obj.metadata.namespace}/${svc}` : undefined);
         return;
       }

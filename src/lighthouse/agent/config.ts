@@ -1,5 +1,5 @@
-import { ConfigError, EnvReader, dnsLabel } from '../../kube/env.js';
-import { lighthouseAgentEnv as ENV } from '../../render/contract.js';
+import { ConfigError, EnvReader, dnsLabel } from '../../base/env.js';
+import { lighthouseAgentEnv as ENV } from '../../api/agent-env.js';
 
 /** Seconds a cluster may stay disconnected before its endpoints stop being served here. */
 export const disconnectGraceEnv = ENV.disconnectGraceSeconds;

@@ -4,26 +4,20 @@ import type { KubernetesObject, V1EndpointSlice } from '@kubernetes/client-node'
 import {
   IPFamilyValues,
   ProtocolValues,
+  ServiceImportResource,
   ServiceImportTypeValues,
   type IPFamily,
   type ServiceImport,
   type ServiceImportStatus,
   type ServicePort,
 } from '../../api/generated.js';
-import { annotations, exportTimestampAnnotation, labels, lighthouseManagedBy } from '../../api/names.js';
+import { apiVersionOf } from '../../api/index.js';
+import { annotations, exportTimestampAnnotation, groups, labels, lighthouseManagedBy } from '../../api/names.js';
 import { importReadyCondition, type WantedCondition } from './conditions.js';
 import type { MergedService } from './merge.js';
 import type { ClusterSlice, Contribution, ExportedSpec, ServiceKey, SliceContent, SliceEndpoint, SlicePort } from './model.js';
 
-/** On broker ServiceImports: ServiceExport.spec.exportedLabels and exportedAnnotations as JSON. */
-export const exportedLabelsAnnotation = 'lighthouse.submariner.io/exported-labels';
-export const exportedAnnotationsAnnotation = 'lighthouse.submariner.io/exported-annotations';
-/** A digest of what the agent last wrote to an object, so that unchanged objects are not written again. */
-export const appliedHashAnnotation = 'lighthouse.submariner.io/applied-hash';
-/** Marks the ServiceImports the agent maintains in the services' namespaces. */
-export const importManagedByLabel = 'app.kubernetes.io/managed-by';
-
-const mcsApiVersion = 'multicluster.x-k8s.io/v1beta1';
+const mcsApiVersion = apiVersionOf(ServiceImportResource);
 
 /** `<svc>-<ns>-<cluster>`: the name of a cluster's ServiceImport on the broker. */
 export function brokerImportName(key: ServiceKey, cluster: string): string {
@@ -43,8 +37,8 @@ function ownerLabels(key: ServiceKey, cluster: string): Record<string, string> {
 export function brokerServiceImport(key: ServiceKey, c: Contribution, brokerNamespace: string): ServiceImport {
   const s = c.spec;
   const notes: Record<string, string> = { [exportTimestampAnnotation(c.cluster)]: String(c.exportedAt) };
-  if (Object.keys(c.labels).length > 0) notes[exportedLabelsAnnotation] = JSON.stringify(c.labels);
-  if (Object.keys(c.annotations).length > 0) notes[exportedAnnotationsAnnotation] = JSON.stringify(c.annotations);
+  if (Object.keys(c.labels).length > 0) notes[annotations.exportedLabels] = JSON.stringify(c.labels);
+  if (Object.keys(c.annotations).length > 0) notes[annotations.exportedAnnotations] = JSON.stringify(c.annotations);
   return withHash({
     apiVersion: mcsApiVersion,
     kind: 'ServiceImport',
@@ -92,8 +86,8 @@ export function parseBrokerImport(obj: KubernetesObject & { spec?: unknown }): {
       cluster: owner.cluster,
       exportedAt: parseTimestamp(notes[exportTimestampAnnotation(owner.cluster)], obj.metadata?.creationTimestamp),
       spec: parsed,
-      labels: parseJsonMap(notes[exportedLabelsAnnotation]),
-      annotations: parseJsonMap(notes[exportedAnnotationsAnnotation]),
+      labels: parseJsonMap(notes[annotations.exportedLabels]),
+      annotations: parseJsonMap(notes[annotations.exportedAnnotations]),
     },
   };
 }
@@ -119,7 +113,7 @@ function endpointSlice(key: ServiceKey, slice: ClusterSlice, namespace: string):
   if (c.publishNotReadyAddresses) notes[annotations.publishNotReadyAddresses] = 'true';
   if (c.globalnet) notes[annotations.globalnetEnabled] = 'true';
   return {
-    apiVersion: 'discovery.k8s.io/v1',
+    apiVersion: `${groups.discovery}/v1`,
     kind: 'EndpointSlice',
     metadata: {
       name: slice.name,
@@ -186,7 +180,7 @@ export function localServiceImport(key: ServiceKey, merged: MergedService): Serv
     metadata: {
       name: key.name,
       namespace: key.namespace,
-      labels: { ...merged.labels, [importManagedByLabel]: lighthouseManagedBy },
+      labels: { ...merged.labels, [labels.appManagedBy]: lighthouseManagedBy },
       annotations: { ...merged.annotations },
     },
     spec: merged.spec,
@@ -194,7 +188,7 @@ export function localServiceImport(key: ServiceKey, merged: MergedService): Serv
 }
 
 export function isManagedImport(obj: KubernetesObject | undefined): boolean {
-  return obj?.metadata?.labels?.[importManagedByLabel] === lighthouseManagedBy;
+  return obj?.metadata?.labels?.[labels.appManagedBy] === lighthouseManagedBy;
 }
 
 export function localImportStatus(merged: MergedService): { clusters: NonNullable<ServiceImportStatus['clusters']>; ready: WantedCondition } {
@@ -203,13 +197,13 @@ export function localImportStatus(merged: MergedService): { clusters: NonNullabl
 
 /** Whether `actual` already holds what `desired` (made by one of the builders above) would write. */
 export function upToDate(desired: KubernetesObject, actual: KubernetesObject | undefined): boolean {
-  const want = desired.metadata?.annotations?.[appliedHashAnnotation];
-  return want !== undefined && actual?.metadata?.annotations?.[appliedHashAnnotation] === want;
+  const want = desired.metadata?.annotations?.[annotations.appliedHash];
+  return want !== undefined && actual?.metadata?.annotations?.[annotations.appliedHash] === want;
 }
 
 function withHash<T extends KubernetesObject>(obj: T): T {
   const digest = createHash('sha256').update(JSON.stringify(obj)).digest('hex').slice(0, 16);
-  obj.metadata = { ...obj.metadata, annotations: { ...obj.metadata?.annotations, [appliedHashAnnotation]: digest } };
+  obj.metadata = { ...obj.metadata, annotations: { ...obj.metadata?.annotations, [annotations.appliedHash]: digest } };
   return obj;
 }
 

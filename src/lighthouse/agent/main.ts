@@ -1,6 +1,6 @@
 import { KubeConfig } from '@kubernetes/client-node';
-import { brokerKubeConfigFromEnv } from '../../broker/broker-client.js';
-import { errorText, jsonLogger } from '../../kube/log.js';
+import { brokerKubeConfigFromEnv } from '../../kube/broker-config.js';
+import { errorText, jsonLogger } from '../../base/log.js';
 import { LighthouseAgent } from './agent.js';
 import { parseAgentConfig, type AgentConfig } from './config.js';
 

@@ -1,7 +1,8 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { ServiceExportResource, ServiceImportResource, type ServiceExport, type ServiceImport } from '../../api/generated.js';
-import { labels, serviceExportConditions, serviceImportConditions } from '../../api/names.js';
-import type { Logger } from '../../kube/log.js';
+import { groups, labels, serviceExportConditions, serviceImportConditions } from '../../api/names.js';
+import { apiVersionOf } from '../../api/index.js';
+import type { Logger } from '../../base/log.js';
 import { splitKey } from '../../kube/work-queue.js';
 import { exportConditions, mergeConditions, sameConditions } from './conditions.js';
 import type { AgentConfig } from './config.js';
@@ -21,7 +22,7 @@ import {
   sliceName,
   upToDate,
 } from './imports-and-slices.js';
-import { kubeServiceNameLabel, type AgentCaches } from './watches.js';
+import type { AgentCaches } from './watches.js';
 import type { KubeWriter } from './writer.js';
 import { WrittenStatuses } from './written-statuses.js';
 
@@ -80,7 +81,7 @@ export class ServiceReconciler {
       key: service,
       serviceExport,
       service: c.services.get(service.name, service.namespace),
-      endpointSlices: c.endpointSlices.list(service.namespace).filter((s) => s.metadata?.labels?.[kubeServiceNameLabel] === service.name),
+      endpointSlices: c.endpointSlices.list(service.namespace).filter((s) => s.metadata?.labels?.[labels.kubeServiceName] === service.name),
       globalIps: this.d.globalIps,
     });
   }
@@ -227,8 +228,8 @@ function ownedBy(obj: KubernetesObject, service: ServiceKey, cluster: string): b
   return l[labels.serviceName] === service.name && l[labels.sourceNamespace] === service.namespace && l[labels.sourceCluster] === cluster;
 }
 
-const sliceKind = { apiVersion: 'discovery.k8s.io/v1', kind: 'EndpointSlice' };
-const importKind = { apiVersion: 'multicluster.x-k8s.io/v1beta1', kind: 'ServiceImport' };
+const sliceKind = { apiVersion: `${groups.discovery}/v1`, kind: 'EndpointSlice' };
+const importKind = { apiVersion: apiVersionOf(ServiceImportResource), kind: ServiceImportResource.kind };
 
 /** What deleting an object needs (items of typed lists lack apiVersion and kind). */
 function ref(obj: KubernetesObject, type: { apiVersion: string; kind: string }): KubernetesObject {

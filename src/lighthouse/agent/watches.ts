@@ -17,12 +17,9 @@ import {
   type ServiceImport,
 } from '../../api/index.js';
 import { labels, lighthouseManagedBy } from '../../api/names.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import { watchResource, type ResourceCache, type ResourceWatch, type WatchEvent, type WatchOptions as ResourceWatchOptions } from '../../kube/watch/index.js';
 import type { ServiceKey } from './model.js';
-
-/** The label the EndpointSlice controllers put on a Service's own slices. */
-export const kubeServiceNameLabel = 'kubernetes.io/service-name';
 
 /** A watch cache that also finds the Lighthouse objects of one service by their labels. */
 export interface ServiceIndexedCache<T> extends ResourceCache<T> {
@@ -115,7 +112,7 @@ export function watchAgentObjects(o: WatchOptions): AgentWatches {
   const caches: AgentCaches = {
     serviceExports: watch('serviceExports', o.local, ServiceExportResource),
     services: watch('services', o.local, ServiceResource),
-    endpointSlices: watch('endpointSlices', o.local, EndpointSliceResource, { labelSelector: kubeServiceNameLabel }),
+    endpointSlices: watch('endpointSlices', o.local, EndpointSliceResource, { labelSelector: labels.kubeServiceName }),
     lighthouseSlices: watch('lighthouseSlices', o.local, EndpointSliceResource, { labelSelector: lighthouseSelector }),
     serviceImports: watch('serviceImports', o.local, ServiceImportResource),
     namespaces: watch('namespaces', o.local, NamespaceResource),

@@ -1,5 +1,6 @@
-import { ConfigError, EnvReader, dnsLabel } from '../../kube/env.js';
-import { clustersetDomain, defaultDnsTtlSeconds, lighthouseDnsEnv as ENV, ports } from '../../render/contract.js';
+import { ConfigError, EnvReader, dnsLabel } from '../../base/env.js';
+import { defaultDnsTtlSeconds, lighthouseDnsEnv as ENV, ports } from '../../api/agent-env.js';
+import { wellKnown } from '../../api/names.js';
 
 /** The DNS server's settings, parsed once from the environment at start-up. */
 export interface DnsConfig {
@@ -28,7 +29,7 @@ export function parseDnsConfig(env: NodeJS.ProcessEnv): DnsConfig {
 
 function zones(env: NodeJS.ProcessEnv): string[] {
   const raw = env[ENV.zones] ?? '';
-  const list = raw.trim() === '' ? [clustersetDomain] : raw.split(',').map((z) => z.trim().toLowerCase().replace(/\.$/, ''));
+  const list = raw.trim() === '' ? [wellKnown.clustersetDomain] : raw.split(',').map((z) => z.trim().toLowerCase().replace(/\.$/, ''));
   for (const zone of list) {
     const labels = zone.split('.');
     if (zone === '' || zone.length > 253 || !labels.every((l) => dnsLabel.test(l))) {

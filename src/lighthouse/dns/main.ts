@@ -4,7 +4,7 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { GatewayClusterStatus } from './cluster-status.js';
 import { ConfigError, parseDnsConfig } from './config.js';
 import { DnsHandler } from './handler.js';
-import { errorText, jsonLogger } from '../../kube/log.js';
+import { errorText, jsonLogger } from '../../base/log.js';
 import { DnsMetrics } from './metrics.js';
 import { Resolver } from './resolver.js';
 import { DnsServer } from './server.js';

@@ -2,14 +2,8 @@ import { isIP } from 'node:net';
 import type { ClusterStatus } from './cluster-status.js';
 import { selectCluster } from './policy.js';
 import type { ServiceRef } from './query-name.js';
-import {
-  ANNOTATION_PUBLISH_NOT_READY,
-  LABEL_SERVICE_NAME,
-  LABEL_SOURCE_CLUSTER,
-  type EndpointSlice,
-  type ServiceImport,
-  type ServicePort,
-} from './types.js';
+import { annotations, labels } from '../../api/names.js';
+import type { EndpointSlice, ServiceImport, ServicePort } from './types.js';
 
 export type Family = 4 | 6;
 
@@ -100,14 +94,14 @@ export class Resolver {
 
   upsertEndpointSlice(eps: EndpointSlice): void {
     this.deleteEndpointSlice(eps);
-    const labels = eps.metadata?.labels ?? {};
-    const service = objectKey(eps.metadata?.namespace, labels[LABEL_SERVICE_NAME]);
+    const sliceLabels = eps.metadata?.labels ?? {};
+    const service = objectKey(eps.metadata?.namespace, sliceLabels[labels.serviceName]);
     const sliceKey = objectKey(eps.metadata?.namespace, eps.metadata?.name);
-    const cluster = labels[LABEL_SOURCE_CLUSTER]?.toLowerCase();
+    const cluster = sliceLabels[labels.sourceCluster]?.toLowerCase();
     const family = eps.addressType === 'IPv4' ? 4 : eps.addressType === 'IPv6' ? 6 : undefined;
     if (service === undefined || sliceKey === undefined || !cluster || family === undefined) return;
     const name = eps.metadata?.name as string;
-    const publishNotReady = eps.metadata?.annotations?.[ANNOTATION_PUBLISH_NOT_READY] === 'true';
+    const publishNotReady = eps.metadata?.annotations?.[annotations.publishNotReadyAddresses] === 'true';
     const slice: StoredSlice = {
       family,
       endpoints: (eps.endpoints ?? []).map((ep) => ({

@@ -1,13 +1,7 @@
 /**
  * The Kubernetes objects the Lighthouse DNS server reads, reduced to the fields it uses.
- * JSON keys are exactly the API's.
+ * JSON keys are exactly the API's; their groups, labels and annotations are in src/api/names.ts.
  */
-
-export const LABEL_MANAGED_BY = 'endpointslice.kubernetes.io/managed-by';
-export const LIGHTHOUSE_AGENT = 'lighthouse-agent.submariner.io';
-export const LABEL_SERVICE_NAME = 'multicluster.kubernetes.io/service-name';
-export const LABEL_SOURCE_CLUSTER = 'multicluster.kubernetes.io/source-cluster';
-export const ANNOTATION_PUBLISH_NOT_READY = 'lighthouse.submariner.io/publish-not-ready-addresses';
 
 export interface ObjectMeta {
   name?: string;

@@ -1,10 +1,10 @@
 import type { KubeConfig } from '@kubernetes/client-node';
 import { EndpointSliceResource, GatewayResource, ServiceImportResource } from '../../api/index.js';
-import type { Logger } from '../../kube/log.js';
+import type { Logger } from '../../base/log.js';
 import { watchResource } from '../../kube/watch/index.js';
 import type { GatewayClusterStatus } from './cluster-status.js';
 import type { Resolver } from './resolver.js';
-import { LABEL_MANAGED_BY, LIGHTHOUSE_AGENT } from './types.js';
+import { labels, lighthouseManagedBy } from '../../api/names.js';
 
 export interface LighthouseWatches {
   start(): Promise<void>;
@@ -23,7 +23,7 @@ export function watchLighthouseObjects(kc: KubeConfig, resolver: Resolver, statu
   imports.on('update', (o) => resolver.upsertServiceImport(o));
   imports.on('delete', (o) => resolver.deleteServiceImport(o));
 
-  const slices = watchResource(kc, EndpointSliceResource, { labelSelector: `${LABEL_MANAGED_BY}=${LIGHTHOUSE_AGENT}`, log, name: 'endpointslices' });
+  const slices = watchResource(kc, EndpointSliceResource, { labelSelector: `${labels.managedBy}=${lighthouseManagedBy}`, log, name: 'endpointslices' });
   slices.on('add', (o) => resolver.upsertEndpointSlice(o));
   slices.on('update', (o) => resolver.upsertEndpointSlice(o));
   slices.on('delete', (o) => resolver.deleteEndpointSlice(o));

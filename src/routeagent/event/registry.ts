@@ -1,4 +1,4 @@
-import { errorText, type Logger } from '../../kube/log.js';
+import { errorText, type Logger } from '../../base/log.js';
 import type { RouteAgentEvent } from '../view.js';
 import type { HandleResult, Handler, StateReader } from './handler.js';
 

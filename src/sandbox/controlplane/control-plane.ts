@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../../net/command.js';
 import { nthIp } from '../../net/cidr.js';
 import type { Binaries } from '../binaries/versions.js';
-import { writeKubeconfig } from './kubeconfig.js';
+import { writeKubeconfig, type ControlPlaneEndpoint } from './kubeconfig.js';
 import { generatePki, type Pki } from './pki.js';
 import { freePort } from './ports.js';
 import { ManagedProcess } from './process.js';
@@ -24,19 +24,6 @@ export interface ControlPlaneSpec {
   runner: CommandRunner;
   /** Called with each process started, so that it can be recorded for cleanup. */
   onProcess?: (pid: number) => void;
-}
-
-/** How clients reach a running control plane. */
-export interface ControlPlaneEndpoint {
-  name: string;
-  /** URL on the host's loopback. */
-  server: string;
-  /** URL on the advertise address, reachable from node and pod namespaces. */
-  internalServer: string;
-  port: number;
-  caFile: string;
-  caData: string;
-  token: string;
 }
 
 /** One real Kubernetes control plane: etcd, kube-apiserver, kube-controller-manager and, optionally, kube-scheduler. */

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import type { CommandRunner } from '../../net/command.js';
 import { binaries as defaultBinaries, type Binaries } from '../binaries/versions.js';
 import { FleetState, stateRoot } from '../state.js';
-import { ControlPlane, type ControlPlaneEndpoint } from './control-plane.js';
+import { ControlPlane } from './control-plane.js';
+import type { ControlPlaneEndpoint } from './kubeconfig.js';
 import { writeKubeconfig } from './kubeconfig.js';
 import { stopPids } from './process.js';
 

@@ -1,6 +1,18 @@
 import { writeFileSync } from 'node:fs';
 import yaml from 'js-yaml';
-import type { ControlPlaneEndpoint } from './control-plane.js';
+
+/** How clients reach a running control plane. */
+export interface ControlPlaneEndpoint {
+  name: string;
+  /** URL on the host's loopback. */
+  server: string;
+  /** URL on the advertise address, reachable from node and pod namespaces. */
+  internalServer: string;
+  port: number;
+  caFile: string;
+  caData: string;
+  token: string;
+}
 
 /** Writes one kubeconfig with a cluster, user and context per control plane, named after the cluster. */
 export function writeKubeconfig(

@@ -1,7 +1,7 @@
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ObjectOf, ResourceDescriptor, Submariner } from '../../api/index.js';
 import { BrokerResource, EndpointResource, GatewayResource, SubmarinerResource } from '../../api/index.js';
-import { names } from '../../render/contract.js';
+import { names } from '../../api/names.js';
 import { apiStatus, retryBusy } from '../../kube/apply.js';
 import { resourceClient } from '../../kube/resource-client.js';
 import { brokerRows, type BrokerRow } from './brokers.js';

@@ -1,4 +1,5 @@
 import type { V1DaemonSet, V1Deployment } from '@kubernetes/client-node';
+import { fieldManager, labels } from '../../api/names.js';
 
 export interface VersionRow {
   context: string;
@@ -11,7 +12,7 @@ export interface VersionRow {
 /** One row per workload kubectl-submariner manages: its image repository and tag, the tag again once a replica is ready. */
 export function versionRows(context: string, workloads: readonly (V1DaemonSet | V1Deployment)[]): VersionRow[] {
   return workloads
-    .filter((w) => w.metadata?.labels?.['app.kubernetes.io/managed-by'] === 'kubectl-submariner')
+    .filter((w) => w.metadata?.labels?.[labels.appManagedBy] === fieldManager)
     .map((w) => {
       const image = w.spec?.template.spec?.containers[0]?.image ?? '';
       const at = image.lastIndexOf(':');

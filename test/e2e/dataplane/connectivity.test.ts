@@ -9,6 +9,7 @@ import { connectClusters, disconnectClusters, nodeNetworkState, submariner } fro
 import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
 import { nginxAndToolbox } from '../../support/workloads.js';
+import { EndpointResource, GatewayResource, customObjectRef } from '../../../src/api/index.js';
 
 let fleet: TestFleet;
 const k: Record<'cluster1' | 'cluster2', Kubectl> = {} as never;
@@ -157,10 +158,10 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
           metadata: { name: 'cluster9-bad-cable', namespace: 'submariner-operator' },
           spec: { cluster_id: 'cluster9', cable_name: 'bad-cable', hostname: 'gw9', subnets: ['10.249.0.0/16'], private_ip: '10.250.9.11', nat_enabled: false, backend: 'wireguard', backend_config: { publicKey: 'not-a-key', 'udp-port': '4500' } },
         };
-        await custom.createNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: 'submariner-operator', plural: 'endpoints', body: bad });
+        await custom.createNamespacedCustomObject({ ...customObjectRef(EndpointResource), namespace: 'submariner-operator', body: bad });
         try {
           await eventually(async () => {
-            const gws = (await custom.listNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: 'submariner-operator', plural: 'gateways' })) as {
+            const gws = (await custom.listNamespacedCustomObject({ ...customObjectRef(GatewayResource), namespace: 'submariner-operator' })) as {
               items: { status?: { haStatus?: string; connections?: { status: string; endpoint: { cluster_id: string } }[] } }[];
             };
             const conns = gws.items.find((g) => g.status?.haStatus === 'active')?.status?.connections ?? [];
@@ -171,7 +172,7 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
           const t = await target('cluster2');
           await reachable('cluster1', `http://${t.podIp}/`);
         } finally {
-          await custom.deleteNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: 'submariner-operator', plural: 'endpoints', name: 'cluster9-bad-cable' });
+          await custom.deleteNamespacedCustomObject({ ...customObjectRef(EndpointResource), namespace: 'submariner-operator', name: 'cluster9-bad-cable' });
         }
       });
     }

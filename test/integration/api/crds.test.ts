@@ -5,7 +5,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubeConfig, type KubernetesObject,
 } from '@kubernetes/client-node';
-import { allResources, apiMessage, crdNameOf, installCrds } from '../../../src/api/index.js';
+import { ClusterGlobalEgressIPResource, allResources, apiMessage, crdNameOf, customObjectRef, installCrds } from '../../../src/api/index.js';
 import { kubectl } from '../../support/binaries.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
 import { samples } from './samples.js';
@@ -28,7 +28,7 @@ after(async () => {
   await kc.makeApiClient(CoreV1Api).deleteNamespace({ name: namespace }).catch(() => undefined);
   await kc
     .makeApiClient(CustomObjectsApi)
-    .deleteClusterCustomObject({ group: 'submariner.io', version: 'v1', plural: 'clusterglobalegressips', name: `${namespace}-egress` })
+    .deleteClusterCustomObject({ ...customObjectRef(ClusterGlobalEgressIPResource), name: `${namespace}-egress` })
     .catch(() => undefined);
 });
 

@@ -7,12 +7,13 @@ import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, CustomObjectsApi, KubeConfig, KubernetesObjectApi, type KubernetesObject } from '@kubernetes/client-node';
 import { decodeBrokerInfo, encodeBrokerInfo } from '../../../src/broker/broker-info.js';
 import { joinCluster, type JoinOptions } from '../../../src/broker/join.js';
-import { MemoryReporter } from '../../../src/cli/reporter.js';
+import { MemoryReporter } from '../../../src/base/reporter.js';
 import { renderCluster } from '../../../src/render/index.js';
 import { kubectl } from '../../support/binaries.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
 import { joinOptions } from '../../support/join.js';
+import { EndpointResource, customObjectRef } from '../../../src/api/index.js';
 
 let fleet: TestFleet;
 const dir = mkdtempSync(join(tmpdir(), 'ksub-join-'));
@@ -240,11 +241,11 @@ describe('deploy-broker and join on real apiservers', () => {
       spec: { cluster_id: cluster, cable_name: 'test-cable', hostname: 'gw', subnets: ['10.242.0.0/16'], private_ip: '10.0.0.1', nat_enabled: false, backend: 'vxlan' },
     });
     await assert.rejects(
-      api.createNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: info.namespace, plural: 'endpoints', body: endpoint('cluster2') }),
+      api.createNamespacedCustomObject({ ...customObjectRef(EndpointResource), namespace: info.namespace, body: endpoint('cluster2') }),
       (err: { code?: number; body?: string }) => err.code === 403 && /cluster1 may only write its own endpoints/.test(String(err.body)),
     );
-    await api.createNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: info.namespace, plural: 'endpoints', body: endpoint('cluster1') });
-    await api.deleteNamespacedCustomObject({ group: 'submariner.io', version: 'v1', namespace: info.namespace, plural: 'endpoints', name: 'cluster1-test-cable' });
+    await api.createNamespacedCustomObject({ ...customObjectRef(EndpointResource), namespace: info.namespace, body: endpoint('cluster1') });
+    await api.deleteNamespacedCustomObject({ ...customObjectRef(EndpointResource), namespace: info.namespace, name: 'cluster1-test-cable' });
     // Nor may it read the broker's secrets.
     await assert.rejects(member.makeApiClient(CoreV1Api).listNamespacedSecret({ namespace: info.namespace }), (err: { code?: number }) => err.code === 403);
   });

@@ -13,15 +13,15 @@ import {
   type V1EndpointSlice,
   type V1Service,
 } from '@kubernetes/client-node';
-import { ServiceExportResource, ServiceImportResource, type Condition, type ServiceExport, type ServiceImport } from '../../../src/api/index.js';
-import { brokerKubeConfigFromEnv } from '../../../src/broker/broker-client.js';
+import { ClusterResource, GatewayResource, ServiceExportResource, ServiceImportResource, customObjectRef, type Condition, type ServiceExport, type ServiceImport } from '../../../src/api/index.js';
+import { brokerKubeConfigFromEnv } from '../../../src/kube/broker-config.js';
 import { mergePatch } from '../../../src/kube/apply.js';
-import type { Logger } from '../../../src/kube/log.js';
+import type { Logger } from '../../../src/base/log.js';
 import { LighthouseAgent } from '../../../src/lighthouse/agent/agent.js';
 import { parseAgentConfig } from '../../../src/lighthouse/agent/config.js';
-import { names } from '../../../src/render/contract.js';
 import { useFleet } from '../../support/fleet.js';
 import { brokerNamespace, deployAndJoin, deploymentEnv } from '../../support/join.js';
+import { names } from '../../../src/api/names.js';
 
 const clusters = ['cluster1', 'cluster2'] as const;
 type ClusterName = (typeof clusters)[number];
@@ -182,7 +182,7 @@ class ActiveGateway {
 
   constructor(kc: KubeConfig, name: string) {
     this.api = kc.makeApiClient(CustomObjectsApi);
-    this.ref = { group: 'submariner.io', version: 'v1', plural: 'gateways', namespace: names.defaultNamespace, name };
+    this.ref = { ...customObjectRef(GatewayResource), namespace: names.defaultNamespace, name };
   }
 
   async report(cluster: string, status: 'connected' | 'error'): Promise<void> {
@@ -502,7 +502,7 @@ void describe('Lighthouse agent on real apiservers (broker, cluster1, cluster2)'
     await waitFor('the slice in cluster1', async () => (await lighthouseSlices('cluster1', ns, 'web')).length === 1);
 
     const api = kc.broker.makeApiClient(CustomObjectsApi);
-    const ref = { group: 'submariner.io', version: 'v1', plural: 'clusters', namespace: brokerNamespace, name: 'cluster2' };
+    const ref = { ...customObjectRef(ClusterResource), namespace: brokerNamespace, name: 'cluster2' };
     const saved = (await api.getNamespacedCustomObject(ref)) as { metadata: Record<string, unknown> };
     await api.deleteNamespacedCustomObject(ref);
     try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { UserError } from '../../../src/cli/errors.js';
+import { UserError } from '../../../src/base/errors.js';
 import {
   backupSuffix,
   brokerComponents,

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Informer, KubernetesObject } from '@kubernetes/client-node';
 import { InformerSupervisor } from '../../../src/kube/informer-supervisor.js';
-import type { Logger } from '../../../src/kube/log.js';
+import type { Logger } from '../../../src/base/log.js';
 
 type Step = 'list fails' | 'start rejects' | 'ok';
 

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { EndpointResource, NodeResource, type Endpoint } from '../../../src/api/index.js';
-import type { Logger } from '../../../src/kube/log.js';
+import type { Logger } from '../../../src/base/log.js';
 import { watchResource, type ResourceWatch, type WatchEvent } from '../../../src/kube/watch/index.js';
 import { FakeApiServer } from './fake-apiserver.js';
 

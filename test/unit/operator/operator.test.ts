@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Logger } from '../../../src/kube/log.js';
+import type { Logger } from '../../../src/base/log.js';
 import { parseOperatorConfig, type OperatorConfig } from '../../../src/operator/config.js';
-import { LIGHTHOUSE_START } from '../../../src/operator/corefile.js';
-import { labelledByAnnotation, type NodeInfo } from '../../../src/operator/gateway-nodes.js';
+import { annotations, LIGHTHOUSE_START } from '../../../src/api/names.js';
+import type { NodeInfo } from '../../../src/operator/gateway-nodes.js';
 import { Operator, type OperatorCluster } from '../../../src/operator/operator.js';
 
 const kubeadmCorefile = `.:53 {
@@ -154,7 +154,7 @@ void test('operator: uninstall restores the Corefile and takes back the labels i
   await op.uninstall();
   assert.equal(c.corefile, kubeadmCorefile);
   for (const n of c.nodes.values()) {
-    assert.equal(n.annotations[labelledByAnnotation], undefined, n.name);
+    assert.equal(n.annotations[annotations.gatewayLabelledBy], undefined, n.name);
     assert.equal(n.labels['submariner.io/gateway'], undefined, n.name);
   }
   assert.equal(c.nodes.get('worker-b')!.labels['example.com/gw'], undefined, 'the label the operator put is removed');

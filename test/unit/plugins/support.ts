@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EndpointSpec } from '../../../src/api/generated.js';
-import type { Logger } from '../../../src/kube/log.js';
+import type { Logger } from '../../../src/base/log.js';
 import { FakeKernel, FakeRunner } from '../../../src/net/fake/index.js';
 import { Ip } from '../../../src/net/iproute2/ip.js';
 import type { DriverContext } from '../../../plugins/driver.js';

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import yaml from 'js-yaml';
-import { componentEnv, agentComponents, AGENT_ENTRY_POINT, type AgentComponent } from '../../../src/render/contract.js';
+import { componentEnv, agentComponents, AGENT_ENTRY_POINT, type AgentComponent } from '../../../src/api/agent-env.js';
 import { parseClusterValues, renderCluster, toYaml, type KubeObject } from '../../../src/render/index.js';
 import { baseValues, secrets } from './fixtures.js';
 

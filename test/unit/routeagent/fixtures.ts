@@ -3,7 +3,7 @@ import type { Endpoint } from '../../../src/api/generated.js';
 import { FakeIptables, FakeKernel, FakeRunner } from '../../../src/net/fake/index.js';
 import { Ip } from '../../../src/net/iproute2/ip.js';
 import { Iptables } from '../../../src/net/packetfilter/iptables.js';
-import type { Logger } from '../../../src/kube/log.js';
+import type { Logger } from '../../../src/base/log.js';
 import type { RouteAgentConfig } from '../../../src/routeagent/config.js';
 
 export const CLUSTER = 'east';

@@ -1,5 +1,5 @@
 import type { RemoteEndpoint, RouteAgentStatus } from '../../../api/generated.js';
-import { errorText, type Logger } from '../../../kube/log.js';
+import { errorText, type Logger } from '../../../base/log.js';
 import { HandlerBase, type HandleResult } from '../../event/handler.js';
 import type { EndpointInfo } from '../../model.js';
 import type { RouteAgentEvent } from '../../view.js';

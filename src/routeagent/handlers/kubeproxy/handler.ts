@@ -1,4 +1,4 @@
-import { errorText, type Logger } from '../../../kube/log.js';
+import { errorText, type Logger } from '../../../base/log.js';
 import type { Ip } from '../../../net/iproute2/ip.js';
 import type { NsOpt } from '../../../net/iproute2/model.js';
 import type { PacketFilter } from '../../../net/packetfilter/model.js';

@@ -1,9 +1,9 @@
+import { annotations, groups } from '../../../api/names.js';
 import type { ClusterTopology, NodeTopology } from '../../topology.js';
 
 export const kubeletVersion = 'v1.36.3';
 export const kubeletPort = 10250;
 export const leaseDurationSeconds = 40;
-export const publicIpAnnotation = 'gateway.submariner.io/public-ip';
 
 /** What the node offers the scheduler: generous, so that a small host never leaves sandbox pods Pending. */
 export const nodeCapacity: Record<string, string> = {
@@ -20,7 +20,7 @@ export function nodeLabels(node: NodeTopology): Record<string, string> {
 }
 
 export function nodeAnnotations(node: NodeTopology): Record<string, string> {
-  return node.gateway && node.publicIp ? { [publicIpAnnotation]: `ipv4:${node.publicIp}` } : {};
+  return node.gateway && node.publicIp ? { [annotations.gatewayPublicIp]: `ipv4:${node.publicIp}` } : {};
 }
 
 /** The Node object the kubelet registers. */
@@ -84,7 +84,7 @@ export function microTime(d: Date): string {
 /** The node's Lease in kube-node-lease, owned by the Node so that it goes when the Node goes. */
 export function nodeLease(nodeName: string, nodeUid: string | undefined, now: Date, resourceVersion?: string): object {
   return {
-    apiVersion: 'coordination.k8s.io/v1',
+    apiVersion: `${groups.coordination}/v1`,
     kind: 'Lease',
     metadata: {
       name: nodeName,

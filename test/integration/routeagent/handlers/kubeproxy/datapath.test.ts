@@ -6,7 +6,7 @@ import type { Endpoint } from '../../../../../src/api/generated.js';
 import { Ip } from '../../../../../src/net/iproute2/ip.js';
 import { IpRoute2 } from '../../../../../src/net/iproute2/exec.js';
 import { Iptables } from '../../../../../src/net/packetfilter/iptables.js';
-import type { Logger } from '../../../../../src/kube/log.js';
+import type { Logger } from '../../../../../src/base/log.js';
 import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubeproxy/handler.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
 import { RecordingRunner } from '../../../../support/recording-runner.js';

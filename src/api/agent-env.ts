@@ -1,6 +1,6 @@
 /**
- * The contract between the rendered manifests and the agent programs: object names, the entry point
- * each container runs, and the environment each agent reads. The renderer writes exactly these
+ * The contract between the rendered manifests and the agent programs: the entry point each container
+ * runs, its ports, and the environment each agent reads. The renderer writes exactly these
  * names and the agents parse exactly these names, so both import them from here.
  *
  * Value formats: lists are comma-separated without spaces, booleans are "true"/"false", numbers
@@ -19,26 +19,6 @@ export function agentCommand(component: AgentComponent): string[] {
   return [AGENT_ENTRY_POINT, component];
 }
 
-/** Names of the rendered objects (all in the Submariner namespace unless cluster-scoped). */
-export const names = {
-  defaultNamespace: 'submariner-operator',
-  defaultBrokerNamespace: 'submariner-k8s-broker',
-  brokerSecret: 'submariner-broker-secret',
-  ipsecPskSecret: 'submariner-ipsec-psk',
-  submarinerCR: 'submariner',
-  serviceDiscoveryCR: 'service-discovery',
-  lighthouseDnsService: 'submariner-lighthouse-coredns',
-  /** Workload, ServiceAccount, ClusterRole and Role name per component. */
-  workload: {
-    gateway: 'submariner-gateway',
-    routeagent: 'submariner-routeagent',
-    globalnet: 'submariner-globalnet',
-    'lighthouse-agent': 'submariner-lighthouse-agent',
-    'lighthouse-dns': 'submariner-lighthouse-coredns',
-    operator: 'submariner-operator',
-  } satisfies Record<AgentComponent, string>,
-} as const;
-
 /** Keys of the broker Secret, the same keys as a ServiceAccount token Secret. */
 export const brokerSecretKeys = { token: 'token', ca: 'ca.crt', namespace: 'namespace' } as const;
 
@@ -47,9 +27,6 @@ export const brokerSecretKeys = { token: 'token', ca: 'ca.crt', namespace: 'name
  * carries), so CE_IPSEC_PSK receives printable text that both ends of a tunnel derive keys from.
  */
 export const ipsecPskSecretKey = 'psk';
-
-/** The node label that marks gateway nodes. */
-export const gatewayNodeLabel = { key: 'submariner.io/gateway', value: 'true' } as const;
 
 export const ports = {
   gatewayMetrics: 32780,
@@ -61,7 +38,9 @@ export const ports = {
 } as const;
 
 export const defaultDnsTtlSeconds = 5;
-export const clustersetDomain = 'clusterset.local';
+
+/** Set to "true" (by `kubectl submariner uninstall`) to make an agent remove what it created on its node, then wait to be deleted. */
+export const uninstallEnv = 'SUBMARINER_UNINSTALL';
 
 /** Every agent reads these. */
 export const commonEnv = {

@@ -1,5 +1,3 @@
-import { formatCidr, parseCidr } from '../net/cidr.js';
-
 /** An agent's environment is wrong: the message names the variable, its value and what to set instead. */
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -53,21 +51,22 @@ export class EnvReader {
     throw new ConfigError(`${key}=${JSON.stringify(this.env[key])} is invalid: set it to true or false`);
   }
 
-  /** A comma-separated list of IPv4 CIDRs, normalised; IPv6 entries (dual-stack clusters) are left out. */
-  cidrs(key: string, required: boolean, what = 'a comma-separated list of CIDRs, e.g. 10.244.0.0/16'): string[] {
+  /**
+   * A comma-separated list: each entry goes through `parse`, which returns its normal form, undefined to
+   * leave it out, or throws (the message becomes a ConfigError naming the variable). Duplicates are dropped.
+   */
+  list(key: string, required: boolean, what: string, parse: (entry: string) => string | undefined): string[] {
     const raw = this.raw(key);
-    const list = raw === '' ? [] : raw.split(',').map((c) => c.trim()).filter((c) => c !== '' && !c.includes(':'));
-    if (required && list.length === 0) throw new ConfigError(`${key} is not set: set it to ${what}`);
-    return [
-      ...new Set(
-        list.map((c) => {
-          try {
-            return formatCidr(parseCidr(c));
-          } catch (err) {
-            throw new ConfigError(`${key}=${JSON.stringify(raw)} is invalid: ${(err as Error).message}`);
-          }
-        }),
-      ),
-    ];
+    const entries = raw === '' ? [] : raw.split(',').map((c) => c.trim()).filter((c) => c !== '');
+    const list = entries.map((c) => {
+      try {
+        return parse(c);
+      } catch (err) {
+        throw new ConfigError(`${key}=${JSON.stringify(raw)} is invalid: ${(err as Error).message}`);
+      }
+    });
+    const kept = list.filter((c): c is string => c !== undefined);
+    if (required && kept.length === 0) throw new ConfigError(`${key} is not set: set it to ${what}`);
+    return [...new Set(kept)];
   }
 }

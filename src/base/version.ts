@@ -1,5 +1,5 @@
 import { VersionApi, type KubeConfig } from '@kubernetes/client-node';
-import { withTimeout } from '../kube/timeout.js';
+import { withTimeout } from './timeout.js';
 import { packageJson } from './package.js';
 
 export interface ClientVersion {
