@@ -27,8 +27,10 @@ const layers = {
   show: [...libraries, 'cli'],
   diagnose: libraries,
   gather: libraries,
-  verify: libraries,
-  benchmark: libraries,
+  // Tests and measurements between two clusters: their pods, progress and tables; verify exports a Service as the
+  // export command does.
+  verify: [...libraries, 'cli', 'lighthouse'],
+  benchmark: [...libraries, 'cli', 'verify'],
   dashboard: libraries,
   addon: [...libraries, 'broker'],
   cli: [...libraries, 'broker', 'sandbox'],

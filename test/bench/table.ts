@@ -23,18 +23,7 @@ export function printBench(title: string, rows: BenchRow[]): void {
   );
 }
 
-export function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return NaN;
-  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
-  return sorted[i] ?? NaN;
-}
-
-export function median(values: readonly number[]): number {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 === 1 ? (s[mid] ?? NaN) : ((s[mid - 1] ?? NaN) + (s[mid] ?? NaN)) / 2;
-}
+export { median, percentile } from '../../src/base/stats.js';
 
 /** Milliseconds for a report, with `digits` decimals. */
 export const ms = (v: number, digits = 0): string => `${v.toFixed(digits)} ms`;

@@ -11,7 +11,7 @@ export interface CliResult {
   stderr: string;
 }
 
-export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, input?: string): CliResult {
-  const r = spawnSync(process.execPath, [cliPath, ...args], { env, encoding: 'utf8', input, timeout: 120_000 });
+export function runCli(args: string[], env: NodeJS.ProcessEnv = process.env, input?: string, timeoutMs = 120_000): CliResult {
+  const r = spawnSync(process.execPath, [cliPath, ...args], { env, encoding: 'utf8', input, timeout: timeoutMs });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
