@@ -17,7 +17,8 @@ export interface Target {
   namespace: string;
 }
 
-async function list<T>(t: Target, r: { group: string; version: string; plural: string }, namespace?: string): Promise<T[]> {
+/** The custom objects of one kind (in `namespace`, or cluster-wide); none when the CRD is not installed. */
+export async function list<T>(t: Target, r: { group: string; version: string; plural: string }, namespace?: string): Promise<T[]> {
   const api = t.kc.makeApiClient(CustomObjectsApi);
   try {
     const res = (await retryBusy(() =>
