@@ -36,6 +36,13 @@ export const nodeCommands: NodeCommand[] = [
 /** What the active gateway's node shows, by cable driver. */
 export function gatewayCommands(cableDriver: string | undefined): NodeCommand[] {
   if (cableDriver === 'wireguard') return [{ name: 'wg_show', argv: ['wg', 'show'] }];
+  if (cableDriver === 'strongswan') {
+    return [
+      { name: 'ip_xfrm_policy', argv: ['ip', 'xfrm', 'policy'] },
+      { name: 'ip_xfrm_state', argv: ['ip', 'xfrm', 'state'] },
+      { name: 'swanctl_--list-sas', argv: ['swanctl', '--list-sas'] },
+    ];
+  }
   if (cableDriver === 'vxlan') return [{ name: 'ip_route_show_table_100', argv: ['ip', 'route', 'show', 'table', '100'] }];
   return [
     { name: 'ip_xfrm_policy', argv: ['ip', 'xfrm', 'policy'] },

@@ -84,8 +84,11 @@ export function secretValues(objects: readonly unknown[]): string[] {
   return [...values].sort((a, b) => b.length - a.length);
 }
 
-/** Key material that command outputs show (WireGuard private keys, pre-shared keys). */
-const keyPatterns: RegExp[] = [/((?:private key|preshared key|PrivateKey|PresharedKey)\s*[:=]\s*)(?!\(hidden\))\S+/gi];
+/** Key material that command outputs show (WireGuard private and pre-shared keys, IPsec SA keys of `ip xfrm state`). */
+const keyPatterns: RegExp[] = [
+  /((?:private key|preshared key|PrivateKey|PresharedKey)\s*[:=]\s*)(?!\(hidden\))\S+/gi,
+  /(\b(?:enc|auth|auth-trunc|aead|comp)\s+\S+\s+)0x[0-9a-f]+/gi,
+];
 
 /** `text` with every known secret value and every private key shown by a tool replaced. */
 export function redactText(text: string, secrets: readonly string[]): string {

@@ -8,10 +8,10 @@ import { gunzipSync } from 'node:zlib';
 import { bundleFiles } from '../../../src/gather/bundle.js';
 import { defaultDir, writeBundle } from '../../../src/gather/gather.js';
 import { tarGz } from '../../../src/gather/tar.js';
-import { checks, eastRecord, kubeconfigToken, realCa, realPsk, realToken, southRecord, wgPrivateKey } from './recorded.js';
+import { checks, eastRecord, kubeconfigToken, realCa, realPsk, realToken, southRecord, wgPrivateKey, xfrmKey } from './recorded.js';
 
 const opts = { name: 'submariner-20250101120000', includeSensitiveData: false, generatedAt: '2025-01-01T12:00:00.000Z' };
-const secrets = { psk: realPsk, 'psk (base64)': Buffer.from(realPsk).toString('base64'), token: realToken, 'token (base64)': Buffer.from(realToken).toString('base64'), ca: realCa, 'wireguard key': wgPrivateKey, 'kubeconfig token': kubeconfigToken };
+const secrets = { psk: realPsk, 'psk (base64)': Buffer.from(realPsk).toString('base64'), token: realToken, 'token (base64)': Buffer.from(realToken).toString('base64'), ca: realCa, 'wireguard key': wgPrivateKey, 'kubeconfig token': kubeconfigToken, 'IPsec SA key': xfrmKey };
 
 void describe('gather bundle', () => {
   const files = bundleFiles([eastRecord, southRecord], checks, opts);

@@ -9,6 +9,7 @@ export const realPsk = 'c2VjcmV0LXBzay0wMTIzNDU2Nzg5YWJjZGVm';
 export const realToken = 'eyJhbGciOiJSUzI1NiJ9.broker-token-4f9a1c';
 export const realCa = Buffer.from('-----BEGIN CERTIFICATE-----\nMIIBroker-CA-Body-0123456789abcdef\n-----END CERTIFICATE-----\n').toString('base64');
 export const wgPrivateKey = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
+export const xfrmKey = '0x6b1d0c5a5e2c4f1e9a7b3c2d1e0f9a8b';
 export const kubeconfigToken = 'kubeconfig-user-token-9f8e7d6c';
 
 export const eastRecord: RecordedCluster = {
@@ -28,6 +29,7 @@ export const eastRecord: RecordedCluster = {
   commands: [
     { node: 'east-gw', name: 'wg_show', argv: ['wg', 'show'], result: { code: 0, stdout: `interface: submariner\n  public key: HIgo9xNzJMWLKASShiTqIybxZ0U3wGLiUeJ1PKf8ykw=\n  private key: ${wgPrivateKey}\n  listening port: 4500\n`, stderr: '' } },
     { node: 'east-gw', name: 'iptables-save', argv: ['iptables-save', '-c'], result: { code: 0, stdout: '*filter\n[12:960] -A INPUT -p udp -m udp --dport 4500 -j DROP\nCOMMIT\n', stderr: '' } },
+    { node: 'east-gw', name: 'ip_xfrm_state', argv: ['ip', 'xfrm', 'state'], result: { code: 0, stdout: `src 10.250.1.2 dst 10.250.2.2\n\tproto esp spi 0xc1a2b3c4 reqid 1 mode tunnel\n\tauth-trunc hmac(sha256) ${xfrmKey} 128\n\tenc cbc(aes) ${xfrmKey}\n`, stderr: '' } },
     { node: 'east-gw', name: 'ipset_list', argv: ['ipset', 'list'], result: { code: 127, stdout: '', stderr: 'ipset: not found' } },
   ],
   extraSecrets: [kubeconfigToken],
