@@ -25,8 +25,10 @@ const layers = {
   sandbox: libraries,
   // Read-only tools over clusters; show's command base and kubeconfig loading come from cli.
   show: [...libraries, 'cli'],
-  diagnose: libraries,
-  gather: libraries,
+  // Checks read the clusters through show's data, and nodes against the route agent's own names (vx-submariner,
+  // its port and chains); gather bundles show's data and diagnose's verdicts.
+  diagnose: [...libraries, 'cli', 'show', 'routeagent'],
+  gather: [...libraries, 'cli', 'show', 'diagnose'],
   // Tests and measurements between two clusters: their pods, progress and tables; verify exports a Service as the
   // export command does.
   verify: [...libraries, 'cli', 'lighthouse'],

@@ -1,23 +1,34 @@
 import { Writable } from 'node:stream';
-import { Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
+import { CoreV1Api, Exec, type KubeConfig, type V1Status } from '@kubernetes/client-node';
 
-/** What a command run in a container printed, and how it ended. */
+/** What a command run in a pod printed and how it ended. */
 export interface ExecResult {
   code: number;
   stdout: string;
   stderr: string;
 }
 
-export interface ExecTarget {
+/** A pod's container; the pod's first container when `container` is not given. */
+export interface PodRef {
   namespace: string;
-  pod: string;
-  container: string;
+  name: string;
+  container?: string | undefined;
 }
 
-/** Runs a command in a container, as `kubectl exec` does. */
-export interface PodExecutor {
-  exec(target: ExecTarget, command: readonly string[], timeoutMs: number): Promise<ExecResult>;
+/** Runs a command inside a running pod's container, as `kubectl exec` does. */
+export interface PodExec {
+  exec(pod: PodRef, command: readonly string[], timeoutMs?: number): Promise<ExecResult>;
 }
+
+/** Reads a pod container's log, as `kubectl logs [--previous]` does; undefined when there is none. */
+export interface PodLogs {
+  logs(pod: PodRef, previous: boolean): Promise<string | undefined>;
+}
+
+/** Exit code of a command that could not be started at all (no such container or binary), as a shell reports it. */
+export const cannotRun = 126;
+/** Exit code of a command that did not finish in time, as `timeout` reports it. */
+export const timedOut = 124;
 
 /**
  * The exit code in the Status the kubelet sends when an exec ends: 0 on Success, the `ExitCode` cause on
@@ -41,38 +52,46 @@ function collector(): { stream: Writable; text: () => string } {
   return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
 
-/** Exec through the apiserver's pods/exec subresource (client-node's WebSocket Exec). */
-export class KubeExec implements PodExecutor {
-  private readonly client: Exec;
+/** Exec and logs through the API server (client-node's Exec over WebSocket). */
+export class KubePodAccess implements PodExec, PodLogs {
+  private readonly api: CoreV1Api;
 
-  constructor(kc: KubeConfig) {
-    this.client = new Exec(kc);
+  constructor(private readonly kc: KubeConfig) {
+    this.api = kc.makeApiClient(CoreV1Api);
   }
 
-  async exec(t: ExecTarget, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
+  async exec(pod: PodRef, command: readonly string[], timeoutMs = 30_000): Promise<ExecResult> {
     const out = collector();
     const err = collector();
-    let status: V1Status | undefined;
-    const ws = await this.client.exec(t.namespace, t.pod, t.container, [...command], out.stream, err.stream, null, false, (s) => {
-      status = s;
-    });
-    await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        ws.close();
-        reject(new Error(`${command.join(' ')} in ${t.namespace}/${t.pod} did not finish within ${timeoutMs / 1000}s`));
-      }, timeoutMs);
-      ws.on('close', () => {
+    const where = `${command.join(' ')} in ${pod.namespace}/${pod.name}`;
+    return new Promise<ExecResult>((resolve) => {
+      let settled = false;
+      const finish = (r: ExecResult): void => {
+        if (settled) return;
+        settled = true;
         clearTimeout(timer);
-        resolve();
-      });
-      ws.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
+        resolve(r);
+      };
+      const timer = setTimeout(() => finish({ code: timedOut, stdout: out.text(), stderr: `${err.text()}${where} did not finish within ${timeoutMs / 1000}s` }), timeoutMs);
+      new Exec(this.kc)
+        .exec(pod.namespace, pod.name, pod.container ?? '', [...command], out.stream, err.stream, null, false, (status) =>
+          // The status frame comes before the streams are flushed; let them drain first.
+          setImmediate(() => {
+            const code = exitCodeOf(status);
+            const why = code === undefined ? `cannot run ${where}: ${status.message ?? status.reason ?? 'unknown error'}` : '';
+            finish({ code: code ?? cannotRun, stdout: out.text(), stderr: `${err.text()}${why}` });
+          }),
+        )
+        .then((ws) => ws.on('close', () => setTimeout(() => finish({ code: 0, stdout: out.text(), stderr: err.text() }), 50)))
+        .catch((e: unknown) => finish({ code: cannotRun, stdout: '', stderr: `cannot run ${where}: ${e instanceof Error ? e.message : String(e)}` }));
     });
-    if (status === undefined) throw new Error(`exec of ${command.join(' ')} in ${t.namespace}/${t.pod} ended without an exit status`);
-    const code = exitCodeOf(status);
-    if (code === undefined) throw new Error(`cannot run ${command.join(' ')} in ${t.namespace}/${t.pod}: ${status.message ?? status.reason ?? 'unknown error'}`);
-    return { code, stdout: out.text(), stderr: err.text() };
+  }
+
+  async logs(pod: PodRef, previous: boolean): Promise<string | undefined> {
+    try {
+      return await this.api.readNamespacedPodLog({ namespace: pod.namespace, name: pod.name, ...(pod.container ? { container: pod.container } : {}), previous });
+    } catch {
+      return undefined;
+    }
   }
 }

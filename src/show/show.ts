@@ -8,10 +8,17 @@ export interface ShowRequest {
   /** --contexts a,b: several clusters in one table. */
   contexts?: string[] | undefined;
   namespace?: string | undefined;
+  /** Without --contexts, every context of the kubeconfig instead of the current one. */
+  allContexts?: boolean | undefined;
 }
 
 export function targets(req: ShowRequest): Target[] {
-  const contexts = req.contexts && req.contexts.length > 0 ? req.contexts : [req.context];
+  const contexts =
+    req.contexts && req.contexts.length > 0
+      ? req.contexts
+      : req.allContexts
+        ? loadKubeConfig({ kubeconfig: req.kubeconfig }).getContexts().map((c) => c.name)
+        : [req.context];
   return contexts.map((context) => {
     const kc = loadKubeConfig({ kubeconfig: req.kubeconfig, context });
     return { context: kc.getCurrentContext(), kc, namespace: req.namespace ?? names.defaultNamespace };

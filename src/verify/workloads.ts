@@ -3,7 +3,7 @@ import { ClusterGlobalEgressIPResource, GlobalIngressIPResource, SubmarinerResou
 import type { ClusterGlobalEgressIP, GlobalIngressIP, Submariner } from '../api/generated.js';
 import { labels, names, wellKnown } from '../api/names.js';
 import { apiErrorMessage, apiStatus, retryBusy } from '../kube/apply.js';
-import { KubeExec, type ExecResult, type PodExecutor } from '../kube/exec.js';
+import { KubePodAccess, type ExecResult, type PodExec } from '../kube/exec.js';
 import { exportService, unexportService } from '../lighthouse/export.js';
 import { waitFor } from './probes.js';
 
@@ -128,7 +128,7 @@ export function podReady(pod: V1Pod): boolean {
 export class KubeTestCluster implements TestCluster {
   private readonly core: CoreV1Api;
   private readonly custom: CustomObjectsApi;
-  private readonly executor: PodExecutor;
+  private readonly executor: PodExec;
 
   constructor(
     readonly context: string,
@@ -137,7 +137,7 @@ export class KubeTestCluster implements TestCluster {
   ) {
     this.core = kc.makeApiClient(CoreV1Api);
     this.custom = kc.makeApiClient(CustomObjectsApi);
-    this.executor = new KubeExec(kc);
+    this.executor = new KubePodAccess(kc);
   }
 
   async facts(): Promise<ClusterFacts> {
@@ -194,7 +194,7 @@ export class KubeTestCluster implements TestCluster {
   }
 
   exec(pod: RunningPod, command: readonly string[], timeoutMs: number): Promise<ExecResult> {
-    return this.executor.exec({ namespace: pod.namespace, pod: pod.name, container: pod.container }, command, timeoutMs);
+    return this.executor.exec({ namespace: pod.namespace, name: pod.name, container: pod.container }, command, timeoutMs);
   }
 
   async logs(pod: RunningPod): Promise<string> {

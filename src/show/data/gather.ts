@@ -19,7 +19,7 @@ export interface Target {
 }
 
 /** The objects of a kind in one namespace, or in all; none when its CRD is not installed. */
-async function list<R extends ResourceDescriptor>(t: Target, r: R, namespace?: string): Promise<ObjectOf<R>[]> {
+export async function list<R extends ResourceDescriptor>(t: Target, r: R, namespace?: string): Promise<ObjectOf<R>[]> {
   try {
     return await retryBusy(() => resourceClient(t.kc, r).list({ namespace }));
   } catch (err) {
