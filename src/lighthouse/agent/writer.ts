@@ -2,6 +2,7 @@ import { CustomObjectsApi, KubernetesObjectApi, PatchStrategy, type KubeConfig, 
 import { registerApiSerializers, type ResourceDescriptor } from '../../api/index.js';
 import { apiErrorMessage, apiStatus, describe, mergePatch } from '../../kube/apply.js';
 import { keepAliveClient } from '../../kube/keep-alive.js';
+import type { SyncOperation } from './metrics.js';
 
 /** The field manager of everything the Lighthouse agent writes. */
 export const agentFieldManager = 'lighthouse-agent';
@@ -11,7 +12,12 @@ export class KubeWriter {
   private readonly objects: KubernetesObjectApi;
   private readonly custom: CustomObjectsApi;
 
-  constructor(kc: KubeConfig, private readonly where: string) {
+  constructor(
+    kc: KubeConfig,
+    private readonly where: string,
+    /** Told of every object written or deleted. */
+    private readonly observe?: (operation: SyncOperation, obj: KubernetesObject) => void,
+  ) {
     registerApiSerializers();
     this.objects = keepAliveClient(kc, KubernetesObjectApi);
     this.custom = keepAliveClient(kc, CustomObjectsApi);
@@ -19,7 +25,9 @@ export class KubeWriter {
 
   async apply<T extends KubernetesObject>(obj: T): Promise<T> {
     try {
-      return await this.objects.patch(obj, undefined, undefined, agentFieldManager, true, PatchStrategy.ServerSideApply);
+      const applied = await this.objects.patch(obj, undefined, undefined, agentFieldManager, true, PatchStrategy.ServerSideApply);
+      this.observe?.(applied.metadata?.generation === 1 ? 'create' : 'update', obj);
+      return applied;
     } catch (err) {
       throw this.failure('apply', obj, err);
     }
@@ -31,6 +39,7 @@ export class KubeWriter {
     const { name, namespace } = obj.metadata ?? {};
     try {
       await this.objects.delete({ apiVersion, kind, metadata: { name, namespace } });
+      this.observe?.('delete', obj);
     } catch (err) {
       if (apiStatus(err) !== 404) throw this.failure('delete', { apiVersion, kind, metadata: { name, namespace } }, err);
     }
