@@ -12,6 +12,12 @@ export interface NatEndpointInfo {
   useNAT: boolean;
 }
 
+/** Bytes through one cable since it was made, as the driver's daemon or device counts them. */
+export interface CableTraffic {
+  rxBytes: number;
+  txBytes: number;
+}
+
 /**
  * One cable driver: it owns the tunnel device (or daemon) of the active gateway and one connection per
  * remote cluster. Drivers never read the Kubernetes API; all kernel access goes through the runner and
@@ -28,6 +34,8 @@ export interface CableDriver {
   /** Connects to the remote gateway; returns the remote IP the cable uses. */
   connectToEndpoint(info: NatEndpointInfo): Promise<string>;
   disconnectFromEndpoint(remote: EndpointSpec): Promise<void>;
+  /** Bytes through each connected cable, by cable name; cables the driver cannot count are left out. */
+  traffic(): Promise<Map<string, CableTraffic>>;
   /** Removes every device, route, rule and daemon the driver created (also what an earlier run left). */
   cleanup(): Promise<void>;
   /** Entries the driver adds to the local Endpoint's backend_config once init has run (WireGuard: publicKey). */

@@ -1,6 +1,6 @@
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { connection } from '../common.js';
-import type { CableDriver, NatEndpointInfo } from '../driver.js';
+import type { CableDriver, CableTraffic, NatEndpointInfo } from '../driver.js';
 
 /** A cable driver that keeps its connections in memory; `failConnect` makes connecting fail. */
 export class FakeCableDriver implements CableDriver {
@@ -11,6 +11,8 @@ export class FakeCableDriver implements CableDriver {
   readonly failConnect = new Map<string, string>();
   /** Every connect and disconnect, in order: `connect <cable> <ip>` / `disconnect <cable>`. */
   readonly history: string[] = [];
+  /** What traffic() reports, by cable name. */
+  readonly counters = new Map<string, CableTraffic>();
 
   constructor(private readonly name = 'vxlan', private readonly config: Record<string, string> = {}) {}
 
@@ -42,6 +44,10 @@ export class FakeCableDriver implements CableDriver {
   async disconnectFromEndpoint(remote: EndpointSpec): Promise<void> {
     this.history.push(`disconnect ${remote.cable_name}`);
     this.connections.delete(remote.cable_name);
+  }
+
+  async traffic(): Promise<Map<string, CableTraffic>> {
+    return new Map([...this.counters].filter(([cable]) => this.connections.has(cable)).map(([cable, t]) => [cable, { ...t }]));
   }
 
   async cleanup(): Promise<void> {

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { cloneConnections, connection, planInput, udpPort } from '../common.js';
-import type { CableDriver, DriverContext, NatEndpointInfo } from '../driver.js';
+import type { CableDriver, CableTraffic, DriverContext, NatEndpointInfo } from '../driver.js';
 import { planConnections, renderIpsecConf, renderSecrets, whackCommands, type IpsecConnection } from './connections.js';
 import { Pluto, plutoDirs } from './pluto.js';
 
@@ -54,6 +54,18 @@ export class LibreswanDriver implements CableDriver {
       const ikeUp = ipsec.some((c) => ike.has(c.name));
       return { ...out, status: 'connecting', statusMessage: ikeUp ? 'IKE SA established, no IPsec SA yet' : 'no IKE SA yet' };
     });
+  }
+
+  /** The summed bytes of each cable's established IPsec SAs. */
+  async traffic(): Promise<Map<string, CableTraffic>> {
+    const out = new Map<string, CableTraffic>();
+    if (!this.pluto.running || this.cables.size === 0) return out;
+    const traffic = await this.pluto.trafficStatus();
+    for (const [cable, { ipsec }] of this.cables) {
+      const up = ipsec.map((c) => traffic.get(c.name)).filter((t) => t !== undefined);
+      if (up.length > 0) out.set(cable, { rxBytes: up.reduce((n, t) => n + t.inBytes, 0), txBytes: up.reduce((n, t) => n + t.outBytes, 0) });
+    }
+    return out;
   }
 
   async connectToEndpoint(info: NatEndpointInfo): Promise<string> {

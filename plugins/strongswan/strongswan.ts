@@ -4,11 +4,11 @@ import { errorText } from '../../src/base/log.js';
 import { cidrContains, cidrSize, nthIp, parseCidr, parseIp } from '../../src/net/cidr.js';
 import type { Route } from '../../src/net/iproute2/model.js';
 import { cloneConnections, connection, planInput, endpointSubnets, udpPort } from '../common.js';
-import type { CableDriver, DriverContext, NatEndpointInfo } from '../driver.js';
+import type { CableDriver, CableTraffic, DriverContext, NatEndpointInfo } from '../driver.js';
 import { Charon, charonPaths, detectEsp, realSleep } from './charon.js';
 import { planConnection, renderStrongswanConf, renderSwanctlConf, type EspBackend, type SwanConnection } from './config.js';
 import { findStrongswan, type StrongswanInstall } from './install.js';
-import type { IkeSa } from './list-sas.js';
+import type { ChildSa, IkeSa } from './list-sas.js';
 
 export const STRONGSWAN_DRIVER = 'strongswan';
 /** The TUN device kernel-libipsec creates; its name is compiled in. */
@@ -168,6 +168,20 @@ export class StrongswanDriver implements CableDriver {
     });
   }
 
+  /** The summed bytes of each cable's installed CHILD_SAs. */
+  traffic(): Promise<Map<string, CableTraffic>> {
+    return this.serial(async () => {
+      const out = new Map<string, CableTraffic>();
+      if (this.cables.size === 0 || !this.charon.running) return out;
+      const sas = await this.charon.listSas();
+      for (const [cableName, cable] of this.cables) {
+        const installed = installedChildren(cable, sas);
+        if (installed.length > 0) out.set(cableName, childBytes(installed));
+      }
+      return out;
+    });
+  }
+
   connectToEndpoint(info: NatEndpointInfo): Promise<string> {
     return this.serial(async () => {
       const remote = info.endpoint;
@@ -268,14 +282,21 @@ function localSubnets(local: EndpointSpec): string[] {
   }
 }
 
-function cableStatus(cable: Cable, sas: readonly IkeSa[]): { status: Connection['status']; message: string; initiate: boolean } {
+function installedChildren(cable: Cable, sas: readonly IkeSa[]): ChildSa[] {
   const name = cable.swan.name;
-  const ikes = sas.filter((s) => s.name === name);
-  const children = ikes.flatMap((s) => s.children).filter((c) => c.name === name);
-  const installed = children.filter((c) => c.state === 'INSTALLED' || c.state === 'REKEYING' || c.state === 'REKEYED');
+  const children = sas.filter((s) => s.name === name).flatMap((s) => s.children).filter((c) => c.name === name);
+  return children.filter((c) => c.state === 'INSTALLED' || c.state === 'REKEYING' || c.state === 'REKEYED');
+}
+
+function childBytes(children: readonly ChildSa[]): CableTraffic {
+  return { rxBytes: children.reduce((n, c) => n + c.inBytes, 0), txBytes: children.reduce((n, c) => n + c.outBytes, 0) };
+}
+
+function cableStatus(cable: Cable, sas: readonly IkeSa[]): { status: Connection['status']; message: string; initiate: boolean } {
+  const ikes = sas.filter((s) => s.name === cable.swan.name);
+  const installed = installedChildren(cable, sas);
   if (installed.length > 0) {
-    const rx = installed.reduce((n, c) => n + c.inBytes, 0);
-    const tx = installed.reduce((n, c) => n + c.outBytes, 0);
+    const { rxBytes: rx, txBytes: tx } = childBytes(installed);
     const modes = [...new Set(installed.map((c) => c.mode))].join(', ');
     return { status: 'connected', message: `CHILD_SA INSTALLED, ${modes}, Rx=${rx} Bytes, Tx=${tx} Bytes`, initiate: false };
   }

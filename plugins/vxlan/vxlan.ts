@@ -2,7 +2,7 @@ import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { isNotFoundError } from '../../src/net/iproute2/ip.js';
 import { TABLE_MAIN, ZERO_MAC, type Route, type Rule } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort, withoutCable } from '../common.js';
-import type { CableDriver, DriverContext, NatEndpointInfo } from '../driver.js';
+import type { CableDriver, CableTraffic, DriverContext, NatEndpointInfo } from '../driver.js';
 
 export const VXLAN_DRIVER = 'vxlan';
 export const VXLAN_IFACE = 'vxlan-tunnel';
@@ -57,6 +57,17 @@ export class VxlanDriver implements CableDriver {
 
   async getConnections(): Promise<Connection[]> {
     return cloneConnections(this.connections);
+  }
+
+  /**
+   * The counters of the vxlan-tunnel device. The device counts every remote together, so they are one
+   * cable's only while there is one connection; with more, nothing is reported.
+   */
+  async traffic(): Promise<Map<string, CableTraffic>> {
+    const only = this.connections.length === 1 ? this.connections[0] : undefined;
+    if (!only) return new Map();
+    const stats = await this.ctx.ip.linkStats(VXLAN_IFACE);
+    return stats ? new Map([[only.endpoint.cable_name, { rxBytes: stats.rxBytes, txBytes: stats.txBytes }]]) : new Map();
   }
 
   private routes(remote: EndpointSpec): Route[] {

@@ -5,7 +5,7 @@ import { errorText } from '../../src/base/log.js';
 import { CommandError } from '../../src/net/command.js';
 import type { Route } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort } from '../common.js';
-import type { CableDriver, DriverContext, NatEndpointInfo } from '../driver.js';
+import type { CableDriver, CableTraffic, DriverContext, NatEndpointInfo } from '../driver.js';
 import type { ChildHandle } from '../process.js';
 import { peerStatus } from './status.js';
 import { isWgKey, Wg, wgPresharedKey } from './wg.js';
@@ -97,6 +97,17 @@ export class WireGuardDriver implements CableDriver {
       const { status, message } = peerStatus(states.find((s) => s.publicKey === p.publicKey), p.connectedAtMs, now);
       return { ...structuredClone(p.conn), status, statusMessage: message };
     });
+  }
+
+  async traffic(): Promise<Map<string, CableTraffic>> {
+    if (this.peers.size === 0) return new Map();
+    const states = new Map((await this.wg.peers(WG_IFACE)).map((s) => [s.publicKey, s]));
+    const out = new Map<string, CableTraffic>();
+    for (const p of this.peers.values()) {
+      const s = states.get(p.publicKey);
+      if (s) out.set(p.conn.endpoint.cable_name, { rxBytes: s.rxBytes, txBytes: s.txBytes });
+    }
+    return out;
   }
 
   private routes(remote: EndpointSpec): Route[] {

@@ -31,6 +31,12 @@ export const ipsecPskSecretKey = 'psk';
 export const ports = {
   gatewayMetrics: 32780,
   globalnetMetrics: 32781,
+  /** 32782 is Submariner's route-agent pprof port. */
+  routeAgentMetrics: 32783,
+  lighthouseAgentMetrics: 8082,
+  /** The metrics Services' ports: gateway 8080, globalnet 8081 (Submariner's). */
+  gatewayMetricsService: 8080,
+  globalnetMetricsService: 8081,
   dns: 53,
   dnsMetrics: 9153,
   defaultNatt: 4500,
@@ -123,6 +129,7 @@ export const routeAgentEnv = {
   podName: podEnv.podName,
   /** generic, calico, canal-flannel, flannel, kindnet, OpenShiftSDN, OVNKubernetes, weave-net. */
   networkPlugin: 'SUBMARINER_NETWORKPLUGIN',
+  metricsPort: 'SUBMARINER_METRICSPORT',
 } as const;
 
 export const globalnetEnv = {
@@ -141,6 +148,7 @@ export const lighthouseAgentEnv = {
   globalnetEnabled: 'SUBMARINER_GLOBALNET_ENABLED',
   /** Seconds a cluster's connection may be down before its services stop being served (optional, default 60). */
   disconnectGraceSeconds: 'LIGHTHOUSE_DISCONNECT_GRACE_SECONDS',
+  metricsPort: 'LIGHTHOUSE_METRICS_PORT',
 } as const;
 
 export const lighthouseDnsEnv = {

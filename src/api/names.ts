@@ -24,6 +24,12 @@ export const names = {
   submarinerCR: 'submariner',
   serviceDiscoveryCR: 'service-discovery',
   lighthouseDnsService: 'submariner-lighthouse-coredns',
+  /** Services in front of the agents' metrics ports, as Submariner names them. */
+  metricsServices: {
+    gateway: 'submariner-gateway-metrics',
+    globalnet: 'submariner-globalnet-metrics',
+    lighthouseAgent: 'submariner-lighthouse-agent-metrics',
+  },
   /** Workload, ServiceAccount, ClusterRole and Role name per component. */
   workload: {
     gateway: 'submariner-gateway',

@@ -19,3 +19,22 @@ export function formatGoDuration(ns: number): string {
   if (m > 0) return `${sign}${m}m${s}`;
   return `${sign}${s}`;
 }
+
+const GO_UNITS: Record<string, number> = { ns: 1, us: 1e3, µs: 1e3, μs: 1e3, ms: 1e6, s: 1e9, m: 60e9, h: 3600e9 };
+
+/** Go's time.Duration text ("388.079µs", "1.2ms", "1m30.5s") in nanoseconds; undefined when it is not one. */
+export function parseGoDuration(text: string): number | undefined {
+  const t = text.trim();
+  if (t === '0') return 0;
+  const sign = t.startsWith('-') ? -1 : 1;
+  const body = t.replace(/^[-+]/, '');
+  let total = 0;
+  let rest = body;
+  while (rest !== '') {
+    const m = /^(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)/.exec(rest);
+    if (!m) return undefined;
+    total += Number(m[1]) * (GO_UNITS[m[2] as string] as number);
+    rest = rest.slice(m[0].length);
+  }
+  return body === '' ? undefined : sign * total;
+}

@@ -1,6 +1,6 @@
 import type { Connection, EndpointSpec } from '../api/generated.js';
 import { errorText, type Logger } from '../base/log.js';
-import type { CableDriver } from '../../plugins/driver.js';
+import type { CableDriver, CableTraffic } from '../../plugins/driver.js';
 import type { EndpointHealth } from './health/health-checker.js';
 import type { NatResult } from './natdiscovery/nat-discovery.js';
 
@@ -125,6 +125,16 @@ export class CableEngine {
       if (!out.some((c) => c.endpoint.cable_name === spec.cable_name)) out.push({ status: 'error', statusMessage: message, endpoint: spec });
     }
     return out;
+  }
+
+  /** Bytes through each cable, by cable name; empty when the driver cannot tell. */
+  async traffic(): Promise<Map<string, CableTraffic>> {
+    try {
+      return await this.driver.traffic();
+    } catch (err) {
+      this.log.warn('cannot read the traffic counters from the cable driver', { error: errorText(err) });
+      return new Map();
+    }
   }
 
   /** Disconnects everything and removes the driver's devices, routes and daemons. */

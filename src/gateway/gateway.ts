@@ -9,6 +9,7 @@ import { CableEngine } from './cable-engine.js';
 import type { GatewayConfig } from './config.js';
 import { DatastoreSyncer, type SyncedKind } from './datastore-syncer.js';
 import { HealthChecker } from './health/health-checker.js';
+import type { GatewayMetrics } from './metrics.js';
 import { endpointName, localSubnets } from './local-endpoint.js';
 import type { NatDiscoveryDeps } from './natdiscovery/nat-discovery.js';
 import type { RunningNatDiscovery } from './natdiscovery/udp.js';
@@ -40,6 +41,8 @@ export interface GatewayDeps {
   /** A failure the gateway cannot recover from by itself (the process should exit and be restarted). */
   onFatal: (err: unknown) => void;
   statusIntervalMs?: number;
+  /** Fed at every status sync with what goes into the Gateway status. */
+  metrics?: GatewayMetrics;
 }
 
 /** How long start-up waits for the first lists of the watched objects. */
@@ -110,6 +113,7 @@ export class GatewayAgent {
     const listed = Promise.all(caches.map((k) => k.start())).catch((err: unknown) => d.log.warn('a watch failed to start', { error: errorText(err) }));
     await Promise.race([listed, new Promise((r) => setTimeout(r, CACHE_WAIT_MS).unref())]);
     await this.labelPod('passive');
+    d.metrics?.recordCreation(this.local);
     this.status = new GatewayStatusSyncer({
       gateways: d.gateways,
       name: d.config.nodeName,
@@ -117,6 +121,7 @@ export class GatewayAgent {
       isActive: () => this.isActive,
       log: d.log,
       ...(d.statusIntervalMs ? { intervalMs: d.statusIntervalMs } : {}),
+      ...(d.metrics ? { countGateways: (n: number) => d.metrics?.recordGateways(n) } : {}),
     });
     this.status.start();
     this.election = d.newElection({
@@ -213,6 +218,10 @@ export class GatewayAgent {
     if (parts) {
       parts.health?.setEndpoints(parts.engine.remoteEndpoints());
       connections = await parts.engine.connections(parts.health ? (name) => parts.health?.health(name) : undefined);
+    }
+    if (this.d.metrics) {
+      const traffic = parts ? await parts.engine.traffic() : new Map();
+      this.d.metrics.recordSync({ driver: this.d.config.cableDriver, local: this.local, connections, traffic });
     }
     return {
       version: this.d.version,

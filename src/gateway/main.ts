@@ -8,6 +8,8 @@ import { brokerKubeConfigFromEnv } from '../kube/broker-config.js';
 import { clientVersion } from '../base/version.js';
 import { mergePatch } from '../kube/apply.js';
 import { LeaderElector } from '../kube/lease/elector.js';
+import { metricsPortFromEnv, serveAgentMetrics } from '../kube/metrics-server.js';
+import { gatewayEnv, ports } from '../api/agent-env.js';
 import { KubeLeaseStore } from '../kube/lease/store.js';
 import { errorText, jsonLogger, type Logger } from '../base/log.js';
 import { resourceClient } from '../kube/resource-client.js';
@@ -23,6 +25,7 @@ import { SpawnStarter } from '../../plugins/process.js';
 import { parseGatewayConfig, type GatewayConfig } from './config.js';
 import type { SyncedKind } from './datastore-syncer.js';
 import { GatewayAgent } from './gateway.js';
+import { GatewayMetrics } from './metrics.js';
 import { cniInterfaceIp, defaultRouteSourceIp } from './host-info.js';
 import { buildLocalEndpoint, publicIpSources, resolvePublicIp, type NodeInfo } from './local-endpoint.js';
 import { startNatDiscovery } from './natdiscovery/udp.js';
@@ -142,6 +145,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   let wakeUp!: (why: string) => void;
   const done = new Promise<string>((r) => (wakeUp = r));
   const podName = config.podName;
+  const metrics = new GatewayMetrics();
+  const metricsServer = await serveAgentMetrics(metrics.registry, metricsPortFromEnv(env, gatewayEnv.metricsPort, ports.gatewayMetrics), log);
   const core = c.kc.makeApiClient(CoreV1Api);
   const gateway = new GatewayAgent({
     config,
@@ -166,6 +171,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       }),
     startNatDiscovery: (deps) => startNatDiscovery(deps, log),
     ping: commandPing(c.runner, { timeoutMs: config.healthCheck.intervalMs }),
+    metrics,
     onFatal: (err) => {
       fatal = err instanceof Error ? err : new Error(String(err));
       wakeUp('fatal');
@@ -178,6 +184,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const uninstalling = why !== 'fatal' && (await submarinerDeleted(c));
   log.info('stopping', { reason: why, uninstall: uninstalling });
   await gateway.stop();
+  await metricsServer?.close();
   if (uninstalling) await runUninstall(c);
   if (fatal !== undefined) throw fatal;
 }

@@ -16,6 +16,8 @@ export interface StatusSyncerOptions {
   /** The active gateway deletes other Gateways not updated for this long. */
   staleAfterMs?: number;
   now?: () => number;
+  /** Told how many Gateways the cluster has each time the active gateway lists them. */
+  countGateways?: (count: number) => void;
 }
 
 export const STATUS_INTERVAL_MS = 5000;
@@ -69,15 +71,19 @@ export class GatewayStatusSyncer {
 
   private async deleteStale(): Promise<void> {
     const limit = this.now() - (this.o.staleAfterMs ?? STALE_GATEWAY_MS);
-    for (const gw of await this.o.gateways.list()) {
+    const all = await this.o.gateways.list();
+    let count = all.length;
+    for (const gw of all) {
       const gwName = gw.metadata?.name ?? '';
       if (gwName === this.o.name) continue;
       const stamp = Number(gw.metadata?.annotations?.[annotations.updateTimestamp] ?? 0) * 1000;
       if (stamp < limit) {
         this.o.log.info('deleting the Gateway of a node that stopped updating it', { gateway: gwName });
         await this.o.gateways.delete(gwName);
+        count--;
       }
     }
+    this.o.countGateways?.(count);
   }
 
   /** One sync after those already queued (never two at once); logs instead of throwing. */

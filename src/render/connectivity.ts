@@ -6,6 +6,7 @@ import {
   daemonSet,
   env,
   fieldEnv,
+  metricsService,
   privileged,
   secretEnv,
   tolerateAll,
@@ -105,11 +106,13 @@ export function renderGateway(v: ClusterValues): KubeObject {
 export function renderRouteAgent(v: ClusterValues): KubeObject {
   const container = agentContainer('routeagent', v, {
     securityContext: { ...privileged, capabilities: { add: ['ALL'] } },
+    ports: [{ name: 'metrics', containerPort: ports.routeAgentMetrics, protocol: 'TCP' }],
     env: [
       ...commonEnvVars(v),
       ...networkEnvVars(v),
       env(routeAgentEnv.networkPlugin, v.networkPlugin),
       ...healthCheckEnvVars(v),
+      env(routeAgentEnv.metricsPort, ports.routeAgentMetrics),
       nodeName,
       fieldEnv(routeAgentEnv.podName, 'metadata.name'),
     ],
@@ -153,4 +156,12 @@ export function renderGlobalnet(v: ClusterValues): KubeObject {
     },
     1,
   );
+}
+
+export function renderGatewayMetricsService(v: ClusterValues): KubeObject {
+  return metricsService(names.metricsServices.gateway, 'gateway', 'gateway', v.namespace, ports.gatewayMetricsService, ports.gatewayMetrics);
+}
+
+export function renderGlobalnetMetricsService(v: ClusterValues): KubeObject {
+  return metricsService(names.metricsServices.globalnet, 'globalnet', 'globalnet', v.namespace, ports.globalnetMetricsService, ports.globalnetMetrics);
 }

@@ -1,8 +1,8 @@
 import { agentComponents, type AgentComponent } from '../api/agent-env.js';
 import { renderBrokerSecret, renderPskSecret, renderServiceDiscoveryCR, renderSubmarinerCR } from './config.js';
-import { renderGateway, renderGlobalnet, renderRouteAgent } from './connectivity.js';
+import { renderGateway, renderGatewayMetricsService, renderGlobalnet, renderGlobalnetMetricsService, renderRouteAgent } from './connectivity.js';
 import { renderCrds } from './crds.js';
-import { renderLighthouseAgent, renderLighthouseDns, renderLighthouseDnsService } from './lighthouse.js';
+import { renderLighthouseAgent, renderLighthouseAgentMetricsService, renderLighthouseDns, renderLighthouseDnsService } from './lighthouse.js';
 import { renderOperator } from './operator.js';
 import { renderRbac } from './rbac.js';
 import { meta, object, type KubeObject } from './types.js';
@@ -37,10 +37,10 @@ export function renderCluster(v: ClusterValues): KubeObject[] {
   const connectivity = v.componentsEnabled.includes('connectivity');
   const discovery = v.componentsEnabled.includes('service-discovery');
   const workloads: Record<AgentComponent, () => KubeObject[]> = {
-    gateway: () => [renderGateway(v)],
+    gateway: () => [renderGateway(v), renderGatewayMetricsService(v)],
     routeagent: () => [renderRouteAgent(v)],
-    globalnet: () => [renderGlobalnet(v)],
-    'lighthouse-agent': () => [renderLighthouseAgent(v)],
+    globalnet: () => [renderGlobalnet(v), renderGlobalnetMetricsService(v)],
+    'lighthouse-agent': () => [renderLighthouseAgent(v), renderLighthouseAgentMetricsService(v)],
     'lighthouse-dns': () => [renderLighthouseDns(v), renderLighthouseDnsService(v)],
     operator: () => [renderOperator(v)],
   };

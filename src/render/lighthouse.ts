@@ -1,5 +1,5 @@
 import { lighthouseAgentEnv, lighthouseDnsEnv, ports } from '../api/agent-env.js';
-import { agentContainer, brokerEnvVars, commonEnvVars, deployment, env, podLabels } from './pod.js';
+import { agentContainer, brokerEnvVars, commonEnvVars, deployment, env, metricsService, podLabels } from './pod.js';
 import { meta, object, type KubeObject } from './types.js';
 import type { ClusterValues } from './values.js';
 import { names, wellKnown } from '../api/names.js';
@@ -13,11 +13,13 @@ export function dnsZones(v: ClusterValues): string[] {
 
 export function renderLighthouseAgent(v: ClusterValues): KubeObject {
   const container = agentContainer('lighthouse-agent', v, {
+    ports: [{ name: 'metrics', containerPort: ports.lighthouseAgentMetrics, protocol: 'TCP' }],
     env: [
       ...commonEnvVars(v),
       env(lighthouseAgentEnv.excludeNamespaces, `${v.namespace},kube-system`),
       env(lighthouseAgentEnv.globalnetEnabled, v.globalnet.enabled),
       env(lighthouseAgentEnv.disconnectGraceSeconds, 60),
+      env(lighthouseAgentEnv.metricsPort, ports.lighthouseAgentMetrics),
       ...brokerEnvVars(v),
     ],
   });
@@ -77,4 +79,8 @@ export function renderLighthouseDnsService(v: ClusterValues): KubeObject {
       ],
     },
   });
+}
+
+export function renderLighthouseAgentMetricsService(v: ClusterValues): KubeObject {
+  return metricsService(names.metricsServices.lighthouseAgent, 'lighthouse-agent', group, v.namespace, ports.lighthouseAgentMetrics, ports.lighthouseAgentMetrics);
 }

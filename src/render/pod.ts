@@ -93,3 +93,11 @@ export function deployment(w: WorkloadSpec, replicas: number, strategy?: { type:
 
 /** Tolerates every taint: agents must run on any node they are meant for. */
 export const tolerateAll = [{ operator: 'Exists' }];
+
+/** A ClusterIP Service named `name` in front of an agent's `metrics` container port. */
+export function metricsService(name: string, component: AgentComponent, group: string, namespace: string, port: number, targetPort: number): KubeObject {
+  const labels = podLabels(component, group);
+  return object('v1', 'Service', meta(name, namespace, labels), {
+    spec: { type: 'ClusterIP', selector: { app: labels.app }, ports: [{ name: 'metrics', protocol: 'TCP', port, targetPort }] },
+  });
+}

@@ -1,6 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { clientVersion } from '../base/version.js';
 import { jsonLogger, type Logger } from '../base/log.js';
+import { metricsPortFromEnv, serveAgentMetrics } from '../kube/metrics-server.js';
 import { ExecRunner } from '../net/command.js';
 import { Ip } from '../net/iproute2/ip.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';
@@ -13,6 +14,8 @@ import { Registry } from './event/registry.js';
 import { HealthCheckerHandler } from './handlers/healthchecker/handler.js';
 import { KubeRouteAgentStatusWriter } from './handlers/healthchecker/status-writer.js';
 import { KubeProxyHandler } from './handlers/kubeproxy/handler.js';
+import { RouteAgentMetrics } from './metrics.js';
+import { ports, routeAgentEnv } from '../api/agent-env.js';
 import { localCidrs } from './view.js';
 import { watchCluster } from './watch.js';
 
@@ -23,7 +26,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const kc = new KubeConfig();
   kc.loadFromDefault();
   const state = new ViewState(config);
-  const registry = await compose(config, kc, state, log);
+  const metrics = new RouteAgentMetrics(config.clusterId, config.nodeName);
+  const registry = await compose(config, kc, state, log, metrics);
   if (config.uninstall) {
     await registry.uninstall();
     log.info('uninstalled', { node: config.nodeName });
@@ -36,6 +40,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   notify.changed = () => controller.changed();
   log.info('starting', { node: config.nodeName, clusterId: config.clusterId, handlers: registry.names() });
   await watches.start();
+  const metricsServer = await serveAgentMetrics(metrics.registry, metricsPortFromEnv(env, routeAgentEnv.metricsPort, ports.routeAgentMetrics), log);
 
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
@@ -45,6 +50,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   controller.stop();
   await watches.stop();
   await registry.stop();
+  await metricsServer?.close();
 }
 
 /** Removes everything the route agent put on this node and its RouteAgent object (SUBMARINER_UNINSTALL=true does the same). */
@@ -53,7 +59,7 @@ export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<v
 }
 
 /** The handlers, in order, for the configured network plugin. */
-async function compose(config: RouteAgentConfig, kc: KubeConfig, state: ViewState, log: Logger): Promise<Registry> {
+async function compose(config: RouteAgentConfig, kc: KubeConfig, state: ViewState, log: Logger, metrics: RouteAgentMetrics): Promise<Registry> {
   if (config.unknownNetworkPlugin !== undefined) {
     log.warn(`unknown network plugin "${config.unknownNetworkPlugin}": treating it as generic`);
   }
@@ -73,7 +79,7 @@ async function compose(config: RouteAgentConfig, kc: KubeConfig, state: ViewStat
       maxPacketLossCount: config.healthCheck.maxPacketLossCount,
       version: clientVersion().gitVersion,
       ping: commandPing(runner, { timeoutMs: 1000 }),
-      writer: new KubeRouteAgentStatusWriter(kc, config.namespace, config.nodeName),
+      writer: metrics.recording(new KubeRouteAgentStatusWriter(kc, config.namespace, config.nodeName)),
       log,
     }),
   );

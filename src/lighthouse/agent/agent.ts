@@ -7,6 +7,7 @@ import type { AgentConfig } from './config.js';
 import { ClusterConnectivity } from './connectivity.js';
 import { globalIngressIpService, globalIpsFrom } from './global-ips.js';
 import { isManagedImport } from './imports-and-slices.js';
+import type { LighthouseAgentMetrics } from './metrics.js';
 import { ServiceReconciler } from './reconciler.js';
 import { labelKey, watchAgentObjects, type AgentWatches, type Verb, type WatchedKind } from './watches.js';
 import { KubeWriter } from './writer.js';
@@ -21,6 +22,7 @@ export interface AgentOptions {
   log: Logger;
   /** Services reconciled at the same time. */
   concurrency?: number;
+  metrics?: LighthouseAgentMetrics;
 }
 
 /**
@@ -55,14 +57,22 @@ export class LighthouseAgent {
     const reconciler = new ServiceReconciler({
       config: o.config,
       caches: this.watches.caches,
-      local: new KubeWriter(o.local, 'the local cluster'),
-      broker: new KubeWriter(o.broker, 'the broker'),
+      local: new KubeWriter(o.local, 'the local cluster', o.metrics && ((op, obj) => o.metrics?.imported(op, obj))),
+      broker: new KubeWriter(o.broker, 'the broker', o.metrics && ((op, obj) => o.metrics?.exported(op, obj))),
       brokerNamespace: o.brokerNamespace,
       connectivity: this.connectivity,
       globalIps: o.config.globalnetEnabled ? globalIpsFrom(this.watches.caches.globalIngressIps) : undefined,
       log: o.log,
     });
-    this.queue = new WorkQueue(reconciler.reconcile, { name: 'services', log: o.log, concurrency: o.concurrency ?? 16 });
+    const reconcile = async (key: string): Promise<void> => {
+      try {
+        await reconciler.reconcile(key);
+      } catch (err) {
+        o.metrics?.syncFailed();
+        throw err;
+      }
+    };
+    this.queue = new WorkQueue(reconcile, { name: 'services', log: o.log, concurrency: o.concurrency ?? 16 });
   }
 
   /** Starts the watches; reconciling begins once all of them have listed. */

@@ -3,6 +3,7 @@ import { registerApiSerializers, type ResourceDescriptor } from '../../api/index
 import { apiErrorMessage, apiStatus, describe } from '../../kube/apply.js';
 import { keepAliveClient } from '../../kube/keep-alive.js';
 import { resourceClient } from '../../kube/resource-client.js';
+import type { SyncOperation } from './metrics.js';
 
 /** The field manager of everything the Lighthouse agent writes. */
 export const agentFieldManager = 'lighthouse-agent';
@@ -14,6 +15,8 @@ export class KubeWriter {
   constructor(
     private readonly kc: KubeConfig,
     private readonly where: string,
+    /** Told of every object written or deleted. */
+    private readonly observe?: (operation: SyncOperation, obj: KubernetesObject) => void,
   ) {
     registerApiSerializers();
     this.objects = keepAliveClient(kc, KubernetesObjectApi);
@@ -21,7 +24,9 @@ export class KubeWriter {
 
   async apply<T extends KubernetesObject>(obj: T): Promise<T> {
     try {
-      return await this.objects.patch(obj, undefined, undefined, agentFieldManager, true, PatchStrategy.ServerSideApply);
+      const applied = await this.objects.patch(obj, undefined, undefined, agentFieldManager, true, PatchStrategy.ServerSideApply);
+      this.observe?.(applied.metadata?.generation === 1 ? 'create' : 'update', obj);
+      return applied;
     } catch (err) {
       throw this.failure('apply', obj, err);
     }
@@ -33,6 +38,7 @@ export class KubeWriter {
     const { name, namespace } = obj.metadata ?? {};
     try {
       await this.objects.delete({ apiVersion, kind, metadata: { name, namespace } });
+      this.observe?.('delete', obj);
     } catch (err) {
       if (apiStatus(err) !== 404) throw this.failure('delete', { apiVersion, kind, metadata: { name, namespace } }, err);
     }

@@ -1,6 +1,5 @@
 import type { MessageHandler } from './handler.js';
-import { MetricsServer } from './metrics-server.js';
-import type { Registry } from './metrics.js';
+import { MetricsServer, type MetricsSource } from '../../kube/metrics-server.js';
 import { TcpTransport, type TcpOptions } from './transport/tcp.js';
 import { UdpTransport } from './transport/udp.js';
 
@@ -11,7 +10,7 @@ export interface DnsServerOptions {
   /** The DNS port for both UDP and TCP; 0 picks a free one. */
   port: number;
   /** Serve GET /metrics, /healthz and /readyz on this port (0 picks a free one). */
-  metrics?: { registry: Registry; port: number; ready?: () => boolean };
+  metrics?: { registry: MetricsSource; port: number; ready?: () => boolean };
   tcp?: TcpOptions;
   onError?: (err: unknown) => void;
 }

@@ -17,6 +17,7 @@ import {
   type IpOp,
   type Link,
   type LinkAttrs,
+  type LinkStats,
   type LinkSpec,
   type NsOpt,
   type Route,
@@ -64,6 +65,15 @@ export class FakeKernel implements IpBasic {
     const st = this.ns(o?.netns, this.readArgv('ip', ['-json', '-details', 'link', 'show', 'dev', checkIfName(name)], o));
     const l = st.links.get(name);
     return l && toLink(l, st, o?.netns ?? ROOT);
+  }
+
+  /** Traffic counters `linkStats` reports, by device name (zero for a device not listed). */
+  readonly linkCounters = new Map<string, LinkStats>();
+
+  async linkStats(name: string, o?: NsOpt): Promise<LinkStats | undefined> {
+    const st = this.ns(o?.netns, this.readArgv('ip', ['-json', '-s', 'link', 'show', 'dev', checkIfName(name)], o));
+    if (!st.links.has(name)) return undefined;
+    return { ...(this.linkCounters.get(name) ?? { rxBytes: 0, txBytes: 0, rxPackets: 0, txPackets: 0 }) };
   }
 
   async addrList(f: AddrFilter = {}): Promise<AddrInfo[]> {

@@ -1,6 +1,6 @@
 import { CommandError, checkNetnsName, commandArgv, type CommandRunner, type RunOptions } from '../command.js';
 import { checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from './argv.js';
-import { parseAddrs, parseFdb, parseLinks, parseNetns, parseRoutes, parseRules } from './parse-json.js';
+import { parseAddrs, parseFdb, parseLinkStats, parseLinks, parseNetns, parseRoutes, parseRules } from './parse-json.js';
 import {
   TABLE_MAIN,
   type Addr,
@@ -12,6 +12,7 @@ import {
   type IpOp,
   type Link,
   type LinkAttrs,
+  type LinkStats,
   type LinkSpec,
   type NsOpt,
   type Route,
@@ -40,14 +41,25 @@ export class IpRoute2 implements IpBasic {
     return parseLinks((await this.read('ip', ['-json', '-details', 'link', 'show'], opts)).stdout);
   }
 
-  async linkGet(name: string, opts?: NsOpt): Promise<Link | undefined> {
-    const argv = ['-json', '-details', 'link', 'show', 'dev', checkIfName(name)];
+  /** `ip <flags> link show dev <name>`; undefined when there is no such device. */
+  private async linkShow(flags: string[], name: string, opts?: NsOpt): Promise<string | undefined> {
+    const argv = [...flags, 'link', 'show', 'dev', checkIfName(name)];
     const res = await this.read('ip', argv, opts, { allowFailure: true });
     if (res.code !== 0) {
       if (/does not exist|Cannot find device/.test(res.stderr)) return undefined;
       throw new CommandError(commandArgv('ip', argv, opts?.netns), res);
     }
-    return parseLinks(res.stdout)[0];
+    return res.stdout;
+  }
+
+  async linkGet(name: string, opts?: NsOpt): Promise<Link | undefined> {
+    const out = await this.linkShow(['-json', '-details'], name, opts);
+    return out === undefined ? undefined : parseLinks(out)[0];
+  }
+
+  async linkStats(name: string, opts?: NsOpt): Promise<LinkStats | undefined> {
+    const out = await this.linkShow(['-json', '-s'], name, opts);
+    return out === undefined ? undefined : parseLinkStats(out);
   }
 
   linkAdd(spec: LinkSpec, opts?: NsOpt) { return this.write({ op: 'linkAdd', link: spec }, opts); }

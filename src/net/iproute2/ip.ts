@@ -16,6 +16,7 @@ import {
   type IpOp,
   type Link,
   type LinkAttrs,
+  type LinkStats,
   type LinkSpec,
   type NsOpt,
   type Route,
@@ -33,6 +34,8 @@ export interface IpBasic {
   linkAdd(spec: LinkSpec, opts?: NsOpt): Promise<void>;
   linkSet(name: string, attrs: LinkAttrs, opts?: NsOpt): Promise<void>;
   linkDel(name: string, opts?: NsOpt): Promise<void>;
+  /** The device's traffic counters, or undefined when there is no device by that name. */
+  linkStats(name: string, opts?: NsOpt): Promise<LinkStats | undefined>;
 
   addrList(filter?: AddrFilter): Promise<AddrInfo[]>;
   addrAdd(addr: Addr, opts?: NsOpt): Promise<void>;
@@ -101,6 +104,7 @@ export class Ip implements IpBasic {
   linkAdd(spec: LinkSpec, o?: NsOpt) { return this.basic.linkAdd(spec, o); }
   linkSet(name: string, attrs: LinkAttrs, o?: NsOpt) { return this.basic.linkSet(name, attrs, o); }
   linkDel(name: string, o?: NsOpt) { return this.basic.linkDel(name, o); }
+  linkStats(name: string, o?: NsOpt) { return this.basic.linkStats(name, o); }
   addrList(f?: AddrFilter) { return this.basic.addrList(f); }
   addrAdd(addr: Addr, o?: NsOpt) { return this.basic.addrAdd(addr, o); }
   addrDel(addr: Addr, o?: NsOpt) { return this.basic.addrDel(addr, o); }

@@ -112,6 +112,14 @@ export interface Rule {
   oif?: string | undefined;
 }
 
+/** A device's traffic counters since it was created (`ip -s link`). */
+export interface LinkStats {
+  rxBytes: number;
+  txBytes: number;
+  rxPackets: number;
+  txPackets: number;
+}
+
 /** A bridge FDB entry; VXLAN flooding uses the all-zero MAC with one entry per remote VTEP. */
 export interface FdbEntry {
   dev: string;

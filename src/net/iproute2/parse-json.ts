@@ -1,4 +1,4 @@
-import { normCidr, protocolName, tableId, type AddrInfo, type FdbEntry, type Link, type Route, type Rule } from './model.js';
+import { normCidr, protocolName, tableId, type AddrInfo, type FdbEntry, type Link, type LinkStats, type Route, type Rule } from './model.js';
 
 // Parsers for `ip -json` / `bridge -json` output. Field names are iproute2's.
 
@@ -65,6 +65,16 @@ export function parseLinks(text: string): Link[] {
     }
     return link;
   });
+}
+
+/** The counters of the first device of `ip -json -s link show`. */
+export function parseLinkStats(text: string): LinkStats | undefined {
+  const first = parseJsonArray(text, 'ip -s link show')[0];
+  const stats = first ? obj(first, 'stats64') ?? obj(first, 'stats') : undefined;
+  if (!stats) return undefined;
+  const rx = obj(stats, 'rx') ?? {};
+  const tx = obj(stats, 'tx') ?? {};
+  return { rxBytes: num(rx, 'bytes') ?? 0, txBytes: num(tx, 'bytes') ?? 0, rxPackets: num(rx, 'packets') ?? 0, txPackets: num(tx, 'packets') ?? 0 };
 }
 
 export function parseAddrs(text: string): AddrInfo[] {

@@ -8,15 +8,13 @@ import { CustomObjectsApi } from '@kubernetes/client-node';
 import { connectClusters, disconnectClusters, nodeNetworkState, submariner } from '../../support/submariner.js';
 import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
-import { nginxAndToolbox } from '../../support/workloads.js';
+import { startNginxAndToolbox } from '../../support/workloads.js';
 import { EndpointResource, GatewayResource, customObjectRef } from '../../../src/api/index.js';
 
 let fleet: TestFleet;
 const k: Record<'cluster1' | 'cluster2', Kubectl> = {} as never;
 const ns = `dataplane-${process.pid}`;
 const nodes = ['gateway', 'gateway2', 'worker'];
-
-const workload = (cluster: string): string => nginxAndToolbox(`${cluster}-worker`, `${cluster}-worker`);
 
 async function target(cluster: 'cluster1' | 'cluster2'): Promise<{ podIp: string; serviceIp: string; pod: string }> {
   const pods = JSON.parse(await k[cluster](['-n', ns, 'get', 'pods', '-l', 'app=nginx', '-o', 'json'])) as { items: { metadata: { name: string }; status: { podIP: string } }[] };
@@ -44,14 +42,7 @@ before(async () => {
   fleet = await useFleet();
   k.cluster1 = kubectlFor(fleet.kubeconfigPath, 'cluster1');
   k.cluster2 = kubectlFor(fleet.kubeconfigPath, 'cluster2');
-  for (const c of ['cluster1', 'cluster2'] as const) {
-    await k[c](['create', 'namespace', ns]);
-    await k[c](['apply', '-n', ns, '-f', '-'], workload(c));
-  }
-  for (const c of ['cluster1', 'cluster2'] as const) {
-    await k[c](['-n', ns, 'rollout', 'status', 'deployment/nginx', '--timeout=120s']);
-    await k[c](['-n', ns, 'wait', '--for=condition=Ready', 'pod/toolbox', '--timeout=120s']);
-  }
+  await startNginxAndToolbox(k, ns);
 });
 after(async () => {
   for (const c of ['cluster1', 'cluster2'] as const) await k[c]?.(['delete', 'namespace', ns, '--wait=false']).catch(() => undefined);

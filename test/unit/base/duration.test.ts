@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { formatGoDuration } from '../../../src/base/duration.js';
+import { formatGoDuration, parseGoDuration } from '../../../src/base/duration.js';
 
 void describe('durations', () => {
   void it('prints durations as Go does', () => {
@@ -20,5 +20,16 @@ void describe('durations', () => {
       [3_723_500_000_000, '1h2m3.5s'],
     ];
     for (const [ns, text] of cases) assert.equal(formatGoDuration(ns), text, `${ns} ns`);
+  });
+
+  void it('reads back what it prints, and the other forms Go accepts', () => {
+    for (const ns of [0, 850, 388_079, 1_200_000, 45_000_123, 1_500_000_000, 90_000_000_000, 3_723_500_000_000]) {
+      assert.equal(parseGoDuration(formatGoDuration(ns)), ns, formatGoDuration(ns));
+    }
+    assert.equal(parseGoDuration('1.5us'), 1500);
+    assert.equal(parseGoDuration('-2ms'), -2_000_000);
+    assert.equal(parseGoDuration('fast'), undefined);
+    assert.equal(parseGoDuration(''), undefined);
+    assert.equal(parseGoDuration('5'), undefined);
   });
 });

@@ -43,9 +43,12 @@ void test('render: a full join renders the agents in apply order', () => {
   const workloads = names.filter((n) => /^(DaemonSet|Deployment|Service)\//.test(n));
   assert.deepEqual(workloads, [
     'DaemonSet/submariner-gateway',
+    'Service/submariner-gateway-metrics',
     'DaemonSet/submariner-routeagent',
     'DaemonSet/submariner-globalnet',
+    'Service/submariner-globalnet-metrics',
     'Deployment/submariner-lighthouse-agent',
+    'Service/submariner-lighthouse-agent-metrics',
     'Deployment/submariner-lighthouse-coredns',
     'Service/submariner-lighthouse-coredns',
     'Deployment/submariner-operator',

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { answerData, ask, endpointSlice, queryPacket, serviceImport, world, type Response } from './fixtures.js';
+import { counterValue, observations } from '../../../support/prometheus.js';
 
 /** A headless service with `count` ready endpoints in the local cluster. */
 function bigWorld(count: number) {
@@ -21,7 +22,7 @@ function bigWorld(count: number) {
 const BIG = 'big.default.svc.clusterset.local';
 
 describe('DNS messages on the wire', () => {
-  it('truncates a UDP answer above 512 bytes without EDNS0, keeping what fits, and sets TC', () => {
+  it('truncates a UDP answer above 512 bytes without EDNS0, keeping what fits, and sets TC', async () => {
     const { handler, metrics } = bigWorld(20);
     const response = ask(handler, BIG, 'A');
     assert.equal(response.flag_tc, true);
@@ -29,7 +30,7 @@ describe('DNS messages on the wire', () => {
     const kept = response.answers?.length ?? 0;
     assert.ok(kept > 0 && kept < 20, `${kept} answers kept`);
     assert.ok(dnsPacket.encodingLength(response) <= 512);
-    assert.equal(metrics.truncated.value({ proto: 'udp' }), 1);
+    assert.equal(await counterValue(metrics.truncated, { proto: 'udp' }), 1);
   });
 
   it('answers in full over TCP and within the EDNS0 size', () => {
@@ -96,7 +97,7 @@ describe('DNS messages on the wire', () => {
     assert.deepEqual(response.questions, []);
   });
 
-  it('drops and counts what is not a query', () => {
+  it('drops and counts what is not a query', async () => {
     const { handler, metrics } = world();
     const response = dnsPacket.encode({ type: 'response', id: 1, questions: [{ type: 'A', name: 'x.clusterset.local' }] });
     const cut = queryPacket('nginx.default.svc.clusterset.local', 'A').subarray(0, 20);
@@ -104,11 +105,11 @@ describe('DNS messages on the wire', () => {
     badCount.writeUInt16BE(60000, 4);
     const inputs = [Buffer.alloc(0), Buffer.from('hello'), Buffer.alloc(12, 0xff), response, cut, badCount];
     for (const input of inputs) assert.equal(handler.handle(input, 'udp'), undefined);
-    assert.equal(metrics.malformed.value({ proto: 'udp' }), inputs.length);
-    assert.equal(metrics.queries.value(), 0);
+    assert.equal(await counterValue(metrics.malformed, { proto: 'udp' }), inputs.length);
+    assert.equal(await counterValue(metrics.queries), 0);
   });
 
-  it('survives random input', () => {
+  it('survives random input', async () => {
     const { handler, metrics } = world();
     let seed = 1;
     const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
@@ -119,19 +120,19 @@ describe('DNS messages on the wire', () => {
       const out = handler.handle(input.subarray(0, Math.floor(random() * input.length) + 1), 'udp');
       if (out !== undefined) assert.doesNotThrow(() => dnsPacket.decode(out));
     }
-    assert.ok(metrics.malformed.value() > 0);
-    assert.equal(metrics.responses.value({ proto: 'udp', rcode: 'SERVFAIL' }), 0);
+    assert.ok(await counterValue(metrics.malformed) > 0);
+    assert.equal(await counterValue(metrics.responses, { proto: 'udp', rcode: 'SERVFAIL' }), 0);
   });
 
-  it('records queries, responses by rcode and latency', () => {
+  it('records queries, responses by rcode and latency', async () => {
     const { handler, metrics } = world();
     ask(handler, 'nginx.default.svc.clusterset.local', 'A');
     ask(handler, 'missing.default.svc.clusterset.local', 'A', { protocol: 'tcp' });
     ask(handler, 'www.example.com', 'A');
-    assert.equal(metrics.queries.value({ proto: 'udp', type: 'A' }), 2);
-    assert.equal(metrics.responses.value({ proto: 'udp', rcode: 'NOERROR' }), 1);
-    assert.equal(metrics.responses.value({ proto: 'tcp', rcode: 'NXDOMAIN' }), 1);
-    assert.equal(metrics.responses.value({ proto: 'udp', rcode: 'REFUSED' }), 1);
-    assert.equal(metrics.duration.observations, 3);
+    assert.equal(await counterValue(metrics.queries, { proto: 'udp', type: 'A' }), 2);
+    assert.equal(await counterValue(metrics.responses, { proto: 'udp', rcode: 'NOERROR' }), 1);
+    assert.equal(await counterValue(metrics.responses, { proto: 'tcp', rcode: 'NXDOMAIN' }), 1);
+    assert.equal(await counterValue(metrics.responses, { proto: 'udp', rcode: 'REFUSED' }), 1);
+    assert.equal(await observations(metrics.duration), 3);
   });
 });

@@ -82,8 +82,8 @@ export class TcpClient {
   }
 }
 
-export async function eventually(check: () => boolean, timeoutMs = 2000): Promise<boolean> {
+export async function eventually(check: () => boolean | Promise<boolean>, timeoutMs = 2000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
-  while (!check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  while (!(await check()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
   return check();
 }

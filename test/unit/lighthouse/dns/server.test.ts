@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import dnsPacket from 'dns-packet';
 import { answerData, queryPacket, world, type Response } from './fixtures.js';
+import { counterValue } from '../../../support/prometheus.js';
 import { eventually, frame, serve, TcpClient, udpExchange, type Running } from './server-fixture.js';
 
 const NGINX = 'nginx.default.svc.clusterset.local';
@@ -58,7 +59,7 @@ describe('DNS server transports (127.0.0.1)', () => {
   });
 
   it('counts and closes short length prefixes, empty frames, garbage and idle partial frames', async () => {
-    const before = w.metrics.malformed.value({ proto: 'tcp' });
+    const before = await counterValue(w.metrics.malformed, { proto: 'tcp' });
     const short = await new TcpClient(running.ports.tcp).connected();
     short.socket.end(Buffer.from([0x00]));
     const empty = await new TcpClient(running.ports.tcp).connected();
@@ -68,16 +69,16 @@ describe('DNS server transports (127.0.0.1)', () => {
     const idle = await new TcpClient(running.ports.tcp).connected();
     idle.socket.write(Buffer.from([0x00, 0x30, 0x01]));
     await Promise.all([short.closed, empty.closed, garbage.closed, idle.closed]);
-    assert.ok(await eventually(() => w.metrics.malformed.value({ proto: 'tcp' }) === before + 4), `${w.metrics.malformed.value({ proto: 'tcp' })}`);
+    assert.ok(await eventually(async () => (await counterValue(w.metrics.malformed, { proto: 'tcp' })) === before + 4), `${await counterValue(w.metrics.malformed, { proto: 'tcp' })}`);
     for (const c of [short, empty, garbage, idle]) assert.deepEqual(c.responses(), []);
   });
 
   it('keeps answering after malformed UDP datagrams', async () => {
-    const before = w.metrics.malformed.value({ proto: 'udp' });
+    const before = await counterValue(w.metrics.malformed, { proto: 'udp' });
     for (const junk of [Buffer.alloc(0), Buffer.from('junk'), Buffer.alloc(300, 0xab)]) {
       assert.equal(await udpExchange(running.ports.udp, junk, 100), undefined);
     }
-    assert.ok(await eventually(() => w.metrics.malformed.value({ proto: 'udp' }) === before + 3));
+    assert.ok(await eventually(async () => (await counterValue(w.metrics.malformed, { proto: 'udp' })) === before + 3));
     const reply = await udpExchange(running.ports.udp, queryPacket(NGINX, 'A'));
     assert.deepEqual(answerData(dnsPacket.decode(reply!)), ['10.0.0.10']);
   });
