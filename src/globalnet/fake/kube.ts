@@ -131,6 +131,22 @@ export class FakeGlobalnetKube implements GlobalnetWatches {
     };
   }
 
+  /** A member cluster with its GlobalCIDR, as the gateway syncs it into the Submariner namespace. */
+  putCluster(namespace: string, clusterId: string, globalCidr: string): void {
+    this.kube.clusters.put({ apiVersion: 'submariner.io/v1', kind: 'Cluster', metadata: { name: clusterId, namespace }, spec: { cluster_id: clusterId, global_cidr: [globalCidr] } });
+  }
+
+  /** The cluster's Endpoint naming `node` as the active gateway, and that node's Gateway object. */
+  putActiveGateway(namespace: string, clusterId: string, node: string): void {
+    this.kube.endpoints.put({
+      apiVersion: 'submariner.io/v1',
+      kind: 'Endpoint',
+      metadata: { name: `${clusterId}-cable`, namespace },
+      spec: { cluster_id: clusterId, cable_name: 'cable', hostname: node, subnets: [], private_ip: '172.20.0.2', nat_enabled: false, backend: 'vxlan' },
+    });
+    if (!this.kube.gateways.get(node, namespace)) this.kube.gateways.put({ apiVersion: 'submariner.io/v1', kind: 'Gateway', metadata: { name: node, namespace } });
+  }
+
   onChange(fn: (kind: WatchedKind, obj: KubernetesObject) => void): void {
     this.listeners.push(fn);
   }

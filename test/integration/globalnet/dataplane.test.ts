@@ -88,14 +88,8 @@ void describe('GlobalNet rules in a network namespace (needs root)', { skip: isR
     await runner.run('iptables-restore', ['--noflush'], { netns: ns, input: `*nat\n:${nginxChain} - [0:0]\n-A ${nginxChain} -p tcp -j DNAT --to-destination 10.244.1.30:80\nCOMMIT\n` });
     pristine = await saved();
     const k = kube.kube;
-    k.clusters.put({ apiVersion: 'submariner.io/v1', kind: 'Cluster', metadata: { name: 'cluster2', namespace: SUB_NS }, spec: { cluster_id: 'cluster2', global_cidr: ['169.254.32.0/19'] } });
-    k.endpoints.put({
-      apiVersion: 'submariner.io/v1',
-      kind: 'Endpoint',
-      metadata: { name: 'cluster1-cable', namespace: SUB_NS },
-      spec: { cluster_id: 'cluster1', cable_name: 'cable', hostname: NODE, subnets: [], private_ip: '172.20.0.2', nat_enabled: false, backend: 'vxlan' },
-    });
-    k.gateways.put({ apiVersion: 'submariner.io/v1', kind: 'Gateway', metadata: { name: NODE, namespace: SUB_NS } });
+    kube.putCluster(SUB_NS, 'cluster2', '169.254.32.0/19');
+    kube.putActiveGateway(SUB_NS, 'cluster1', NODE);
     k.pods.put(pod('client', '10.244.1.10', { app: 'client' }));
     k.pods.put(pod('web-0', '10.244.1.20', { app: 'web' }));
     k.egressIps.put({ apiVersion: 'submariner.io/v1', kind: 'GlobalEgressIP', metadata: { name: 'clients', namespace: 'default' }, spec: { podSelector: { matchLabels: { app: 'client' } } } });

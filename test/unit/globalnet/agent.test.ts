@@ -83,16 +83,9 @@ async function startCluster(): Promise<Harness> {
   iptables.load(NODE_NAT);
   const ipsets = new FakeIpset().install(runner);
   ipsets.inUse = (name) => iptables.saveText('nat').includes(` ${name} `);
-  const k = kube.kube;
-  k.clusters.put({ apiVersion: 'submariner.io/v1', kind: 'Cluster', metadata: { name: 'cluster1', namespace: NS }, spec: { cluster_id: 'cluster1', global_cidr: ['169.254.0.0/27'] } });
-  k.clusters.put({ apiVersion: 'submariner.io/v1', kind: 'Cluster', metadata: { name: 'cluster2', namespace: NS }, spec: { cluster_id: 'cluster2', global_cidr: ['169.254.32.0/19'] } });
-  k.endpoints.put({
-    apiVersion: 'submariner.io/v1',
-    kind: 'Endpoint',
-    metadata: { name: 'cluster1-cable', namespace: NS },
-    spec: { cluster_id: 'cluster1', cable_name: 'cable', hostname: NODE, subnets: [], private_ip: '172.20.0.2', nat_enabled: false, backend: 'vxlan' },
-  });
-  k.gateways.put({ apiVersion: 'submariner.io/v1', kind: 'Gateway', metadata: { name: NODE, namespace: NS } });
+  kube.putCluster(NS, 'cluster1', '169.254.0.0/27');
+  kube.putCluster(NS, 'cluster2', '169.254.32.0/19');
+  kube.putActiveGateway(NS, 'cluster1', NODE);
   const base = { kube, runner, iptables, ipsets, lease: new MemoryLeaseStore() };
   const { agent, gauges } = newAgent(base);
   const h = { ...base, agent, gauges };
@@ -290,12 +283,7 @@ void describe('the GlobalNet agent on the active gateway', () => {
   });
 
   void it('removes its rules and leaves the election when the active gateway moves to another node', async () => {
-    h.kube.kube.endpoints.put({
-      apiVersion: 'submariner.io/v1',
-      kind: 'Endpoint',
-      metadata: { name: 'cluster1-cable', namespace: NS },
-      spec: { cluster_id: 'cluster1', cable_name: 'cable', hostname: 'cluster1-gateway2', subnets: [], private_ip: '172.20.0.3', nat_enabled: false, backend: 'vxlan' },
-    });
+    h.kube.putActiveGateway(NS, 'cluster1', 'cluster1-gateway2');
     await poll('the agent to stop leading', async () => ({ value: h.agent.leading ? undefined : true, seen: h.agent.leading }), { timeoutMs: 3000 });
     await settle(h);
     assert.equal(nat(h, chains.ingress), undefined);
