@@ -13,9 +13,10 @@ interface AgentModule {
   uninstall?: (env: NodeJS.ProcessEnv) => Promise<void>;
 }
 
-const modules: Partial<Record<AgentComponent, () => Promise<AgentModule>>> = {
+const modules: Record<AgentComponent, () => Promise<AgentModule>> = {
   gateway: () => import('../gateway/main.js'),
   routeagent: () => import('../routeagent/main.js'),
+  globalnet: () => import('../globalnet/main.js'),
   'lighthouse-agent': () => import('../lighthouse/agent/main.js'),
   'lighthouse-dns': () => import('../lighthouse/dns/main.js'),
   operator: () => import('../operator/main.js'),
@@ -30,25 +31,19 @@ async function markUninstalled(env: NodeJS.ProcessEnv): Promise<void> {
   await kc.makeApiClient(CoreV1Api).patchNamespacedPod({ name, namespace, body: { metadata: { annotations: { [annotations.uninstalled]: 'true' } } } }, mergePatch);
 }
 
-const component = process.argv[2] as AgentComponent | undefined;
-const load = component === undefined ? undefined : modules[component];
+const component = process.argv[2];
 if (component === undefined || !(agentComponents as readonly string[]).includes(component)) {
   process.stderr.write(`usage: kubectl-submariner-agent <${agentComponents.join('|')}>\n`);
   process.exit(2);
 }
 const uninstalling = process.env[uninstallEnv] === 'true';
-if (load === undefined && !uninstalling) {
-  process.stderr.write(`the ${component} agent is not part of this release of kubectl-submariner\n`);
-  process.exit(1);
-}
-const agent = await load?.();
+const agent = await modules[component as AgentComponent]();
 if (uninstalling) {
-  // A component this release does not run has created nothing to remove.
-  await agent?.uninstall?.(process.env);
+  await agent.uninstall?.(process.env);
   await markUninstalled(process.env);
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', component, message: 'uninstalled; waiting to be deleted' })}\n`);
   setInterval(() => undefined, 1 << 30);
   process.on('SIGTERM', () => process.exit(0));
 } else {
-  await agent?.main(process.env);
+  await agent.main(process.env);
 }

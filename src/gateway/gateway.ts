@@ -1,6 +1,7 @@
 import type { Cluster, Endpoint, EndpointSpec, Gateway, GatewayStatus } from '../api/generated.js';
 import { ClusterResource, EndpointResource, apiVersionOf } from '../api/index.js';
 import { labels } from '../api/names.js';
+import type { Election } from '../kube/lease/elector.js';
 import { errorText, type Logger } from '../base/log.js';
 import type { Ping } from '../net/ping/echo.js';
 import type { DriverRegistry } from '../../plugins/index.js';
@@ -16,12 +17,6 @@ import type { RunningNatDiscovery } from './natdiscovery/udp.js';
 import type { ObjectClient } from './custom-objects.js';
 import { GatewayStatusSyncer } from './status-syncer.js';
 import { TunnelController } from './tunnel-controller.js';
-
-/** What runs the leader election: started once, stopped (releasing the lease) on shutdown. */
-export interface Election {
-  start(): Promise<void>;
-  stop(): Promise<void>;
-}
 
 export interface GatewayDeps {
   config: GatewayConfig;

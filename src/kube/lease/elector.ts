@@ -1,6 +1,12 @@
 import { errorText, type Logger } from '../../base/log.js';
 import { LeaseConflictError, type LeaseRecord, type LeaseStore } from './store.js';
 
+/** What runs a leader election: started once, stopped (releasing the lease) on shutdown. */
+export interface Election {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface LeaderElectorOptions {
   identity: string;
   store: LeaseStore;
@@ -25,7 +31,7 @@ const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
  * when it could not renew within the renew deadline. Stopping releases the lease, so a standby takes
  * over within one retry period.
  */
-export class LeaderElector {
+export class LeaderElector implements Election {
   private observed: { key: string; at: number } | undefined;
   private leading = false;
   private stopped = false;

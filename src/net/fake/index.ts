@@ -1,4 +1,5 @@
 export * from './await.js';
+export { FakeIpset } from './ipset.js';
 export { FakeIptables } from './iptables.js';
 export { FakePacketFilter } from './packetfilter.js';
 export { FakeKernel } from './kernel.js';

@@ -75,13 +75,15 @@ export function ownerTables(owner: Owner): Table[] {
 
 /**
  * Another owner's jumps into one of this owner's chains (a jump to an existing chain this owner does
- * not hold): those at the top stay at the top, the others go to the bottom.
+ * not hold, nor jumps into itself): those at the top stay at the top, the others go to the bottom.
  */
-function foreignJumps(table: Table, current: TableState, owned: ReadonlySet<string>, chain: string): { top: RuleArgs[]; bottom: RuleArgs[] } {
+function foreignJumps(table: Table, current: TableState, owner: Owner, chain: string): { top: RuleArgs[]; bottom: RuleArgs[] } {
+  const owned = new Set(owner.chains.map(chainKey));
   const have = current.get(chain)?.rules ?? [];
   const foreign = (r: RuleArgs): boolean => {
     const target = ruleTarget(r);
-    return target !== undefined && current.has(target) && !owned.has(chainKey({ table, name: target }));
+    if (target === undefined || !current.has(target) || owned.has(chainKey({ table, name: target }))) return false;
+    return !(owner.jumpsInto ?? []).some((prefix) => target.startsWith(prefix));
   };
   const lead = have.findIndex((r) => !foreign(r));
   const top = lead < 0 ? have : have.slice(0, lead);
@@ -113,7 +115,7 @@ export function planTable(set: RuleSet, table: Table, current: TableState): stri
     } else hooks.push({ from, chain: c.name, position, match: matchArgs(match) });
   }
   for (const [name, own] of rules) {
-    const { top, bottom } = foreignJumps(table, current, owned, name);
+    const { top, bottom } = foreignJumps(table, current, set.owner, name);
     rules.set(name, [...top, ...(firsts.get(name) ?? []), ...own, ...bottom]);
   }
   const lines = planSync(table, current, rules, hooks);

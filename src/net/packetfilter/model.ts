@@ -82,6 +82,11 @@ export interface Chain extends ChainRef {
 export interface Owner {
   name: string;
   chains: readonly ChainRef[];
+  /**
+   * Name prefixes of chains of other software (kube-proxy's `KUBE-SVC-`) that this owner's rules jump
+   * into: such jumps in the owner's chains are its own rules, not jumps other owners put there.
+   */
+  jumpsInto?: readonly string[] | undefined;
 }
 
 /** An owner's desired state: the listed chains hold exactly their rules, its other chains do not exist. */
@@ -170,6 +175,7 @@ export function checkRule(where: string, r: Rule): void {
  */
 export function checkRuleSet(set: RuleSet): void {
   const owned = new Set(set.owner.chains.map(chainKey));
+  for (const prefix of set.owner.jumpsInto ?? []) if (!isChainName(prefix)) throw new RangeError(`owner ${set.owner.name}: invalid chain prefix "${prefix}"`);
   for (const c of set.owner.chains) {
     if (!(tables as readonly string[]).includes(c.table)) throw new RangeError(`owner ${set.owner.name}: unknown table "${c.table}": use ${tables.join(', ')}`);
     checkChainName(c.name);

@@ -6,7 +6,7 @@
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
-packages=(iproute2 iptables nftables openssl dnsutils curl iperf3 netcat-openbsd iputils-ping wireguard-tools wireguard-go libreswan dnsperf util-linux chromium)
+packages=(iproute2 iptables ipset nftables openssl dnsutils curl iperf3 netcat-openbsd iputils-ping wireguard-tools wireguard-go libreswan dnsperf util-linux chromium)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
