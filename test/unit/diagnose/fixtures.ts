@@ -35,6 +35,7 @@ const env = [
   { name: 'SUBMARINER_HEALTHCHECKENABLED', value: 'true' },
   { name: 'SUBMARINER_HEALTHCHECKINTERVAL', value: '1' },
   { name: 'SUBMARINER_HEALTHCHECKMAXPACKETLOSSCOUNT', value: '5' },
+  { name: 'SUBMARINER_METRICSPORT', value: '32783' },
   { name: 'NODE_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'spec.nodeName' } } },
   { name: 'POD_NAME', valueFrom: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.name' } } },
 ];
