@@ -68,6 +68,7 @@ export interface SwanConnection {
   /** The remote cable name: the name of the connection and of its child. */
   name: string;
   mode: OperationMode;
+  /** The local address IKE is sent from: the private IP, or `%any` (the routed source) towards a public address. */
   localAddr: string;
   /** The remote address, or `%any` when this side waits as server. */
   remoteAddr: string;
@@ -95,7 +96,9 @@ export function planConnection(p: PlanInput): SwanConnection {
   return {
     name,
     mode,
-    localAddr: localIp,
+    // Towards a remote's public address the packets leave from whatever address routes there: behind NAT the
+    // private one (which the NAT rewrites), on a gateway that holds its public address, that one.
+    localAddr: p.useNAT ? '%any' : localIp,
     remoteAddr: mode === 'server' ? '%any' : useIP,
     localPort: p.nattPort,
     remotePort: udpPort(p.remote, p.nattPort),
