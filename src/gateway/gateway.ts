@@ -1,6 +1,7 @@
+import { isIPv4 } from 'node:net';
 import type { Cluster, Endpoint, EndpointSpec, Gateway, GatewayStatus } from '../api/generated.js';
 import { ClusterResource, EndpointResource, apiVersionOf } from '../api/index.js';
-import { labels } from '../api/names.js';
+import { annotations, labels } from '../api/names.js';
 import type { Election } from '../kube/lease/elector.js';
 import { errorText, type Logger } from '../base/log.js';
 import type { Ping } from '../net/ping/echo.js';
@@ -24,6 +25,8 @@ export interface GatewayDeps {
   version: string;
   /** The Endpoint this gateway publishes, before the driver adds its backend_config. */
   localEndpoint: EndpointSpec;
+  /** The node's address in the cluster CIDR, the source of health-check pings (default: the Endpoint's healthCheckIP). */
+  cniIp?: string | undefined;
   drivers: DriverRegistry;
   driverContext: (local: EndpointSpec) => DriverContext;
   endpoints: SyncedKind<Endpoint>;
@@ -65,8 +68,11 @@ export class GatewayAgent {
   private status: GatewayStatusSyncer | undefined;
   private transitions: Promise<void> = Promise.resolve();
 
+  private readonly pingSource: string | undefined;
+
   constructor(private readonly d: GatewayDeps) {
     this.local = structuredClone(d.localEndpoint);
+    this.pingSource = d.cniIp ?? (d.localEndpoint.healthCheckIP || undefined);
   }
 
   get isActive(): boolean {
@@ -117,6 +123,7 @@ export class GatewayAgent {
       log: d.log,
       ...(d.statusIntervalMs ? { intervalMs: d.statusIntervalMs } : {}),
       ...(d.metrics ? { countGateways: (n: number) => d.metrics?.recordGateways(n) } : {}),
+      observe: (gw) => this.globalIpObserved(gw.metadata.annotations?.[annotations.globalIp]),
     });
     this.status.start();
     this.election = d.newElection({
@@ -160,7 +167,7 @@ export class GatewayAgent {
     this.local = { ...this.local, backend_config: { ...this.local.backend_config, ...driver.backendConfig() } };
     const engine = new CableEngine(driver, nat.discovery, d.config.clusterId, d.log);
     const health = d.config.healthCheck.enabled
-      ? new HealthChecker({ localIp: () => this.local.healthCheckIP || undefined, ping: d.ping, intervalMs: d.config.healthCheck.intervalMs, maxPacketLoss: d.config.healthCheck.maxPacketLoss, log: d.log })
+      ? new HealthChecker({ localIp: () => this.pingSource, ping: d.ping, intervalMs: d.config.healthCheck.intervalMs, maxPacketLoss: d.config.healthCheck.maxPacketLoss, log: d.log })
       : undefined;
     const syncer = new DatastoreSyncer({
       clusterId: d.config.clusterId,
@@ -187,6 +194,21 @@ export class GatewayAgent {
     await this.labelPod('active');
     await this.status?.syncSafely();
     d.log.info('this gateway is active', { node: d.config.nodeName, driver: d.config.cableDriver });
+  }
+
+  /**
+   * With Globalnet, the health-check IP remote gateways ping is this gateway's global IP, which GlobalNet
+   * annotates on its Gateway object: the Endpoint is published again when it changes.
+   */
+  private globalIpObserved(ip: string | undefined): void {
+    if (this.d.config.globalCidrs.length === 0 || ip === undefined || ip === this.local.healthCheckIP) return;
+    if (!isIPv4(ip)) {
+      this.d.log.warn('ignoring the global IP annotated on the Gateway: it is not an IPv4 address', { [annotations.globalIp]: ip });
+      return;
+    }
+    this.d.log.info('the health-check IP is now the gateway\'s global IP', { globalIp: ip });
+    this.local = { ...this.local, healthCheckIP: ip };
+    this.active?.syncer.publish();
   }
 
   private async becomePassive(): Promise<void> {

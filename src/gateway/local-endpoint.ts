@@ -109,7 +109,8 @@ export function buildLocalEndpoint(input: LocalEndpointInput): EndpointSpec {
   return {
     cluster_id: config.clusterId,
     cable_name: cable,
-    healthCheckIP: input.cniIp ?? '',
+    // With Globalnet the health-check IP is the gateway's global IP, which GlobalNet allocates later.
+    healthCheckIP: config.globalCidrs.length > 0 ? '' : (input.cniIp ?? ''),
     hostname: node.name,
     subnets: localSubnets(config),
     private_ip: input.privateIp,

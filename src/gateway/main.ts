@@ -153,6 +153,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     log,
     version: clientVersion().gitVersion,
     localEndpoint,
+    cniIp,
     drivers: defaultDrivers(),
     driverContext: (local) => c.driverContext(local, cniIp),
     endpoints: c.endpoints,

@@ -16,6 +16,8 @@ export interface StatusSyncerOptions {
   /** The active gateway deletes other Gateways not updated for this long. */
   staleAfterMs?: number;
   now?: () => number;
+  /** Shown the Gateway object as read before each write (GlobalNet annotates it with the gateway's global IP). */
+  observe?: (gateway: Gateway) => void;
   /** Told how many Gateways the cluster has each time the active gateway lists them. */
   countGateways?: (count: number) => void;
 }
@@ -64,6 +66,7 @@ export class GatewayStatusSyncer {
         metadata: { name, annotations: { [annotations.updateTimestamp]: stamp } },
       });
     } else {
+      this.o.observe?.(obj);
       obj = await gateways.replace({ ...obj, metadata: { ...obj.metadata, annotations: { ...obj.metadata.annotations, [annotations.updateTimestamp]: stamp } } });
     }
     await gateways.replaceStatus({ ...obj, status });

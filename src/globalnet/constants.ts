@@ -1,3 +1,4 @@
+import { leaderElection as agentLeaderElection } from '../api/agent-env.js';
 import type { Mark, Owner } from '../net/packetfilter/model.js';
 
 /** GlobalNet's nat chains (Submariner's names). */
@@ -47,8 +48,15 @@ export const ipsetPrefix = 'SM-GN-';
 /** Most IPs one GlobalEgressIP or ClusterGlobalEgressIP may ask for. */
 export const maxEgressIPs = 20;
 
-/** Leader election among the GlobalNet pods of the gateway nodes (Submariner: 20 s, 15 s, 2 s). */
-export const leaderElection = { leaseDurationMs: 20_000, renewDeadlineMs: 15_000, retryPeriodMs: 2000 } as const;
+/**
+ * Leader election among the GlobalNet pods of the gateway nodes: the gateway's timings (Submariner uses 20 s,
+ * 15 s and 2 s), so that GlobalNet follows a gateway failover as quickly as the gateway itself fails over.
+ */
+export const leaderElection = {
+  leaseDurationMs: Number(agentLeaderElection.leaseDuration) * 1000,
+  renewDeadlineMs: Number(agentLeaderElection.renewDeadline) * 1000,
+  retryPeriodMs: Number(agentLeaderElection.retryPeriod) * 1000,
+} as const;
 
 /** Full re-sync interval: repairs rules changed behind the agent's back. */
 export const resyncMs = 30_000;

@@ -3,6 +3,7 @@ import { wellKnown } from '../api/names.js';
 import { LeaderElector } from '../kube/lease/elector.js';
 import { KubeLeaseStore } from '../kube/lease/store.js';
 import { jsonLogger } from '../base/log.js';
+import { serveAgentMetrics } from '../kube/metrics-server.js';
 import { cniAddress } from '../net/cni.js';
 import { ExecRunner } from '../net/command.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';
@@ -39,6 +40,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   }
   const kc = new KubeConfig();
   kc.loadFromDefault();
+  const metrics = new GlobalIpGauges();
+  const metricsServer = await serveAgentMetrics(metrics.registry, config.metricsPort, log);
   const cniIp = cniAddress(await ip.addrList({ family: 4 }), config.clusterCidrs, ['vx-submariner'])?.ip;
   if (cniIp === undefined) log.warn('no address of this node lies in the cluster CIDR: remote health checks of the gateway\'s global IP will not be answered');
   const agent = new GlobalnetAgent({
@@ -46,7 +49,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     watches: watchGlobalnet(kc, config.namespace, log),
     dataplane,
     cniIp,
-    metrics: new GlobalIpGauges(),
+    metrics,
     log,
     newElection: (callbacks) =>
       new LeaderElector({
@@ -65,6 +68,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   });
   log.info('stopping; the node keeps its rules', { signal });
   await agent.stop();
+  await metricsServer?.close();
 }
 
 /** Removes every GlobalNet chain, rule and ipset from this node (SUBMARINER_UNINSTALL=true does the same). */

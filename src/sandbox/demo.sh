@@ -1,12 +1,22 @@
 #!/usr/bin/env bash
-# The sandbox demo (`npm run demo`): builds what is missing, brings the sandbox fleet up, and shows
+# The sandbox demos. `npm run demo` builds what is missing, brings the sandbox fleet up, and shows
 #  1. inside cluster1, a toolbox pod on the worker node reaching nginx.default.svc.cluster.local on the
 #     gateway node, through the cluster's real CoreDNS and kube-proxy;
 #  2. cluster1 and cluster2 connected with Submariner over an IPsec tunnel (strongSwan, ESP in UDP), and the toolbox
 #     pod reaching cluster2's nginx as nginx.default.svc.clusterset.local.
+# `npm run demo -- globalnet` shows GlobalNet instead: two clusters with the very same Pod and Service CIDRs
+# (`sandbox up --overlapping`) talking through global IPs, as Submariner's GlobalNet walk-through does.
 # The fleet stays up afterwards; `kubectl submariner sandbox down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+demo="${1:-default}"
+case "$demo" in
+  default | globalnet) ;;
+  *)
+    echo "unknown demo \"$demo\": run \`npm run demo\` or \`npm run demo -- globalnet\`" >&2
+    exit 2
+    ;;
+esac
 bash src/sandbox/binaries/setup.sh
 npm run --silent build
 
@@ -15,6 +25,111 @@ export PATH="$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}:$PATH"
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 # manifests/examples/<name>.yaml placed on a node.
 example() { sed "s/NODE_NAME/$2/" "manifests/examples/$1.yaml"; }
+# Retries a command (quietly) until it prints something; prints that.
+until_output() {
+  local out=""
+  for _ in $(seq 1 "$1"); do
+    out="$("${@:2}" 2>/dev/null || true)"
+    [ -n "$out" ] && break
+    sleep 1
+  done
+  echo "$out"
+}
+# Waits until `show connections` reports both clusters connected, and prints it.
+connections() {
+  local out=""
+  for _ in $(seq 1 60); do
+    out="$(kubectl submariner show connections --contexts cluster1,cluster2 2>/dev/null || true)"
+    [ "$(grep ' connected ' <<<"$out" | grep -vc '<none>')" = 2 ] && break
+    sleep 1
+  done
+  echo "$out"
+}
+finish() {
+  printf '\nThe sandbox is still up. Explore it with:\n  export KUBECONFIG=%s\n  export PATH=%s:$PATH\n  kubectl submariner sandbox status\nRemove it with: kubectl submariner sandbox down\n' \
+    "$KUBECONFIG" "$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}"
+}
+
+globalnet_demo() {
+  # `sandbox up` leaves a fleet that is already up as it is: one whose clusters have different CIDRs goes first.
+  local status
+  if status="$(kubectl submariner sandbox status -o json 2>/dev/null)"; then
+    local same
+    same="$(node -e '
+      const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const c = s.clusters.filter((x) => x.nodes.length > 0);
+      console.log(c.length >= 2 && c.every((x) => x.podCidr === c[0].podCidr && x.serviceCidr === c[0].serviceCidr) ? "yes" : "no");
+    ' <<<"$status")"
+    if [ "$same" != yes ]; then
+      step "kubectl submariner sandbox down (the sandbox that is up has clusters with different CIDRs)"
+      echo "The GlobalNet demo needs clusters whose CIDRs overlap, so the sandbox that is up is removed first."
+      kubectl submariner sandbox down
+    fi
+  fi
+
+  step "kubectl submariner sandbox up --overlapping (both clusters get the same Pod and Service CIDRs)"
+  kubectl submariner sandbox up --overlapping
+  export KUBECONFIG="$(kubectl submariner sandbox kubeconfig --path)"
+
+  step "a toolbox pod on cluster1's worker node, nginx on cluster2's worker node"
+  example toolbox cluster1-worker | kubectl --context cluster1 apply -n default -f -
+  example nginx cluster2-worker | kubectl --context cluster2 apply -n default -f -
+  kubectl --context cluster1 wait --for=condition=Ready pod/toolbox --timeout=120s
+  kubectl --context cluster2 rollout status deployment/nginx --timeout=120s
+  kubectl --context cluster1 get pods -o wide
+  kubectl --context cluster2 get pods -o wide
+
+  step "kubectl submariner deploy-broker --globalnet --globalnet-cidr-range 169.254.0.0/16 --globalnet-cluster-size 8192, then join cluster1 and cluster2"
+  local workdir
+  workdir="$(mktemp -d)"
+  kubectl submariner deploy-broker --context cluster1 --globalnet --globalnet-cidr-range 169.254.0.0/16 --globalnet-cluster-size 8192 \
+    --broker-info "$workdir/broker-info.subm"
+  # One after the other: cluster1 gets the first /19 of the range, cluster2 the second.
+  for c in cluster1 cluster2; do
+    kubectl submariner join "$workdir/broker-info.subm" --context "$c" --clusterid "$c" --cable-driver vxlan
+  done
+
+  step "kubectl submariner show networks --contexts cluster1,cluster2 (the same CIDRs, a global CIDR each)"
+  kubectl submariner show networks --contexts cluster1,cluster2
+
+  step "nginx in cluster2, exported to the clusterset"
+  kubectl submariner export service nginx --context cluster2 -n default
+  echo "nginx's GlobalIngressIP in cluster2: $(until_output 60 kubectl --context cluster2 -n default get globalingressips nginx -o 'jsonpath={.status.allocatedIP}')"
+
+  step "kubectl submariner show connections --contexts cluster1,cluster2"
+  connections
+
+  step "kubectl submariner show gateways --contexts cluster1,cluster2 (each gateway's global IP)"
+  until_output 30 kubectl --context cluster1 -n submariner-operator get gateways.submariner.io -o 'jsonpath={.items[*].metadata.annotations.submariner\.io/globalIp}' >/dev/null
+  kubectl submariner show gateways --contexts cluster1,cluster2
+
+  step "from cluster1: dig +short nginx.default.svc.clusterset.local (the global IP of cluster2's nginx)"
+  until_output 60 kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.clusterset.local
+
+  step "on cluster1's worker: the route to cluster2's global CIDR goes over vx-submariner to the gateway"
+  ip netns exec ksub-cluster1-worker ip route show | grep vx-submariner || true
+
+  step "from cluster1: curl http://nginx.default.svc.clusterset.local"
+  kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 20 --retry-all-errors --retry-delay 1 http://nginx.default.svc.clusterset.local
+
+  step "kubectl --context cluster2 logs deployment/nginx: the client is one of cluster1's global egress IPs"
+  kubectl --context cluster2 logs deployment/nginx --tail 3
+  echo "cluster1's global egress IPs (ClusterGlobalEgressIP cluster-egress.submariner.io):" \
+    "$(kubectl --context cluster1 get clusterglobalegressips cluster-egress.submariner.io -o 'jsonpath={.status.allocatedIPs}')"
+
+  local gw
+  gw="$(kubectl --context cluster1 -n submariner-operator get pods -l gateway.submariner.io/status=active -o 'jsonpath={.items[0].spec.nodeName}' 2>/dev/null || true)"
+  gw="${gw:-cluster1-gateway}"
+  step "GlobalNet's chains on cluster1's active gateway: ip netns exec ksub-$gw iptables -t nat -S | grep -E 'SUBMARINER-GN|SM-GN'"
+  ip netns exec "ksub-$gw" iptables -t nat -S | grep -E 'SUBMARINER-GN|SM-GN'
+
+  finish
+}
+
+if [ "$demo" = globalnet ]; then
+  globalnet_demo
+  exit 0
+fi
 
 step "kubectl submariner sandbox up"
 kubectl submariner sandbox up
@@ -48,20 +163,10 @@ kubectl --context cluster2 rollout status deployment/nginx --timeout=120s
 kubectl submariner export service nginx --context cluster2 -n default
 
 step "kubectl submariner show connections --contexts cluster1,cluster2"
-for i in $(seq 1 60); do
-  out="$(kubectl submariner show connections --contexts cluster1,cluster2 2>/dev/null)"
-  [ "$(grep ' connected ' <<<"$out" | grep -vc '<none>')" = 2 ] && break
-  sleep 1
-done
-echo "$out"
+connections
 
 step "from cluster1: dig +short nginx.default.svc.clusterset.local"
-for i in $(seq 1 30); do
-  answer="$(kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.clusterset.local)"
-  [ -n "$answer" ] && break
-  sleep 1
-done
-echo "$answer"
+until_output 30 kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.clusterset.local
 
 step "from cluster1: curl http://nginx.default.svc.clusterset.local (cluster2's nginx, through the tunnel)"
 kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --retry-all-errors --retry-delay 1 http://nginx.default.svc.clusterset.local
@@ -69,5 +174,4 @@ kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --r
 step "the IPsec SA on cluster1's active gateway (kubectl submariner show connections, STATUS MESSAGE)"
 kubectl --context cluster1 -n submariner-operator get gateways.submariner.io -o jsonpath='{range .items[*].status.connections[*]}{.endpoint.cluster_id}: {.status} {.statusMessage}{"\n"}{end}'
 
-printf '\nThe sandbox is still up. Explore it with:\n  export KUBECONFIG=%s\n  export PATH=%s:$PATH\n  kubectl submariner sandbox status\nRemove it with: kubectl submariner sandbox down\n' \
-  "$KUBECONFIG" "$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}"
+finish

@@ -9,6 +9,9 @@ import type { VersionRow } from './data/versions.js';
 
 const ctx = <R extends { context: string }>(): Column<R> => ({ header: 'context', get: (r) => r.context });
 
+/** A column shown only when some row has a value in it (the Globalnet ones). */
+type ShowColumn<R> = Column<R> & { whenSet?: boolean };
+
 /** subctl's columns, with a CONTEXT column first when several clusters are shown. */
 export const tables = {
   connections: [
@@ -32,6 +35,7 @@ export const tables = {
     { header: 'node', get: (r: GatewayRow) => r.node },
     { header: 'ha status', get: (r: GatewayRow) => r.haStatus },
     { header: 'summary', get: (r: GatewayRow) => r.summary },
+    { header: 'global ip', get: (r: GatewayRow) => r.globalIp, whenSet: true },
   ],
   networks: [
     { header: 'cluster', get: (r: NetworkRow) => r.cluster },
@@ -39,6 +43,7 @@ export const tables = {
     { header: 'service cidrs', get: (r: NetworkRow) => r.serviceCidrs },
     { header: 'cluster cidrs', get: (r: NetworkRow) => r.clusterCidrs },
     { header: 'global cidr', get: (r: NetworkRow) => r.globalCidr },
+    { header: 'global egress ips', get: (r: NetworkRow) => r.globalEgressIps, whenSet: true },
   ],
   versions: [
     { header: 'component', get: (r: VersionRow) => r.component },
@@ -57,8 +62,10 @@ export const tables = {
   ],
 };
 
-export function columns(view: ViewName, multi: boolean): Column<{ context: string }>[] {
-  const cols = tables[view] as unknown as Column<{ context: string }>[];
+/** The columns of a view; those shown only when set are left out unless one of `rows` has a value in them. */
+export function columns(view: ViewName, multi: boolean, rows: readonly { context: string }[] = []): Column<{ context: string }>[] {
+  const all = tables[view] as unknown as ShowColumn<{ context: string }>[];
+  const cols = all.filter((c) => !c.whenSet || rows.some((r) => (c.get(r) ?? '') !== '')).map(({ whenSet: _, ...c }) => c);
   return multi ? [ctx(), ...cols] : cols;
 }
 

@@ -33,7 +33,7 @@ export abstract class ShowCommand extends KubeCommand<typeof ShowCommand> {
         process.stderr.write(`No resources found${this.views.length > 1 ? ` (${r.view})` : ''}\n`);
         continue;
       }
-      process.stdout.write(formatTable({ columns: columns(r.view, multi), rows: r.rows }, this.outputFormat === 'wide'));
+      process.stdout.write(formatTable({ columns: columns(r.view, multi, r.rows), rows: r.rows }, this.outputFormat === 'wide'));
     }
   }
 }

@@ -1,14 +1,20 @@
 import type { Gateway } from '../../api/generated.js';
+import { annotations } from '../../api/names.js';
 
 export interface GatewayRow {
   context: string;
   node: string;
   haStatus: string;
   summary: string;
+  /** With Globalnet: the gateway's global IP (remote health checks ping it). */
+  globalIp?: string;
 }
 
 export function gatewayRows(context: string, gateways: readonly Gateway[]): GatewayRow[] {
-  return gateways.map((g) => ({ context, node: g.metadata.name ?? '', haStatus: g.status?.haStatus ?? '', summary: summary(g) }));
+  return gateways.map((g) => {
+    const globalIp = g.metadata.annotations?.[annotations.globalIp];
+    return { context, node: g.metadata.name ?? '', haStatus: g.status?.haStatus ?? '', summary: summary(g), ...(globalIp ? { globalIp } : {}) };
+  });
 }
 
 /** subctl's gateway summary line. */

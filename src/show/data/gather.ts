@@ -1,7 +1,7 @@
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { ObjectOf, ResourceDescriptor, Submariner } from '../../api/index.js';
-import { BrokerResource, EndpointResource, GatewayResource, SubmarinerResource } from '../../api/index.js';
-import { names } from '../../api/names.js';
+import { BrokerResource, ClusterGlobalEgressIPResource, EndpointResource, GatewayResource, SubmarinerResource } from '../../api/index.js';
+import { names, wellKnown } from '../../api/names.js';
 import { apiStatus, retryBusy } from '../../kube/apply.js';
 import { resourceClient } from '../../kube/resource-client.js';
 import { brokerRows, type BrokerRow } from './brokers.js';
@@ -47,7 +47,9 @@ export async function gateways(t: Target): Promise<GatewayRow[]> {
 }
 
 export async function networks(t: Target): Promise<NetworkRow[]> {
-  return networkRows(t.context, await submariner(t));
+  const subm = await submariner(t);
+  const egress = subm?.spec.globalCIDR ? (await list(t, ClusterGlobalEgressIPResource)).find((e) => e.metadata.name === wellKnown.clusterEgressIP) : undefined;
+  return networkRows(t.context, subm, egress);
 }
 
 export async function versions(t: Target): Promise<VersionRow[]> {

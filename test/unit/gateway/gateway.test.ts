@@ -37,7 +37,8 @@ const eventually = <T>(what: string, probe: () => Promise<T | undefined> | T | u
     return { value, seen: value };
   }, { timeoutMs: 3000 });
 
-function setup() {
+function setup(opts: { config?: typeof config; local?: EndpointSpec; cniIp?: string } = {}) {
+  const pings: { dst: string; source: string | undefined }[] = [];
   const broker = { endpoints: new FakeObjects<Endpoint>('broker'), clusters: new FakeObjects<Cluster>('broker') };
   const ns = { endpoints: new FakeObjects<Endpoint>(), clusters: new FakeObjects<Cluster>(), gateways: new FakeObjects<Gateway>() };
   const driver = new FakeCableDriver('vxlan', { 'driver-key': 'x' });
@@ -46,10 +47,11 @@ function setup() {
   const election = { lead: async () => {}, unlead: async () => {} };
   const log = captureLogger();
   const agent = new GatewayAgent({
-    config,
+    config: opts.config ?? config,
     log,
     version: 'v0.1.0',
-    localEndpoint: local,
+    localEndpoint: opts.local ?? local,
+    ...(opts.cniIp ? { cniIp: opts.cniIp } : {}),
     drivers,
     driverContext: () => ({}) as never,
     endpoints: { broker: broker.endpoints, brokerCache: broker.endpoints.cache, local: ns.endpoints, localCache: ns.endpoints.cache },
@@ -62,11 +64,14 @@ function setup() {
       return { start: async () => {}, stop: async () => {} };
     },
     startNatDiscovery: async (deps) => ({ discovery: new NatDiscovery({ ...deps, send: () => {} }), stop: async () => {} }),
-    ping: async () => 1_500_000,
+    ping: async (dst, source) => {
+      pings.push({ dst, source });
+      return 1_500_000;
+    },
     onFatal: (err) => assert.fail(`unexpected fatal error: ${String(err)}`),
     statusIntervalMs: 20,
   });
-  return { agent, broker, ns, driver, podLabels, election, log };
+  return { agent, broker, ns, driver, podLabels, election, log, pings };
 }
 
 void describe('gateway agent over fake clients and a fake driver', () => {
@@ -178,6 +183,41 @@ void describe('gateway agent over fake clients and a fake driver', () => {
     t.ns.gateways.failNext('replaceStatus');
     await t.election.lead();
     await eventually('an active Gateway', () => t.ns.gateways.cache.get('east-gw')?.status?.haStatus === 'active' || undefined);
+  });
+});
+
+void describe('gateway agent with Globalnet', () => {
+  const gnConfig = { ...config, globalCidrs: ['169.254.0.0/19'] };
+  const gnLocal = buildLocalEndpoint({ config: gnConfig, node: { name: 'east-gw', labels: {}, annotations: {} }, privateIp: '10.250.1.2', cniIp: '10.1.0.1', publicIp: '192.168.241.2' });
+  let t: ReturnType<typeof setup>;
+  beforeEach(async () => {
+    t = setup({ config: gnConfig, local: gnLocal, cniIp: '10.1.0.1' });
+    await t.agent.start();
+  });
+  afterEach(async () => {
+    await t.agent.stop();
+  });
+
+  void it('publishes the GlobalCIDR as its subnets, and its global IP from the Gateway annotation as the health-check IP', async () => {
+    await t.election.lead();
+    const first = await eventually('the Endpoint on the broker', () => t.broker.endpoints.cache.get(OWN));
+    assert.deepEqual(first.spec.subnets, ['169.254.0.0/19']);
+    assert.equal(first.spec.healthCheckIP, '', 'no health-check IP until GlobalNet allocates the global IP');
+    const gw = await eventually('the Gateway object', () => t.ns.gateways.cache.get('east-gw'));
+    t.ns.gateways.put({ ...gw, metadata: { ...gw.metadata, annotations: { ...gw.metadata.annotations, 'submariner.io/globalIp': '169.254.0.30' } } });
+    const published = await eventually('the global IP published as the health-check IP', () =>
+      t.broker.endpoints.cache.get(OWN)?.spec.healthCheckIP === '169.254.0.30' ? t.broker.endpoints.cache.get(OWN) : undefined,
+    );
+    assert.deepEqual(published.spec.subnets, ['169.254.0.0/19']);
+    await eventually('the local Endpoint too', () => t.ns.endpoints.cache.get(OWN)?.spec.healthCheckIP === '169.254.0.30' || undefined);
+    await eventually('the Gateway status', () => t.ns.gateways.cache.get('east-gw')?.status?.localEndpoint.healthCheckIP === '169.254.0.30' || undefined);
+  });
+
+  void it('pings remote gateways\' global IPs from the node\'s CNI address', async () => {
+    await t.election.lead();
+    t.broker.endpoints.put(endpoint('west-ep', remoteEndpoint({ subnets: ['169.254.32.0/19'], healthCheckIP: '169.254.32.30' })));
+    const ping = await eventually('a health-check ping', () => t.pings.find((p) => p.dst === '169.254.32.30'));
+    assert.equal(ping.source, '10.1.0.1');
   });
 });
 

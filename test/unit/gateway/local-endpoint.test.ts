@@ -45,6 +45,7 @@ void describe('local Endpoint', () => {
   void it('advertises only the GlobalCIDR with Globalnet', () => {
     const spec = buildLocalEndpoint({ config: { ...config, globalCidrs: ['242.0.0.0/16'] }, node, privateIp: '10.250.1.2', cniIp: '10.1.0.1', publicIp: '' });
     assert.deepEqual(spec.subnets, ['242.0.0.0/16']);
+    assert.equal(spec.healthCheckIP, '', 'the health-check IP waits for the gateway\'s global IP');
   });
 
   void it('finds the CNI interface IP: the node address inside the cluster CIDR', async () => {

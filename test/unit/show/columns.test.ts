@@ -4,6 +4,7 @@ import { formatData, formatTable } from '../../../src/cli/output.js';
 import { columns, dataOf } from '../../../src/show/columns.js';
 import { connectionRows } from '../../../src/show/data/connections.js';
 import { gatewayRows } from '../../../src/show/data/gateways.js';
+import { networkRows } from '../../../src/show/data/networks.js';
 import * as f from './fixtures.js';
 
 void describe('show tables', () => {
@@ -32,6 +33,26 @@ void describe('show tables', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  void it('adds the Globalnet columns only when a row has a global IP', () => {
+    const gw = { ...f.activeGateway, metadata: { ...f.activeGateway.metadata, annotations: { 'submariner.io/globalIp': '169.254.0.30' } } };
+    const rows = gatewayRows('east', [gw, f.passiveGateway]);
+    assert.equal(
+      formatTable({ columns: columns('gateways', false, rows), rows }),
+      [
+        'NODE       HA STATUS   SUMMARY                                  GLOBAL IP',
+        'east-gw    active      1 connections out of 2 are established   169.254.0.30',
+        'east-gw2   passive     There are no connections                 <none>',
+        '',
+      ].join('\n'),
+    );
+    const plain = gatewayRows('east', [f.passiveGateway]);
+    assert.doesNotMatch(formatTable({ columns: columns('gateways', false, plain), rows: plain }), /GLOBAL IP/);
+    const subm = { ...f.submariner, spec: { ...f.submariner.spec, globalCIDR: '169.254.0.0/19' }, status: { ...f.submariner.status, globalCIDR: '169.254.0.0/19' } };
+    const egress = { apiVersion: 'submariner.io/v1' as const, kind: 'ClusterGlobalEgressIP' as const, metadata: { name: 'cluster-egress.submariner.io' }, status: { allocatedIPs: ['169.254.0.1'] } };
+    const nets = networkRows('east', subm, egress);
+    assert.match(formatTable({ columns: columns('networks', false, nets), rows: nets }), /GLOBAL CIDR +GLOBAL EGRESS IPS\n.* 169\.254\.0\.0\/19 +169\.254\.0\.1\n/);
   });
 
   void it('prints one view\'s rows as a list and several views keyed by name', () => {

@@ -44,6 +44,22 @@ void describe('show data', () => {
     assert.deepEqual(networkRows('east', undefined), []);
   });
 
+  void it('with Globalnet: the gateways\' global IPs and the cluster\'s global CIDR and egress IPs', () => {
+    const gw = { ...f.activeGateway, metadata: { ...f.activeGateway.metadata, annotations: { 'submariner.io/globalIp': '169.254.0.30' } } };
+    assert.deepEqual(gatewayRows('east', [gw, f.passiveGateway]).map((r) => [r.node, r.globalIp]), [['east-gw', '169.254.0.30'], ['east-gw2', undefined]]);
+    const subm = { ...f.submariner, spec: { ...f.submariner.spec, globalCIDR: '169.254.0.0/19' }, status: { ...f.submariner.status, globalCIDR: '169.254.0.0/19' } };
+    const egress = { apiVersion: 'submariner.io/v1' as const, kind: 'ClusterGlobalEgressIP' as const, metadata: { name: 'cluster-egress.submariner.io' }, status: { allocatedIPs: ['169.254.0.1', '169.254.0.2'] } };
+    assert.deepEqual(networkRows('east', subm, egress)[0], {
+      context: 'east',
+      cluster: 'east',
+      networkPlugin: 'kindnet',
+      serviceCidrs: '10.97.0.0/16',
+      clusterCidrs: '10.245.0.0/16',
+      globalCidr: '169.254.0.0/19',
+      globalEgressIps: '169.254.0.1, 169.254.0.2',
+    });
+  });
+
   void it('versions: the workloads kubectl-submariner manages, running once a replica is ready', () => {
     assert.deepEqual(versionRows('east', [...f.daemonSets, ...f.deployments]), [
       { context: 'east', component: 'submariner-gateway', repository: 'quay.io/submariner', configured: '0.1.0', running: '0.1.0' },

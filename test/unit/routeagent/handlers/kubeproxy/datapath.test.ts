@@ -7,7 +7,7 @@ import type { Ip } from '../../../../../src/net/iproute2/ip.js';
 import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubeproxy/handler.js';
 import type { ClusterView } from '../../../../../src/routeagent/model.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
-import { allNodes, config, fakeNode, localEndpoint, memoryLog, node, north, west, type NodeName } from '../../fixtures.js';
+import { allNodes, config, endpoint, fakeNode, localEndpoint, memoryLog, node, north, west, type NodeName } from '../../fixtures.js';
 
 interface Rig {
   kernel: FakeKernel;
@@ -20,9 +20,9 @@ interface Rig {
   sync(endpoints: unknown[], nodes?: V1Node[]): Promise<string[]>;
 }
 
-async function rig(self: NodeName, o: { cable?: string } = {}): Promise<Rig> {
+async function rig(self: NodeName, o: { cable?: string; globalCidrs?: string[] } = {}): Promise<Rig> {
   const fake = await fakeNode(self, o);
-  const cfg = { ...config, nodeName: self };
+  const cfg = { ...config, nodeName: self, globalCidrs: o.globalCidrs ?? config.globalCidrs };
   let view: ClusterView | undefined;
   const handler = new KubeProxyHandler({ ip: fake.ip, packetFilter: fake.iptables, clusterCidrs: cfg.clusterCidrs, localCidrs: localCidrs(cfg), log: memoryLog() });
   handler.setState({ view: () => view! });
@@ -141,6 +141,27 @@ void describe('route agent data plane over FakeKernel and FakeIptables', () => {
     const restores = await r.sync([localEndpoint('east-gw'), west(), north()]);
     assert.equal(restores.length, 2);
     assert.deepEqual(r.ipt.rules('nat', 'SUBMARINER-POSTROUTING')?.[0], ['-j', 'SUBMARINER-GN-EGRESS']);
+  });
+
+  void it('with Globalnet on clusters whose CIDRs are the same: routes the remote global CIDR to the gateway and never masquerades towards it', async () => {
+    const gn = { globalCidrs: ['169.254.0.0/19'] };
+    // The remote cluster has our very Pod and Service CIDRs, and publishes only its global CIDR.
+    const remote = () => endpoint('west', 'west-gw', ['169.254.32.0/19'], { healthCheckIP: '169.254.32.30' });
+    const local = (gw: NodeName) => localEndpoint(gw, { subnets: ['169.254.0.0/19'], healthCheckIP: '169.254.0.30' });
+    const worker = await rig('east-worker', gn);
+    await worker.sync([local('east-gw'), remote()]);
+    assert.deepEqual(routesVia(worker, 'vx-submariner').map((x) => `${x.dst} via ${x.gateway}`), ['169.254.32.0/19 via 240.250.1.10']);
+    const nat = worker.ipt.rules('nat', 'SUBMARINER-POSTROUTING') ?? [];
+    for (const src of ['10.244.0.0/16', '10.96.0.0/16']) {
+      assert.ok(nat.some((r) => r.join(' ') === `-s ${src} -d 169.254.32.0/19 -j ACCEPT`), `pods and services reach the remote global CIDR unmasqueraded: ${JSON.stringify(nat)}`);
+    }
+    assert.doesNotMatch(worker.ipt.saveText('nat'), /MASQUERADE/);
+
+    const gateway = await rig('east-gw', { ...gn, cable: 'submariner' });
+    await gateway.sync([local('east-gw'), remote()].map((e) => ({ ...e, spec: { ...e.spec, backend_config: { 'interface-name': 'submariner' } } })));
+    assert.deepEqual(gateway.ipt.rules('nat', 'POSTROUTING')?.[0], ['-j', 'SUBMARINER-POSTROUTING'], "GlobalNet's egress chain hangs from this one");
+    assert.deepEqual(gateway.kernel.state().routes.filter((x) => x.table === 150).map((x) => `${x.dst} dev ${x.dev}`), ['169.254.32.0/19 dev submariner']);
+    assert.doesNotMatch(gateway.ipt.saveText('nat'), /MASQUERADE/);
   });
 
   void it('uninstall leaves nothing of the route agent: no chain, jump, rule, route, FDB entry or link', async () => {
