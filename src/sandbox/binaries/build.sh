@@ -28,7 +28,10 @@ build_k8s() {
   for bin in kube-apiserver kube-controller-manager kube-scheduler kube-proxy kubectl; do
     local ask=(--version)
     [ "$bin" = kubectl ] && ask=(version --client)
-    if ! "$out/$bin" "${ask[@]}" 2>/dev/null | grep -q "v$K8S_VERSION"; then all_ok=0; fi
+    # Read the whole answer first: grep -q closing the pipe early would fail the check under pipefail.
+    local said
+    said="$("$out/$bin" "${ask[@]}" 2>/dev/null || true)"
+    [[ "$said" == *"v$K8S_VERSION"* ]] || all_ok=0
   done
   if [ "$all_ok" = 1 ]; then log "kubernetes v$K8S_VERSION already built in $out"; return; fi
   build="$CACHE/build/kubernetes-v$K8S_VERSION"
