@@ -1,9 +1,7 @@
 import { ConfigError, EnvReader, dnsSubdomain } from '../base/env.js';
 import { envCidrs } from '../net/cidr.js';
-import { globalnetEnv as ENV, ports } from '../api/agent-env.js';
+import { globalnetEnv as ENV, ports, uninstallEnv } from '../api/agent-env.js';
 
-/** Set to "true" to remove every GlobalNet chain, rule and ipset from the node, then exit. */
-export const UNINSTALL_ENV = 'SUBMARINER_UNINSTALL';
 
 /** The GlobalNet agent's settings, parsed once from the environment at start-up. */
 export interface GlobalnetConfig {
@@ -26,7 +24,7 @@ export { ConfigError };
 
 export function parseGlobalnetConfig(env: NodeJS.ProcessEnv): GlobalnetConfig {
   const e = new EnvReader(env);
-  const uninstall = e.boolean(UNINSTALL_ENV, false);
+  const uninstall = e.boolean(uninstallEnv, false);
   const global = envCidrs(e, ENV.globalCidr, false);
   if (global.length > 1) throw new ConfigError(`${ENV.globalCidr}=${JSON.stringify(env[ENV.globalCidr])} is invalid: set it to the one GlobalCIDR of this cluster`);
   return {

@@ -11,7 +11,8 @@ import { Ip } from '../net/iproute2/ip.js';
 import { IpsetCommand } from '../net/ipset.js';
 import { Iptables } from '../net/packetfilter/iptables.js';
 import { GlobalnetAgent } from './agent.js';
-import { parseGlobalnetConfig, UNINSTALL_ENV } from './config.js';
+import { uninstallEnv } from '../api/agent-env.js';
+import { parseGlobalnetConfig } from './config.js';
 import { leaderElection } from './constants.js';
 import { Dataplane } from './dataplane.js';
 import { watchGlobalnet } from './kube.js';
@@ -73,5 +74,5 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
 
 /** Removes every GlobalNet chain, rule and ipset from this node (SUBMARINER_UNINSTALL=true does the same). */
 export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  await main({ ...env, [UNINSTALL_ENV]: 'true' });
+  await main({ ...env, [uninstallEnv]: 'true' });
 }
