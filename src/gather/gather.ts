@@ -21,7 +21,7 @@ import type { PodLogs } from '../kube/exec.js';
 import { names } from '../api/names.js';
 import { list } from '../show/data/gather.js';
 import { bundleFiles, type BundleFile, type GatherModule, type GatherType, type RecordedCluster, type RecordedObject } from './bundle.js';
-import { tarGz } from './tar.js';
+import { create as createTar } from 'tar';
 
 /** What every node shows through its route-agent pod. */
 export const nodeCommands: NodeCommand[] = [
@@ -197,7 +197,8 @@ export function writeBundle(files: readonly BundleFile[], parent: string, name: 
     writeFileSync(path, f.content);
   }
   const archive = join(parent, `${name}.tar.gz`);
-  writeFileSync(archive, tarGz(files.map((f) => ({ path: f.path, content: f.content, mtime: now }))));
+  // The written files, in bundle order (no directory entries), with one time and no owner: long paths go in PAX headers.
+  createTar({ gzip: true, file: archive, cwd: parent, sync: true, portable: true, mtime: now }, files.map((f) => f.path));
   return { archive };
 }
 

@@ -115,10 +115,11 @@ describe('agent metrics', () => {
 
     const name = `nginx.${ns}.svc.clusterset.local`;
     await eventually(async () => ((await k.cluster1(['-n', ns, 'exec', 'toolbox', '--', 'dig', '+short', name]).catch(() => '')).trim() !== '' ? true : undefined), 60_000, `${name} resolves`);
-    const dns = `${await podIp('cluster1', SUBM_NS, 'app=submariner-lighthouse-coredns')}:${ports.dnsMetrics}`;
-    const f = await scrape('cluster1', dns);
-    assert.ok(total(f, 'lighthouse_dns_queries_total', { type: 'A' }) > 0);
-    assert.ok((f.get('lighthouse_dns_query_duration_seconds')?.histograms.reduce((n, h) => n + h.count, 0) ?? 0) > 0);
+    // CoreDNS spreads the queries over the DNS server's replicas: count them all.
+    const replicas = (await k.cluster1(['-n', SUBM_NS, 'get', 'pods', '-l', 'app=submariner-lighthouse-coredns', '-o', 'jsonpath={.items[*].status.podIP}'])).trim().split(/\s+/);
+    const scraped = await Promise.all(replicas.map((ip) => scrape('cluster1', `${ip}:${ports.dnsMetrics}`)));
+    assert.ok(scraped.reduce((n, f) => n + total(f, 'lighthouse_dns_queries_total', { type: 'A' }), 0) > 0);
+    assert.ok(scraped.reduce((n, f) => n + (f.get('lighthouse_dns_query_duration_seconds')?.histograms.reduce((c, h) => c + h.count, 0) ?? 0), 0) > 0);
     submariner(fleet.kubeconfigPath, 'unexport', 'service', 'nginx', '-n', ns, '--context', 'cluster2');
   });
 });

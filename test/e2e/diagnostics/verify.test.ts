@@ -22,7 +22,11 @@ function cli(...args: string[]): CliResult {
 /** Namespaces verify or benchmark made that are not being deleted. */
 async function leftovers(context: string): Promise<string[]> {
   const list = await fleet.kubeConfig(context).makeApiClient(CoreV1Api).listNamespace({ labelSelector: 'app.kubernetes.io/managed-by=kubectl-submariner' });
-  return list.items.filter((n) => n.metadata?.deletionTimestamp === undefined).map((n) => n.metadata?.name ?? '');
+  // The namespaces verify and benchmark make for their pods (Submariner's own carry the same label).
+  return list.items
+    .filter((n) => n.metadata?.deletionTimestamp === undefined)
+    .map((n) => n.metadata?.name ?? '')
+    .filter((n) => /^(verify|benchmark)-/.test(n));
 }
 
 before(async () => {
