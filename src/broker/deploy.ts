@@ -6,6 +6,7 @@ import { managedByLabels, names } from '../api/names.js';
 import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
 import { applyObjects, apiStatus } from '../kube/apply.js';
+import { cidrsOverlap } from '../net/cidr.js';
 import { checkCidr } from '../render/fields.js';
 import { readBrokerInfoFile, writeBrokerInfoFile, type BrokerInfo } from './broker-info.js';
 import { adminTokenSecret, renderBroker, type BrokerValues } from './objects.js';
@@ -43,6 +44,12 @@ export function validateBrokerOptions(o: DeployBrokerOptions): void {
     throw new UserError(`--components ${o.components.join(',')}: unknown component ${unknown.join(', ') || '(none given)'}; use ${brokerComponents.join(', ')}`);
   }
   checkCidr(o.globalnetCidrRange, '--globalnet-cidr-range');
+  if (o.globalnet && o.components.includes('service-discovery') && cidrsOverlap(o.globalnetCidrRange, '169.254.0.0/16')) {
+    throw new UserError(
+      `--globalnet-cidr-range ${o.globalnetCidrRange} overlaps the link-local range 169.254.0.0/16, which Kubernetes refuses in ` +
+        'EndpointSlices, so exported services could not be published: use another range, such as the default 242.0.0.0/8',
+    );
+  }
   checkCidr(o.clustersetIpCidrRange, '--clusterset-ip-cidr-range');
   const size = o.globalnetClusterSize;
   if (!Number.isInteger(size) || size < 4 || (size & (size - 1)) !== 0) {

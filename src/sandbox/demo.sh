@@ -79,10 +79,10 @@ globalnet_demo() {
   kubectl --context cluster1 get pods -o wide
   kubectl --context cluster2 get pods -o wide
 
-  step "kubectl submariner deploy-broker --globalnet --globalnet-cidr-range 169.254.0.0/16 --globalnet-cluster-size 8192, then join cluster1 and cluster2"
+  step "kubectl submariner deploy-broker --globalnet --globalnet-cidr-range 242.0.0.0/16 --globalnet-cluster-size 8192, then join cluster1 and cluster2"
   local workdir
   workdir="$(mktemp -d)"
-  kubectl submariner deploy-broker --context cluster1 --globalnet --globalnet-cidr-range 169.254.0.0/16 --globalnet-cluster-size 8192 \
+  kubectl submariner deploy-broker --context cluster1 --globalnet --globalnet-cidr-range 242.0.0.0/16 --globalnet-cluster-size 8192 \
     --broker-info "$workdir/broker-info.subm"
   # One after the other: cluster1 gets the first /19 of the range, cluster2 the second.
   for c in cluster1 cluster2; do

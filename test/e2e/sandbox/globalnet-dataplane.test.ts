@@ -1,5 +1,5 @@
 // GlobalNet's data plane on the shared sandbox (two clusters whose CIDRs do not overlap; the overlapping case is
-// `npm run demo -- globalnet`): with the broker's range 169.254.0.0/16 by 8192, a pod of cluster1 reaches an exported
+// `npm run demo -- globalnet`): with the broker's range 242.0.0.0/16 by 8192, a pod of cluster1 reaches an exported
 // ClusterIP Service of cluster2 by its clusterset name and is seen by nginx as one of cluster1's global egress IPs;
 // an exported headless Service resolves to its pods' global IPs, each reachable; a namespace GlobalEgressIP and a
 // pod-selector one are each seen as the source; a gateway failover keeps every allocation and traffic resumes;
@@ -21,7 +21,7 @@ type ClusterName = (typeof clusters)[number];
 const nodes = ['gateway', 'gateway2', 'worker'];
 const SM = 'submariner-operator';
 const ns = `globalnet-${process.pid}`;
-const globalCidrs = { cluster1: '169.254.0.0/19', cluster2: '169.254.32.0/19' } as const;
+const globalCidrs = { cluster1: '242.0.0.0/19', cluster2: '242.0.32.0/19' } as const;
 let fleet: TestFleet;
 const k = {} as Record<ClusterName, Kubectl>;
 let joined = false;
@@ -75,7 +75,7 @@ before(async () => {
     await eventually(async () => ((await k[c](['get', 'namespaces', '-o', 'jsonpath={.items[*].status.phase}'])).includes('Terminating') ? undefined : true), 120_000, `${c}: no namespace terminating`);
   }
   const brokerInfo = join(mkdtempSync(join(tmpdir(), 'ksub-e2e-gn-')), 'broker-info.subm');
-  submariner(fleet.kubeconfigPath, 'deploy-broker', '--context', 'cluster1', '--globalnet', '--globalnet-cidr-range', '169.254.0.0/16', '--globalnet-cluster-size', '8192', '--broker-info', brokerInfo);
+  submariner(fleet.kubeconfigPath, 'deploy-broker', '--context', 'cluster1', '--globalnet', '--globalnet-cidr-range', '242.0.0.0/16', '--globalnet-cluster-size', '8192', '--broker-info', brokerInfo);
   joined = true;
   // One after the other, so that cluster1 gets the range's first /19 and cluster2 the second.
   for (const c of clusters) {
@@ -97,7 +97,7 @@ after(async () => {
 });
 
 describe('GlobalNet data plane', () => {
-  it('gives cluster1 169.254.0.0/19 and cluster2 169.254.32.0/19, shown by show networks, and the gateways their global IPs', async () => {
+  it('gives cluster1 242.0.0.0/19 and cluster2 242.0.32.0/19, shown by show networks, and the gateways their global IPs', async () => {
     const rows = JSON.parse(submariner(fleet.kubeconfigPath, 'show', 'networks', '--contexts', 'cluster1,cluster2', '-o', 'json').stdout) as { context: string; globalCidr: string }[];
     assert.deepEqual(rows.map((r) => [r.context, r.globalCidr]).sort(), [['cluster1', globalCidrs.cluster1], ['cluster2', globalCidrs.cluster2]]);
     const gateways = await eventually(async () => {
