@@ -171,7 +171,7 @@ until_output 30 kubectl --context cluster1 exec toolbox -- dig +short nginx.defa
 step "from cluster1: curl http://nginx.default.svc.clusterset.local (cluster2's nginx, through the tunnel)"
 kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --retry-all-errors --retry-delay 1 http://nginx.default.svc.clusterset.local
 
-step "the IPsec SA on cluster1's active gateway (kubectl submariner show connections, STATUS MESSAGE)"
+step "the IPsec SA of cluster1's active gateway, from its Gateway status"
 kubectl --context cluster1 -n submariner-operator get gateways.submariner.io -o jsonpath='{range .items[*].status.connections[*]}{.endpoint.cluster_id}: {.status} {.statusMessage}{"\n"}{end}'
 
 finish
