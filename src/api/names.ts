@@ -42,6 +42,9 @@ export const names = {
 } as const;
 
 /** Broker objects, leases and other objects with fixed names. */
+/** Where a kubeadm-style cluster keeps its CoreDNS configuration: the operator edits it, join waits for it. */
+export const corednsConfigMap = { namespace: 'kube-system', name: 'coredns', key: 'Corefile' } as const;
+
 export const wellKnown = {
   brokerName: 'submariner-broker',
   brokerAdminServiceAccount: 'submariner-k8s-broker-admin',

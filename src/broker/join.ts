@@ -2,11 +2,11 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import type { Crd } from '../api/crd-files.js';
 import { ServiceDiscoveryResource, SubmarinerResource } from '../api/generated.js';
 import { applyCrds } from '../api/install.js';
-import { LIGHTHOUSE_START, names, wellKnown } from '../api/names.js';
+import { corednsConfigMap, LIGHTHOUSE_START, names, wellKnown } from '../api/names.js';
 import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
 import { clientVersion } from '../base/version.js';
-import { applyObjects, apiStatus, retryBusy } from '../kube/apply.js';
+import { applyObjects, retryBusy, undefinedIfNotFound } from '../kube/apply.js';
 import { checkCidr, checkDnsLabel } from '../render/fields.js';
 import { parseClusterValues, parseImageOverrides, renderCluster, type CableDriverName, type ClusterValues, type KubeObject } from '../render/index.js';
 import { cableDrivers } from '../render/values.js';
@@ -209,11 +209,8 @@ async function awaitCorednsForward(core: CoreV1Api, v: ClusterValues, timeoutMs:
   await reporter.step(`Forwarding ${wellKnown.clustersetDomain} from CoreDNS to Lighthouse`, async () => {
     const corefile = async (): Promise<string | undefined> =>
       (
-        await core.readNamespacedConfigMap({ name: 'coredns', namespace: 'kube-system' }).catch((err: unknown) => {
-          if (apiStatus(err) === 404) return undefined;
-          throw err;
-        })
-      )?.data?.Corefile;
+        await core.readNamespacedConfigMap({ name: corednsConfigMap.name, namespace: corednsConfigMap.namespace }).catch(undefinedIfNotFound)
+      )?.data?.[corednsConfigMap.key];
     if ((await corefile()) === undefined) {
       const ip = (await core.readNamespacedService({ name: names.lighthouseDnsService, namespace: v.namespace })).spec?.clusterIP ?? '?';
       reporter.warning(`kube-system/coredns has no Corefile: forward ${wellKnown.clustersetDomain} to ${ip} in your cluster DNS by hand`);

@@ -3,7 +3,7 @@ import { ClusterResource, EndpointResource, ServiceImportResource, customObjectR
 import { clusterServiceAccount, clusterUidAnnotation, labels, managedByLabels } from '../api/names.js';
 import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
-import { applyObjects, apiStatus, retryBusy } from '../kube/apply.js';
+import { applyObjects, apiStatus, retryBusy, undefinedIfNotFound } from '../kube/apply.js';
 import { cidrsOverlap } from '../net/cidr.js';
 import type { BrokerInfo } from './broker-info.js';
 import { brokerError, brokerKubeConfig } from './broker-client.js';
@@ -92,10 +92,7 @@ export async function registerMember(broker: BrokerAccess, spec: MemberSpec, rep
  * allocation and account. Deleting an object that is already gone is not an error.
  */
 export async function deregisterMember(member: KubeConfig, namespace: string, clusterId: string): Promise<void> {
-  const ignore404 = (err: unknown): undefined => {
-    if (apiStatus(err) === 404) return undefined;
-    throw err;
-  };
+  const ignore404 = undefinedIfNotFound;
   const custom = member.makeApiClient(CustomObjectsApi);
   const crd = (r: ResourceDescriptor) => ({ ...customObjectRef(r), namespace });
   const endpoints = (await custom.listNamespacedCustomObject(crd(EndpointResource))) as { items: { metadata: { name: string }; spec?: { cluster_id?: string } }[] };

@@ -17,7 +17,7 @@ import { uninstallEnv } from '../api/agent-env.js';
 import { annotations, fieldManager, labels, lighthouseManagedBy, names } from '../api/names.js';
 import type { Reporter } from '../base/reporter.js';
 import { errorText } from '../base/log.js';
-import { apiStatus, mergePatch } from '../kube/apply.js';
+import { mergePatch, undefinedIfNotFound } from '../kube/apply.js';
 import { brokerKubeConfigFromEnv } from '../kube/broker-config.js';
 import { deregisterMember } from './membership.js';
 import { memberPolicyName } from './objects.js';
@@ -38,10 +38,7 @@ export interface UninstallResult {
 
 const managedSelector = `${labels.appManagedBy}=${fieldManager}`;
 
-const ignore404 = (err: unknown): undefined => {
-  if (apiStatus(err) === 404) return undefined;
-  throw err;
-};
+const ignore404 = undefinedIfNotFound;
 
 /**
  * Removes from the cluster everything join created, and the cluster's registration on the broker. A broker

@@ -41,6 +41,12 @@ export function apiErrorMessage(err: unknown): string {
   return e.message ?? String(err);
 }
 
+/** For `.catch`: a 404 (the object is not there) reads as undefined; any other failure is thrown again. */
+export function undefinedIfNotFound(err: unknown): undefined {
+  if (apiStatus(err) === 404) return undefined;
+  throw err;
+}
+
 /** The HTTP status of a client-node ApiException, if it is one. */
 export function apiStatus(err: unknown): number | undefined {
   const code = (err as { code?: unknown }).code;

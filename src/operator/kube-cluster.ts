@@ -1,14 +1,10 @@
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { apiStatus, mergePatch } from '../kube/apply.js';
+import { corednsConfigMap } from '../api/names.js';
+import { mergePatch, undefinedIfNotFound } from '../kube/apply.js';
 import type { NodeInfo } from './gateway-nodes.js';
 import type { OperatorCluster } from './operator.js';
 
-export const corednsConfigMap = { namespace: 'kube-system', name: 'coredns', key: 'Corefile' } as const;
 
-const notFound = (err: unknown): undefined => {
-  if (apiStatus(err) === 404) return undefined;
-  throw err;
-};
 
 export function nodeInfo(n: V1Node): NodeInfo {
   return { name: n.metadata?.name ?? '', labels: n.metadata?.labels ?? {}, annotations: n.metadata?.annotations ?? {} };
@@ -31,7 +27,7 @@ export class KubeOperatorCluster implements OperatorCluster {
   }
 
   async readCorefile(): Promise<{ corefile: string; resourceVersion: string } | undefined> {
-    const cm = await this.core.readNamespacedConfigMap({ name: corednsConfigMap.name, namespace: corednsConfigMap.namespace }).catch(notFound);
+    const cm = await this.core.readNamespacedConfigMap({ name: corednsConfigMap.name, namespace: corednsConfigMap.namespace }).catch(undefinedIfNotFound);
     const corefile = cm?.data?.[corednsConfigMap.key];
     if (cm === undefined || corefile === undefined) return undefined;
     return { corefile, resourceVersion: cm.metadata?.resourceVersion ?? '' };
@@ -43,7 +39,7 @@ export class KubeOperatorCluster implements OperatorCluster {
   }
 
   async serviceIp(namespace: string, name: string): Promise<string | undefined> {
-    const ip = (await this.core.readNamespacedService({ name, namespace }).catch(notFound))?.spec?.clusterIP;
+    const ip = (await this.core.readNamespacedService({ name, namespace }).catch(undefinedIfNotFound))?.spec?.clusterIP;
     return ip && ip !== 'None' ? ip : undefined;
   }
 }

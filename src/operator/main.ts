@@ -6,7 +6,8 @@ import { WorkQueue } from '../kube/work-queue.js';
 import { uninstallEnv } from '../api/agent-env.js';
 import { names } from '../api/names.js';
 import { parseOperatorConfig } from './config.js';
-import { corednsConfigMap, KubeOperatorCluster } from './kube-cluster.js';
+import { corednsConfigMap } from '../api/names.js';
+import { KubeOperatorCluster } from './kube-cluster.js';
 import { Operator, reconcileKeys } from './operator.js';
 
 /** The operator: labels the gateway nodes and keeps CoreDNS forwarding to Lighthouse, until SIGTERM or SIGINT. */
