@@ -2,7 +2,7 @@
 # Installs what the sandbox and the tests need on a fresh Debian machine, each step only when missing:
 # Debian packages (iproute2, iptables, WireGuard, Libreswan, DNS and load tools, chromium for the browser
 # tests), strongSwan unpacked into the cache and the control-plane binaries built from the Go module proxy
-# (build.sh). Needs root for the packages.
+# (build.sh: Kubernetes, etcd, CoreDNS and Open Cluster Management). Needs root for the packages.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 

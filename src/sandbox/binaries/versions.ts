@@ -8,6 +8,10 @@ export const versions = {
   kubernetes: process.env.K8S_VERSION ?? '1.36.3',
   etcd: process.env.ETCD_VERSION ?? '3.6.16',
   coredns: process.env.COREDNS_VERSION ?? '1.14.7',
+  /** Open Cluster Management, pinned by the wrapper module ocm/go.mod that build.sh builds it in. */
+  ocm: '1.2.1',
+  /** open-cluster-management.io/api, the version OCM's go.mod selects: its CRDs are the ones installed. */
+  ocmApi: '1.2.0',
 } as const;
 
 export interface Binaries {
@@ -30,5 +34,30 @@ export function binaries(cache = cacheDir()): Binaries {
     kubectl: join(k8s, 'kubectl'),
     etcd: join(cache, `etcd-v${versions.etcd}`, 'etcd'),
     coredns: join(cache, `coredns-v${versions.coredns}`, 'coredns'),
+  };
+}
+
+/** Open Cluster Management's commands and the CRD files of its API module, as build.sh lays them out. */
+export interface OcmBinaries {
+  /** `registration controller` (hub) and `registration agent`. */
+  registration: string;
+  /** `placement controller` (hub). */
+  placement: string;
+  /** `addon manager` (hub) and `addon webhook-server`. */
+  addon: string;
+  /** `registration-operator agent`: the singleton klusterlet (registration and work agents in one process). */
+  registrationOperator: string;
+  /** The api module's CRD files, under their module paths (cluster/v1/..., work/v1/..., addon/v1beta1/...). */
+  crds: string;
+}
+
+export function ocmBinaries(cache = cacheDir()): OcmBinaries {
+  const dir = join(cache, `ocm-v${versions.ocm}`);
+  return {
+    registration: join(dir, 'registration'),
+    placement: join(dir, 'placement'),
+    addon: join(dir, 'addon'),
+    registrationOperator: join(dir, 'registration-operator'),
+    crds: join(dir, 'crds'),
   };
 }
