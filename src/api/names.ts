@@ -208,3 +208,29 @@ export const globalIPReasons = {
   programIPTableRulesFailed: 'ProgramIPTableRulesFailed',
   reserveAllocatedIPsFailed: 'ReserveAllocatedIPsFailed',
 } as const;
+
+/** Open Cluster Management (open-cluster-management.io/api v1.2): API groups, labels and condition types. */
+export const ocm = {
+  groups: {
+    cluster: 'cluster.open-cluster-management.io',
+    work: 'work.open-cluster-management.io',
+    addon: 'addon.open-cluster-management.io',
+  },
+  labels: {
+    /** ManagedCluster: the ManagedClusterSet it belongs to (ExclusiveClusterSetLabel selector). */
+    clusterSet: 'cluster.open-cluster-management.io/clusterset',
+    /** CSR of a klusterlet's registration agent: the ManagedCluster it registers. */
+    csrClusterName: 'open-cluster-management.io/cluster-name',
+  },
+  /** ManagedCluster condition types. */
+  clusterConditions: {
+    accepted: 'HubAcceptedManagedCluster',
+    joined: 'ManagedClusterJoined',
+    available: 'ManagedClusterConditionAvailable',
+  },
+  /** ManifestWork condition types. */
+  workConditions: {
+    applied: 'Applied',
+    available: 'Available',
+  },
+} as const;

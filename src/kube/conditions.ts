@@ -42,3 +42,8 @@ export function sameConditions(a: readonly Condition[] | undefined, b: readonly 
     return d !== undefined && d.status === c.status && d.reason === c.reason && d.message === c.message && d.observedGeneration === c.observedGeneration;
   });
 }
+
+/** Whether the list holds a condition of that type with status True. */
+export function conditionTrue(conditions: readonly { type: string; status: string }[] | undefined, type: string): boolean {
+  return conditions?.some((c) => c.type === type && c.status === 'True') ?? false;
+}

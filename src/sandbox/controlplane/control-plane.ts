@@ -1,14 +1,12 @@
 import { mkdirSync, readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { CommandRunner } from '../../net/command.js';
 import { nthIp } from '../../net/cidr.js';
 import type { Binaries } from '../binaries/versions.js';
 import { writeKubeconfig, type ControlPlaneEndpoint } from './kubeconfig.js';
 import { generatePki, type Pki } from './pki.js';
 import { freePort } from './ports.js';
-import { ManagedProcess } from './process.js';
+import { ManagedProcess, waitHttpReady } from './process.js';
 
 export interface ControlPlaneSpec {
   name: string;
@@ -41,6 +39,11 @@ export class ControlPlane {
 
   get pids(): number[] {
     return this.processes.map((p) => p.pid).filter((p): p is number => p !== undefined);
+  }
+
+  /** A kubeconfig of the cluster alone (its admin, over loopback), for processes that take no context. */
+  get adminKubeconfig(): string {
+    return join(this.spec.dir, 'admin.kubeconfig');
   }
 
   get pkiFiles(): Pki {
@@ -97,12 +100,14 @@ export class ControlPlane {
     };
     await this.waitHttp('kube-apiserver', `https://127.0.0.1:${port}/readyz`, caData, pki.adminToken);
 
-    const kubeconfig = join(dir, 'admin.kubeconfig');
+    const kubeconfig = this.adminKubeconfig;
     writeKubeconfig(kubeconfig, [this.endpointInfo], { server: 'loopback' });
     await this.launch('kube-controller-manager', bin.kubeControllerManager, [
       `--kubeconfig=${kubeconfig}`, '--leader-elect=false', '--secure-port=0',
       '--controllers=*',
       `--service-account-private-key-file=${pki.serviceAccountKey}`, `--root-ca-file=${pki.caCert}`,
+      // Signs approved client CSRs (kubernetes.io/kube-apiserver-client), as OCM's klusterlets request them.
+      `--cluster-signing-cert-file=${pki.caCert}`, `--cluster-signing-key-file=${pki.caKey}`,
       `--service-cluster-ip-range=${this.spec.serviceCidr}`,
       '--allocate-node-cidrs=true', `--cluster-cidr=${this.spec.clusterCidr}`,
       `--node-cidr-mask-size=${this.spec.nodeCidrMaskSize ?? 24}`,
@@ -125,45 +130,10 @@ export class ControlPlane {
     this.spec.onProcess?.(pid);
   }
 
-  private async waitHttp(name: string, url: string, ca?: string, token?: string, timeoutMs = 120_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
+  private async waitHttp(name: string, url: string, ca?: string, token?: string): Promise<void> {
     const proc = this.processes.find((p) => p.spec.name === name);
-    let last = '';
-    while (Date.now() < deadline) {
-      if (proc && !proc.running) {
-        throw new Error(`${name} of cluster ${this.spec.name} exited (code ${String(proc.exitCode)}); see ${proc.spec.logFile}:\n${tail(proc.spec.logFile)}`);
-      }
-      const res = await get(url, ca, token).catch((err: Error) => ({ status: 0, body: err.message }));
-      if (res.status === 200) return;
-      last = `${res.status} ${res.body.slice(0, 300)}`;
-      await sleep(250);
-    }
-    throw new Error(`${name} of cluster ${this.spec.name} not ready after ${timeoutMs / 1000}s (${url}: ${last})`);
+    if (!proc) throw new Error(`no process ${name} in cluster ${this.spec.name}`);
+    await waitHttpReady(proc, url, { ca, token, what: `${name} of cluster ${this.spec.name}` });
   }
 }
 
-function tail(file: string, lines = 15): string {
-  try {
-    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
-  } catch {
-    return '';
-  }
-}
-
-async function get(url: string, ca?: string, token?: string): Promise<{ status: number; body: string }> {
-  if (url.startsWith('http://')) {
-    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
-    return { status: res.status, body: await res.text() };
-  }
-  return new Promise((resolve, reject) => {
-    const req = request(url, { ca, headers: token ? { authorization: `Bearer ${token}` } : {}, timeout: 2000 }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-    });
-    req.on('timeout', () => req.destroy(new Error('timeout')));
-    req.on('error', reject);
-    req.end();
-  });
-}

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import type { CommandRunner } from '../../net/command.js';
 import { binaries as defaultBinaries, type Binaries } from '../binaries/versions.js';
 import { FleetState, stateRoot } from '../state.js';
@@ -70,8 +70,11 @@ export class ControlPlaneFleet {
     return fleet;
   }
 
-  /** Stops every process and removes the fleet's files. */
+  /** Stops every process (those others recorded in the fleet's state too, e.g. OCM's) and removes the fleet's files. */
   async stop(): Promise<void> {
+    const recorded = FleetState.load(basename(this.state.dir), dirname(this.state.dir))?.data.pids ?? [];
+    const ours = new Set(this.state.data.pids);
+    await stopPids(recorded.filter((p) => !ours.has(p)));
     await Promise.all(this.planes.map((p) => p.stop()));
     await stopPids(this.state.data.pids);
     this.state.remove();

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync } from 'node:fs';
+import { openSync, closeSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 export interface ProcessSpec {
@@ -98,4 +99,61 @@ export async function stopPids(pids: number[], graceMs = 5000): Promise<void> {
   while (Date.now() < deadline && alive.some(isAlive)) await sleep(100);
   for (const pid of alive.filter(isAlive)) killGroup(pid, 'SIGKILL');
   while (alive.some(isAlive)) await sleep(50);
+}
+
+export interface WaitHttpOptions {
+  /** CA of an https endpoint; without it (and with insecure) any certificate is accepted. */
+  ca?: string;
+  /** Accept any serving certificate (the self-signed health ports of library-go processes). */
+  insecure?: boolean;
+  token?: string;
+  /** How the process is named in errors. */
+  what?: string;
+  timeoutMs?: number;
+}
+
+/** Polls `url` until it answers 200; fails early, with the end of its log, when the process exits. */
+export async function waitHttpReady(proc: ManagedProcess, url: string, o: WaitHttpOptions = {}): Promise<void> {
+  const timeoutMs = o.timeoutMs ?? 120_000;
+  const what = o.what ?? proc.spec.name;
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (!proc.running) {
+      throw new Error(`${what} exited (code ${String(proc.exitCode)}); see ${proc.spec.logFile}:\n${logTail(proc.spec.logFile)}`);
+    }
+    const res = await httpGet(url, o).catch((err: Error) => ({ status: 0, body: err.message }));
+    if (res.status === 200) return;
+    last = `${res.status} ${res.body.slice(0, 300)}`;
+    await sleep(250);
+  }
+  throw new Error(`${what} not ready after ${timeoutMs / 1000}s (${url}: ${last})`);
+}
+
+/** The last lines of a log file ('' when it cannot be read). */
+export function logTail(file: string, lines = 15): string {
+  try {
+    return readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n');
+  } catch {
+    return '';
+  }
+}
+
+async function httpGet(url: string, o: WaitHttpOptions): Promise<{ status: number; body: string }> {
+  if (url.startsWith('http://')) {
+    const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+    return { status: res.status, body: await res.text() };
+  }
+  return new Promise((resolve, reject) => {
+    const headers = o.token ? { authorization: `Bearer ${o.token}` } : {};
+    const req = request(url, { ca: o.ca, rejectUnauthorized: o.insecure !== true, headers, timeout: 2000 }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('timeout', () => req.destroy(new Error('timeout')));
+    req.on('error', reject);
+    req.end();
+  });
 }

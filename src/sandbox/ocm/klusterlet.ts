@@ -1,0 +1,81 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { applyObjects } from '../../kube/apply.js';
+import { kubeConfigFromFile } from '../../kube/kubeconfig-file.js';
+import { ocmBinaries, type OcmBinaries } from '../binaries/versions.js';
+import type { ManagedProcess } from '../controlplane/process.js';
+import { renderKlusterletNamespaces } from './bootstrap.js';
+import { installOcmCrds, managedCrdFiles } from './crds.js';
+import { ocmNamespaces } from './names.js';
+import { startOcmProcess } from './process.js';
+
+export interface KlusterletSpec {
+  /** The ManagedCluster's name, and its namespace on the hub. */
+  clusterName: string;
+  /** Directory of its log and of the hub kubeconfig it earns. */
+  dir: string;
+  /** A kubeconfig file of the managed cluster alone (its current context), with admin rights. */
+  kubeconfig: string;
+  /** The hub's bootstrap kubeconfig (OcmHub.bootstrapKubeconfig). */
+  bootstrapKubeconfig: string;
+  /** The managed cluster's apiserver URL as the hub records it (ManagedCluster spec.managedClusterClientConfigs). */
+  externalServerUrl: string;
+  /** How often the work agent re-reads applied objects for ManifestWork status and feedback (default 2s). */
+  statusSyncInterval?: string;
+  binaries?: OcmBinaries;
+  onProcess?: (pid: number) => void;
+}
+
+/** The klusterlet of one managed cluster: OCM's singleton agent (registration and work agents in one process). */
+export class Klusterlet {
+  constructor(
+    readonly clusterName: string,
+    readonly process: ManagedProcess,
+    /** The managed cluster's kubeconfig (the spec's). */
+    readonly kubeconfig: string,
+    /** The hub kubeconfig the agent writes once its CSR is approved (its client certificate). */
+    readonly hubKubeconfig: string,
+  ) {}
+
+  kubeConfig(): KubeConfig {
+    return kubeConfigFromFile(this.kubeconfig);
+  }
+
+  async stop(): Promise<void> {
+    await this.process.stop();
+  }
+}
+
+/**
+ * Installs the managed-cluster CRDs (AppliedManifestWork, ClusterClaim) and the klusterlet's namespaces, then
+ * starts `registration-operator agent`: it creates its ManagedCluster on the hub and asks for a hub client
+ * certificate with a CSR, which acceptCluster approves; it then applies the ManifestWorks of its namespace.
+ */
+export async function startKlusterlet(spec: KlusterletSpec): Promise<Klusterlet> {
+  const bins = spec.binaries ?? ocmBinaries();
+  const hubDir = join(spec.dir, 'hub-kubeconfig');
+  mkdirSync(hubDir, { recursive: true });
+  const kc = kubeConfigFromFile(spec.kubeconfig);
+  await installOcmCrds(kc, bins.crds, managedCrdFiles);
+  await applyObjects(kc, renderKlusterletNamespaces());
+  const hubKubeconfig = join(hubDir, 'kubeconfig');
+  const proc = await startOcmProcess({
+    name: `klusterlet-${spec.clusterName}`,
+    file: bins.registrationOperator,
+    args: [
+      'agent',
+      `--kubeconfig=${spec.kubeconfig}`,
+      `--namespace=${ocmNamespaces.agent}`,
+      `--spoke-cluster-name=${spec.clusterName}`,
+      `--bootstrap-kubeconfig=${spec.bootstrapKubeconfig}`,
+      `--hub-kubeconfig-dir=${hubDir}`,
+      `--workload-source-config=${hubKubeconfig}`,
+      `--spoke-external-server-urls=${spec.externalServerUrl}`,
+      `--status-sync-interval=${spec.statusSyncInterval ?? '2s'}`,
+    ],
+    dir: spec.dir,
+    onProcess: spec.onProcess,
+  });
+  return new Klusterlet(spec.clusterName, proc, spec.kubeconfig, hubKubeconfig);
+}
