@@ -3,11 +3,14 @@ import { existsSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { UserError } from '../base/errors.js';
 import type { CommandRunner } from '../net/command.js';
-import { binaries } from './binaries/versions.js';
+import { kubeConfigFromFile } from '../kube/kubeconfig-file.js';
+import { resourceClient } from '../kube/resource-client.js';
+import { binaries, ocmBinaries } from './binaries/versions.js';
 import { isAlive } from './controlplane/process.js';
+import { managedClusterState, ocmResources, type ManagedCluster } from './ocm/resources.js';
 import { preflight } from './preflight.js';
 import { ProgressLog, type ProgressEvent } from './progress.js';
 import { teardownSandbox, type SandboxInfo } from './sandbox.js';
@@ -42,7 +45,7 @@ export async function sandboxUp(
     }
     await teardownSandbox(runner, existing);
   }
-  await preflight(runner, binaries());
+  await preflight(runner, binaries(), options.hub ? ocmBinaries() : undefined);
   fleetTopology(options);
 
   const state = FleetState.create(name);
@@ -113,6 +116,10 @@ async function waitGone(pid: number, timeoutMs: number): Promise<void> {
 
 export interface ClusterStatus {
   cluster: string;
+  /** The OCM hub (`sandbox up --hub`). */
+  hub: boolean;
+  /** With a hub: `hub` for the hub, else the member's ManagedCluster state (Available when joined and healthy). */
+  ocm?: string;
   nodes: { name: string; ready: boolean; internalIp: string; podCidr: string; gateway: boolean }[];
   podCidr: string;
   serviceCidr: string;
@@ -134,19 +141,20 @@ export async function sandboxStatus(name = defaultFleetName): Promise<StatusResu
   const info = state?.data.info as SandboxInfo | undefined;
   if (!state || !info) return undefined;
   const running = isAlive(info.daemonPid);
+  const ocmStates = info.ocm ? await managedClusterStates(info, info.ocm) : undefined;
   const clusters = await Promise.all(
     info.topology.clusters.map(async (c): Promise<ClusterStatus> => {
       const base = {
         cluster: c.name,
+        hub: c.hub,
+        ...(ocmStates ? { ocm: c.hub ? 'hub' : (ocmStates.get(c.name) ?? 'Unregistered') } : {}),
         podCidr: c.podCidr,
         serviceCidr: c.serviceCidr,
         context: c.name,
         server: info.endpoints.find((e) => e.name === c.name)?.server ?? '',
       };
       try {
-        const kc = new KubeConfig();
-        kc.loadFromFile(info.kubeconfig);
-        kc.setCurrentContext(c.name);
+        const kc = kubeConfigFromFile(info.kubeconfig, c.name);
         const nodes = (await kc.makeApiClient(CoreV1Api).listNode()).items;
         return {
           ...base,
@@ -168,6 +176,18 @@ export async function sandboxStatus(name = defaultFleetName): Promise<StatusResu
     }),
   );
   return { name, running, kubeconfig: info.kubeconfig, clusters };
+}
+
+/** Each member's ManagedCluster state as the hub reports it ('Unreachable' when the hub does not answer). */
+async function managedClusterStates(info: SandboxInfo, ocm: NonNullable<SandboxInfo['ocm']>): Promise<Map<string, string>> {
+  try {
+    const kc = kubeConfigFromFile(info.kubeconfig, ocm.hub);
+    const clusters = resourceClient<typeof ocmResources.managedCluster, ManagedCluster>(kc, ocmResources.managedCluster);
+    const listed = await clusters.list();
+    return new Map(ocm.managedClusters.map((name) => [name, managedClusterState(listed.find((m) => m.metadata?.name === name))]));
+  } catch {
+    return new Map(ocm.managedClusters.map((name) => [name, 'Unreachable']));
+  }
 }
 
 /** The fleet's kubeconfig (one context per cluster). */

@@ -14,7 +14,7 @@ export class FleetNetwork {
   ) {}
 
   async createHost(topo: FleetTopology): Promise<void> {
-    const links = [topo.apiLink, topo.publicBridge, ...topo.clusters.filter((c) => !c.hub).map((c) => c.bridge)];
+    const links = [topo.apiLink, topo.publicBridge, ...topo.clusters.map((c) => c.bridge)];
     this.state.update((r) => r.links.push(...links.filter((l) => !r.links.includes(l))));
     const cmds = [
       // An empty bridge: some kernels have no dummy links, and a bridge holds local addresses just as well.
@@ -23,13 +23,11 @@ export class FleetNetwork {
       `link set ${topo.apiLink} up`,
       `link add ${topo.publicBridge} type bridge nf_call_iptables 0`,
       `link set ${topo.publicBridge} up`,
-      ...topo.clusters
-        .filter((c) => !c.hub)
-        .flatMap((c) => [
-          `link add ${c.bridge} type bridge nf_call_iptables 0`,
-          `addr add ${c.underlayGateway}/24 dev ${c.bridge}`,
-          `link set ${c.bridge} up`,
-        ]),
+      ...topo.clusters.flatMap((c) => [
+        `link add ${c.bridge} type bridge nf_call_iptables 0`,
+        `addr add ${c.underlayGateway}/24 dev ${c.bridge}`,
+        `link set ${c.bridge} up`,
+      ]),
     ];
     await this.batch(cmds);
   }

@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { UserError } from '../base/errors.js';
 import type { CommandRunner } from '../net/command.js';
-import type { Binaries } from './binaries/versions.js';
+import type { Binaries, OcmBinaries } from './binaries/versions.js';
 
 const tools = ['ip', 'iptables-restore', 'iptables-save', 'nsenter', 'unshare', 'openssl', 'sysctl'];
 
 /** Everything the sandbox needs from the host, checked before anything is created. */
-export async function preflight(runner: CommandRunner, bins: Binaries): Promise<void> {
+export async function preflight(runner: CommandRunner, bins: Binaries, ocm?: OcmBinaries): Promise<void> {
   if (process.getuid?.() !== 0) {
     throw new UserError('the sandbox needs root (network namespaces, bridges, iptables): run it with sudo or as root');
   }
@@ -23,6 +23,10 @@ export async function preflight(runner: CommandRunner, bins: Binaries): Promise<
     throw new UserError(
       `missing control-plane binaries: ${missingBins.join(', ')}; build them once with \`npm run setup\``,
     );
+  }
+  const missingOcm = (Object.values(ocm ?? {}) as string[]).filter((path) => !existsSync(path));
+  if (missingOcm.length > 0) {
+    throw new UserError(`--hub needs Open Cluster Management, missing: ${missingOcm.join(', ')}; build it once with \`npm run setup\``);
   }
   const busy = await runner.run('ip', ['link', 'show', 'dev', 'ksub-api'], { allowFailure: true });
   if (busy.code === 0) {

@@ -1,10 +1,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packageRoot } from '../base/package.js';
 import type { CommandRunner } from '../net/command.js';
 import { applyObjects } from '../kube/apply.js';
+import { kubeConfigFromFile } from '../kube/kubeconfig-file.js';
 import { renderAddons } from './addons.js';
 import { binaries as defaultBinaries, type Binaries } from './binaries/versions.js';
 import { ControlPlane } from './controlplane/control-plane.js';
@@ -13,6 +14,8 @@ import { writeKubeconfig } from './controlplane/kubeconfig.js';
 import { stopPids } from './controlplane/process.js';
 import { SandboxKubelet } from './kubelet/kubelet.js';
 import { FleetNetwork, teardownNetwork } from './network.js';
+import { defaultClusterSet, type ClusterSetSpec } from './ocm/accept.js';
+import { startOcm, type OcmFleet } from './ocm/fleet.js';
 import type { ProgressLog } from './progress.js';
 import { FleetState } from './state.js';
 import { fleetTopology, type ClusterTopology, type FleetTopology, type SandboxOptions } from './topology.js';
@@ -24,12 +27,15 @@ export interface SandboxInfo {
   kubeconfig: string;
   daemonPid: number;
   endpoints: { name: string; server: string }[];
+  /** With `--hub`: OCM's hub runs on cluster `hub`, every other cluster is a ManagedCluster in this set. */
+  ocm?: { hub: string; managedClusters: string[]; clusterSet: ClusterSetSpec };
 }
 
 /** A running sandbox fleet: control planes, host network, node namespaces, kubelets and cluster add-ons. */
 export class Sandbox {
   private readonly planes: ControlPlane[] = [];
   private readonly kubelets: SandboxKubelet[] = [];
+  private ocm: OcmFleet | undefined;
   private readonly network: FleetNetwork;
   readonly topology: FleetTopology;
   readonly kubeconfigPath: string;
@@ -63,12 +69,12 @@ export class Sandbox {
     };
     this.state.update((r) => (r.info = info));
 
-    const members = topo.clusters.filter((c) => !c.hub);
+    const clusters = topo.clusters;
     await this.progress.step('Creating node namespaces', async () => {
-      for (const c of members) for (const n of c.nodes) await this.network.createNode(topo, c, n);
+      for (const c of clusters) for (const n of c.nodes) await this.network.createNode(topo, c, n);
     });
     await this.progress.step('Starting the sandbox kubelets', async () => {
-      for (const c of members) {
+      for (const c of clusters) {
         const plane = this.plane(c.name);
         for (const n of c.nodes) {
           const kubelet = new SandboxKubelet({
@@ -90,23 +96,42 @@ export class Sandbox {
       }
     });
     await this.progress.step('Deploying kube-proxy and CoreDNS', async () => {
-      for (const c of members) await applyObjects(this.kubeConfig(c.name), renderAddons({ cluster: c, apiServer: this.plane(c.name).endpoint.internalServer }));
+      for (const c of clusters) await applyObjects(this.kubeConfig(c.name), renderAddons({ cluster: c, apiServer: this.plane(c.name).endpoint.internalServer }));
     });
     await this.progress.step('Waiting for nodes, kube-proxy and CoreDNS to be ready', () =>
-      Promise.all(members.map((c) => this.waitClusterReady(c))),
+      Promise.all(clusters.map((c) => this.waitClusterReady(c))),
     );
+    const hub = clusters.find((c) => c.hub);
+    if (hub) {
+      const members = clusters.filter((c) => !c.hub);
+      await this.progress.step(`Starting OCM's hub and joining ${members.length} managed clusters`, () => this.startOcm(hub, members));
+    }
+  }
+
+  /** OCM's hub controllers on the hub cluster, a klusterlet per member, each accepted and put in the cluster set. */
+  private async startOcm(hub: ClusterTopology, members: ClusterTopology[]): Promise<void> {
+    const hubPlane = this.plane(hub.name);
+    this.ocm = await startOcm({
+      dir: join(this.state.dir, 'ocm'),
+      hub: { kubeconfig: hubPlane.adminKubeconfig, server: hubPlane.endpoint.internalServer },
+      clusters: members.map((c) => ({ name: c.name, kubeconfig: this.plane(c.name).adminKubeconfig, server: this.plane(c.name).endpoint.internalServer })),
+      clusterSet: defaultClusterSet,
+      onProcess: (pid) => this.state.addPid(pid),
+    });
+    const ocm = { hub: hub.name, managedClusters: members.map((c) => c.name), clusterSet: this.ocm.clusterSet };
+    this.state.update((r) => {
+      if (r.info) (r.info as SandboxInfo).ocm = ocm;
+    });
   }
 
   async down(): Promise<void> {
+    await this.ocm?.stop().catch(() => undefined);
     for (const k of this.kubelets) await k.stop().catch(() => undefined);
     for (const p of this.planes) await p.stop().catch(() => undefined);
   }
 
   kubeConfig(context: string): KubeConfig {
-    const kc = new KubeConfig();
-    kc.loadFromFile(this.kubeconfigPath);
-    kc.setCurrentContext(context);
-    return kc;
+    return kubeConfigFromFile(this.kubeconfigPath, context);
   }
 
   private plane(name: string): ControlPlane {
@@ -124,7 +149,7 @@ export class Sandbox {
       advertiseAddress: c.apiAddress,
       serviceCidr: c.serviceCidr,
       clusterCidr: c.podCidr,
-      scheduler: !c.hub,
+      scheduler: true,
       binaries: this.bins,
       runner: this.runner,
       onProcess: (pid) => this.state.addPid(pid),

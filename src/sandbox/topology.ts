@@ -44,6 +44,7 @@ export interface ClusterTopology {
   /** ClusterIP of kube-dns. */
   dnsServiceIp: string;
   nodes: NodeTopology[];
+  /** The OCM hub (`--hub`): one node, no gateway, never joined to a broker. */
   hub: boolean;
 }
 
@@ -96,8 +97,16 @@ export function fleetTopology(o: SandboxOptions): FleetTopology {
     }
     clusters.push(clusterTopology(name, i, cidrIndex, nodes, false));
   }
-  if (o.hub) clusters.push(clusterTopology('hub', 100, 0, [], true));
+  if (o.hub) clusters.push(clusterTopology('hub', hubIndex, 0, [hubNode()], true));
   return { clusters, publicBridge: 'ksub-pub', publicCidr: '192.168.0.0/16', apiLink: 'ksub-api', apiCidr: '10.250.255.0/24' };
+}
+
+const hubIndex = 100;
+
+/** The hub's one node: not a gateway, it runs the hub's own workloads (the addon controller). */
+function hubNode(): NodeTopology {
+  const name = 'hub-node';
+  return { name, cluster: 'hub', netns: `ksub-${name}`, ip: `10.250.${hubIndex}.11`, gateway: false, hostLink: `ksub${hubIndex}n1` };
 }
 
 function clusterTopology(name: string, index: number, cidrIndex: number, nodes: NodeTopology[], hub: boolean): ClusterTopology {

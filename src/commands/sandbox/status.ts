@@ -13,6 +13,7 @@ export function printStatus(status: StatusResult, format: OutputFormat): void {
   const rows = status.clusters.flatMap((c): Row[] =>
     c.nodes.length === 0 ? [{ ...c, node: undefined }] : c.nodes.map((node) => ({ ...c, node })),
   );
+  const withOcm = status.clusters.some((c) => c.ocm !== undefined);
   process.stdout.write(
     formatTable(
       {
@@ -20,11 +21,12 @@ export function printStatus(status: StatusResult, format: OutputFormat): void {
           { header: 'cluster', get: (r: Row) => r.cluster },
           { header: 'node', get: (r: Row) => r.node?.name ?? '-' },
           { header: 'status', get: (r: Row) => (!r.reachable ? 'Unreachable' : r.node === undefined ? 'Running' : r.node.ready ? 'Ready' : 'NotReady') },
-          { header: 'role', get: (r: Row) => (r.node === undefined ? 'hub' : r.node.gateway ? 'gateway' : 'worker') },
+          { header: 'role', get: (r: Row) => (r.hub || r.node === undefined ? 'hub' : r.node.gateway ? 'gateway' : 'worker') },
           { header: 'internal-ip', get: (r: Row) => r.node?.internalIp ?? '-' },
           { header: 'pod cidr', get: (r: Row) => r.podCidr },
           { header: 'service cidr', get: (r: Row) => r.serviceCidr },
           { header: 'node pod cidr', get: (r: Row) => r.node?.podCidr, wide: true },
+          ...(withOcm ? [{ header: 'ocm', get: (r: Row) => r.ocm }] : []),
           { header: 'context', get: (r: Row) => r.context },
           { header: 'server', get: (r: Row) => r.server, wide: true },
         ],

@@ -22,7 +22,14 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
     nodes: Flags.integer({ summary: 'Nodes per cluster, gateways included.', default: defaultSandboxOptions.nodes }),
     gateways: Flags.integer({ summary: 'Gateway nodes per cluster.', default: defaultSandboxOptions.gateways }),
     overlapping: Flags.boolean({ summary: 'Give every cluster the same Pod and Service CIDRs.', default: false }),
-    hub: Flags.boolean({ summary: 'Add a hub cluster (no nodes) for the fleet addon.', default: false }),
+    hub: Flags.boolean({
+      summary: 'Add an Open Cluster Management hub cluster and join every cluster to it.',
+      description:
+        'The hub cluster (context hub, one node) runs OCM\'s registration controller, placement controller and addon manager; ' +
+        'every member cluster runs a klusterlet, is accepted as a ManagedCluster and put in the ManagedClusterSet submariner ' +
+        '(bound to namespace default).',
+      default: false,
+    }),
   };
 
   public async run(): Promise<void> {

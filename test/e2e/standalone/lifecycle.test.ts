@@ -5,21 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { describe, it } from 'node:test';
 import { runCli } from '../../support/cli.js';
-
-function hostState(): Record<string, string> {
-  const sh = (file: string, args: string[]): string => execFileSync(file, args, { encoding: 'utf8' });
-  const procs = sh('ps', ['-eo', 'comm=,args='])
-    .split('\n')
-    // Sandbox processes; other fleets on the host (test and benchmark control planes) are not ours to judge.
-    .filter((l) => /etcd|kube-|coredns|forwarder\.js|http-server\.js|daemon\.(js|ts)/.test(l) && !/kubectl-submariner\/(test|bench)-/.test(l) && !l.includes('node --test') && !l.startsWith('ps '))
-    .sort();
-  return {
-    netns: sh('ip', ['netns', 'list']),
-    links: sh('ip', ['-o', 'link', 'show']).replace(/^\d+: /gm, '').split('\n').map((l) => l.split(':')[0]).sort().join('\n'),
-    processes: procs.join('\n'),
-    iptables: sh('iptables-save', []).split('\n').filter((l) => !l.startsWith('#')).join('\n'),
-  };
-}
+import { hostState } from '../../support/host-state.js';
 
 describe('sandbox up/down', { skip: process.getuid?.() !== 0 ? 'needs root (network namespaces)' : false }, () => {
   it('twice in a row leaves the host as it was', () => {

@@ -17,11 +17,14 @@ describe('sandbox topology', () => {
     assert.equal(t.clusters[1]?.nodes[1]?.publicIp, undefined);
   });
 
-  it('--overlapping gives every cluster the same CIDRs and --hub adds a node-less hub', () => {
+  it('--overlapping gives every cluster the same CIDRs and --hub adds a hub with one node that is no gateway', () => {
     const t = fleetTopology({ ...defaultSandboxOptions, clusters: 3, overlapping: true, hub: true });
     assert.deepEqual(new Set(t.clusters.filter((c) => !c.hub).map((c) => c.podCidr)), new Set(['10.241.0.0/16']));
-    assert.equal(t.clusters.at(-1)?.name, 'hub');
-    assert.equal(t.clusters.at(-1)?.nodes.length, 0);
+    const hub = t.clusters.at(-1);
+    assert.equal(hub?.name, 'hub');
+    assert.deepEqual(hub?.nodes.map((n) => [n.name, n.ip, n.gateway, n.publicIp]), [['hub-node', '10.250.100.11', false, undefined]]);
+    assert.notEqual(hub?.podCidr, '10.241.0.0/16');
+    assert.deepEqual(t.clusters.filter((c) => !c.hub).map((c) => c.nodes.length), [2, 2, 2]);
   });
 
   it('keeps every host link name within the kernel limit of 15 characters and unique', () => {
