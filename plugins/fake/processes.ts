@@ -21,6 +21,11 @@ export class FakeProcess implements ChildHandle {
     return [this.file, ...this.args].join(' ');
   }
 
+  /** The process writes a line (to stdout or stderr). */
+  say(line: string): void {
+    this.options.onOutput?.(line);
+  }
+
   /** Makes the process exit (a crash when code is not 0). */
   exit(code: number | null = 0, signal: string | null = null): void {
     if (!this.running) return;

@@ -5,6 +5,7 @@ import type { CommandRunner, RunResult } from '../../src/net/command.js';
 import { pathExists, stopStaleDaemon, type ChildHandle, type ExitStatus, type ProcessStarter } from '../process.js';
 import { charonPlugins, SWANCTL_PLUGINS, type EspBackend } from './config.js';
 import { strongswanEnv, type StrongswanInstall } from './install.js';
+import { parseIkeError, type IkeError } from './ike-log.js';
 import { parseListSas, type IkeSa } from './list-sas.js';
 
 export const SWANCTL_TIMEOUT_MS = 15_000;
@@ -51,6 +52,8 @@ export const realSleep = (ms: number): Promise<void> => new Promise((r) => setTi
 export class Charon {
   private child: ChildHandle | undefined;
   private readonly lastLines: string[] = [];
+  /** The last IKE failure charon logged for each connection since it started. */
+  private readonly ikeErrors = new Map<string, IkeError>();
 
   constructor(private readonly o: CharonOptions) {}
 
@@ -85,11 +88,14 @@ export class Charon {
     const env = strongswanEnv(install, charonPlugins(esp), paths.conf);
     const args = ['--mount', '--propagation', 'private', '--', 'sh', '-c', LAUNCH, 'charon', paths.pidFile, 'env', ...env, install.charon];
     this.lastLines.length = 0;
+    this.ikeErrors.clear();
     const child = await this.o.processes.start('unshare', args, {
       onOutput: (line) => {
         this.lastLines.push(line);
         if (this.lastLines.length > KEEP_LINES) this.lastLines.shift();
         log.debug('charon', { line });
+        const failure = parseIkeError(line);
+        if (failure) this.recordIkeError(failure);
       },
     });
     this.child = child;
@@ -100,6 +106,24 @@ export class Charon {
       this.o.onExit?.(status);
     });
     await this.waitForSocket(child);
+  }
+
+  private recordIkeError(failure: IkeError): void {
+    const previous = this.ikeErrors.get(failure.connection);
+    if (previous?.message !== failure.message) this.o.log.warn('IKE failure', { connection: failure.connection, error: failure.message });
+    // An authentication failure explains the cable better than what follows it (the SA's deletion, a retry's timeout).
+    if (previous?.authentication && !failure.authentication) return;
+    this.ikeErrors.set(failure.connection, failure);
+  }
+
+  /** The last IKE failure of the connection since charon started or it was forgotten. */
+  ikeError(name: string): IkeError | undefined {
+    return this.ikeErrors.get(name);
+  }
+
+  /** Forgets the connection's IKE failures (it is up, or it was unloaded). */
+  forgetIkeError(name: string): void {
+    this.ikeErrors.delete(name);
   }
 
   private async waitForSocket(child: ChildHandle): Promise<void> {

@@ -50,6 +50,8 @@ export function renderStrongswanConf(s: CharonSettings): string {
     `      default = ${level}`,
     `      ike = ${level}`,
     `      esp = ${s.debug ? 2 : 0}`,
+    '      # the connection name on each line: the driver reports IKE failures per cable',
+    '      ike_name = yes',
     '      flush_line = yes',
     '    }',
     '  }',

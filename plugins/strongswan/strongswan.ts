@@ -8,6 +8,7 @@ import type { CableDriver, CableTraffic, DriverContext, NatEndpointInfo } from '
 import { Charon, charonPaths, detectEsp, realSleep } from './charon.js';
 import { planConnection, renderStrongswanConf, renderSwanctlConf, type EspBackend, type SwanConnection } from './config.js';
 import { findStrongswan, type StrongswanInstall } from './install.js';
+import type { IkeError } from './ike-log.js';
 import type { ChildSa, IkeSa } from './list-sas.js';
 
 export const STRONGSWAN_DRIVER = 'strongswan';
@@ -155,8 +156,11 @@ export class StrongswanDriver implements CableDriver {
       const sas = await this.charon.listSas();
       const out: Connection[] = [];
       for (const cable of this.cables.values()) {
-        const { status, message, initiate } = cableStatus(cable, sas);
-        if (status === 'connected') this.restarts = 0;
+        const { status, message, initiate } = cableStatus(cable, sas, this.charon.ikeError(cable.swan.name));
+        if (status === 'connected') {
+          this.restarts = 0;
+          this.charon.forgetIkeError(cable.swan.name);
+        }
         if (initiate && cable.swan.mode !== 'server' && this.now() - cable.lastInitiateMs >= REINITIATE_MS) {
           // The peer may have answered before it had loaded its side (NO_PROPOSAL_CHOSEN): charon does not retry that.
           cable.lastInitiateMs = this.now();
@@ -203,6 +207,7 @@ export class StrongswanDriver implements CableDriver {
       const cable = this.cables.get(remote.cable_name);
       if (!cable) return;
       this.cables.delete(remote.cable_name);
+      this.charon.forgetIkeError(cable.swan.name);
       await this.charon.writeSwanctlConf(this.swanctlConf());
       if (this.charon.running) {
         await this.charon.loadAll();
@@ -292,7 +297,11 @@ function childBytes(children: readonly ChildSa[]): CableTraffic {
   return { rxBytes: children.reduce((n, c) => n + c.inBytes, 0), txBytes: children.reduce((n, c) => n + c.outBytes, 0) };
 }
 
-function cableStatus(cable: Cable, sas: readonly IkeSa[]): { status: Connection['status']; message: string; initiate: boolean } {
+/**
+ * The cable's state from its SAs: connected with an installed CHILD_SA; else an error when the peers' keys
+ * differ, or connecting, with the last IKE failure charon logged for it.
+ */
+function cableStatus(cable: Cable, sas: readonly IkeSa[], failure: IkeError | undefined): { status: Connection['status']; message: string; initiate: boolean } {
   const ikes = sas.filter((s) => s.name === cable.swan.name);
   const installed = installedChildren(cable, sas);
   if (installed.length > 0) {
@@ -300,7 +309,11 @@ function cableStatus(cable: Cable, sas: readonly IkeSa[]): { status: Connection[
     const modes = [...new Set(installed.map((c) => c.mode))].join(', ');
     return { status: 'connected', message: `CHILD_SA INSTALLED, ${modes}, Rx=${rx} Bytes, Tx=${tx} Bytes`, initiate: false };
   }
-  if (ikes.some((s) => s.state === 'ESTABLISHED')) return { status: 'connecting', message: 'IKE SA established, no CHILD_SA installed yet', initiate: true };
-  if (ikes.some((s) => s.state === 'CONNECTING')) return { status: 'connecting', message: 'IKE SA connecting', initiate: false };
-  return { status: 'connecting', message: 'no IKE SA yet', initiate: true };
+  const { message, initiate } = ikes.some((s) => s.state === 'ESTABLISHED')
+    ? { message: 'IKE SA established, no CHILD_SA installed yet', initiate: true }
+    : ikes.some((s) => s.state === 'CONNECTING')
+      ? { message: 'IKE SA connecting', initiate: false }
+      : { message: 'no IKE SA yet', initiate: true };
+  if (failure?.authentication) return { status: 'error', message: `IKE authentication failed (${failure.message}): the peers' pre-shared keys differ`, initiate };
+  return { status: 'connecting', message: failure ? `${message}; last IKE error: ${failure.message}` : message, initiate };
 }

@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { charonPlugins, planConnection, renderStrongswanConf, renderSwanctlConf, type PlanInput } from '../../../plugins/strongswan/config.js';
+import { parseIkeError } from '../../../plugins/strongswan/ike-log.js';
 import { parseListSas } from '../../../plugins/strongswan/list-sas.js';
 import { localEndpoint, PSK, remoteEndpoint } from './support.js';
 
@@ -83,5 +84,37 @@ void describe('strongswan configuration renderer', () => {
         children: [{ name: 'submariner-cable-west-172-31-251-2', state: 'INSTALLED', mode: 'TUNNEL-in-UDP', inBytes: 667, outBytes: 771 }],
       },
     ]);
+  });
+});
+
+void describe('charon log lines read for IKE failures (filelog with ike_name, as charon 5.9.8 writes them)', () => {
+  const conn = 'submariner-cable-west-172-31-251-2';
+  void it('reads the initiator and the responder side of a pre-shared key mismatch as authentication failures', () => {
+    assert.deepEqual(parseIkeError(`14[IKE] <${conn}|1> received AUTHENTICATION_FAILED notify error`), {
+      connection: conn,
+      message: 'received AUTHENTICATION_FAILED notify error',
+      authentication: true,
+    });
+    assert.deepEqual(parseIkeError(`09[IKE] <${conn}|2> tried 1 shared key for '172.31.251.1' - '172.31.251.2', but MAC mismatched`), {
+      connection: conn,
+      message: "tried 1 shared key for '172.31.251.1' - '172.31.251.2', but MAC mismatched",
+      authentication: true,
+    });
+  });
+
+  void it('reads other failures as such, not as authentication failures', () => {
+    assert.deepEqual(parseIkeError(`11[IKE] <${conn}|3> establishing IKE_SA failed, peer not responding`), {
+      connection: conn,
+      message: 'establishing IKE_SA failed, peer not responding',
+      authentication: false,
+    });
+    assert.equal(parseIkeError(`10[IKE] <${conn}|1> received NO_PROPOSAL_CHOSEN notify error`)?.authentication, false);
+  });
+
+  void it('ignores message dumps, progress and lines of unnamed SAs', () => {
+    assert.equal(parseIkeError(`09[ENC] <${conn}|2> generating IKE_AUTH response 1 [ N(AUTH_FAILED) ]`), undefined);
+    assert.equal(parseIkeError(`12[IKE] <${conn}|1> establishing CHILD_SA ${conn}{2}`), undefined);
+    assert.equal(parseIkeError('15[IKE] <2> no shared key found for 172.31.251.1'), undefined);
+    assert.equal(parseIkeError('00[DMN] SIGTERM received, shutting down'), undefined);
   });
 });

@@ -78,6 +78,33 @@ void describe('strongswan cable driver over a fake charon', () => {
     assert.deepEqual(await statuses(driver), [['connected', 'userspace ESP (kernel-libipsec): CHILD_SA INSTALLED, TUNNEL-in-UDP, Rx=10 Bytes, Tx=20 Bytes']]);
   });
 
+  void it('reports a pre-shared key mismatch charon logs as an error of that cable only, until the cable comes up', async () => {
+    const { driver, swan, processes } = await started();
+    const north = remoteEndpoint({ backend: 'strongswan', cluster_id: 'north', cable_name: 'submariner-cable-north-10-250-3-2', private_ip: '10.250.3.2', subnets: ['10.3.0.0/16'] });
+    await driver.connectToEndpoint({ endpoint: remote, useIP: '10.250.2.2', useNAT: false });
+    await driver.connectToEndpoint({ endpoint: north, useIP: '10.250.3.2', useNAT: false });
+    swan.sas.set(remote.cable_name, { ike: 'ESTABLISHED', child: 'INSTALLED', mode: 'TUNNEL-in-UDP' });
+    swan.sas.delete(north.cable_name);
+    const [charon] = processes.running('unshare');
+    charon?.say(`14[IKE] <${north.cable_name}|2> received AUTHENTICATION_FAILED notify error`);
+    charon?.say(`14[IKE] <${north.cable_name}|2> establishing IKE_SA failed, peer not responding`);
+    assert.deepEqual(await statuses(driver), [
+      ['connected', 'userspace ESP (kernel-libipsec): CHILD_SA INSTALLED, TUNNEL-in-UDP, Rx=0 Bytes, Tx=0 Bytes'],
+      ['error', "userspace ESP (kernel-libipsec): IKE authentication failed (received AUTHENTICATION_FAILED notify error): the peers' pre-shared keys differ"],
+    ]);
+    swan.sas.set(north.cable_name, { ike: 'ESTABLISHED', child: 'INSTALLED', mode: 'TUNNEL-in-UDP' });
+    assert.equal((await statuses(driver))[1]?.[0], 'connected');
+    swan.sas.delete(north.cable_name);
+    assert.deepEqual((await statuses(driver))[1], ['connecting', 'userspace ESP (kernel-libipsec): no IKE SA yet'], 'the failure was forgotten once the cable was up');
+  });
+
+  void it('adds the last other IKE failure to a connecting cable', async () => {
+    const { driver, processes } = await started();
+    await driver.connectToEndpoint({ endpoint: remote, useIP: '10.250.2.2', useNAT: false });
+    processes.running('unshare')[0]?.say(`11[IKE] <${remote.cable_name}|1> establishing IKE_SA failed, peer not responding`);
+    assert.deepEqual(await statuses(driver), [['connecting', 'userspace ESP (kernel-libipsec): IKE SA connecting; last IKE error: establishing IKE_SA failed, peer not responding']]);
+  });
+
   void it('restarts charon when it dies and loads the connections again', async () => {
     const { driver, swan, processes, kernel } = await started();
     await driver.connectToEndpoint({ endpoint: remote, useIP: '10.250.2.2', useNAT: false });
