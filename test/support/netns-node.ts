@@ -148,6 +148,72 @@ export async function twoNodes(prefix = 'ksub-p'): Promise<[NetnsNode, NetnsNode
   return [a, b];
 }
 
+/** Gateway nodes on one underlay: a bridge in a namespace of its own, with each node's eth0 on it. */
+export interface SwitchedNodes {
+  nodes: NetnsNode[];
+  destroy(): Promise<void>;
+}
+
+const SWITCHED = [
+  ['east', '172.31.252.1', '10.91.1.1', '10.91.0.0/16'],
+  ['west', '172.31.252.2', '10.92.1.1', '10.92.0.0/16'],
+  ['north', '172.31.252.3', '10.93.1.1', '10.93.0.0/16'],
+] as const;
+
+/** Up to three nodes (east, west, north) on 172.31.252.0/24, without routes between their pod subnets. */
+export async function switchedNodes(prefix: string, count: 2 | 3): Promise<SwitchedNodes> {
+  const tag = randomBytes(3).toString('hex');
+  const switchNs = `${prefix}s-${tag}`;
+  await hostIp.netnsAdd(switchNs);
+  const nodes: NetnsNode[] = [];
+  const destroy = async () => {
+    for (const n of nodes) await n.destroy();
+    if ((await hostIp.netnsList()).includes(switchNs)) await hostIp.netnsDel(switchNs);
+  };
+  try {
+    await hostIp.linkAdd({ name: 'br0', kind: 'bridge', up: true }, { netns: switchNs });
+    for (const [i, [name, underlayIp, podIp, podCidr]] of SWITCHED.slice(0, count).entries()) {
+      const node = await NetnsNode.create(name, `${prefix}${name[0] ?? ''}-${tag}`, underlayIp, podIp, podCidr);
+      nodes.push(node);
+      const port = `port${i}`;
+      await hostIp.linkAdd({ name: 'eth0', kind: 'veth', peer: port, peerNetns: switchNs }, { netns: node.netns });
+      await host.run('ip', ['-n', switchNs, 'link', 'set', port, 'master', 'br0', 'up']);
+      await node.ip.addrAdd({ dev: 'eth0', cidr: `${underlayIp}/24` });
+      await node.ip.linkSet('eth0', { up: true });
+    }
+  } catch (err) {
+    await destroy();
+    throw err;
+  }
+  return { nodes, destroy };
+}
+
+/**
+ * A pod behind `node`: a namespace with eth0 on the node's cni0 bridge, the address after the node's,
+ * and a default route through the node, which forwards.
+ */
+export async function podBehind(node: NetnsNode): Promise<{ netns: string; ip: string; runner: CommandRunner; destroy: () => Promise<void> }> {
+  const netns = `${node.netns}-pod`;
+  const octets = node.podIp.split('.').map(Number);
+  const ip = [...octets.slice(0, 3), (octets[3] ?? 0) + 1].join('.');
+  await hostIp.netnsAdd(netns);
+  await hostIp.linkSet('lo', { up: true }, { netns });
+  await hostIp.linkAdd({ name: 'eth0', kind: 'veth', peer: 'podveth', peerNetns: node.netns }, { netns });
+  await node.runner.run('ip', ['link', 'set', 'podveth', 'master', 'cni0', 'up']);
+  await node.runner.run('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+  await hostIp.addrAdd({ dev: 'eth0', cidr: `${ip}/24` }, { netns });
+  await hostIp.linkSet('eth0', { up: true }, { netns });
+  await host.run('ip', ['-n', netns, 'route', 'add', 'default', 'via', node.podIp]);
+  return {
+    netns,
+    ip,
+    runner: { run: (file, args, options = {}) => host.run(file, args, { ...options, netns }) },
+    destroy: async () => {
+      if ((await hostIp.netnsList()).includes(netns)) await hostIp.netnsDel(netns);
+    },
+  };
+}
+
 /** A TCP echo through the tunnel: a server on `server`'s pod address, a client bound to `client`'s. */
 export async function tcpEcho(client: NetnsNode, server: NetnsNode, message: string): Promise<string> {
   const port = 5201;
