@@ -23,6 +23,7 @@ export const tables = {
     { header: 'subnets', get: (r: ConnectionRow) => r.subnets },
     { header: 'status', get: (r: ConnectionRow) => r.status },
     { header: 'rtt avg.', get: (r: ConnectionRow) => r.rtt },
+    { header: 'message', get: (r: ConnectionRow) => r.message, wide: true },
   ],
   endpoints: [
     { header: 'cluster', get: (r: EndpointRow) => r.cluster },

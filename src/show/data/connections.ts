@@ -10,6 +10,8 @@ export interface ConnectionRow {
   subnets: string;
   status: string;
   rtt: string;
+  /** The cable driver's word on the status (an IKE error, the SA's state). */
+  message: string;
 }
 
 /** The connections of the active gateway(s) among `gateways`, one row per remote cluster. */
@@ -27,6 +29,7 @@ export function connectionRows(context: string, gateways: readonly Gateway[]): C
         subnets: c.endpoint.subnets.join(', '),
         status: c.status,
         rtt: c.latencyRTT?.average ?? '',
+        message: c.statusMessage,
       })),
     );
 }

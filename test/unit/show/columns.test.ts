@@ -22,6 +22,12 @@ void describe('show tables', () => {
     );
   });
 
+  void it('adds the cable driver\'s status message with -o wide', () => {
+    const wide = formatTable({ columns: columns('connections', false), rows: conns }, true).split('\n');
+    assert.match(wide[0] ?? '', /STATUS +RTT AVG\. +MESSAGE$/);
+    assert.match(wide[2] ?? '', /connecting +<none> +waiting for the first handshake$/);
+  });
+
   void it('puts a CONTEXT column first when several clusters are shown', () => {
     const rows = [...gatewayRows('east', [f.activeGateway]), ...gatewayRows('west', [f.passiveGateway])];
     assert.equal(

@@ -11,8 +11,8 @@ import * as f from './fixtures.js';
 void describe('show data', () => {
   void it('connections: the active gateway\'s, with the address and NAT the cable uses and the average RTT', () => {
     assert.deepEqual(connectionRows('east', [f.passiveGateway, f.activeGateway]), [
-      { context: 'east', gateway: 'west-gw', cluster: 'west', remoteIp: '192.168.242.2', nat: 'yes', cableDriver: 'vxlan', subnets: '10.96.0.0/16, 10.244.0.0/16', status: 'connected', rtt: '794.04µs' },
-      { context: 'east', gateway: 'north-gw', cluster: 'north', remoteIp: '10.250.3.2', nat: 'no', cableDriver: 'wireguard', subnets: '10.98.0.0/16', status: 'connecting', rtt: '' },
+      { context: 'east', gateway: 'west-gw', cluster: 'west', remoteIp: '192.168.242.2', nat: 'yes', cableDriver: 'vxlan', subnets: '10.96.0.0/16, 10.244.0.0/16', status: 'connected', rtt: '794.04µs', message: '' },
+      { context: 'east', gateway: 'north-gw', cluster: 'north', remoteIp: '10.250.3.2', nat: 'no', cableDriver: 'wireguard', subnets: '10.98.0.0/16', status: 'connecting', rtt: '', message: 'waiting for the first handshake' },
     ]);
     assert.deepEqual(connectionRows('east', [f.passiveGateway]), [], 'a passive gateway has no connections to show');
   });
