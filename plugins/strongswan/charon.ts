@@ -1,10 +1,11 @@
 import { chmod, mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Logger } from '../../src/base/log.js';
+import { errorText, type Logger } from '../../src/base/log.js';
 import type { CommandRunner, RunResult } from '../../src/net/command.js';
 import { pathExists, stopStaleDaemon, type ChildHandle, type ExitStatus, type ProcessStarter } from '../process.js';
 import { charonPlugins, SWANCTL_PLUGINS, type EspBackend } from './config.js';
 import { strongswanEnv, type StrongswanInstall } from './install.js';
+import { raiseUdpBuffers, SOCKET_BUFFER_BYTES } from './socket-buffers.js';
 import { parseIkeError, type IkeError } from './ike-log.js';
 import { parseListSas, type IkeSa } from './list-sas.js';
 
@@ -106,6 +107,19 @@ export class Charon {
       this.o.onExit?.(status);
     });
     await this.waitForSocket(child);
+    await this.raiseSocketBuffers(child.pid);
+  }
+
+  /** Larger buffers on charon's UDP sockets (see socket-buffers.ts); without them the tunnel works, slower. */
+  private async raiseSocketBuffers(pid: number | undefined): Promise<void> {
+    try {
+      // unshare, sh and env exec one another: the process started is charon.
+      if (pid === undefined) throw new Error('charon has no process ID');
+      const sockets = await raiseUdpBuffers(this.o.runner, pid);
+      this.o.log.info('raised the buffers of charon\'s UDP sockets', { sockets, bytes: SOCKET_BUFFER_BYTES });
+    } catch (err) {
+      this.o.log.warn('could not raise the buffers of charon\'s UDP sockets: ESP bursts may be dropped at its socket', { error: errorText(err) });
+    }
   }
 
   private recordIkeError(failure: IkeError): void {

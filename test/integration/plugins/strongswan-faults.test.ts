@@ -9,6 +9,7 @@ import { ExecRunner } from '../../../src/net/command.js';
 import { charonPaths } from '../../../plugins/strongswan/charon.js';
 import { SWANCTL_PLUGINS } from '../../../plugins/strongswan/config.js';
 import { findStrongswan, strongswanEnv } from '../../../plugins/strongswan/install.js';
+import { SOCKET_BUFFER_BYTES } from '../../../plugins/strongswan/socket-buffers.js';
 import { CHARON_TABLE, KILL_SWITCH_METRIC, LIBIPSEC_DEVICE, StrongswanDriver } from '../../../plugins/strongswan/strongswan.js';
 import { isRoot, podBehind, switchedNodes, type NetnsNode, type SwitchedNodes } from '../../support/netns-node.js';
 
@@ -144,6 +145,10 @@ void describe('strongswan under faults: three gateways, one with the wrong pre-s
     });
     assert.ok(n.every((c) => /pre-shared keys differ/.test(c.statusMessage)), JSON.stringify(n.map((c) => c.statusMessage)));
     assert.equal(await east.ping(west.podIp, 5), true, 'east to west through the tunnel');
+    // charon's ESP socket got the driver's buffers, not the kernel's 208 KiB default (ss shows the doubled size).
+    const ss = (await east.runner.run('ss', ['-uamnH', 'sport = :4500'])).stdout;
+    const rb = [...ss.matchAll(/rb(\d+)/g)].map((m) => Number(m[1]));
+    assert.ok(rb.length > 0 && rb.every((b) => b >= 2 * SOCKET_BUFFER_BYTES), `receive buffers of charon's UDP 4500 sockets: ${rb.join(', ')}`);
     // Charon's log names the key's peers, never the key.
     assert.equal(n.some((c) => c.statusMessage.includes(WRONG_PSK)), false);
   });

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { FakeStrongswan } from '../../../plugins/fake/strongswan.js';
 import { strongswanAt } from '../../../plugins/strongswan/install.js';
+import { SOCKET_BUFFER_BYTES } from '../../../plugins/strongswan/socket-buffers.js';
 import { KILL_SWITCH_METRIC, LIBIPSEC_DEVICE, REINITIATE_MS, StrongswanDriver } from '../../../plugins/strongswan/strongswan.js';
 import { driverContext, localEndpoint, remoteEndpoint } from './support.js';
 
@@ -18,6 +19,7 @@ async function started(kernelEsp = false, sleep: (ms: number) => Promise<void> =
   });
   t.runner.on('env', (c) => swan.handle(c));
   t.runner.on('ip xfrm', {});
+  t.runner.on('perl', { stdout: '4\n' });
   t.runner.on('ip xfrm state add', kernelEsp ? {} : { code: 2, stderr: 'Error: Requested AEAD algorithm not found.\n' });
   t.processes.onStart('unshare', swan.onCharonStart);
   let now = 1_000_000;
@@ -43,6 +45,27 @@ void describe('strongswan cable driver over a fake charon', () => {
     const conf = readFileSync(join(ctx.stateDir, 'strongswan.conf'), 'utf8');
     assert.match(conf, /load = random nonce openssl kdf socket-default kernel-libipsec kernel-netlink vici/);
     assert.ok(conf.includes(`unix://${join(ctx.stateDir, 'run', 'charon.vici')}`));
+  });
+
+  void it('raises the buffers of charon\'s UDP sockets once it runs; a failure there only warns', async () => {
+    const { runner, processes, log } = await started();
+    const [charon] = processes.running('unshare');
+    const perl = runner.calls.filter((c) => c.file === 'perl');
+    assert.equal(perl.length, 1);
+    assert.deepEqual(perl[0]?.args.slice(-2), [String(charon?.pid), String(SOCKET_BUFFER_BYTES)]);
+    assert.ok(log.lines.some((l) => l.includes("raised the buffers of charon's UDP sockets")));
+  });
+
+  void it('a charon whose socket buffers cannot be raised still runs and loads its connections', async () => {
+    const { driver, runner, processes, swan, log } = await started();
+    await driver.connectToEndpoint({ endpoint: remote, useIP: '10.250.2.2', useNAT: false });
+    runner.failOn('perl', { code: 2, stderr: 'pidfd_getfd(1000, 12): Operation not permitted\n' });
+    processes.running('unshare')[0]?.exit(null, 'SIGKILL');
+    await new Promise((r) => setImmediate(r));
+    await driver.settled();
+    assert.equal(processes.running('unshare').length, 1, 'charon restarted');
+    assert.deepEqual([...swan.loaded.keys()], [remote.cable_name]);
+    assert.ok(log.lines.some((l) => l.includes("could not raise the buffers of charon's UDP sockets") && l.includes('Operation not permitted')));
   });
 
   void it('with kernel ESP, init picks kernel-netlink and reports no TUN interface', async () => {
