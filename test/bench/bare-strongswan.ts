@@ -1,16 +1,20 @@
 // The baseline of the strongswan cable: bare charon with the driver's own configuration between two plain
-// network namespaces (no cluster, no route agent hop), ESP in userspace (kernel-libipsec) as on the sandbox.
+// network namespaces (no cluster, no route agent hop, no pod), ESP in userspace (kernel-libipsec) as on the
+// sandbox. On `hostBridge` (the sandbox's public network) the two namespaces' ESP takes the gateways' own
+// underlay path, so that the cable is compared with charon alone, under the same load, round by round.
 import { spawn } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findStrongswan } from '../../plugins/strongswan/install.js';
 import { StrongswanDriver } from '../../plugins/strongswan/strongswan.js';
-import { twoNodes, type NetnsNode } from '../support/netns-node.js';
+import { switchedNodes, type NetnsNode } from '../support/netns-node.js';
 import { iperfReceivedBps, pingAverageMs } from './dataplane-parse.js';
-import { median } from './table.js';
 
-export interface BareResult {
-  bps: number;
-  rttMs: number;
+export interface BareStrongswan {
+  /** TCP throughput in bit/s between the two pod addresses, for `seconds`. */
+  iperf(seconds: number): Promise<number>;
+  /** Average RTT in ms of 20 pings every `intervalS`. */
+  rttMs(intervalS: number): Promise<number>;
+  stop(): Promise<void>;
 }
 
 async function connected(d: StrongswanDriver): Promise<boolean> {
@@ -29,15 +33,19 @@ async function iperf(client: NetnsNode, server: NetnsNode, seconds: number): Pro
   }
 }
 
-/** Throughput (median of `rounds`) and RTT between pod addresses of two namespaces joined by two charons. */
-export async function measureBareStrongswan(rounds: number, seconds: number, probeIntervalS: number): Promise<BareResult> {
+/** Two namespaces joined by two charons, on a bridge of their own or on `hostBridge`. */
+export async function startBareStrongswan(hostBridge?: string): Promise<BareStrongswan> {
   const install = findStrongswan();
-  const [a, b] = await twoNodes('ss-bench-');
+  const nodes = await switchedNodes('ss-bench-', 2, hostBridge);
+  const [a, b] = nodes.nodes as [NetnsNode, NetnsNode];
   const da = new StrongswanDriver(a.context(a.endpoint('strongswan')), { install });
   const db = new StrongswanDriver(b.context(b.endpoint('strongswan')), { install });
+  const stop = async () => {
+    await da.cleanup().catch(() => undefined);
+    await db.cleanup().catch(() => undefined);
+    await nodes.destroy();
+  };
   try {
-    await a.runner.run('ip', ['route', 'add', 'default', 'via', b.underlayIp]);
-    await b.runner.run('ip', ['route', 'add', 'default', 'via', a.underlayIp]);
     await da.init();
     await db.init();
     await da.connectToEndpoint({ endpoint: b.endpoint('strongswan'), useIP: b.underlayIp, useNAT: false });
@@ -47,14 +55,16 @@ export async function measureBareStrongswan(rounds: number, seconds: number, pro
       if (Date.now() > deadline) throw new Error('bare strongSwan: the two charons did not connect within 60 s');
       await sleep(250);
     }
-    const bps: number[] = [];
-    for (let i = 0; i < rounds; i++) bps.push(await iperf(a, b, seconds));
-    const ping = await a.runner.run('ping', ['-n', '-q', '-c', '20', '-i', String(probeIntervalS), '-W', '1', '-I', a.podIp, b.podIp], { allowFailure: true, timeoutMs: 30_000 });
-    return { bps: median(bps), rttMs: pingAverageMs(ping.stdout) };
-  } finally {
-    await da.cleanup().catch(() => undefined);
-    await db.cleanup().catch(() => undefined);
-    await a.destroy();
-    await b.destroy();
+  } catch (err) {
+    await stop();
+    throw err;
   }
+  return {
+    iperf: (seconds) => iperf(a, b, seconds),
+    rttMs: async (intervalS) => {
+      const ping = await a.runner.run('ping', ['-n', '-q', '-c', '20', '-i', String(intervalS), '-W', '1', '-I', a.podIp, b.podIp], { allowFailure: true, timeoutMs: 30_000 });
+      return pingAverageMs(ping.stdout);
+    },
+    stop,
+  };
 }

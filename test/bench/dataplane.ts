@@ -1,16 +1,18 @@
 // Data plane benchmark on a sandbox fleet of two clusters: TCP throughput (iperf3) and round-trip time (ping)
 // from a pod on cluster1's worker to a pod on cluster2's worker through the vxlan, wireguard and strongswan cables,
 // beside a veth pair straight between the same two pod namespaces (for strongswan: bare charon between two plain
-// namespaces); and the traffic interruption when cluster2's active gateway pod is deleted (median of 5).
+// namespaces on the sandbox's public network, round by round with the cable); and the traffic interruption when
+// cluster2's active gateway pod is deleted (median of 5). BENCH_DATAPLANE_DRIVERS=strongswan,... picks drivers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecRunner } from '../../src/net/command.js';
 import { sandboxDown, sandboxUp } from '../../src/sandbox/control.js';
 import { binaries } from '../../src/sandbox/binaries/versions.js';
+import { fleetTopology } from '../../src/sandbox/topology.js';
 import { podNetnsName } from '../../src/sandbox/kubelet/pod/network.js';
 import { eventually, kubectlFor, type Kubectl } from '../support/kubectl.js';
 import { connectClusters, disconnectClusters } from '../support/submariner.js';
-import { measureBareStrongswan, type BareResult } from './bare-strongswan.js';
+import { startBareStrongswan, type BareStrongswan } from './bare-strongswan.js';
 import { bitRate, iperfReceivedBps, longestGapMs, pingAverageMs, pingReplyTimes } from './dataplane-parse.js';
 import { median, ms, printBench, sec, type BenchRow } from './table.js';
 
@@ -18,8 +20,8 @@ const runner = new ExecRunner();
 const fleetName = 'bench-dataplane';
 const options = { clusters: 2, nodes: 3, gateways: 2, overlapping: false, hub: false };
 const ns = 'bench-dataplane';
-const drivers = ['vxlan', 'wireguard', 'strongswan'] as const;
-const throughputRounds = 3;
+const allDrivers = ['vxlan', 'wireguard', 'strongswan'] as const;
+const throughputRounds = 5;
 const iperfSeconds = 5;
 const failovers = 5;
 const probeIntervalS = 0.05;
@@ -227,7 +229,19 @@ async function failover(kubeconfig: string, p: Pods, round: number): Promise<num
 
 const seconds = (v: number): string => (Number.isFinite(v) ? sec(v, 2) : `> ${recoveryLimitMs / 1000} s`);
 
-async function measureDriver(kubeconfig: string, p: Pods, driver: string, bare: BareResult): Promise<BenchRow[]> {
+/** The drivers of BENCH_DATAPLANE_DRIVERS (comma-separated), all by default. */
+function chosenDrivers(): string[] {
+  const raw = process.env.BENCH_DATAPLANE_DRIVERS?.trim();
+  if (!raw) return [...allDrivers];
+  const chosen = raw.split(',').map((d) => d.trim());
+  const unknown = chosen.filter((d) => !(allDrivers as readonly string[]).includes(d));
+  if (unknown.length > 0) throw new Error(`BENCH_DATAPLANE_DRIVERS names unknown drivers ${unknown.join(', ')}: use some of ${allDrivers.join(', ')}`);
+  return chosen;
+}
+
+const percent = (v: number): string => `${(v * 100).toFixed(0)}%`;
+
+async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promise<BenchRow[]> {
   progress(`${driver}: joining both clusters`);
   connectClusters(kubeconfig, driver);
   try {
@@ -235,35 +249,49 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string, bare: 
       const r = await p.client.result(['-n', ns, 'exec', 'client', '--', 'ping', '-n', '-c', '1', '-W', '1', p.serverIp]);
       return r.code === 0 ? true : undefined;
     }, 180_000, `${driver}: the client pod reaches ${p.serverIp} through the tunnel`);
-    progress(`${driver}: throughput, ${throughputRounds} rounds of ${iperfSeconds} s each path`);
+    // strongswan is measured against bare charon between two namespaces on the gateways' public network, the
+    // others against the veth pair; each round measures the baseline, then the cable, under the same load.
+    const ipsec = driver === 'strongswan';
+    let bare: BareStrongswan | undefined;
     const tunnel: number[] = [];
     const base: number[] = [];
-    for (let i = 0; i < throughputRounds; i++) {
-      base.push(await iperf(p, veth.server));
-      tunnel.push(await iperf(p, p.serverIp));
+    let baseRtt: number;
+    let tunnelRtt: number;
+    try {
+      if (ipsec) {
+        progress('strongswan: bare charon between two namespaces on the public network');
+        bare = await startBareStrongswan(fleetTopology(options).publicBridge);
+      }
+      progress(`${driver}: throughput, ${throughputRounds} rounds of ${iperfSeconds} s each path`);
+      for (let i = 0; i < throughputRounds; i++) {
+        base.push(bare ? await bare.iperf(iperfSeconds) : await iperf(p, veth.server));
+        tunnel.push(await iperf(p, p.serverIp));
+        progress(`${driver}: round ${i + 1}: ${bitRate(tunnel.at(-1) ?? 0)} beside ${bitRate(base.at(-1) ?? 0)}`);
+      }
+      progress(`${driver}: round-trip time`);
+      baseRtt = bare ? await bare.rttMs(probeIntervalS) : await rtt(p, veth.server);
+      tunnelRtt = await rtt(p, p.serverIp);
+    } finally {
+      await bare?.stop();
     }
-    progress(`${driver}: round-trip time`);
-    const baseRtt = await rtt(p, veth.server);
-    const tunnelRtt = await rtt(p, p.serverIp);
     progress(`${driver}: ${failovers} failovers of cluster2's active gateway`);
     const gaps: number[] = [];
     for (let i = 1; i <= failovers; i++) gaps.push(await failover(kubeconfig, p, i));
     const failoverMs = median(gaps);
-    // strongswan is measured against bare charon between two namespaces, the others against the veth pair.
-    const ipsec = driver === 'strongswan';
-    const baseBps = ipsec ? bare.bps : median(base);
-    const share = (median(tunnel) / baseBps) * 100;
+    // The share of each round (cable / baseline measured just before it): their spread is the machine's noise.
+    const shares = tunnel.map((t, i) => t / (base[i] ?? Infinity)).sort((x, y) => x - y);
+    const baseName = ipsec ? 'bare charon' : 'baseline';
     return [
       {
         metric: `${driver}: TCP throughput (iperf3 ${iperfSeconds} s, median of ${throughputRounds})`,
-        value: `${bitRate(median(tunnel))} (${share.toFixed(0)}% of ${ipsec ? 'bare charon' : 'baseline'})`,
-        baseline: `${bitRate(baseBps)}${ipsec ? ' (bare charon)' : ''}`,
+        value: `${bitRate(median(tunnel))} (median share ${percent(median(shares))} of ${baseName}; rounds ${percent(shares[0] ?? 0)} to ${percent(shares.at(-1) ?? 0)})`,
+        baseline: `${bitRate(median(base))}${ipsec ? ' (bare charon)' : ''}`,
         target: driver === 'vxlan' ? '>= 50% of baseline' : ipsec ? '>= 90% of bare charon' : undefined,
       },
       {
         metric: `${driver}: RTT avg (ping, 20 x ${probeIntervalS * 1000} ms)`,
         value: ms(tunnelRtt, 3),
-        baseline: ipsec ? `${ms(bare.rttMs, 3)} (bare charon)` : ms(baseRtt, 3),
+        baseline: `${ms(baseRtt, 3)}${ipsec ? ' (bare charon)' : ''}`,
       },
       {
         metric: `${driver}: failover interruption (median of ${failovers})`,
@@ -290,21 +318,20 @@ export async function run(): Promise<void> {
   process.once('SIGINT', interrupted);
   process.once('SIGTERM', interrupted);
   try {
-    progress(`bare charon between two namespaces: ${throughputRounds} rounds of ${iperfSeconds} s`);
-    const bare = await measureBareStrongswan(throughputRounds, iperfSeconds, probeIntervalS);
+    const drivers = chosenDrivers();
     progress('starting the sandbox (2 clusters, 3 nodes each, 2 gateways)');
     const { info } = await sandboxUp(runner, options, () => undefined, fleetName);
     const pods = await deployPods(info.kubeconfig);
     await createBaseline(pods);
     const rows: BenchRow[] = [];
     try {
-      for (const driver of drivers) rows.push(...(await measureDriver(info.kubeconfig, pods, driver, bare)));
+      for (const driver of drivers) rows.push(...(await measureDriver(info.kubeconfig, pods, driver)));
     } finally {
       await deleteBaseline(pods);
     }
     rows.push({ metric: 'libreswan: throughput, RTT, failover', value: 'n/a: this kernel has no ESP and Libreswan has no userspace ESP (strongswan carries IPsec here)', baseline: '-' });
     printBench(
-      'data plane, pod on cluster1-worker to pod on cluster2-worker through both clusters\' gateways (baseline: a veth pair straight between the same two pod namespaces; failover: cluster2\'s active gateway pod deleted under a 50 ms ping, longest gap between replies)',
+      'data plane, pod on cluster1-worker to pod on cluster2-worker through both clusters\' gateways (baseline: a veth pair straight between the same two pod namespaces; for strongswan, bare charon between two namespaces on the gateways\' public network; each round measures the baseline just before the cable; failover: cluster2\'s active gateway pod deleted under a 50 ms ping, longest gap between replies)',
       rows,
     );
   } finally {

@@ -160,24 +160,30 @@ const SWITCHED = [
   ['north', '172.31.252.3', '10.93.1.1', '10.93.0.0/16'],
 ] as const;
 
-/** Up to three nodes (east, west, north) on 172.31.252.0/24, without routes between their pod subnets. */
-export async function switchedNodes(prefix: string, count: 2 | 3): Promise<SwitchedNodes> {
+/**
+ * Up to three nodes (east, west, north) on 172.31.252.0/24, without routes between their pod subnets. The
+ * switch is a bridge in a namespace of its own, or `hostBridge`, an existing bridge of the host (the nodes
+ * then share that network's path, e.g. the sandbox's public network).
+ */
+export async function switchedNodes(prefix: string, count: 2 | 3, hostBridge?: string): Promise<SwitchedNodes> {
   const tag = randomBytes(3).toString('hex');
-  const switchNs = `${prefix}s-${tag}`;
-  await hostIp.netnsAdd(switchNs);
+  const switchNs = hostBridge === undefined ? `${prefix}s-${tag}` : undefined;
+  if (switchNs) await hostIp.netnsAdd(switchNs);
   const nodes: NetnsNode[] = [];
   const destroy = async () => {
     for (const n of nodes) await n.destroy();
-    if ((await hostIp.netnsList()).includes(switchNs)) await hostIp.netnsDel(switchNs);
+    if (switchNs && (await hostIp.netnsList()).includes(switchNs)) await hostIp.netnsDel(switchNs);
   };
   try {
-    await hostIp.linkAdd({ name: 'br0', kind: 'bridge', up: true }, { netns: switchNs });
+    if (switchNs) await hostIp.linkAdd({ name: 'br0', kind: 'bridge', up: true }, { netns: switchNs });
     for (const [i, [name, underlayIp, podIp, podCidr]] of SWITCHED.slice(0, count).entries()) {
       const node = await NetnsNode.create(name, `${prefix}${name[0] ?? ''}-${tag}`, underlayIp, podIp, podCidr);
       nodes.push(node);
-      const port = `port${i}`;
-      await hostIp.linkAdd({ name: 'eth0', kind: 'veth', peer: port, peerNetns: switchNs }, { netns: node.netns });
-      await host.run('ip', ['-n', switchNs, 'link', 'set', port, 'master', 'br0', 'up']);
+      // On the host, the port's name must be unique; the namespace goes with its node.
+      const port = switchNs ? `port${i}` : `ksp${i}-${tag}`;
+      if (switchNs) await hostIp.linkAdd({ name: 'eth0', kind: 'veth', peer: port, peerNetns: switchNs }, { netns: node.netns });
+      else await hostIp.linkAdd({ name: port, kind: 'veth', peer: 'eth0', peerNetns: node.netns });
+      await host.run('ip', [...(switchNs ? ['-n', switchNs] : []), 'link', 'set', port, 'master', hostBridge ?? 'br0', 'up']);
       await node.ip.addrAdd({ dev: 'eth0', cidr: `${underlayIp}/24` });
       await node.ip.linkSet('eth0', { up: true });
     }
