@@ -6,40 +6,17 @@ import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Connection } from '../../../src/api/generated.js';
 import { ExecRunner } from '../../../src/net/command.js';
-import { charonPaths } from '../../../plugins/strongswan/charon.js';
-import { SWANCTL_PLUGINS } from '../../../plugins/strongswan/config.js';
-import { findStrongswan, strongswanEnv } from '../../../plugins/strongswan/install.js';
 import { SOCKET_BUFFER_BYTES } from '../../../plugins/strongswan/socket-buffers.js';
 import { CHARON_TABLE, KILL_SWITCH_METRIC, LIBIPSEC_DEVICE, StrongswanDriver } from '../../../plugins/strongswan/strongswan.js';
+import { eventually } from '../../support/kubectl.js';
 import { isRoot, podBehind, switchedNodes, type NetnsNode, type SwitchedNodes } from '../../support/netns-node.js';
+import { charonPid, install, swanctl } from '../../support/strongswan.js';
 
-const install = findStrongswan();
 const host = new ExecRunner();
 const WRONG_PSK = Buffer.from('not-the-cluster-set-psk-0123456789').toString('base64');
 const COUNT_CHAIN = 'SS-UNDERLAY';
 
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
-
 const byCable = async (d: StrongswanDriver): Promise<Map<string, Connection>> => new Map((await d.getConnections()).map((c) => [c.endpoint.cluster_id, c]));
-
-async function swanctl(node: NetnsNode, ...args: string[]): Promise<string> {
-  return (await node.runner.run('env', [...strongswanEnv(install, SWANCTL_PLUGINS, charonPaths(node.stateDir).conf), install.swanctl, ...args])).stdout;
-}
-
-const charonPid = (node: NetnsNode): number => Number(readFileSync(charonPaths(node.stateDir).pidFile, 'utf8').trim());
 
 /** The names of the processes in the node's network namespace, the namespace holder (sleep) left out. */
 async function processesIn(node: NetnsNode): Promise<string[]> {
@@ -129,20 +106,20 @@ void describe('strongswan under faults: three gateways, one with the wrong pre-s
   });
 
   void it('reports the IKE authentication failure on every cable to the gateway with the wrong key, while east and west connect', async () => {
-    await until('east and west connected, their cables to north failed', 60_000, async () => {
+    await eventually(async () => {
       const e = await byCable(driver(east));
       const w = await byCable(driver(west));
       return e.get('west')?.status === 'connected' && w.get('east')?.status === 'connected' && e.get('north')?.status === 'error' && w.get('north')?.status === 'error' ? true : undefined;
-    });
+    }, 60_000, 'east and west connected, their cables to north failed');
     for (const n of [east, west]) {
       const c = (await byCable(driver(n))).get('north');
       assert.equal(c?.status, 'error');
       assert.match(c?.statusMessage ?? '', /IKE authentication failed \((received AUTHENTICATION_FAILED notify error|tried 1 shared key .* but MAC mismatched)\): the peers' pre-shared keys differ/);
     }
-    const n = await until('north reports both cables failed', 30_000, async () => {
+    const n = await eventually(async () => {
       const conns = await driver(north).getConnections();
       return conns.length === 2 && conns.every((c) => c.status === 'error') ? conns : undefined;
-    });
+    }, 30_000, 'north reports both cables failed');
     assert.ok(n.every((c) => /pre-shared keys differ/.test(c.statusMessage)), JSON.stringify(n.map((c) => c.statusMessage)));
     assert.equal(await east.ping(west.podIp, 5), true, 'east to west through the tunnel');
     // charon's ESP socket got the driver's buffers, not the kernel's 208 KiB default (ss shows the doubled size).
@@ -186,9 +163,9 @@ void describe('strongswan under faults: three gateways, one with the wrong pre-s
     await new Promise((r) => setTimeout(r, 2000));
     const pid = charonPid(east);
     process.kill(pid, 'SIGKILL');
-    await until('ipsec0 gone', 5000, async () => ((await east.links()).includes(LIBIPSEC_DEVICE) ? undefined : true));
-    await until('charon restarted', 20_000, async () => (charonPid(east) !== pid && (await east.links()).includes(LIBIPSEC_DEVICE) ? true : undefined));
-    await until('the cable connected again', 45_000, async () => ((await byCable(driver(east))).get('west')?.status === 'connected' ? true : undefined));
+    await eventually(async () => ((await east.links()).includes(LIBIPSEC_DEVICE) ? undefined : true), 5000, 'ipsec0 gone');
+    await eventually(async () => (charonPid(east) !== pid && (await east.links()).includes(LIBIPSEC_DEVICE) ? true : undefined), 20_000, 'charon restarted');
+    await eventually(async () => ((await byCable(driver(east))).get('west')?.status === 'connected' ? true : undefined), 45_000, 'the cable connected again');
     const { sent, received } = await probe;
     const after = { east: await counters(east), west: await counters(west) };
     assert.ok(received < sent, `pings were refused while charon was down (${received} of ${sent} came back)`);

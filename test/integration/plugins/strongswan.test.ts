@@ -1,21 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import type { Connection } from '../../../src/api/generated.js';
-import { charonPaths } from '../../../plugins/strongswan/charon.js';
-import { SWANCTL_PLUGINS } from '../../../plugins/strongswan/config.js';
-import { findStrongswan, strongswanEnv } from '../../../plugins/strongswan/install.js';
 import { KILL_SWITCH_METRIC, LIBIPSEC_DEVICE, StrongswanDriver, tsAddress } from '../../../plugins/strongswan/strongswan.js';
 import { isRoot, tcpEcho, twoNodes, type NetnsNode } from '../../support/netns-node.js';
+import { charonPid, install, swanctl } from '../../support/strongswan.js';
 
-const install = findStrongswan();
 const SERVICE_CIDR = { east: '100.91.0.0/16', west: '100.92.0.0/16' };
 const COUNT_CHAIN = 'SS-UNDERLAY';
-
-async function swanctl(node: NetnsNode, ...args: string[]): Promise<string> {
-  const conf = charonPaths(node.stateDir).conf;
-  return (await node.runner.run('env', [...strongswanEnv(install, SWANCTL_PLUGINS, conf), install.swanctl, ...args])).stdout;
-}
 
 /** Packet counters of everything the node sends and receives on its underlay eth0, by kind. */
 async function countUnderlay(node: NetnsNode, remotePodCidr: string): Promise<void> {
@@ -59,7 +50,6 @@ const connected = async (d: StrongswanDriver): Promise<Connection[] | undefined>
   return conns.length > 0 && conns.every((c) => c.status === 'connected') ? conns : undefined;
 };
 
-const charonPid = (node: NetnsNode): number => Number(readFileSync(charonPaths(node.stateDir).pidFile, 'utf8').trim());
 
 void describe('strongswan: two charons in two network namespaces carry pod traffic in ESP over UDP 4500 (needs root and strongSwan)', { skip: isRoot ? false : 'needs root (network namespaces)' }, () => {
   let a: NetnsNode;
