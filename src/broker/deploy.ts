@@ -5,7 +5,7 @@ import { installCrds } from '../api/install.js';
 import { managedByLabels, names } from '../api/names.js';
 import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
-import { applyObjects, apiStatus } from '../kube/apply.js';
+import { applyObjects, undefinedIfNotFound } from '../kube/apply.js';
 import { cidrsOverlap } from '../net/cidr.js';
 import { checkCidr } from '../render/fields.js';
 import { readBrokerInfoFile, writeBrokerInfoFile, type BrokerInfo } from './broker-info.js';
@@ -106,10 +106,7 @@ export async function deployBroker(kc: KubeConfig, o: DeployBrokerOptions, repor
 /** The PSK Secret: created once with 48 random bytes (or the reused PSK), then kept. Returns the base64 PSK. */
 async function ensurePsk(core: CoreV1Api, namespace: string, reused: string | undefined): Promise<string> {
   const name = names.ipsecPskSecret;
-  const existing = await core.readNamespacedSecret({ name, namespace }).catch((err: unknown) => {
-    if (apiStatus(err) === 404) return undefined;
-    throw err;
-  });
+  const existing = await core.readNamespacedSecret({ name, namespace }).catch(undefinedIfNotFound);
   const want = reused ?? existing?.data?.psk ?? randomBytes(48).toString('base64');
   const body: V1Secret = {
     apiVersion: 'v1',

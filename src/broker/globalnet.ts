@@ -1,7 +1,7 @@
 import { CoreV1Api, type KubeConfig, type V1ConfigMap } from '@kubernetes/client-node';
 import { wellKnown } from '../api/names.js';
 import { UserError } from '../base/errors.js';
-import { apiStatus } from '../kube/apply.js';
+import { apiStatus, undefinedIfNotFound } from '../kube/apply.js';
 import { cidrSize, cidrsOverlap, formatCidr, parseCidr, subnet } from '../net/cidr.js';
 
 export interface GlobalnetClusterInfo {
@@ -82,10 +82,7 @@ function checkRequested(info: GlobalnetInfo, others: GlobalnetClusterInfo[], cid
 export async function releaseGlobalCidr(kc: KubeConfig, namespace: string, clusterId: string): Promise<void> {
   const core = kc.makeApiClient(CoreV1Api);
   for (let attempt = 0; attempt < 20; attempt++) {
-    const cm = await core.readNamespacedConfigMap({ name: wellKnown.globalnetInfoConfigMap, namespace }).catch((err: unknown) => {
-      if (apiStatus(err) === 404) return undefined;
-      throw err;
-    });
+    const cm = await core.readNamespacedConfigMap({ name: wellKnown.globalnetInfoConfigMap, namespace }).catch(undefinedIfNotFound);
     if (!cm) return;
     const info = parseGlobalnetInfo(cm);
     if (!info.clusters.some((c) => c.cluster_id === clusterId)) return;

@@ -2,7 +2,7 @@ import { CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client
 import { BrokerResource, ServiceDiscoveryResource, SubmarinerResource, customObjectRef, type ResourceDescriptor } from '../api/index.js';
 import { names, wellKnown } from '../api/names.js';
 import { UserError } from '../base/errors.js';
-import { apiStatus } from '../kube/apply.js';
+import { apiStatus, undefinedIfNotFound } from '../kube/apply.js';
 import { writeBrokerInfoFile, type BrokerInfo } from './broker-info.js';
 import type { BrokerSpec } from './broker-client.js';
 import { adminTokenSecret } from './objects.js';
@@ -23,10 +23,7 @@ export async function recoverBrokerInfo(member: KubeConfig, broker: KubeConfig, 
     custom
       .getNamespacedCustomObject({ ...customObjectRef(resource), namespace: o.namespace, name })
       .then((x) => x as { spec?: Record<string, unknown> })
-      .catch((err: unknown) => {
-        if (apiStatus(err) === 404) return undefined;
-        throw err;
-      });
+      .catch(undefinedIfNotFound);
   const config = (await read(SubmarinerResource, names.submarinerCR)) ?? (await read(ServiceDiscoveryResource, names.serviceDiscoveryCR));
   const apiServer = config?.spec?.brokerK8sApiServer;
   const brokerNs = config?.spec?.brokerK8sRemoteNamespace;

@@ -1,16 +1,7 @@
 // What GlobalNet reads and writes in its cluster: watch-fed caches of every kind it follows, and
 // the few writes it makes (its own objects, their status, the Gateway's annotation).
 
-import {
-  CoreV1Api,
-  CustomObjectsApi,
-  makeInformer,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type V1Pod,
-  type V1Service,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesObject, V1Pod, V1Service } from '@kubernetes/client-node';
 import {
   ClusterGlobalEgressIPResource,
   ClusterResource,
@@ -27,9 +18,9 @@ import {
   type GlobalIngressIP,
   type ServiceExport,
 } from '../api/generated.js';
-import { apiVersionOf, type ResourceDescriptor } from '../api/index.js';
-import { apiStatus, mergePatch } from '../kube/apply.js';
-import { InformerSupervisor } from '../kube/informer-supervisor.js';
+import { PodResource, ServiceResource, type ResourceDescriptor } from '../api/index.js';
+import { resourceClient } from '../kube/resource-client.js';
+import { watchResource, type ResourceWatch } from '../kube/watch/index.js';
 import type { Logger } from '../base/log.js';
 
 /** A watch-fed cache of one kind. */
@@ -78,80 +69,44 @@ export interface GlobalnetWatches {
   synced(): boolean;
 }
 
-/** Real watches and writes over client-node. */
+/** Real watches (src/kube/watch) and writes (src/kube/resource-client). */
 export function watchGlobalnet(kc: KubeConfig, submarinerNamespace: string, log: Logger): GlobalnetWatches {
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const core = kc.makeApiClient(CoreV1Api);
   const listeners: ((kind: WatchedKind, obj: KubernetesObject) => void)[] = [];
-  const supervisors: InformerSupervisor<KubernetesObject>[] = [];
+  const watches: ResourceWatch<KubernetesObject>[] = [];
 
-  function watch<T extends KubernetesObject>(kind: WatchedKind, path: string, list: () => Promise<KubernetesListObject<T>>): Cache<T> {
-    const informer = makeInformer<T>(kc, path, list);
-    for (const verb of ['add', 'update', 'delete'] as const) {
-      informer.on(verb, (obj) => {
-        if (obj.metadata?.managedFields !== undefined) delete obj.metadata.managedFields;
-        for (const fn of listeners) fn(kind, obj);
-      });
-    }
-    supervisors.push(new InformerSupervisor(informer, { name: kind, log }));
-    return { list: (ns) => informer.list(ns), get: (name, ns) => informer.get(name, ns) };
+  function watch<T extends KubernetesObject>(kind: WatchedKind, resource: ResourceDescriptor, namespace?: string): Cache<T> {
+    const w = watchResource<ResourceDescriptor, T>(kc, resource, { namespace, log, name: kind });
+    w.onChange((obj) => {
+      for (const fn of listeners) fn(kind, obj);
+    });
+    watches.push(w);
+    return { list: (ns) => w.list(ns), get: (name, ns) => w.get(name, ns) };
   }
 
-  const crd = <T extends KubernetesObject>(kind: WatchedKind, r: ResourceDescriptor, namespace?: string): Cache<T> =>
-    watch<T>(kind, `/apis/${r.group}/${r.version}${namespace ? `/namespaces/${namespace}` : ''}/${r.plural}`, async () =>
-      (namespace === undefined
-        ? custom.listClusterCustomObject({ group: r.group, version: r.version, plural: r.plural })
-        : custom.listNamespacedCustomObject({ group: r.group, version: r.version, plural: r.plural, namespace })) as Promise<KubernetesListObject<T>>,
-    );
-
-  function writable<T extends KubernetesObject>(kind: WatchedKind, r: ResourceDescriptor): Writable<T> {
-    const cache = crd<T>(kind, r);
-    const where = (namespace: string | undefined) => ({ group: r.group, version: r.version, plural: r.plural, ...(r.namespaced ? { namespace: namespace ?? '' } : {}) });
+  function writable<T extends KubernetesObject>(kind: WatchedKind, resource: ResourceDescriptor): Writable<T> {
+    const client = resourceClient<ResourceDescriptor, T>(kc, resource);
     return {
-      ...cache,
-      create: async (obj) => {
-        const body = { ...obj, apiVersion: apiVersionOf(r), kind: r.kind };
-        const ns = obj.metadata?.namespace;
-        return (r.namespaced ? await custom.createNamespacedCustomObject({ ...where(ns), namespace: ns ?? '', body }) : await custom.createClusterCustomObject({ ...where(undefined), body })) as T;
-      },
-      replaceStatus: async (obj) => {
-        const name = obj.metadata?.name ?? '';
-        const ns = obj.metadata?.namespace;
-        return (r.namespaced
-          ? await custom.replaceNamespacedCustomObjectStatus({ ...where(ns), namespace: ns ?? '', name, body: obj })
-          : await custom.replaceClusterCustomObjectStatus({ ...where(undefined), name, body: obj })) as T;
-      },
-      delete: async (name, namespace) => {
-        try {
-          if (r.namespaced) await custom.deleteNamespacedCustomObject({ ...where(namespace), namespace: namespace ?? '', name });
-          else await custom.deleteClusterCustomObject({ ...where(undefined), name });
-          return true;
-        } catch (err) {
-          if (apiStatus(err) === 404) return false;
-          throw err;
-        }
-      },
+      ...watch<T>(kind, resource),
+      create: (obj) => client.create(obj),
+      replaceStatus: (obj) => client.replaceStatus(obj),
+      delete: (name, namespace) => client.delete(name, namespace),
     };
   }
 
-  const gateways = crd<Gateway>('gateways', GatewayResource, submarinerNamespace);
+  const gatewayClient = resourceClient(kc, GatewayResource, { namespace: submarinerNamespace });
   const kube: GlobalnetKube = {
     clusterEgressIps: writable('clusterEgressIps', ClusterGlobalEgressIPResource),
     egressIps: writable('egressIps', GlobalEgressIPResource),
     ingressIps: writable('ingressIps', GlobalIngressIPResource),
-    serviceExports: crd('serviceExports', ServiceExportResource),
-    services: watch('services', '/api/v1/services', () => core.listServiceForAllNamespaces()),
-    pods: watch('pods', '/api/v1/pods', () => core.listPodForAllNamespaces()),
-    clusters: crd('clusters', ClusterResource, submarinerNamespace),
-    endpoints: crd('endpoints', EndpointResource, submarinerNamespace),
+    serviceExports: watch('serviceExports', ServiceExportResource),
+    services: watch('services', ServiceResource),
+    pods: watch('pods', PodResource),
+    clusters: watch('clusters', ClusterResource, submarinerNamespace),
+    endpoints: watch('endpoints', EndpointResource, submarinerNamespace),
     gateways: {
-      ...gateways,
+      ...watch<Gateway>('gateways', GatewayResource, submarinerNamespace),
       annotate: async (name, annotations) => {
-        const r = GatewayResource;
-        await custom.patchNamespacedCustomObject(
-          { group: r.group, version: r.version, plural: r.plural, namespace: submarinerNamespace, name, body: { metadata: { annotations } } },
-          mergePatch,
-        );
+        await gatewayClient.patch(name, { metadata: { annotations } });
       },
     },
   };
@@ -159,11 +114,11 @@ export function watchGlobalnet(kc: KubeConfig, submarinerNamespace: string, log:
     kube,
     onChange: (fn) => void listeners.push(fn),
     start: async () => {
-      await Promise.all(supervisors.map((s) => s.start()));
+      await Promise.all(watches.map((w) => w.start()));
     },
     stop: async () => {
-      await Promise.all(supervisors.map((s) => s.stop()));
+      await Promise.all(watches.map((w) => w.stop()));
     },
-    synced: () => supervisors.every((s) => s.synced),
+    synced: () => watches.every((w) => w.synced),
   };
 }

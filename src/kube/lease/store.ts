@@ -1,5 +1,5 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
-import { apiStatus } from '../apply.js';
+import { apiStatus, undefinedIfNotFound } from '../apply.js';
 import { groups } from '../../api/names.js';
 
 /** The leader-election fields of a coordination.k8s.io Lease. */
@@ -70,12 +70,8 @@ export class KubeLeaseStore implements LeaseStore {
   }
 
   async get(): Promise<StoredLease | undefined> {
-    try {
-      return KubeLeaseStore.toStored(await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }));
-    } catch (err) {
-      if (apiStatus(err) === 404) return undefined;
-      throw err;
-    }
+    const lease = await this.api.readNamespacedLease({ name: this.name, namespace: this.namespace }).catch(undefinedIfNotFound);
+    return lease && KubeLeaseStore.toStored(lease);
   }
 
   async create(record: LeaseRecord): Promise<StoredLease> {
