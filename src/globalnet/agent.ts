@@ -34,6 +34,9 @@ export interface GlobalnetAgentDeps {
   pendingRetryMs?: number;
 }
 
+/** Objects of one kind whose writes may be in flight at once. */
+const apiConcurrency = 8;
+
 /** The controllers and their queues while this node leads. */
 class Leadership {
   readonly queues: Record<'clusterEgress' | 'egress' | 'ingress' | 'exports' | 'gateway' | 'dataplane', WorkQueue>;
@@ -51,12 +54,14 @@ class Leadership {
     this.ingress = new IngressController(ctx);
     this.exports = new ServiceExportController(ctx);
     this.gateway = new GatewayController(ctx, d.cniIp);
-    const queue = (name: string, fn: (key: string) => Promise<void>): WorkQueue => new WorkQueue(async (key) => fn(key), { name, log: ctx.log, concurrency: 1 });
+    const queue = (name: string, fn: (key: string) => Promise<void>, concurrency = 1): WorkQueue => new WorkQueue(async (key) => fn(key), { name, log: ctx.log, concurrency });
     this.queues = {
       clusterEgress: queue('cluster-egress-ips', (k) => this.clusterEgress.reconcile(k)),
       egress: queue('global-egress-ips', (k) => this.egress.reconcile(k)),
-      ingress: queue('global-ingress-ips', (k) => this.ingress.reconcile(k)),
-      exports: queue('service-exports', (k) => this.exports.reconcile(k)),
+      // Each ingress IP and export is allocated and contributed synchronously, then written: many objects' writes
+      // may wait on the API server at once.
+      ingress: queue('global-ingress-ips', (k) => this.ingress.reconcile(k), apiConcurrency),
+      exports: queue('service-exports', (k) => this.exports.reconcile(k), apiConcurrency),
       gateway: queue('gateway', (k) => this.gateway.reconcile(k)),
       dataplane: queue('dataplane', () => this.programNow()),
     };
