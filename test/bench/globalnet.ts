@@ -436,7 +436,7 @@ async function sandboxThroughput(globalnet: boolean): Promise<number> {
   }
 }
 
-async function throughputRows(): Promise<BenchRow[]> {
+export async function throughputRows(): Promise<BenchRow[]> {
   const without = await sandboxThroughput(false);
   const through = await sandboxThroughput(true);
   return [
