@@ -201,6 +201,7 @@ export class GlobalnetAgent {
 
   async start(): Promise<void> {
     this.d.watches.onChange((kind, obj) => this.changed(kind, obj));
+    this.d.watches.onSynced(() => this.followGateway());
     await this.d.watches.start();
     this.resyncTimer = setInterval(() => this.leadership?.resync(), this.d.resyncMs ?? defaultResyncMs);
     this.resyncTimer.unref();
@@ -239,10 +240,14 @@ export class GlobalnetAgent {
     return watches.kube.endpoints.list(config.namespace).some((e) => e.spec?.cluster_id === config.clusterId && short(e.spec.hostname) === short(config.nodeName));
   }
 
-  /** Enters the election when this node runs the active gateway, leaves it when it no longer does. */
+  /**
+   * Enters the election when this node runs the active gateway, leaves it when it no longer does. Nothing is decided
+   * before every watch has listed: a leader working from half a list would take the rules of what it has not seen yet
+   * off the node.
+   */
   private followGateway(): void {
     this.role = this.role.then(async () => {
-      if (this.stopping) return;
+      if (this.stopping || !this.d.watches.synced()) return;
       this.globalCidr ??= this.resolveGlobalCidr();
       if (this.globalCidr === undefined) {
         if (!this.waitingLogged) this.d.log.info('waiting for the cluster\'s GlobalCIDR', { cluster: this.d.config.clusterId });

@@ -64,6 +64,8 @@ export type WatchedKind = keyof GlobalnetKube;
 export interface GlobalnetWatches {
   kube: GlobalnetKube;
   onChange(fn: (kind: WatchedKind, obj: KubernetesObject) => void): void;
+  /** Calls `fn` each time every watch has listed (again). */
+  onSynced(fn: () => void): void;
   start(): Promise<void>;
   stop(): Promise<void>;
   synced(): boolean;
@@ -72,12 +74,16 @@ export interface GlobalnetWatches {
 /** Real watches (src/kube/watch) and writes (src/kube/resource-client). */
 export function watchGlobalnet(kc: KubeConfig, submarinerNamespace: string, log: Logger): GlobalnetWatches {
   const listeners: ((kind: WatchedKind, obj: KubernetesObject) => void)[] = [];
+  const syncedListeners: (() => void)[] = [];
   const watches: ResourceWatch<KubernetesObject>[] = [];
 
   function watch<T extends KubernetesObject>(kind: WatchedKind, resource: ResourceDescriptor, namespace?: string): Cache<T> {
     const w = watchResource<ResourceDescriptor, T>(kc, resource, { namespace, log, name: kind });
     w.onChange((obj) => {
       for (const fn of listeners) fn(kind, obj);
+    });
+    w.onSynced(() => {
+      if (watches.every((x) => x.synced)) for (const fn of syncedListeners) fn();
     });
     watches.push(w);
     return { list: (ns) => w.list(ns), get: (name, ns) => w.get(name, ns) };
@@ -113,6 +119,7 @@ export function watchGlobalnet(kc: KubeConfig, submarinerNamespace: string, log:
   return {
     kube,
     onChange: (fn) => void listeners.push(fn),
+    onSynced: (fn) => void syncedListeners.push(fn),
     start: async () => {
       await Promise.all(watches.map((w) => w.start()));
     },

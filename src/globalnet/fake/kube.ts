@@ -111,6 +111,8 @@ export interface FakeKinds extends GlobalnetKube {
 /** Every kind GlobalNet follows, in memory, with watch notifications delivered asynchronously. */
 export class FakeGlobalnetKube implements GlobalnetWatches {
   private readonly listeners: ((kind: WatchedKind, obj: KubernetesObject) => void)[] = [];
+  private readonly syncedListeners: (() => void)[] = [];
+  private listed = true;
   readonly kube: FakeKinds;
 
   constructor() {
@@ -151,10 +153,24 @@ export class FakeGlobalnetKube implements GlobalnetWatches {
     this.listeners.push(fn);
   }
 
+  onSynced(fn: () => void): void {
+    this.syncedListeners.push(fn);
+  }
+
+  /** From now until finishListing(), the watches are still listing (as real ones are while the first lists come in). */
+  startListing(): void {
+    this.listed = false;
+  }
+
+  finishListing(): void {
+    this.listed = true;
+    for (const fn of this.syncedListeners) queueMicrotask(fn);
+  }
+
   async start(): Promise<void> {}
   async stop(): Promise<void> {}
   synced(): boolean {
-    return true;
+    return this.listed;
   }
 
   /** API writes made to GlobalNet's own kinds and the Gateways. */

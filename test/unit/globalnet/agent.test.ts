@@ -282,6 +282,30 @@ void describe('the GlobalNet agent on the active gateway', () => {
     assert.equal(k.ingressIps.get('nginx', 'default')?.status?.allocatedIP, ips);
   });
 
+  void it('a restarted agent leads only once every watch has listed, so it takes no rule of an object not yet listed off the node', async () => {
+    const k = h.kube.kube;
+    k.services.put(service('nginx', { clusterIP: '10.96.0.50', ports: [{ name: 'http', port: 80, protocol: 'TCP' }] }));
+    k.serviceExports.put(exportOf('nginx'));
+    await settle(h);
+    const rules = h.iptables.saveText('nat');
+    assert.match(rules, new RegExp(`-j ${nginxChain}`));
+    await h.agent.stop();
+
+    // The Endpoint naming this node has been listed, the GlobalIngressIPs not yet.
+    h.kube.startListing();
+    const restoresBefore = h.runner.callsTo(/^iptables-restore/).length;
+    h = { ...h, ...newAgent(h) };
+    await h.agent.start();
+    h.kube.putActiveGateway(NS, 'cluster1', NODE);
+    await settle(h);
+    assert.equal(h.agent.leading, false, 'no leader before the lists are in');
+    assert.equal(h.iptables.saveText('nat'), rules);
+    h.kube.finishListing();
+    await leading(h);
+    assert.equal(h.iptables.saveText('nat'), rules);
+    assert.equal(h.runner.callsTo(/^iptables-restore/).length, restoresBefore, 'nothing was written to the kernel');
+  });
+
   void it('removes its rules and leaves the election when the active gateway moves to another node', async () => {
     h.kube.putActiveGateway(NS, 'cluster1', 'cluster1-gateway2');
     await poll('the agent to stop leading', async () => ({ value: h.agent.leading ? undefined : true, seen: h.agent.leading }), { timeoutMs: 3000 });
