@@ -404,7 +404,7 @@ async function iperf(client: Kubectl, address: string): Promise<number> {
 
 /** Median TCP throughput from cluster1's client pod to cluster2's server pod on a fresh sandbox, joined over VXLAN. */
 async function sandboxThroughput(globalnet: boolean): Promise<number> {
-  const fleetName = `bench-globalnet-${globalnet ? 'on' : 'off'}`;
+  const fleetName = `bench-gn-${globalnet ? 'on' : 'off'}`;
   progress(`sandbox with ${globalnet ? 'the same CIDRs, GlobalNet on' : 'different CIDRs, GlobalNet off'}`);
   const { info } = await sandboxUp(runner, { clusters: 2, nodes: 2, gateways: 1, overlapping: globalnet, hub: false }, () => undefined, fleetName);
   const kubeconfig = info.kubeconfig;
