@@ -42,7 +42,7 @@ const workload = (cluster: 'cluster1' | 'cluster2') =>
       };
 
 /** Waits until no other sandbox holds the host's fixed links (`ksub-api`), for at most 30 minutes. */
-async function waitHostFree(): Promise<void> {
+export async function waitHostFree(): Promise<void> {
   const deadline = Date.now() + 30 * 60_000;
   let told = false;
   while ((await runner.run('ip', ['link', 'show', 'ksub-api'], { allowFailure: true })).code === 0) {

@@ -29,6 +29,7 @@ import { writeKubeconfig } from '../../src/sandbox/controlplane/kubeconfig.js';
 import { eventually, kubectlFor, type Kubectl } from '../support/kubectl.js';
 import { disconnectClusters, submariner } from '../support/submariner.js';
 import { bitRate, iperfReceivedBps } from './dataplane-parse.js';
+import { waitHostFree } from './dataplane.js';
 import { agentCommand } from './lighthouse-fleet.js';
 import { freePort, pool, settledRss, stopChild, track } from './process.js';
 import { median, mib, printBench, sec, type BenchRow } from './table.js';
@@ -406,6 +407,7 @@ async function iperf(client: Kubectl, address: string): Promise<number> {
 async function sandboxThroughput(globalnet: boolean): Promise<number> {
   const fleetName = `bench-gn-${globalnet ? 'on' : 'off'}`;
   progress(`sandbox with ${globalnet ? 'the same CIDRs, GlobalNet on' : 'different CIDRs, GlobalNet off'}`);
+  await waitHostFree();
   const { info } = await sandboxUp(runner, { clusters: 2, nodes: 2, gateways: 1, overlapping: globalnet, hub: false }, () => undefined, fleetName);
   const kubeconfig = info.kubeconfig;
   try {
@@ -437,6 +439,7 @@ async function sandboxThroughput(globalnet: boolean): Promise<number> {
 }
 
 export async function throughputRows(): Promise<BenchRow[]> {
+  await waitHostFree();
   const without = await sandboxThroughput(false);
   const through = await sandboxThroughput(true);
   return [
