@@ -58,6 +58,12 @@ export const leaderElection = {
   retryPeriodMs: Number(agentLeaderElection.retryPeriod) * 1000,
 } as const;
 
+/**
+ * How long one iptables-save, iptables-restore or ipset run may take: a gateway exporting tens of thousands of
+ * Services writes that many rules in one batch, which takes longer than the command runner's default on a busy node.
+ */
+export const kernelTimeoutMs = 120_000;
+
 /** Full re-sync interval: repairs rules changed behind the agent's back. */
 export const resyncMs = 30_000;
 

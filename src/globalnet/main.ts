@@ -13,17 +13,17 @@ import { Iptables } from '../net/packetfilter/iptables.js';
 import { GlobalnetAgent } from './agent.js';
 import { uninstallEnv } from '../api/agent-env.js';
 import { parseGlobalnetConfig } from './config.js';
-import { leaderElection } from './constants.js';
+import { kernelTimeoutMs, leaderElection } from './constants.js';
 import { Dataplane } from './dataplane.js';
 import { watchGlobalnet } from './kube.js';
 import { GlobalIpGauges } from './metrics.js';
 
 function kernel(): { dataplane: Dataplane; ip: Ip } {
   const runner = new ExecRunner();
-  const iptables = new Iptables(runner);
+  const iptables = new Iptables(runner, { timeoutMs: kernelTimeoutMs });
   const dataplane = new Dataplane({
     packetFilter: iptables,
-    ipsets: new IpsetCommand(runner),
+    ipsets: new IpsetCommand(runner, { timeoutMs: kernelTimeoutMs }),
     natChains: async () => new Set((await iptables.readChains('nat')).keys()),
   });
   return { dataplane, ip: new Ip(new IpRoute2(runner)) };
