@@ -17,6 +17,7 @@ import { CoreV1Api, CustomObjectsApi, KubeConfig } from '@kubernetes/client-node
 import { globalnetEnv } from '../../src/api/agent-env.js';
 import { ClusterResource, EndpointResource, GlobalIngressIPResource, installCrds } from '../../src/api/index.js';
 import { names } from '../../src/api/names.js';
+import { kernelTimeoutMs } from '../../src/globalnet/constants.js';
 import { Dataplane } from '../../src/globalnet/dataplane.js';
 import { kubeProxyServiceChain } from '../../src/globalnet/names.js';
 import { keepAliveClient } from '../../src/kube/keep-alive.js';
@@ -153,8 +154,8 @@ async function stopAgent(a: Agent): Promise<void> {
 
 /** What `kubectl submariner uninstall` has the agent do: every GlobalNet chain, rule and ipset removed from the node. */
 async function uninstallNode(): Promise<void> {
-  const packetFilter = new Iptables(runner, { netns: node.netns });
-  await new Dataplane({ packetFilter, ipsets: new IpsetCommand(runner, { netns: node.netns }), natChains: async () => new Set() }).uninstall();
+  const options = { netns: node.netns, timeoutMs: kernelTimeoutMs };
+  await new Dataplane({ packetFilter: new Iptables(runner, options), ipsets: new IpsetCommand(runner, options), natChains: async () => new Set() }).uninstall();
 }
 
 // ---------------------------------------------------------------- the objects
