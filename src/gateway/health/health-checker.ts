@@ -12,7 +12,12 @@ export interface HealthCheckerOptions {
   intervalMs: number;
   maxPacketLoss: number;
   log: Logger;
+  /** A connection turned healthy or unhealthy: the Gateway status should say so now, not at its next periodic write. */
+  onChange?: (() => void) | undefined;
 }
+
+/** A failed connection is pinged this many times per interval, so that a healed path is reported within a fraction of it. */
+const RETRIES_PER_INTERVAL = 4;
 
 /** What the checker knows about one remote gateway. */
 export interface EndpointHealth {
@@ -23,11 +28,13 @@ export interface EndpointHealth {
 
 /**
  * Pings every remote gateway's healthCheckIP from ours once per interval (active gateway only). A
- * connection turns unhealthy when more pings were lost in a row than allowed; any reply heals it.
+ * connection turns unhealthy when more pings were lost in a row than allowed; any reply heals it. An
+ * unhealthy one is pinged several times per interval, to see it heal sooner.
  */
 export class HealthChecker {
   private readonly targets = new Map<string, Pinger>();
   private timer: NodeJS.Timeout | undefined;
+  private beats = 0;
 
   constructor(private readonly o: HealthCheckerOptions) {}
 
@@ -45,6 +52,7 @@ export class HealthChecker {
       source: this.o.localIp,
       intervalMs: this.o.intervalMs,
       maxPacketLoss: this.o.maxPacketLoss,
+      onChange: this.o.onChange,
       onError: (err) => this.o.log.debug('ping failed', { endpoint: name, error: err instanceof Error ? err.message : String(err) }),
     });
   }
@@ -61,9 +69,17 @@ export class HealthChecker {
     await Promise.all([...this.targets.values()].map((p) => p.once()));
   }
 
+  /** A retry of the failed connections only. */
+  async retryFailed(): Promise<void> {
+    await Promise.all([...this.targets.values()].filter((p) => p.state() === 'error').map((p) => p.once()));
+  }
+
   start(): void {
     if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.o.intervalMs);
+    this.timer = setInterval(() => {
+      this.beats = (this.beats + 1) % RETRIES_PER_INTERVAL;
+      void (this.beats === 0 ? this.tick() : this.retryFailed());
+    }, this.o.intervalMs / RETRIES_PER_INTERVAL);
     this.timer.unref();
   }
 
