@@ -37,6 +37,11 @@ export class Pinger {
     return this.o.ip;
   }
 
+  /** Pings lost in a row since the last reply. */
+  get lostInARow(): number {
+    return this.lost;
+  }
+
   state(): PingState {
     if (this.lost + (this.inFlight ? 1 : 0) > this.o.maxPacketLoss) return 'error';
     return this.answered ? 'connected' : 'connecting';
