@@ -7,6 +7,7 @@ import type { Route } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort } from '../common.js';
 import type { CableDriver, CableTraffic, DriverContext, NatEndpointInfo } from '../driver.js';
 import type { ChildHandle } from '../process.js';
+import { findWireguardGo } from './install.js';
 import { peerStatus } from './status.js';
 import { isWgKey, Wg, wgPresharedKey } from './wg.js';
 
@@ -35,6 +36,7 @@ export class WireGuardDriver implements CableDriver {
   constructor(
     private readonly ctx: DriverContext,
     private readonly now: () => number = Date.now,
+    private readonly wireguardGo: string = findWireguardGo(),
   ) {
     this.wg = new Wg(ctx.runner, join(ctx.stateDir, 'wireguard'));
   }
@@ -61,10 +63,10 @@ export class WireGuardDriver implements CableDriver {
       return;
     } catch (err) {
       if (!(err instanceof CommandError)) throw err;
-      this.ctx.log.info('the kernel has no WireGuard: starting wireguard-go', { reason: err.stderr.trim() });
+      this.ctx.log.info('the kernel has no WireGuard: starting wireguard-go', { reason: err.stderr.trim(), binary: this.wireguardGo });
     }
     const log = this.ctx.log;
-    const daemon = await this.ctx.processes.start('wireguard-go', ['-f', WG_IFACE], {
+    const daemon = await this.ctx.processes.start(this.wireguardGo, ['-f', WG_IFACE], {
       onOutput: (line) => log.debug('wireguard-go', { line }),
       // wireguard-go refuses to run on kernels that could have the module unless told otherwise.
       env: { WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' },

@@ -167,7 +167,14 @@ export class GatewayAgent {
     this.local = { ...this.local, backend_config: { ...this.local.backend_config, ...driver.backendConfig() } };
     const engine = new CableEngine(driver, nat.discovery, d.config.clusterId, d.log);
     const health = d.config.healthCheck.enabled
-      ? new HealthChecker({ localIp: () => this.pingSource, ping: d.ping, intervalMs: d.config.healthCheck.intervalMs, maxPacketLoss: d.config.healthCheck.maxPacketLoss, log: d.log })
+      ? new HealthChecker({
+          localIp: () => this.pingSource,
+          ping: d.ping,
+          intervalMs: d.config.healthCheck.intervalMs,
+          maxPacketLoss: d.config.healthCheck.maxPacketLoss,
+          log: d.log,
+          onChange: () => void this.status?.syncSafely(),
+        })
       : undefined;
     const syncer = new DatastoreSyncer({
       clusterId: d.config.clusterId,

@@ -171,7 +171,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
         ...callbacks,
       }),
     startNatDiscovery: (deps) => startNatDiscovery(deps, log),
-    ping: commandPing(c.runner, { timeoutMs: config.healthCheck.intervalMs }),
+    // Answered or lost within a quarter of the interval: one ping per interval, as Submariner sends them, and room
+    // for the quicker retries of a connection that lost one.
+    ping: commandPing(c.runner, { timeoutMs: config.healthCheck.intervalMs / 4 }),
     metrics,
     onFatal: (err) => {
       fatal = err instanceof Error ? err : new Error(String(err));

@@ -17,8 +17,14 @@ export class GatewayConnections<G extends GatewayStatusLike = GatewayStatusLike>
   private readonly gateways = new Map<string, G>();
   private reachable: ReadonlySet<string> | 'all' = 'all';
   private apiPresent = true;
+  private changes = 0;
 
   constructor(readonly localClusterId: string) {}
+
+  /** Goes up on every change that may change isConnected. */
+  get version(): number {
+    return this.changes;
+  }
 
   isConnected(clusterId: string): boolean {
     return clusterId === this.localClusterId || !this.apiPresent || this.reachable === 'all' || this.reachable.has(clusterId);
@@ -31,16 +37,19 @@ export class GatewayConnections<G extends GatewayStatusLike = GatewayStatusLike>
 
   setGatewayApiPresent(present: boolean): void {
     this.apiPresent = present;
+    this.changes++;
   }
 
   upsertGateway(gateway: G): void {
     this.gateways.set(gatewayKey(gateway), gateway);
     this.reachable = reachableFrom(this.gateways.values());
+    this.changes++;
   }
 
   deleteGateway(gateway: G): void {
     this.gateways.delete(gatewayKey(gateway));
     this.reachable = reachableFrom(this.gateways.values());
+    this.changes++;
   }
 }
 

@@ -1,8 +1,10 @@
 // Data plane benchmark on a sandbox fleet of two clusters: TCP throughput (iperf3) and round-trip time (ping)
 // from a pod on cluster1's worker to a pod on cluster2's worker through the vxlan, wireguard and strongswan cables,
 // beside a veth pair straight between the same two pod namespaces (for strongswan: bare charon between two plain
-// namespaces on the sandbox's public network, round by round with the cable); and the traffic interruption when
-// cluster2's active gateway pod is deleted (median of 5). BENCH_DATAPLANE_DRIVERS=strongswan,... picks drivers.
+// namespaces on the sandbox's public network, round by round with the cable; for wireguard and vxlan also one bare
+// tunnel between the two active gateways, the ceiling of the cable); and the traffic interruption when cluster2's
+// active gateway pod is deleted (median of 5). BENCH_DATAPLANE_DRIVERS=strongswan,... picks drivers,
+// BENCH_DATAPLANE_FAILOVERS=0 skips the failovers.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecRunner } from '../../src/net/command.js';
@@ -12,7 +14,10 @@ import { fleetTopology } from '../../src/sandbox/topology.js';
 import { podNetnsName } from '../../src/sandbox/kubelet/pod/network.js';
 import { eventually, kubectlFor, type Kubectl } from '../support/kubectl.js';
 import { connectClusters, disconnectClusters } from '../support/submariner.js';
+import { VXLAN_IFACE } from '../../plugins/vxlan/vxlan.js';
+import { WG_IFACE } from '../../plugins/wireguard/wireguard.js';
 import { startBareStrongswan, type BareStrongswan } from './bare-strongswan.js';
+import { linkMtu, measureBareTunnel, type BareResult, type BareSide, type BareTunnel } from './bare-tunnel.js';
 import { bitRate, iperfReceivedBps, longestGapMs, pingAverageMs, pingReplyTimes } from './dataplane-parse.js';
 import { median, ms, printBench, sec, type BenchRow } from './table.js';
 
@@ -23,11 +28,19 @@ const ns = 'bench-dataplane';
 const allDrivers = ['vxlan', 'wireguard', 'strongswan'] as const;
 const throughputRounds = 5;
 const iperfSeconds = 5;
-const failovers = 5;
+/** BENCH_DATAPLANE_FAILOVERS=0 skips the failovers (5 by default). */
+const failovers = failoverCount(process.env.BENCH_DATAPLANE_FAILOVERS);
 const probeIntervalS = 0.05;
 /** The veth pair of the baseline, in the RFC 2544 benchmarking range. */
 const veth = { name: 'bench0', client: '198.18.0.1', server: '198.18.0.2', prefix: 30 };
 const gatewayNs = 'submariner-operator';
+
+function failoverCount(raw: string | undefined): number {
+  if (raw === undefined || raw.trim() === '') return 5;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < 0 || n > 50) throw new Error(`BENCH_DATAPLANE_FAILOVERS=${JSON.stringify(raw)} is invalid: give a whole number from 0 to 50`);
+  return n;
+}
 
 const progress = (message: string) => process.stderr.write(`dataplane benchmark: ${message}\n`);
 
@@ -225,6 +238,38 @@ async function failover(kubeconfig: string, p: Pods, round: number): Promise<num
   }
 }
 
+// ---------------------------------------------------------------- bare tunnels between the gateways
+
+/** The cables whose ceiling is one bare tunnel between the two active gateways, and their devices. */
+const bareTunnels: Partial<Record<string, { kind: BareTunnel; dev: string }>> = {
+  wireguard: { kind: 'wireguard-go', dev: WG_IFACE },
+  vxlan: { kind: 'vxlan', dev: VXLAN_IFACE },
+};
+
+/** The active gateway's node of `k`'s cluster and the address its one connection reaches the other cluster at. */
+async function activeGateway(k: Kubectl): Promise<{ node: string; remoteIp: string }> {
+  return eventually(async () => {
+    const list = JSON.parse(await k(['-n', gatewayNs, 'get', 'gateways.submariner.io', '-o', 'json'])) as {
+      items: { metadata: { name: string }; status?: { haStatus?: string; connections?: { status?: string; usingIP?: string }[] } }[];
+    };
+    const gw = list.items.find((g) => g.status?.haStatus === 'active');
+    const ip = gw?.status?.connections?.find((c) => c.status === 'connected')?.usingIP;
+    return gw && ip ? { node: gw.metadata.name, remoteIp: ip } : undefined;
+  }, 60_000, 'an active Gateway with a connected connection');
+}
+
+/** The bare tunnel of `driver` between the two active gateways, at the MTU of the cable's device. */
+async function measureBare(p: Pods, driver: string): Promise<{ kind: BareTunnel; result: BareResult } | undefined> {
+  const bare = bareTunnels[driver];
+  if (bare === undefined) return undefined;
+  const [one, two] = [await activeGateway(p.client), await activeGateway(p.server)];
+  const a: BareSide = { netns: `ksub-${one.node}`, address: two.remoteIp };
+  const b: BareSide = { netns: `ksub-${two.node}`, address: one.remoteIp };
+  const mtu = await linkMtu(a.netns, bare.dev);
+  progress(`${driver}: bare ${bare.kind} between ${one.node} and ${two.node} (MTU ${mtu}), ${throughputRounds} rounds of ${iperfSeconds} s`);
+  return { kind: bare.kind, result: await measureBareTunnel(bare.kind, a, b, { mtu, rounds: throughputRounds, seconds: iperfSeconds, probeIntervalS }) };
+}
+
 // ---------------------------------------------------------------- one cable driver
 
 const seconds = (v: number): string => (Number.isFinite(v) ? sec(v, 2) : `> ${recoveryLimitMs / 1000} s`);
@@ -274,6 +319,7 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
     } finally {
       await bare?.stop();
     }
+    const bareTunnel = await measureBare(p, driver);
     progress(`${driver}: ${failovers} failovers of cluster2's active gateway`);
     const gaps: number[] = [];
     for (let i = 1; i <= failovers; i++) gaps.push(await failover(kubeconfig, p, i));
@@ -281,6 +327,20 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
     // The share of each round (cable / baseline measured just before it): their spread is the machine's noise.
     const shares = tunnel.map((t, i) => t / (base[i] ?? Infinity)).sort((x, y) => x - y);
     const baseName = ipsec ? 'bare charon' : 'baseline';
+    const bareRows: BenchRow[] = [];
+    if (bareTunnel !== undefined) {
+      const { kind, result } = bareTunnel;
+      const ofBare = (median(tunnel) / result.bps) * 100;
+      bareRows.push(
+        {
+          metric: `${driver}: bare ${kind} between the two active gateways, same addresses and MTU (median of ${throughputRounds})`,
+          value: `${bitRate(result.bps)} (the cable: ${ofBare.toFixed(0)}%)`,
+          baseline: bitRate(median(base)),
+          target: driver === 'wireguard' ? 'the cable >= 90% of bare' : undefined,
+        },
+        { metric: `${driver}: bare ${kind} RTT avg (ping, 20 x ${probeIntervalS * 1000} ms)`, value: ms(result.rttMs, 3), baseline: ms(baseRtt, 3) },
+      );
+    }
     return [
       {
         metric: `${driver}: TCP throughput (iperf3 ${iperfSeconds} s, median of ${throughputRounds})`,
@@ -293,12 +353,17 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
         value: ms(tunnelRtt, 3),
         baseline: `${ms(baseRtt, 3)}${ipsec ? ' (bare charon)' : ''}`,
       },
-      {
-        metric: `${driver}: failover interruption (median of ${failovers})`,
-        value: `${seconds(failoverMs)} (${gaps.map(seconds).join(', ')})`,
-        baseline: '-',
-        target: '< 5 s (Submariner defaults: ~15 s)',
-      },
+      ...(failovers === 0
+        ? []
+        : [
+            {
+              metric: `${driver}: failover interruption (median of ${failovers})`,
+              value: `${seconds(failoverMs)} (${gaps.map(seconds).join(', ')})`,
+              baseline: '-',
+              target: '< 5 s (Submariner defaults: ~15 s)',
+            },
+          ]),
+      ...bareRows,
     ];
   } finally {
     progress(`${driver}: uninstalling`);

@@ -34,6 +34,7 @@ export class LighthouseAgent {
   private readonly watches: AgentWatches;
   private readonly queue: WorkQueue;
   private readonly connectivity: ClusterConnectivity;
+  private readonly reconciler: ServiceReconciler;
   private readonly early = new Set<string>();
   private running = false;
   private expiryTimer: NodeJS.Timeout | undefined;
@@ -54,7 +55,7 @@ export class LighthouseAgent {
         this.connectivityChanged(this.connectivity.setGatewayApiPresent(present));
       },
     });
-    const reconciler = new ServiceReconciler({
+    this.reconciler = new ServiceReconciler({
       config: o.config,
       caches: this.watches.caches,
       local: new KubeWriter(o.local, 'the local cluster', o.metrics && ((op, obj) => o.metrics?.imported(op, obj))),
@@ -66,7 +67,7 @@ export class LighthouseAgent {
     });
     const reconcile = async (key: string): Promise<void> => {
       try {
-        await reconciler.reconcile(key);
+        await this.reconciler.reconcile(key);
       } catch (err) {
         o.metrics?.syncFailed();
         throw err;
@@ -124,9 +125,12 @@ export class LighthouseAgent {
 
   private changed(kind: WatchedKind, verb: Verb, obj: KubernetesObject): void {
     switch (kind) {
+      case 'serviceImports':
+        this.reconciler.observed('local', 'ServiceImport', obj);
+        this.enqueue(objectKey(obj));
+        return;
       case 'serviceExports':
       case 'services':
-      case 'serviceImports':
         this.enqueue(objectKey(obj));
         return;
       case 'endpointSlices': {
@@ -137,6 +141,7 @@ export class LighthouseAgent {
       case 'lighthouseSlices':
       case 'brokerImports':
       case 'brokerSlices':
+        this.reconciler.observed(kind.startsWith('broker') ? 'broker' : 'local', kind.endsWith('Slices') ? 'EndpointSlice' : 'ServiceImport', obj);
         this.enqueue(labelKey(obj));
         return;
       case 'namespaces':

@@ -20,10 +20,10 @@ import {
   parseBrokerImport,
   parseSlice,
   sliceName,
-  upToDate,
 } from './imports-and-slices.js';
 import type { AgentCaches } from './watches.js';
 import type { KubeWriter } from './writer.js';
+import { WrittenObjects, type Side } from './written-objects.js';
 import { WrittenStatuses } from './written-statuses.js';
 
 export interface ReconcilerDeps {
@@ -47,6 +47,7 @@ type Published = Extract<ExportOutcome, { state: 'ready' }>;
  */
 export class ServiceReconciler {
   private readonly written = new WrittenStatuses();
+  private readonly objects = new WrittenObjects();
 
   constructor(private readonly d: ReconcilerDeps) {}
 
@@ -94,17 +95,16 @@ export class ServiceReconciler {
     const wantSlices = (published?.slices ?? []).map((s) => brokerEndpointSlice(service, me, s, bns));
     const wantImport = published === undefined ? undefined : brokerServiceImport(service, published.contribution, bns);
     // The slices go first, so that importing clusters find the endpoints of an import they see.
-    await allOf(wantSlices.filter((slice) => !upToDate(slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns))).map((slice) => this.d.broker.apply(slice)));
+    await allOf(wantSlices.map((slice) => this.applyOnce('broker', sliceKind, slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns))));
     const publishedImport = wantImport === undefined ? undefined : c.brokerImports.get(wantImport.metadata.name ?? '', bns);
-    if (wantImport !== undefined && !upToDate(wantImport, publishedImport)) {
-      await this.d.broker.apply(wantImport);
-      if (publishedImport === undefined) this.d.log.info('exported', { service: `${service.namespace}/${service.name}`, type: wantImport.spec.type });
+    if (wantImport !== undefined && (await this.applyOnce('broker', importKind, wantImport, publishedImport)).written && publishedImport === undefined) {
+      this.d.log.info('exported', { service: `${service.namespace}/${service.name}`, type: wantImport.spec.type });
     }
     const stale = [
       ...c.brokerImports.forService(service).filter((o) => o.metadata?.name !== wantImport?.metadata.name),
       ...c.brokerSlices.forService(service).filter((o) => !wantSlices.some((w) => w.metadata?.name === o.metadata?.name)),
     ].filter((o) => ownedBy(o, service, me));
-    await allOf(stale.map((obj) => this.d.broker.delete(ref(obj, 'addressType' in obj ? sliceKind : importKind))));
+    await allOf(stale.map((obj) => this.deleteOnce('broker', 'addressType' in obj ? sliceKind : importKind, obj)));
     if (wantImport === undefined && stale.some((o) => !('addressType' in o))) this.d.log.info('withdrew the export', { service: `${service.namespace}/${service.name}` });
   }
 
@@ -137,10 +137,9 @@ export class ServiceReconciler {
     const existing = c.serviceImports.get(service.name, service.namespace);
     const slices = c.lighthouseSlices.forService(service).filter((s) => s.metadata?.namespace === service.namespace);
     if (merged === undefined || !nsUsable) {
-      await allOf(slices.map((s) => this.d.local.delete(ref(s, sliceKind))));
+      await allOf(slices.map((s) => this.deleteOnce('local', sliceKind, s)));
       this.written.forget(ServiceImportResource, service);
-      if (existing !== undefined && isManagedImport(existing)) {
-        await this.d.local.delete(ref(existing, importKind));
+      if (existing !== undefined && isManagedImport(existing) && (await this.deleteOnce('local', importKind, existing))) {
         this.d.log.info('removed the import', { service: `${service.namespace}/${service.name}` });
       }
       return;
@@ -150,16 +149,45 @@ export class ServiceReconciler {
       return;
     }
     const desired = localServiceImport(service, merged);
-    const current: ServiceImport = upToDate(desired, existing) ? (existing as ServiceImport) : await this.d.local.apply(desired);
-    if (existing === undefined) this.d.log.info('imported', { service: `${service.namespace}/${service.name}`, type: merged.spec.type, clusters: merged.clusters });
+    const { object: current, written } = await this.applyOnce('local', importKind, desired, existing);
+    if (existing === undefined && written) this.d.log.info('imported', { service: `${service.namespace}/${service.name}`, type: merged.spec.type, clusters: merged.clusters });
     const uid = current.metadata?.uid ?? '';
     const want = this.servedSlices(service, merged, published).map((s) => localEndpointSlice(service, s, { name: service.name, uid }));
     // The import's status and its slices (owned by the import, hence after it) are independent of each other.
     await allOf([
       this.syncImportStatus(current, merged),
-      ...want.filter((slice) => !upToDate(slice, c.lighthouseSlices.get(slice.metadata?.name ?? '', service.namespace))).map((slice) => this.d.local.apply(slice)),
-      ...slices.filter((s) => !want.some((w) => w.metadata?.name === s.metadata?.name)).map((s) => this.d.local.delete(ref(s, sliceKind))),
+      ...want.map((slice) => this.applyOnce('local', sliceKind, slice, c.lighthouseSlices.get(slice.metadata?.name ?? '', service.namespace))),
+      ...slices.filter((s) => !want.some((w) => w.metadata?.name === s.metadata?.name)).map((s) => this.deleteOnce('local', sliceKind, s)),
     ]);
+  }
+
+  /**
+   * One server-side apply per change of an object: none when the watch cache holds `desired` already, or when this
+   * agent applied it and the watch has not reported back yet.
+   */
+  private async applyOnce<T extends KubernetesObject>(side: Side, type: ObjectType, desired: T, cached: T | undefined): Promise<{ object: T; written: boolean }> {
+    const current = this.objects.current(side, type.kind, desired, cached);
+    if (current !== undefined) return { object: current, written: false };
+    const applied = await this.writer(side).apply(desired);
+    this.objects.applied(side, type.kind, applied);
+    return { object: applied, written: true };
+  }
+
+  /** Deletes an object unless this agent already did and the watch has not reported back yet; true when it deleted. */
+  private async deleteOnce(side: Side, type: ObjectType, obj: KubernetesObject): Promise<boolean> {
+    if (this.objects.deleted(side, type.kind, obj)) return false;
+    await this.writer(side).delete(ref(obj, type));
+    this.objects.markDeleted(side, type.kind, obj);
+    return true;
+  }
+
+  /** The watches reported a change of one of the objects this agent writes. */
+  observed(side: Side, kind: 'ServiceImport' | 'EndpointSlice', obj: KubernetesObject): void {
+    this.objects.observed(side, kind, obj);
+  }
+
+  private writer(side: Side): KubeWriter {
+    return side === 'broker' ? this.d.broker : this.d.local;
   }
 
   private async syncImportStatus(current: ServiceImport, merged: MergedService): Promise<void> {
@@ -228,10 +256,15 @@ function ownedBy(obj: KubernetesObject, service: ServiceKey, cluster: string): b
   return l[labels.serviceName] === service.name && l[labels.sourceNamespace] === service.namespace && l[labels.sourceCluster] === cluster;
 }
 
-const sliceKind = { apiVersion: `${groups.discovery}/v1`, kind: 'EndpointSlice' };
-const importKind = { apiVersion: apiVersionOf(ServiceImportResource), kind: ServiceImportResource.kind };
+interface ObjectType {
+  apiVersion: string;
+  kind: string;
+}
+
+const sliceKind: ObjectType = { apiVersion: `${groups.discovery}/v1`, kind: 'EndpointSlice' };
+const importKind: ObjectType = { apiVersion: apiVersionOf(ServiceImportResource), kind: ServiceImportResource.kind };
 
 /** What deleting an object needs (items of typed lists lack apiVersion and kind). */
-function ref(obj: KubernetesObject, type: { apiVersion: string; kind: string }): KubernetesObject {
+function ref(obj: KubernetesObject, type: ObjectType): KubernetesObject {
   return { ...type, metadata: { name: obj.metadata?.name, namespace: obj.metadata?.namespace } };
 }

@@ -5,6 +5,8 @@ import type { Gateway } from './types.js';
 export interface ClusterStatus {
   readonly localClusterId: string;
   isConnected(clusterId: string): boolean;
+  /** Goes up whenever the answer of isConnected may change. */
+  readonly version: number;
 }
 
 /** ClusterStatus from the Gateway objects of the local cluster, by the rule the Lighthouse agent follows too. */

@@ -1,4 +1,5 @@
 import type { Answer, Question } from 'dns-packet';
+import { AnswerCache } from './answer-cache.js';
 import { decodeQuery, encodeReply, MAX_UDP_PAYLOAD, Rcode, rcodeName, responseLimit, type Protocol, type Query, type Reply } from './message.js';
 import type { DnsMetrics } from './metrics.js';
 import { findZone, parseName, type ParsedName, type ServiceRef } from './query-name.js';
@@ -33,10 +34,12 @@ const METRIC_TYPES = new Set(['A', 'AAAA', 'SRV', 'TXT', 'SOA', 'NS', 'PTR', 'AN
 export class DnsHandler implements MessageHandler {
   private readonly now: () => number;
   private readonly maxUdpPayload: number;
+  private readonly answers: AnswerCache;
 
   constructor(private readonly options: HandlerOptions) {
     this.now = options.now ?? (() => performance.now());
     this.maxUdpPayload = options.maxUdpPayload ?? MAX_UDP_PAYLOAD;
+    this.answers = new AnswerCache(() => options.resolver.answersVersion);
   }
 
   malformed(protocol: Protocol): void {
@@ -45,7 +48,15 @@ export class DnsHandler implements MessageHandler {
 
   handle(message: Buffer, protocol: Protocol): Buffer | undefined {
     const started = this.now();
-    const { metrics } = this.options;
+    const { resolver } = this.options;
+    const cached = this.answers.reply(message, protocol);
+    if (cached !== undefined) {
+      const { type, rcode, truncated } = cached.answer;
+      this.count(protocol, type, rcode, truncated, started);
+      return cached.wire;
+    }
+    const rotations = resolver.rotations;
+    let failed = false;
     let query: Query;
     try {
       query = decodeQuery(message);
@@ -53,14 +64,15 @@ export class DnsHandler implements MessageHandler {
       this.malformed(protocol);
       return undefined;
     }
-    const type = query.questions[0]?.type ?? 'none';
-    metrics.queries.inc({ proto: protocol, type: METRIC_TYPES.has(type) ? type : 'other' });
+    const asked = query.questions[0]?.type ?? 'none';
+    const type = METRIC_TYPES.has(asked) ? asked : 'other';
 
     let reply: Reply;
     try {
       reply = this.reply(query);
     } catch (err) {
       this.options.onError?.(err);
+      failed = true;
       reply = failure(Rcode.SERVFAIL);
     }
     let encoded: { wire: Buffer; truncated: boolean };
@@ -68,6 +80,7 @@ export class DnsHandler implements MessageHandler {
       encoded = encodeReply(query, reply, responseLimit(query, protocol, this.maxUdpPayload), this.maxUdpPayload);
     } catch (err) {
       this.options.onError?.(err);
+      failed = true;
       reply = failure(Rcode.SERVFAIL);
       try {
         encoded = encodeReply({ ...query, questions: [], echoable: false }, reply, 512, this.maxUdpPayload);
@@ -75,10 +88,18 @@ export class DnsHandler implements MessageHandler {
         return undefined;
       }
     }
-    metrics.responses.inc({ proto: protocol, rcode: rcodeName(reply.rcode) });
-    if (encoded.truncated) metrics.truncated.inc({ proto: protocol });
-    metrics.duration.observe(Math.max(0, this.now() - started) / 1000);
+    const rcode = rcodeName(reply.rcode);
+    this.count(protocol, type, rcode, encoded.truncated, started);
+    // A failure may pass, and a round-robin pick moves on: neither answer is kept for the next query.
+    if (!failed && resolver.rotations === rotations) this.answers.store(message, protocol, { wire: encoded.wire, type, rcode, truncated: encoded.truncated });
     return encoded.wire;
+  }
+
+  private count(protocol: Protocol, type: string, rcode: string, truncated: boolean, started: number): void {
+    const { metrics } = this.options;
+    metrics.countAnswered(protocol, type, rcode);
+    if (truncated) metrics.truncated.inc({ proto: protocol });
+    metrics.duration.observe(Math.max(0, this.now() - started) / 1000);
   }
 
   private reply(query: Query): Reply {

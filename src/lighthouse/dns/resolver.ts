@@ -61,12 +61,23 @@ export class Resolver {
   /** Namespace → how many of its services have a ServiceImport. */
   private readonly namespaces = new Map<string, number>();
   private changes = 0;
+  private turnsAmongSeveral = 0;
 
   constructor(private readonly clusters: ClusterStatus) {}
 
   /** Goes up by one on every change of the data. */
   get generation(): number {
     return this.changes;
+  }
+
+  /** Goes up whenever an answer may change: the data or the clusters reachable from here. */
+  get answersVersion(): number {
+    return this.changes + this.clusters.version;
+  }
+
+  /** Goes up on every round-robin pick among several clusters: the next answer to the same name may differ. */
+  get rotations(): number {
+    return this.turnsAmongSeveral;
   }
 
   upsertServiceImport(si: ServiceImport): void {
@@ -274,7 +285,10 @@ export class Resolver {
       isConnected: (c) => this.clusters.isConnected(c),
       turn,
     });
-    if (selection.roundRobin && advance) this.turns.set(key, turn + 1);
+    if (selection.roundRobin && advance) {
+      this.turns.set(key, turn + 1);
+      if (ready.size > 1) this.turnsAmongSeveral++;
+    }
     return selection.cluster;
   }
 }

@@ -5,7 +5,7 @@ import { checkIp } from '../iproute2/argv.js';
 export type Ping = (dst: string, source?: string) => Promise<number | undefined>;
 
 export interface CommandPingOptions {
-  /** How long to wait for the reply (ping waits whole seconds, at least 1). */
+  /** How long to wait for the reply: whole seconds from one second on, else that fraction (at least 100 ms). */
   timeoutMs: number;
   /** Ping from inside this named network namespace. */
   netns?: string | undefined;
@@ -22,13 +22,13 @@ export function parsePingRtt(stdout: string): number | undefined {
 
 /** One ICMP echo through the `ping` program (root, so no unprivileged-ICMP sysctl is needed). */
 export function commandPing(runner: CommandRunner, o: CommandPingOptions): Ping {
-  const seconds = Math.max(1, Math.ceil(o.timeoutMs / 1000));
+  const seconds = o.timeoutMs >= 1000 ? Math.ceil(o.timeoutMs / 1000) : Math.max(100, Math.round(o.timeoutMs)) / 1000;
   return async (dst, source) => {
     const from = source === undefined ? [] : ['-I', checkIp(source, 'ping source')];
     const res = await runner.run('ping', ['-n', '-q', '-c', '1', '-W', String(seconds), ...from, checkIp(dst, 'ping destination')], {
       netns: o.netns,
       allowFailure: true,
-      timeoutMs: (seconds + 2) * 1000,
+      timeoutMs: Math.ceil(seconds + 2) * 1000,
     });
     return res.code === 0 ? parsePingRtt(res.stdout) : undefined;
   };

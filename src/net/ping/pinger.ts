@@ -1,7 +1,10 @@
 import type { Ping } from './echo.js';
 import { RttStats, type RttSpec } from './rtt.js';
 
-/** `connecting` until the first reply, `error` after more lost pings in a row than allowed, else `connected`. */
+/**
+ * `connecting` until the first reply, `error` once more pings in a row went unanswered than allowed (the one still
+ * out counts, as Submariner counts sent minus received when it sends), else `connected`.
+ */
 export type PingState = 'connecting' | 'connected' | 'error';
 
 export interface PingerOptions {
@@ -34,8 +37,13 @@ export class Pinger {
     return this.o.ip;
   }
 
+  /** Pings lost in a row since the last reply. */
+  get lostInARow(): number {
+    return this.lost;
+  }
+
   state(): PingState {
-    if (this.lost > this.o.maxPacketLoss) return 'error';
+    if (this.lost + (this.inFlight ? 1 : 0) > this.o.maxPacketLoss) return 'error';
     return this.answered ? 'connected' : 'connecting';
   }
 
@@ -48,8 +56,12 @@ export class Pinger {
   async once(): Promise<void> {
     const source = this.o.source?.();
     if (this.inFlight || (this.o.source && !source)) return;
+    let before = this.state();
     this.inFlight = true;
-    const before = this.state();
+    if (this.state() !== before) {
+      before = this.state();
+      this.o.onChange?.();
+    }
     let rtt: number | undefined;
     try {
       rtt = await this.o.ping(this.o.ip, source);

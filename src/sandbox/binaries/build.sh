@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control plane (kube-apiserver, kube-controller-manager, kube-scheduler,
-# kube-proxy, kubectl), etcd, CoreDNS and Open Cluster Management's hub controllers and klusterlet agent
-# from the Go module proxy into a per-machine cache keyed by version.
+# kube-proxy, kubectl), etcd, CoreDNS, wireguard-go and Open Cluster Management's hub controllers and klusterlet
+# agent from the Go module proxy into a per-machine cache keyed by version.
 # Re-running is cheap: a binary whose --version already matches is not rebuilt.
 #
 #   KSUB_CACHE     cache root (default ~/.cache/kubectl-submariner)
 #   K8S_VERSION    k8s.io/kubernetes version (default 1.36.3)
 #   ETCD_VERSION   go.etcd.io/etcd/server/v3 version (default 3.6.16)
 #   COREDNS_VERSION github.com/coredns/coredns version (default 1.14.7)
+#   WIREGUARD_GO_VERSION golang.zx2c4.com/wireguard version (default 0.0.0-20260522210424-ecfc5a8d5446)
 # OCM's version is the one pinned by the wrapper module ocm/go.mod (and its go.sum) beside this script.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -15,8 +16,9 @@ here="$(cd "$(dirname "$0")" && pwd)"
 K8S_VERSION="${K8S_VERSION:-1.36.3}"
 ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.14.7}"
+WIREGUARD_GO_VERSION="${WIREGUARD_GO_VERSION:-0.0.0-20260522210424-ecfc5a8d5446}"
 CACHE="${KSUB_CACHE:-${HOME:-/root}/.cache/kubectl-submariner}"
-ONLY="${1:-all}"   # all | k8s | etcd | coredns | ocm
+ONLY="${1:-all}"   # all | k8s | etcd | coredns | wireguard-go | ocm
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 export GOMODCACHE="${GOMODCACHE:-$CACHE/gomodcache}" GOCACHE="${GOCACHE:-$CACHE/gocache}"
@@ -92,6 +94,23 @@ build_coredns() {
   "$out/coredns" -version >&2
 }
 
+# wireguard-go has no release tags on the proxy: the pseudo-version pins a commit, and `go version -m` tells
+# which one a binary was built from. The cable driver finds it at this version-less path (else on PATH).
+build_wireguard_go() {
+  local out="$CACHE/wireguard-go" build
+  if go version -m "$out/wireguard-go" 2>/dev/null | grep -q "golang.zx2c4.com/wireguard[[:space:]]*v$WIREGUARD_GO_VERSION"; then
+    log "wireguard-go v$WIREGUARD_GO_VERSION already built in $out"; return
+  fi
+  build="$CACHE/build/wireguard-go-v$WIREGUARD_GO_VERSION"
+  mkdir -p "$build" "$out"; cd "$build"
+  [ -f go.mod ] || go mod init local.invalid/wireguardgo >/dev/null 2>&1
+  go get -tool "golang.zx2c4.com/wireguard@v$WIREGUARD_GO_VERSION" >/dev/null
+  log "building wireguard-go v$WIREGUARD_GO_VERSION"
+  go build -trimpath -ldflags "-s -w" -o "$out/wireguard-go.new" golang.zx2c4.com/wireguard
+  mv "$out/wireguard-go.new" "$out/wireguard-go"
+  "$out/wireguard-go" --version | head -1 >&2
+}
+
 # OCM v1.2.x: `go install open-cluster-management.io/ocm/cmd/x@v` fails (the proxy answers 403 for the
 # sub-path module look-ups), so the commands are built inside a wrapper module whose build list pins them.
 # The CRDs come from the open-cluster-management.io/api module that OCM's go.mod selects.
@@ -127,10 +146,11 @@ build_ocm() {
 }
 
 case "$ONLY" in
-  all) build_etcd; build_coredns; build_k8s; build_ocm ;;
+  all) build_etcd; build_coredns; build_wireguard_go; build_k8s; build_ocm ;;
   ocm) build_ocm ;;
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   coredns) build_coredns ;;
-  *) echo "usage: build.sh [all|k8s|etcd|coredns|ocm]" >&2; exit 2 ;;
+  wireguard-go) build_wireguard_go ;;
+  *) echo "usage: build.sh [all|k8s|etcd|coredns|wireguard-go|ocm]" >&2; exit 2 ;;
 esac

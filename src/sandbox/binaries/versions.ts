@@ -12,6 +12,7 @@ export const versions = {
   ocm: '1.2.1',
   /** open-cluster-management.io/api, the version OCM's go.mod selects: its CRDs are the ones installed. */
   ocmApi: '1.2.0',
+  wireguardGo: process.env.WIREGUARD_GO_VERSION ?? '0.0.0-20260522210424-ecfc5a8d5446',
 } as const;
 
 export interface Binaries {
@@ -22,6 +23,8 @@ export interface Binaries {
   kubectl: string;
   etcd: string;
   coredns: string;
+  /** Built at the pinned version; the wireguard cable driver finds it at the same place (plugins/wireguard/install.ts). */
+  wireguardGo: string;
 }
 
 export function binaries(cache = cacheDir()): Binaries {
@@ -34,6 +37,7 @@ export function binaries(cache = cacheDir()): Binaries {
     kubectl: join(k8s, 'kubectl'),
     etcd: join(cache, `etcd-v${versions.etcd}`, 'etcd'),
     coredns: join(cache, `coredns-v${versions.coredns}`, 'coredns'),
+    wireguardGo: join(cache, 'wireguard-go', 'wireguard-go'),
   };
 }
 

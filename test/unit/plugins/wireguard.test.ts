@@ -7,6 +7,7 @@ import { FakeKernel } from '../../../src/net/fake/index.js';
 import type { LinkSpec, NsOpt } from '../../../src/net/iproute2/model.js';
 import { fakePublicKey, FakeWg } from '../../../plugins/fake/wg.js';
 import { parseWgDump, wgPresharedKey } from '../../../plugins/wireguard/wg.js';
+import { findWireguardGo } from '../../../plugins/wireguard/install.js';
 import { WireGuardDriver } from '../../../plugins/wireguard/wireguard.js';
 import { driverContext, gatewayKernel, localEndpoint, PSK, remoteEndpoint } from './support.js';
 
@@ -30,7 +31,7 @@ async function started(kernel?: FakeKernel) {
   });
   let now = 1_800_000_000_000;
   const clock = { set: (ms: number) => (now = ms), get: () => now };
-  const driver = new WireGuardDriver(t.ctx, () => now);
+  const driver = new WireGuardDriver(t.ctx, () => now, 'wireguard-go');
   await driver.init();
   return { ...t, wg, driver, clock, st: t.kernel.state() };
 }
@@ -137,5 +138,11 @@ void describe('wireguard cable driver over the fake kernel and a fake wg', () =>
       { publicKey: 'K1', endpoint: '10.0.0.2:4500', allowedIps: ['10.2.0.0/16', '100.2.0.0/16'], latestHandshake: 1700000000, rxBytes: 10, txBytes: 20 },
       { publicKey: 'K2', endpoint: undefined, allowedIps: [], latestHandshake: 0, rxBytes: 0, txBytes: 0 },
     ]);
+  });
+
+  void it('starts the wireguard-go built into the cache, else the one on PATH', () => {
+    const env = { KSUB_CACHE: '/var/cache/ksub' };
+    assert.equal(findWireguardGo(env, (p) => p === '/var/cache/ksub/wireguard-go/wireguard-go'), '/var/cache/ksub/wireguard-go/wireguard-go');
+    assert.equal(findWireguardGo(env, () => false), 'wireguard-go');
   });
 });

@@ -25,7 +25,8 @@ export class UdpTransport {
       let response: Buffer | undefined;
       try {
         response = this.handler.handle(message, 'udp');
-        if (response !== undefined) socket.send(response, peer.port, peer.address, (err) => err && this.onError(err));
+        // Without a callback a send error reaches the socket's 'error' listener: no closure per answer.
+        if (response !== undefined) socket.send(response, peer.port, peer.address);
       } catch (err) {
         this.onError(err);
       }

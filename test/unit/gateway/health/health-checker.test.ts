@@ -54,4 +54,41 @@ void describe('health checker', () => {
     hc.setEndpoints([]);
     assert.equal(hc.health(west.cable_name), undefined);
   });
+
+  void it('reports a loss as the ping after the allowed lost ones goes out, as Submariner does, and says so at once', async () => {
+    let release: (v: number | undefined) => void = () => undefined;
+    const changes: boolean[] = [];
+    const replies: (number | undefined)[] = [1e6, undefined, undefined];
+    const hc = new HealthChecker({
+      localIp: () => '10.1.0.1',
+      ping: async () => (replies.length > 0 ? replies.shift() : new Promise<number | undefined>((r) => (release = r))),
+      intervalMs: 1000,
+      maxPacketLoss: 2,
+      log: captureLogger(),
+      onChange: () => changes.push(hc.health(west.cable_name)?.healthy ?? false),
+    });
+    hc.setEndpoints([west]);
+    for (let i = 0; i < 3; i++) await hc.tick();
+    assert.equal(hc.health(west.cable_name)?.healthy, true);
+    const out = hc.tick();
+    assert.equal(hc.health(west.cable_name)?.healthy, false, 'a third unanswered ping is out');
+    assert.deepEqual(changes, [true, false], 'connecting, connected, then error: each change told');
+    await hc.retryLossy();
+    release(1e6);
+    await out;
+    assert.equal(hc.health(west.cable_name)?.healthy, true);
+    assert.deepEqual(changes, [true, false, true]);
+  });
+
+  void it('retries between rounds only the connections whose last ping was lost', async () => {
+    const { hc, pinged } = checker([1e6, undefined]);
+    for (let i = 0; i < 2; i++) await hc.tick();
+    const before = pinged.length;
+    await hc.retryLossy();
+    assert.equal(pinged.length, before + 1);
+    const healthy = checker([1e6]);
+    await healthy.hc.tick();
+    await healthy.hc.retryLossy();
+    assert.equal(healthy.pinged.length, 1, 'a connection that answered waits for the next round');
+  });
 });

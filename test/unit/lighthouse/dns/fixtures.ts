@@ -9,6 +9,7 @@ import type { EndpointSlice, ServiceImport, ServicePort } from '../../../../src/
 /** ClusterStatus whose connected clusters a test sets. */
 export class FakeClusterStatus implements ClusterStatus {
   private readonly connected: Set<string>;
+  version = 0;
 
   constructor(
     readonly localClusterId: string,
@@ -23,10 +24,12 @@ export class FakeClusterStatus implements ClusterStatus {
 
   connect(clusterId: string): void {
     this.connected.add(clusterId);
+    this.version++;
   }
 
   disconnect(clusterId: string): void {
     this.connected.delete(clusterId);
+    this.version++;
   }
 }
 

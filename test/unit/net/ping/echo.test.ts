@@ -23,4 +23,9 @@ void describe('health-check pings', () => {
     const runner = new FakeRunner().on('ping -n -q -c 1 -W 2 -I 10.1.0.1 10.2.0.1', { stdout: '64 bytes from 10.2.0.1: icmp_seq=1 ttl=64 time=0.045 ms\n' });
     assert.equal(await commandPing(runner, { timeoutMs: 1500 })('10.2.0.1', '10.1.0.1'), 45_000);
   });
+
+  void it('waits a fraction of a second when the timeout is under one', async () => {
+    const runner = new FakeRunner().on('ping -n -q -c 1 -W 0.5 10.2.0.1', { code: 1, stdout: '1 packets transmitted, 0 received, 100% packet loss, time 0ms\n' });
+    assert.equal(await commandPing(runner, { timeoutMs: 500 })('10.2.0.1'), undefined);
+  });
 });

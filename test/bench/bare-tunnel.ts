@@ -1,0 +1,119 @@
+// The ceilings of the wireguard and vxlan cables: one bare tunnel between the two active gateway namespaces of the
+// sandbox, over the same addresses as the cable and at its MTU, with nothing else on the path (no vx-submariner hop,
+// no route agent rules, no pod veths): iperf3 and ping run in the gateways themselves. wireguard-go is the binary the
+// driver starts, with a pre-shared key as the driver sets one; vxlan is one kernel VXLAN device a side.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findWireguardGo } from '../../plugins/wireguard/install.js';
+import { Wg, wgPresharedKey } from '../../plugins/wireguard/wg.js';
+import { ExecRunner, type CommandRunner, type RunOptions } from '../../src/net/command.js';
+import { iperfReceivedBps, pingAverageMs } from './dataplane-parse.js';
+import { median } from './table.js';
+
+export type BareTunnel = 'wireguard-go' | 'vxlan';
+
+/** Throughput (bits per second) and average round trip through a bare tunnel. */
+export interface BareResult {
+  bps: number;
+  rttMs: number;
+}
+
+/** One gateway: its network namespace and the address the other gateway reaches it at. */
+export interface BareSide {
+  netns: string;
+  address: string;
+}
+
+interface Side extends BareSide {
+  dev: string;
+  runner: CommandRunner;
+  tunnelIp: string;
+}
+
+const host = new ExecRunner();
+/** Ports and VNI apart from the cables' own (4500 and VNI 1000). */
+const wgPort = 51820;
+const vxlan = { vni: 99, port: 4799 };
+/** Tunnel addresses in the RFC 2544 benchmarking range, apart from the veth baseline's. */
+const tunnel = { prefix: 30, addresses: ['198.18.2.1', '198.18.2.2'] } as const;
+
+function inNetns(netns: string): CommandRunner {
+  return { run: (file: string, args: readonly string[], o: RunOptions = {}) => host.run(file, args, { ...o, netns }) };
+}
+
+async function until(what: string, ok: () => Promise<boolean>): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await ok())) {
+    if (Date.now() > deadline) throw new Error(`bare tunnel: ${what} within 15 s`);
+    await sleep(100);
+  }
+}
+
+/** The MTU of `dev` in `netns`. */
+export async function linkMtu(netns: string, dev: string): Promise<number> {
+  const [link] = JSON.parse((await host.run('ip', ['-n', netns, '-j', 'link', 'show', dev])).stdout) as { mtu: number }[];
+  if (link === undefined) throw new Error(`no link ${dev} in ${netns}`);
+  return link.mtu;
+}
+
+/** Two wireguard-go devices peered over the sides' addresses; returns the daemons. */
+async function wireguardGo(sides: [Side, Side], secrets: string): Promise<ChildProcess[]> {
+  const binary = findWireguardGo();
+  const daemons = sides.map((s) => spawn('ip', ['netns', 'exec', s.netns, binary, '-f', s.dev], { stdio: 'ignore', env: { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' } }));
+  const keys: { wg: Wg; publicKey: string; privateKey: string }[] = [];
+  for (const s of sides) {
+    const wg = new Wg(s.runner, secrets);
+    await until(`${binary} did not create ${s.dev} in ${s.netns}`, () => wg.ready(s.dev));
+    const privateKey = await wg.genKey();
+    keys.push({ wg, privateKey, publicKey: await wg.pubKey(privateKey) });
+  }
+  for (const [i, s] of sides.entries()) {
+    const [me, peer, other] = [keys[i], keys[1 - i], sides[1 - i]];
+    if (!me || !peer || !other) throw new Error('bare wireguard-go: two sides expected');
+    await me.wg.setDevice(s.dev, wgPort, me.privateKey);
+    await me.wg.setPeer(s.dev, { publicKey: peer.publicKey, endpoint: `${other.address}:${wgPort}`, allowedIps: [`${other.tunnelIp}/32`], keepaliveSeconds: 10, presharedKey: wgPresharedKey('bench') });
+  }
+  return daemons;
+}
+
+/** Throughput (median of `rounds`, a → b) and RTT through a bare tunnel of `mtu` bytes between `a` and `b`. */
+export async function measureBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide, options: { mtu: number; rounds: number; seconds: number; probeIntervalS: number }): Promise<BareResult> {
+  const secrets = mkdtempSync(join(tmpdir(), 'bench-tunnel-'));
+  const sides = [a, b].map((side, i): Side => ({ ...side, dev: `bench-tun${i}`, runner: inNetns(side.netns), tunnelIp: tunnel.addresses[i] ?? '' })) as [Side, Side];
+  let daemons: ChildProcess[] = [];
+  try {
+    if (kind === 'wireguard-go') daemons = await wireguardGo(sides, secrets);
+    else {
+      for (const [i, s] of sides.entries()) {
+        const other = sides[1 - i] as Side;
+        await s.runner.run('ip', ['link', 'add', s.dev, 'type', 'vxlan', 'id', String(vxlan.vni), 'remote', other.address, 'local', s.address, 'dstport', String(vxlan.port)]);
+      }
+    }
+    for (const s of sides) {
+      await s.runner.run('ip', ['addr', 'add', `${s.tunnelIp}/${tunnel.prefix}`, 'dev', s.dev]);
+      await s.runner.run('ip', ['link', 'set', s.dev, 'mtu', String(options.mtu), 'up']);
+    }
+    const [client, server] = sides;
+    await until('no ping answer through the tunnel', async () => (await client.runner.run('ping', ['-n', '-c', '1', '-W', '1', server.tunnelIp], { allowFailure: true })).code === 0);
+    const bps: number[] = [];
+    for (let i = 0; i < options.rounds; i++) {
+      const listener = spawn('ip', ['netns', 'exec', server.netns, 'iperf3', '-s', '-1', '-B', server.tunnelIp], { stdio: 'ignore' });
+      try {
+        await sleep(500);
+        const r = await client.runner.run('iperf3', ['-c', server.tunnelIp, '-t', String(options.seconds), '-O', '1', '-J'], { allowFailure: true, timeoutMs: (options.seconds + 20) * 1000 });
+        bps.push(iperfReceivedBps(r.stdout));
+      } finally {
+        listener.kill('SIGKILL');
+      }
+    }
+    const ping = await client.runner.run('ping', ['-n', '-q', '-c', '20', '-i', String(options.probeIntervalS), '-W', '1', server.tunnelIp], { allowFailure: true, timeoutMs: 30_000 });
+    return { bps: median(bps), rttMs: pingAverageMs(ping.stdout) };
+  } finally {
+    for (const s of sides) await s.runner.run('ip', ['link', 'del', s.dev], { allowFailure: true });
+    for (const d of daemons) d.kill('SIGKILL');
+    rmSync(secrets, { recursive: true, force: true });
+  }
+}
