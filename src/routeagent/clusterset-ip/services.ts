@@ -46,7 +46,7 @@ export function vipServices(imports: readonly ServiceImport[], slices: readonly 
     const own = byService.get(`${namespace}/${name}`) ?? [];
     const clusters = [...new Set(own.map(cluster))].sort((a, b) => (a === localCluster ? -1 : b === localCluster ? 1 : a.localeCompare(b)));
     const ports: VipPort[] = (si.spec.ports ?? []).map((p) => {
-      const protocol = (p.protocol ?? 'TCP') as L4Protocol;
+      const protocol = (p.protocol ?? 'TCP');
       const backends = new Set<string>();
       for (const c of clusters) for (const b of clusterBackends(own.filter((s) => cluster(s) === c), p.name ?? '', protocol, p.port)) backends.add(b);
       return { name: p.name ?? '', protocol, port: p.port, backends: [...backends] };
