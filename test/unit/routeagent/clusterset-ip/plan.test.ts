@@ -13,11 +13,11 @@ const lh = 'lighthouse-agent.submariner.io';
 
 function serviceImport(name: string, spec: Partial<ServiceImport['spec']> = {}): ServiceImport {
   return {
-    apiVersion: 'multicluster.x-k8s.io/v1alpha1',
+    apiVersion: 'multicluster.x-k8s.io/v1beta1',
     kind: 'ServiceImport',
     metadata: { name, namespace: 'shop' },
     spec: { type: 'ClusterSetIP', ips: ['243.0.0.1'], ports: [{ name: 'http', protocol: 'TCP', port: 80 }], ...spec },
-  } as ServiceImport;
+  };
 }
 
 function slice(name: string, cluster: string, endpoints: [string, boolean][], o: { pods?: boolean; port?: number; service?: string } = {}): V1EndpointSlice {
