@@ -44,14 +44,14 @@ function importedObjects(): { imports: ServiceImport[]; slices: V1EndpointSlice[
     imports.push({
       apiVersion: 'multicluster.x-k8s.io/v1beta1',
       kind: 'ServiceImport',
-      metadata: { name, namespace: 'bench' },
+      metadata: { name, namespace: 'bench', labels: { [labels.appManagedBy]: lighthouseManagedBy } },
       spec: { type: 'ClusterSetIP', ips: [`243.0.${Math.floor((i + 1) / 256)}.${(i + 1) % 256}`], ports: [{ name: 'http', protocol: 'TCP', port: 80 }] },
     });
     slices.push({
       metadata: {
         name: `${name}-pods-bench-cluster2`,
         namespace: 'bench',
-        labels: { [labels.managedBy]: lighthouseManagedBy, [labels.serviceName]: name, [labels.sourceCluster]: 'cluster2', [labels.podEndpoints]: 'true' },
+        labels: { [labels.managedBy]: lighthouseManagedBy, [labels.serviceName]: name, [labels.sourceCluster]: 'cluster2', [labels.sourceNamespace]: 'bench', [labels.podEndpoints]: 'true' },
       },
       addressType: 'IPv4',
       endpoints: Array.from({ length: endpoints }, (_, e) => ({ addresses: [endpointAddress(i, e)], conditions: { ready: true } })),

@@ -34,7 +34,8 @@ export function vipServices(imports: readonly ServiceImport[], slices: readonly 
   const byService = new Map<string, V1EndpointSlice[]>();
   for (const s of slices) {
     const l = s.metadata?.labels ?? {};
-    if (l[labels.managedBy] !== lighthouseManagedBy || s.addressType !== 'IPv4') continue;
+    // Only the copies in the service's namespace: a broker on this cluster holds every member's in its own.
+    if (l[labels.managedBy] !== lighthouseManagedBy || s.addressType !== 'IPv4' || l[labels.sourceNamespace] !== s.metadata?.namespace) continue;
     const key = `${s.metadata?.namespace ?? ''}/${l[labels.serviceName] ?? ''}`;
     byService.set(key, [...(byService.get(key) ?? []), s]);
   }
@@ -42,7 +43,9 @@ export function vipServices(imports: readonly ServiceImport[], slices: readonly 
   for (const si of imports) {
     const vip = (si.spec?.ips ?? []).find((ip) => isIP(ip) === 4);
     const { namespace = '', name = '' } = si.metadata ?? {};
-    if (si.spec?.type !== 'ClusterSetIP' || vip === undefined || namespace === '' || name === '') continue;
+    // The merged imports the Lighthouse agent keeps, not a member's export on a broker that lives in this cluster.
+    const merged = si.metadata?.labels?.[labels.appManagedBy] === lighthouseManagedBy;
+    if (!merged || si.spec?.type !== 'ClusterSetIP' || vip === undefined || namespace === '' || name === '') continue;
     const own = byService.get(`${namespace}/${name}`) ?? [];
     const clusters = [...new Set(own.map(cluster))].sort((a, b) => (a === localCluster ? -1 : b === localCluster ? 1 : a.localeCompare(b)));
     const ports: VipPort[] = (si.spec.ports ?? []).map((p) => {

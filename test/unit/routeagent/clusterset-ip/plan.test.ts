@@ -15,7 +15,7 @@ function serviceImport(name: string, spec: Partial<ServiceImport['spec']> = {}):
   return {
     apiVersion: 'multicluster.x-k8s.io/v1beta1',
     kind: 'ServiceImport',
-    metadata: { name, namespace: 'shop' },
+    metadata: { name, namespace: 'shop', labels: { 'app.kubernetes.io/managed-by': lh } },
     spec: { type: 'ClusterSetIP', ips: ['243.0.0.1'], ports: [{ name: 'http', protocol: 'TCP', port: 80 }], ...spec },
   };
 }
@@ -29,6 +29,7 @@ function slice(name: string, cluster: string, endpoints: [string, boolean][], o:
         'endpointslice.kubernetes.io/managed-by': lh,
         'multicluster.kubernetes.io/service-name': o.service ?? 'web',
         'multicluster.kubernetes.io/source-cluster': cluster,
+        'lighthouse.submariner.io/sourceNamespace': 'shop',
         'lighthouse.submariner.io/is-headless': 'false',
         ...(o.pods ? { 'lighthouse.submariner.io/pod-endpoints': 'true' } : {}),
       },
@@ -62,6 +63,13 @@ describe('clusterset IP services from the imports', () => {
     );
     assert.deepEqual(services[0]?.ports[0]?.backends, ['242.0.8.3:80']);
     assert.equal(services[0]?.affinitySeconds, 60);
+  });
+
+  it('skips a member\'s export held by a broker in this cluster, and the broker\'s copies of slices', () => {
+    const brokerCopy: ServiceImport = { ...serviceImport('web-shop-cluster2'), metadata: { name: 'web-shop-cluster2', namespace: 'submariner-k8s-broker' } };
+    const slices = [slice('web-x', 'cluster2', [['10.242.1.5', true]], { pods: true })];
+    slices[0]!.metadata!.namespace = 'submariner-k8s-broker';
+    assert.deepEqual(vipServices([brokerCopy, serviceImport('web')], slices, 'cluster1'), [{ namespace: 'shop', name: 'web', vip: '243.0.0.1', ports: [{ name: 'http', protocol: 'TCP', port: 80, backends: [] }] }]);
   });
 
   it('skips imports without a clusterset IP, headless imports, and slices of other services', () => {
