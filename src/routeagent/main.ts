@@ -30,7 +30,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const metrics = new RouteAgentMetrics(config.clusterId, config.nodeName);
   // One packet filter for every handler: its read-modify-writes of a table never interleave.
   const runner = new ExecRunner();
-  const packetFilter = new Iptables(runner);
+  // A node with thousands of clusterset IP backends takes seconds to program on a loaded host: allow two minutes.
+  const packetFilter = new Iptables(runner, { timeoutMs: 120_000 });
   const registry = await compose(config, kc, state, log, metrics, runner, packetFilter);
   if (config.uninstall) {
     await registry.uninstall();

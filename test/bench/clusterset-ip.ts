@@ -69,13 +69,13 @@ async function topology(): Promise<void> {
     await sh(['ip', 'link', 'add', aIf, 'netns', a, 'type', 'veth', 'peer', 'name', bIf, 'netns', b]);
     for (const [n, i, ip] of [[a, aIf, aIp], [b, bIf, bIp]] as const) {
       await inNs(n, 'ip', 'addr', 'add', ip, 'dev', i);
-      await inNs(n, 'ip', 'link', 'set', i, 'up');
-      await inNs(n, 'ip', 'link', 'set', 'lo', 'up');
+      await inNs(n, 'ip', 'link', 'set', 'dev', i, 'up');
+      await inNs(n, 'ip', 'link', 'set', 'dev', 'lo', 'up');
     }
   };
-  await link(ns.client, 'eth0', '10.99.1.2/24', ns.vipRouter, 'down', '10.99.1.1/24');
-  await link(ns.vipRouter, 'up', '10.99.2.1/24', ns.proxyRouter, 'down', '10.99.2.2/24');
-  await link(ns.proxyRouter, 'up', '10.99.3.1/24', ns.server, 'eth0', `${serverAddresses[0] ?? ''}/24`);
+  await link(ns.client, 'eth0', '10.99.1.2/24', ns.vipRouter, 'lan', '10.99.1.1/24');
+  await link(ns.vipRouter, 'wan', '10.99.2.1/24', ns.proxyRouter, 'lan', '10.99.2.2/24');
+  await link(ns.proxyRouter, 'wan', '10.99.3.1/24', ns.server, 'eth0', `${serverAddresses[0] ?? ''}/24`);
   for (const a of serverAddresses.slice(1)) await inNs(ns.server, 'ip', 'addr', 'add', `${a}/24`, 'dev', 'eth0');
   await inNs(ns.client, 'ip', 'route', 'add', 'default', 'via', '10.99.1.1');
   await inNs(ns.vipRouter, 'ip', 'route', 'add', 'default', 'via', '10.99.2.2');
@@ -131,9 +131,9 @@ async function kubeSvcChains(): Promise<number> {
 async function apiserverForRouter(f: LighthouseFleet, dir: string): Promise<{ kubeconfig: string; relay: Server }> {
   await sh(['ip', 'link', 'add', 'ksub-bcsip-h', 'type', 'veth', 'peer', 'name', 'host', 'netns', ns.proxyRouter]);
   await sh(['ip', 'addr', 'add', '10.99.9.1/30', 'dev', 'ksub-bcsip-h']);
-  await sh(['ip', 'link', 'set', 'ksub-bcsip-h', 'up']);
+  await sh(['ip', 'link', 'set', 'dev', 'ksub-bcsip-h', 'up']);
   await inNs(ns.proxyRouter, 'ip', 'addr', 'add', '10.99.9.2/30', 'dev', 'host');
-  await inNs(ns.proxyRouter, 'ip', 'link', 'set', 'host', 'up');
+  await inNs(ns.proxyRouter, 'ip', 'link', 'set', 'dev', 'host', 'up');
   const kc = new KubeConfig();
   kc.loadFromFile(f.kubeconfigs.cluster1);
   const cluster = kc.getCurrentCluster();
@@ -230,7 +230,7 @@ export async function clustersetIpRows(f: LighthouseFleet, dir: string): Promise
   let relay: Server | undefined;
   try {
     const { imports, slices } = importedObjects();
-    const ipt = new Iptables(runner, { netns: ns.vipRouter });
+    const ipt = new Iptables(runner, { netns: ns.vipRouter, timeoutMs: 600_000 });
     progress(`programming ${services} clusterset IPs × ${endpoints} endpoints`);
     const t0 = process.hrtime.bigint();
     await ipt.apply(planClustersetIpRules(vipServices(imports, slices, 'cluster1')));

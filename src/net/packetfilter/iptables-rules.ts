@@ -39,11 +39,15 @@ export function matchArgs(m: Match, tcpSyn = false): string[] {
   if (m.srcSet !== undefined) out.push('-m', 'set', '--match-set', m.srcSet, 'src');
   if (m.dstSet !== undefined) out.push('-m', 'set', '--match-set', m.dstSet, 'dst');
   if (m.comment !== undefined) out.push('-m', 'comment', '--comment', m.comment);
-  if (m.recent !== undefined) {
-    const mode = 'set' in m.recent ? ['--set'] : ['--rcheck', '--seconds', String(m.recent.seconds), '--reap'];
-    out.push('-m', 'recent', ...mode, '--name', m.recent.name, '--mask', '255.255.255.255', '--rsource');
-  }
   if (m.probability !== undefined) out.push('-m', 'statistic', '--mode', 'random', '--probability', probability(m.probability));
+  if (m.recent !== undefined) {
+    const list = ['--name', m.recent.name, '--mask', '255.255.255.255', '--rsource'];
+    if ('set' in m.recent) out.push('-m', 'recent', '--set', ...list);
+    else {
+      out.push('-m', 'recent', '--rcheck', '--seconds', String(m.recent.seconds), '--reap', ...list);
+      if (m.recent.refresh === true) out.push('-m', 'recent', '--set', ...list);
+    }
+  }
   return out;
 }
 

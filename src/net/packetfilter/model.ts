@@ -40,10 +40,11 @@ export interface Match {
   /** Matches this share of the packets at random, from 0 to 1 (iptables `statistic`; kernels keep 31 bits of it). */
   probability?: number | undefined;
   /**
-   * Source addresses remembered in a named list (iptables `recent`): `set` adds the source and matches; `seconds`
-   * matches a source seen within that many seconds, forgetting older ones (session affinity).
+   * Source addresses remembered in a named list (iptables `recent`), checked after `probability`: `set` adds the
+   * source and matches; `seconds` matches a source seen within that many seconds, forgetting older ones, and with
+   * `refresh` remembers it again (session affinity).
    */
-  recent?: { name: string; set: true } | { name: string; seconds: number } | undefined;
+  recent?: { name: string; set: true } | { name: string; seconds: number; refresh?: boolean | undefined } | undefined;
 }
 
 export type Action =

@@ -8,40 +8,29 @@ export const csipChains = {
   output: 'SUBMARINER-CSIP-OUTPUT',
   services: 'SUBMARINER-CSIP-SERVICES',
   postrouting: 'SUBMARINER-CSIP-POSTROUTING',
-  /** One per service port: picks a backend. */
+  /** One per service port: picks a backend and DNATs to it. */
   servicePrefix: 'SUBMARINER-CSIP-SVC-',
-  /** One per backend of a service port: DNATs to it. */
-  endpointPrefix: 'SUBMARINER-CSIP-SEP-',
 } as const;
 
 /** Connections from a backend to its own clusterset IP are masqueraded, so that the replies come back through the DNAT. */
 export const hairpinMark: Mark = { value: 0x2000, mask: 0x2000 };
 
-/** The route agent's clusterset IP chains: the fixed ones and every per-service and per-backend chain. */
+/** The route agent's clusterset IP chains: the fixed ones and every per-service-port chain. */
 export const csipOwner: Owner = {
   name: 'routeagent-clusterset-ip',
   chains: [csipChains.prerouting, csipChains.output, csipChains.services, csipChains.postrouting].map((name) => ({ table: 'nat' as const, name })),
-  chainPrefixes: [
-    { table: 'nat', prefix: csipChains.servicePrefix },
-    { table: 'nat', prefix: csipChains.endpointPrefix },
-  ],
+  chainPrefixes: [{ table: 'nat', prefix: csipChains.servicePrefix }],
 };
 
-/** 8 characters of base32 of a SHA-256, as kube-proxy names its chains (28 characters in all with the prefix). */
-function chainId(prefix: string, text: string): string {
+/** `prefix` and 8 characters of base32 of a SHA-256 of `text`, as kube-proxy names its chains. */
+function hashName(prefix: string, text: string): string {
   const bytes = createHash('sha256').update(text).digest();
   const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = 0;
-  let value = 0;
   let out = '';
-  for (const b of bytes) {
-    value = (value << 8) | b;
-    bits += 8;
-    while (bits >= 5 && out.length < 8) {
-      out += alphabet[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-    if (out.length === 8) break;
+  for (let bit = 0; out.length < 8; bit += 5) {
+    const byte = bit >> 3;
+    const word = ((bytes[byte] ?? 0) << 8) | (bytes[byte + 1] ?? 0);
+    out += alphabet[(word >> (11 - (bit & 7))) & 31];
   }
   return prefix + out;
 }
@@ -50,45 +39,40 @@ const proto = (p: VipPort): Proto => p.protocol.toLowerCase() as Proto;
 
 /**
  * Load balancing of clusterset IPs on a node, as kube-proxy's iptables mode does for a ClusterIP: traffic to
- * `vip:port` (from pods, PREROUTING, and from the node, OUTPUT) picks one ready backend at random with equal
- * shares (`statistic`), or the one the client used within the affinity timeout (`recent`), and is DNATed to it.
- * A service port without backends gets no rules. Pure: the same services give the same rule set.
+ * `vip:port` (from pods, PREROUTING, and from the node, OUTPUT) goes to one chain per service port, which picks one
+ * ready backend at random with equal shares (`statistic`), or with ClientIP affinity the one the client used within
+ * the timeout (`recent`, one list per backend), and DNATs to it. Unlike kube-proxy there is no chain per backend:
+ * iptables-nft writes chains far more slowly than rules. A service port without backends gets no rules. Pure.
  */
 export function planClustersetIpRules(services: readonly VipService[]): RuleSet {
   const servicesRules: Rule[] = [];
-  const perService: Chain[] = [];
+  const perPort: Chain[] = [];
   for (const s of services) {
     for (const p of s.ports) {
       if (p.backends.length === 0) continue;
       const label = `${s.namespace}/${s.name}:${p.name || p.port}`;
-      const svcChain = chainId(csipChains.servicePrefix, `${s.namespace}/${s.name}/${p.protocol}/${p.port}`);
-      servicesRules.push({ dst: s.vip, proto: proto(p), dport: p.port, comment: label, action: { type: 'jump', chain: svcChain } });
-      const endpoints = p.backends.map((b) => ({ backend: b, chain: chainId(csipChains.endpointPrefix, `${s.namespace}/${s.name}/${p.protocol}/${p.port}/${b}`) }));
-      const pick: Rule[] = [];
-      if (s.affinitySeconds !== undefined) {
-        for (const e of endpoints) pick.push({ comment: label, recent: { name: e.chain, seconds: s.affinitySeconds }, action: { type: 'jump', chain: e.chain } });
+      const id = `${s.namespace}/${s.name}/${p.protocol}/${p.port}`;
+      const chain = hashName(csipChains.servicePrefix, id);
+      servicesRules.push({ dst: s.vip, proto: proto(p), dport: p.port, comment: label, action: { type: 'jump', chain } });
+      const backends = p.backends.map((b) => ({ to: b, address: b.slice(0, b.lastIndexOf(':')), list: hashName('CSIP-', `${id}/${b}`) }));
+      const affinity = s.affinitySeconds;
+      const rules: Rule[] = backends.map((b) => ({ src: b.address, comment: label, action: { type: 'mark', set: hairpinMark } }));
+      if (affinity !== undefined) {
+        for (const b of backends) {
+          rules.push({ proto: proto(p), comment: label, recent: { name: b.list, seconds: affinity, refresh: true }, action: { type: 'dnat', toDestination: b.to } });
+        }
       }
-      endpoints.forEach((e, i) => {
-        const left = endpoints.length - i;
-        pick.push({ comment: label, ...(left > 1 ? { probability: 1 / left } : {}), action: { type: 'jump', chain: e.chain } });
-      });
-      perService.push({ table: 'nat', name: svcChain, rules: pick });
-      for (const e of endpoints) {
-        const address = e.backend.slice(0, e.backend.lastIndexOf(':'));
-        perService.push({
-          table: 'nat',
-          name: e.chain,
-          rules: [
-            { src: address, comment: label, action: { type: 'mark', set: hairpinMark } },
-            {
-              proto: proto(p),
-              comment: label,
-              ...(s.affinitySeconds !== undefined ? { recent: { name: e.chain, set: true as const } } : {}),
-              action: { type: 'dnat', toDestination: e.backend },
-            },
-          ],
+      backends.forEach((b, i) => {
+        const left = backends.length - i;
+        rules.push({
+          proto: proto(p),
+          comment: label,
+          ...(left > 1 ? { probability: 1 / left } : {}),
+          ...(affinity !== undefined ? { recent: { name: b.list, set: true as const } } : {}),
+          action: { type: 'dnat', toDestination: b.to },
         });
-      }
+      });
+      perPort.push({ table: 'nat', name: chain, rules });
     }
   }
   const jump = (chain: string): Rule => ({ action: { type: 'jump', chain } });
@@ -101,7 +85,7 @@ export function planClustersetIpRules(services: readonly VipService[]): RuleSet 
       { table: 'nat', name: csipChains.output, hook: { from: 'OUTPUT', position: 'last' }, rules: [jump(csipChains.services)] },
       { table: 'nat', name: csipChains.services, rules: servicesRules },
       { table: 'nat', name: csipChains.postrouting, hook: { from: 'POSTROUTING', position: 'last' }, rules: [{ mark: hairpinMark, action: { type: 'masquerade' } }] },
-      ...perService,
+      ...perPort,
     ],
   };
 }

@@ -102,38 +102,20 @@ describe('clusterset IP rule planning (golden)', () => {
 :SUBMARINER-CSIP-SERVICES - [0:0]
 :SUBMARINER-CSIP-POSTROUTING - [0:0]
 :SUBMARINER-CSIP-SVC-VQFSO5MW - [0:0]
-:SUBMARINER-CSIP-SEP-WG4ZHARM - [0:0]
-:SUBMARINER-CSIP-SEP-T6V4ZXZO - [0:0]
-:SUBMARINER-CSIP-SEP-ATZGXADR - [0:0]
 :SUBMARINER-CSIP-SVC-6QT37QDJ - [0:0]
-:SUBMARINER-CSIP-SEP-LGS4BMNU - [0:0]
--F SUBMARINER-CSIP-PREROUTING
 -A SUBMARINER-CSIP-PREROUTING -j SUBMARINER-CSIP-SERVICES
--F SUBMARINER-CSIP-OUTPUT
 -A SUBMARINER-CSIP-OUTPUT -j SUBMARINER-CSIP-SERVICES
--F SUBMARINER-CSIP-SERVICES
 -A SUBMARINER-CSIP-SERVICES -d 243.0.0.1/32 -p tcp -m tcp --dport 80 -m comment --comment shop/web:http -j SUBMARINER-CSIP-SVC-VQFSO5MW
 -A SUBMARINER-CSIP-SERVICES -d 243.0.0.2/32 -p sctp -m sctp --dport 142 -m comment --comment shop/sig:stcp -j SUBMARINER-CSIP-SVC-6QT37QDJ
--F SUBMARINER-CSIP-POSTROUTING
 -A SUBMARINER-CSIP-POSTROUTING -m mark --mark 0x2000/0x2000 -j MASQUERADE
--F SUBMARINER-CSIP-SVC-VQFSO5MW
--A SUBMARINER-CSIP-SVC-VQFSO5MW -m comment --comment shop/web:http -m statistic --mode random --probability 0.33333333349 -j SUBMARINER-CSIP-SEP-WG4ZHARM
--A SUBMARINER-CSIP-SVC-VQFSO5MW -m comment --comment shop/web:http -m statistic --mode random --probability 0.50000000000 -j SUBMARINER-CSIP-SEP-T6V4ZXZO
--A SUBMARINER-CSIP-SVC-VQFSO5MW -m comment --comment shop/web:http -j SUBMARINER-CSIP-SEP-ATZGXADR
--F SUBMARINER-CSIP-SEP-WG4ZHARM
--A SUBMARINER-CSIP-SEP-WG4ZHARM -s 10.241.0.5/32 -m comment --comment shop/web:http -j MARK --set-xmark 0x2000/0x2000
--A SUBMARINER-CSIP-SEP-WG4ZHARM -p tcp -m comment --comment shop/web:http -j DNAT --to-destination 10.241.0.5:8080
--F SUBMARINER-CSIP-SEP-T6V4ZXZO
--A SUBMARINER-CSIP-SEP-T6V4ZXZO -s 10.242.1.5/32 -m comment --comment shop/web:http -j MARK --set-xmark 0x2000/0x2000
--A SUBMARINER-CSIP-SEP-T6V4ZXZO -p tcp -m comment --comment shop/web:http -j DNAT --to-destination 10.242.1.5:8080
--F SUBMARINER-CSIP-SEP-ATZGXADR
--A SUBMARINER-CSIP-SEP-ATZGXADR -s 10.242.1.6/32 -m comment --comment shop/web:http -j MARK --set-xmark 0x2000/0x2000
--A SUBMARINER-CSIP-SEP-ATZGXADR -p tcp -m comment --comment shop/web:http -j DNAT --to-destination 10.242.1.6:8080
--F SUBMARINER-CSIP-SVC-6QT37QDJ
--A SUBMARINER-CSIP-SVC-6QT37QDJ -m comment --comment shop/sig:stcp -j SUBMARINER-CSIP-SEP-LGS4BMNU
--F SUBMARINER-CSIP-SEP-LGS4BMNU
--A SUBMARINER-CSIP-SEP-LGS4BMNU -s 10.242.1.7/32 -m comment --comment shop/sig:stcp -j MARK --set-xmark 0x2000/0x2000
--A SUBMARINER-CSIP-SEP-LGS4BMNU -p sctp -m comment --comment shop/sig:stcp -j DNAT --to-destination 10.242.1.7:142
+-A SUBMARINER-CSIP-SVC-VQFSO5MW -s 10.241.0.5/32 -m comment --comment shop/web:http -j MARK --set-xmark 0x2000/0x2000
+-A SUBMARINER-CSIP-SVC-VQFSO5MW -s 10.242.1.5/32 -m comment --comment shop/web:http -j MARK --set-xmark 0x2000/0x2000
+-A SUBMARINER-CSIP-SVC-VQFSO5MW -s 10.242.1.6/32 -m comment --comment shop/web:http -j MARK --set-xmark 0x2000/0x2000
+-A SUBMARINER-CSIP-SVC-VQFSO5MW -p tcp -m comment --comment shop/web:http -m statistic --mode random --probability 0.33333333349 -j DNAT --to-destination 10.241.0.5:8080
+-A SUBMARINER-CSIP-SVC-VQFSO5MW -p tcp -m comment --comment shop/web:http -m statistic --mode random --probability 0.50000000000 -j DNAT --to-destination 10.242.1.5:8080
+-A SUBMARINER-CSIP-SVC-VQFSO5MW -p tcp -m comment --comment shop/web:http -j DNAT --to-destination 10.242.1.6:8080
+-A SUBMARINER-CSIP-SVC-6QT37QDJ -s 10.242.1.7/32 -m comment --comment shop/sig:stcp -j MARK --set-xmark 0x2000/0x2000
+-A SUBMARINER-CSIP-SVC-6QT37QDJ -p sctp -m comment --comment shop/sig:stcp -j DNAT --to-destination 10.242.1.7:142
 -A PREROUTING -j SUBMARINER-CSIP-PREROUTING
 -A OUTPUT -j SUBMARINER-CSIP-OUTPUT
 -A POSTROUTING -j SUBMARINER-CSIP-POSTROUTING
@@ -142,22 +124,24 @@ COMMIT
     );
   });
 
-  it('ClientIP affinity: the backend a client used within the timeout first, remembered on DNAT', () => {
+  it('ClientIP affinity: the backend a client used within the timeout first (remembered again), each pick remembered', () => {
     const rules = planRuleSet(planClustersetIpRules([{ ...web, affinitySeconds: 60, ports: [{ ...web.ports[0]!, backends: ['10.241.0.5:8080', '10.242.1.5:8080'] }] }]), new Map()).get('nat') ?? '';
-    const svc = rules.split('\n').filter((l) => l.startsWith('-A SUBMARINER-CSIP-SVC-'));
+    const picks = rules.split('\n').filter((l) => l.startsWith('-A SUBMARINER-CSIP-SVC-') && l.includes('DNAT'));
     assert.deepEqual(
-      svc.map((l) => l.replace(/SUBMARINER-CSIP-(SVC|SEP)-\w+/g, '$1')),
+      picks.map((l) => l.replace(/SUBMARINER-CSIP-SVC-\w+/, 'SVC').replace(/CSIP-\w{8}/g, 'LIST')),
       [
-        '-A SVC -m comment --comment shop/web:http -m recent --rcheck --seconds 60 --reap --name SEP --mask 255.255.255.255 --rsource -j SEP',
-        '-A SVC -m comment --comment shop/web:http -m recent --rcheck --seconds 60 --reap --name SEP --mask 255.255.255.255 --rsource -j SEP',
-        '-A SVC -m comment --comment shop/web:http -m statistic --mode random --probability 0.50000000000 -j SEP',
-        '-A SVC -m comment --comment shop/web:http -j SEP',
+        '-A SVC -p tcp -m comment --comment shop/web:http -m recent --rcheck --seconds 60 --reap --name LIST --mask 255.255.255.255 --rsource -m recent --set --name LIST --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.241.0.5:8080',
+        '-A SVC -p tcp -m comment --comment shop/web:http -m recent --rcheck --seconds 60 --reap --name LIST --mask 255.255.255.255 --rsource -m recent --set --name LIST --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.242.1.5:8080',
+        '-A SVC -p tcp -m comment --comment shop/web:http -m statistic --mode random --probability 0.50000000000 -m recent --set --name LIST --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.241.0.5:8080',
+        '-A SVC -p tcp -m comment --comment shop/web:http -m recent --set --name LIST --mask 255.255.255.255 --rsource -j DNAT --to-destination 10.242.1.5:8080',
       ],
     );
-    assert.match(rules, /-A (SUBMARINER-CSIP-SEP-\w+) -p tcp -m comment --comment shop\/web:http -m recent --set --name \1 --mask 255\.255\.255\.255 --rsource -j DNAT --to-destination 10\.241\.0\.5:8080/);
+    const lists = picks.map((l) => /--name (CSIP-\w+)/.exec(l)?.[1]);
+    assert.equal(lists[0], lists[2], 'one list per backend, checked and set alike');
+    assert.notEqual(lists[0], lists[1]);
   });
 
-  it('a backend that goes away takes its chain with it; applying the same plan twice writes nothing the second time; uninstall removes every chain', async () => {
+  it('a backend that goes away leaves the rotation, a service gone takes its chain; applying the same plan twice writes nothing the second time; uninstall removes every chain', async () => {
     const runner = new FakeRunner();
     const fake = new FakeIptables().install(runner);
     fake.load('*nat\n:KUBE-SERVICES - [0:0]\n-A PREROUTING -j KUBE-SERVICES\nCOMMIT\n');
@@ -166,8 +150,10 @@ COMMIT
     assert.equal((await ipt.apply(planClustersetIpRules([web]))).changed, false);
     const fewer: VipService = { ...web, ports: [{ ...web.ports[0]!, backends: ['10.241.0.5:8080'] }] };
     await ipt.apply(planClustersetIpRules([fewer]));
-    const chains = [...(parseSave(fake.saveText('nat')).get('nat')?.keys() ?? [])].filter((c) => c.startsWith('SUBMARINER-CSIP-SEP-'));
-    assert.equal(chains.length, 1, 'only the remaining backend keeps a chain');
+    const svc = [...(parseSave(fake.saveText('nat')).get('nat') ?? [])].filter(([c]) => c.startsWith('SUBMARINER-CSIP-SVC-'));
+    assert.deepEqual(svc.map(([, c]) => c.rules.filter((r) => r.includes('DNAT')).map((r) => r.at(-1))), [['10.241.0.5:8080']], 'only the remaining backend is picked');
+    await ipt.apply(planClustersetIpRules([]));
+    assert.doesNotMatch(fake.saveText('nat'), /SUBMARINER-CSIP-SVC-/, 'a service gone takes its chain with it');
     assert.match(fake.saveText('nat'), /-A PREROUTING -j KUBE-SERVICES\n-A PREROUTING -j SUBMARINER-CSIP-PREROUTING/, 'appended after kube-proxy');
     await ipt.remove(csipOwner);
     assert.doesNotMatch(fake.saveText('nat'), /CSIP/);
