@@ -86,6 +86,7 @@ async function topology(): Promise<void> {
 
 async function teardown(): Promise<void> {
   for (const n of Object.values(ns)) await sh(['ip', 'netns', 'del', n]).catch(() => undefined);
+  await sh(['ip', 'link', 'del', 'ksub-bcsip-h']).catch(() => undefined);
 }
 
 /** Creates `services` ClusterIP Services with `endpoints` ready endpoints each in cluster1's namespace `bench-kp`. */
@@ -199,7 +200,8 @@ async function runKubeProxy(kubeconfig: string): Promise<{ child: ChildProcess; 
 }
 
 function parseSync(text: string): SyncMetrics | undefined {
-  const value = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `))?.split(' ')[1] ?? NaN);
+  // The IPv4 proxier's series (labelled ip_family since kube-proxy runs both families).
+  const value = (name: string) => Number(text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{ip_family="IPv4"} `))?.split(' ')[1] ?? NaN);
   const count = value('kubeproxy_sync_proxy_rules_duration_seconds_count');
   return Number.isFinite(count) ? { count, sum: value('kubeproxy_sync_proxy_rules_duration_seconds_sum') } : undefined;
 }
