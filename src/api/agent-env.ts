@@ -146,6 +146,10 @@ export const lighthouseAgentEnv = {
   /** Namespaces whose ServiceExports are ignored. */
   excludeNamespaces: 'SUBMARINER_EXCLUDENS',
   globalnetEnabled: 'SUBMARINER_GLOBALNET_ENABLED',
+  /** "true": exports without the use-clusterset-ip annotation get a clusterset IP. */
+  clustersetIpEnabled: 'SUBMARINER_CLUSTERSET_IP_ENABLED',
+  /** This cluster's block of the clusterset IP range, which the VIPs it allocates come from (empty: it allocates none). */
+  clustersetIpCidr: 'SUBMARINER_CLUSTERSET_IP_CIDR',
   /** Seconds a cluster's connection may be down before its services stop being served (optional, default 60). */
   disconnectGraceSeconds: 'LIGHTHOUSE_DISCONNECT_GRACE_SECONDS',
   metricsPort: 'LIGHTHOUSE_METRICS_PORT',

@@ -79,8 +79,10 @@ export const labels = {
   sourceCluster: 'multicluster.kubernetes.io/source-cluster',
   sourceNamespace: 'lighthouse.submariner.io/sourceNamespace',
   isHeadless: 'lighthouse.submariner.io/is-headless',
-  /** Name of the source EndpointSlice (headless services only). */
+  /** Name of the source EndpointSlice (headless services, and the pod endpoints of clusterset IP services). */
   sourceName: 'lighthouse.submariner.io/source-name',
+  /** "true" on the EndpointSlices holding the pod endpoints behind a clusterset IP (the route agent balances over them; DNS skips them). */
+  podEndpoints: 'lighthouse.submariner.io/pod-endpoints',
   /** On broker copies made by the syncer. */
   clusterId: 'submariner-io/clusterID',
   originatingNamespace: 'submariner-io/originatingNamespace',
@@ -113,6 +115,8 @@ export const annotations = {
   globalnetEnabled: 'lighthouse.submariner.io/globalnet-enabled',
   useClustersetIP: 'lighthouse.submariner.io/use-clusterset-ip',
   clustersetIPAllocatedBy: 'lighthouse.submariner.io/clusterset-ip-allocated-by',
+  /** Broker ServiceImport: the clusterset IP of the service, as this export carries it (the oldest export's wins). */
+  clustersetIP: 'lighthouse.submariner.io/clusterset-ip',
   /** Gateway: unix seconds of the last status write. */
   updateTimestamp: 'update-timestamp',
   /** Gateway: the gateway's global IP, set by globalnet. */
@@ -181,10 +185,12 @@ export const serviceExportReasons = {
   ready: 'Ready',
   pending: 'Pending',
   failed: 'Failed',
-  portConflict: 'PortConflict',
-  typeConflict: 'TypeConflict',
-  sessionAffinityConflict: 'SessionAffinityConflict',
-  sessionAffinityConfigConflict: 'SessionAffinityConfigConflict',
+  /** Submariner's reasons where Lighthouse has one; the MCS API's names for the others. */
+  portConflict: 'ConflictingPorts',
+  typeConflict: 'ConflictingType',
+  sessionAffinityConflict: 'ConflictingSessionAffinity',
+  sessionAffinityConfigConflict: 'ConflictingSessionAffinityConfig',
+  clustersetIpEnablementConflict: 'ConflictingClusterSetIPEnablement',
   annotationsConflict: 'AnnotationsConflict',
   labelsConflict: 'LabelsConflict',
   internalTrafficPolicyConflict: 'InternalTrafficPolicyConflict',

@@ -27,6 +27,10 @@ export interface JoinOptions {
   /** undefined: follow the broker. */
   globalnet?: boolean | undefined;
   globalnetCidr?: string | undefined;
+  /** undefined: follow the broker (`deploy-broker --enable-clusterset-ip`). */
+  enableClustersetIp?: boolean | undefined;
+  /** This cluster's block of the clusterset IP range; otherwise the first free one. */
+  clustersetIpCidr?: string | undefined;
   preferredServer: boolean;
   forceUdpEncaps: boolean;
   airGapped: boolean;
@@ -83,6 +87,8 @@ export async function joinCluster(kc: KubeConfig, o: JoinOptions, reporter: Repo
     ...networks,
     globalnet: globalnetWanted(brokerSpec, o),
     globalnetCidr: o.globalnetCidr,
+    serviceDiscovery: components.includes('service-discovery'),
+    clustersetIpCidr: o.clustersetIpCidr,
   };
   const broker = brokerAccessFromInfo(info);
 
@@ -90,7 +96,7 @@ export async function joinCluster(kc: KubeConfig, o: JoinOptions, reporter: Repo
     await checkLocalMembership(kc, o.clusterId);
     await checkMember(broker, member);
   });
-  const { token, globalCidr } = await registerMember(broker, member, reporter);
+  const { token, globalCidr, clustersetIpCidr } = await registerMember(broker, member, reporter);
 
   const values = parseClusterValues({
     clusterId: o.clusterId,
@@ -105,6 +111,7 @@ export async function joinCluster(kc: KubeConfig, o: JoinOptions, reporter: Repo
     healthCheck: { enabled: o.healthCheck },
     ...networks,
     globalnet: { enabled: globalCidr !== undefined, globalCidr: globalCidr ?? '' },
+    clustersetIp: { enabled: o.enableClustersetIp ?? brokerSpec.clustersetIPEnabled ?? false, cidr: clustersetIpCidr ?? '' },
     customDomains: info.customDomains,
     airGapped: o.airGapped,
     version: clientVersion().gitVersion.replace(/^v/, ''),
@@ -133,6 +140,7 @@ export function validateJoinOptions(o: JoinOptions): void {
   if (o.clusterCidr !== undefined) checkCidr(o.clusterCidr, '--clustercidr');
   if (o.serviceCidr !== undefined) checkCidr(o.serviceCidr, '--servicecidr');
   if (o.globalnetCidr !== undefined) checkCidr(o.globalnetCidr, '--globalnet-cidr');
+  if (o.clustersetIpCidr !== undefined) checkCidr(o.clustersetIpCidr, '--clusterset-ip-cidr');
   if (!(cableDrivers as readonly string[]).includes(o.cableDriver)) {
     throw new UserError(`--cable-driver ${o.cableDriver} is not supported: use one of ${cableDrivers.join(', ')}`);
   }

@@ -8,7 +8,7 @@ import { cidrsOverlap } from '../net/cidr.js';
 import type { BrokerInfo } from './broker-info.js';
 import { brokerError, brokerKubeConfig } from './broker-client.js';
 import { waitToken } from './deploy.js';
-import { allocateGlobalCidr, releaseGlobalCidr } from './globalnet.js';
+import { allocateGlobalCidr, allocatePoolCidr, clustersetIpPool, releaseGlobalCidr, releasePoolCidr } from './globalnet.js';
 import { renderMemberAccess, renderMemberServiceAccount } from './objects.js';
 
 /**
@@ -48,12 +48,18 @@ export interface MemberSpec {
   globalnet: boolean;
   /** A global CIDR asked for; otherwise one is allocated from the broker's range. */
   globalnetCidr?: string | undefined;
+  /** Whether the cluster runs service discovery: it then gets a block of the clusterset IP range. */
+  serviceDiscovery?: boolean | undefined;
+  /** A block of the clusterset IP range asked for; otherwise the first free one. */
+  clustersetIpCidr?: string | undefined;
 }
 
-/** What the broker gives a member: its own token and, with GlobalNet, its global CIDR. */
+/** What the broker gives a member: its own token, with GlobalNet its global CIDR, with service discovery its clusterset IP block. */
 export interface Member {
   token: string;
   globalCidr: string | undefined;
+  /** Undefined when the broker has no clusterset IP range (deployed by an older version) or service discovery is off. */
+  clustersetIpCidr: string | undefined;
 }
 
 /** The read-only checks: the cluster ID is free (or this cluster's own), and without GlobalNet no CIDR overlaps a member's. */
@@ -74,6 +80,16 @@ export async function registerMember(broker: BrokerAccess, spec: MemberSpec, rep
     ? await reporter.step('Allocating a global CIDR', () => allocateGlobalCidr(broker.admin, broker.namespace, spec.clusterId, spec.globalnetCidr).catch(rethrow))
     : undefined;
   if (globalCidr) reporter.info(`Global CIDR ${globalCidr}`);
+  const clustersetIpCidr =
+    spec.serviceDiscovery === true
+      ? await reporter.step('Allocating a block of clusterset IPs', () =>
+          allocatePoolCidr(clustersetIpPool, broker.admin, broker.namespace, spec.clusterId, spec.clustersetIpCidr).catch((err: unknown) => {
+            if (apiStatus(err) === 404 && spec.clustersetIpCidr === undefined) return undefined;
+            return rethrow(err);
+          }),
+        )
+      : undefined;
+  if (clustersetIpCidr) reporter.info(`Clusterset IP CIDR ${clustersetIpCidr}`);
 
   const token = await reporter.step(`Creating broker credentials for cluster ${spec.clusterId}`, async () => {
     const [sa] = await applyObjects(broker.admin, [renderMemberServiceAccount(broker.namespace, spec.clusterId, spec.clusterUid)]).catch(rethrow);
@@ -84,7 +100,7 @@ export async function registerMember(broker: BrokerAccess, spec: MemberSpec, rep
   await reporter.step(`Registering cluster ${spec.clusterId} on the broker`, () =>
     applyObjects(broker.asMember(token, clusterServiceAccount(spec.clusterId)), [clusterObject(broker.namespace, spec, globalCidr)]).catch(rethrow),
   );
-  return { token, globalCidr };
+  return { token, globalCidr, clustersetIpCidr };
 }
 
 /**
@@ -110,9 +126,11 @@ export async function deregisterMember(member: KubeConfig, namespace: string, cl
   for (const slice of (await discovery.listNamespacedEndpointSlice({ namespace, labelSelector: mine })).items) {
     await discovery.deleteNamespacedEndpointSlice({ name: slice.metadata?.name ?? '', namespace }).catch(ignore404);
   }
-  await releaseGlobalCidr(member, namespace, clusterId).catch((err: unknown) => {
-    if (apiStatus(err) !== 403) throw err;
-  });
+  for (const release of [releaseGlobalCidr, releasePoolCidr.bind(undefined, clustersetIpPool)]) {
+    await release(member, namespace, clusterId).catch((err: unknown) => {
+      if (apiStatus(err) !== 403) throw err;
+    });
+  }
   await member.makeApiClient(CoreV1Api).deleteNamespacedServiceAccount({ name: clusterServiceAccount(clusterId), namespace }).catch(ignore404);
 }
 

@@ -1,6 +1,7 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import { BrokerResource, apiVersionOf } from '../api/index.js';
 import { annotations, clusterServiceAccount, clusterUidAnnotation, groups, labels, managedByLabels, wellKnown } from '../api/names.js';
+import { clustersetIpPool, globalnetPool, poolConfigMapData } from './globalnet.js';
 
 export interface BrokerValues {
   namespace: string;
@@ -25,7 +26,7 @@ const memberRules = [
   { apiGroups: [groups.submariner], resources: ['brokers'], verbs: ['get', 'list', 'watch'] },
 ];
 
-/** The broker: namespace, Broker object, member and admin RBAC, the ownership policy, the globalnet ConfigMap. Pure. */
+/** The broker: namespace, Broker object, member and admin RBAC, the ownership policy, the globalnet and clusterset IP ConfigMaps. Pure. */
 export function renderBroker(v: BrokerValues): KubernetesObject[] {
   const ns = v.namespace;
   const meta = (name: string, namespaced = true): KubernetesObject['metadata'] => ({
@@ -77,12 +78,17 @@ export function renderBroker(v: BrokerValues): KubernetesObject[] {
       apiVersion: 'v1',
       kind: 'ConfigMap',
       metadata: { ...meta(wellKnown.globalnetInfoConfigMap), labels: { ...managedByLabels, component: 'submariner-globalnet' } },
-      data: {
-        globalnetEnabled: 'true',
-        globalnetCidrRange: JSON.stringify(v.globalnet.cidrRange),
-        globalnetClusterSize: String(v.globalnet.clusterSize),
-        clusterinfo: '[]',
-      },
+      data: poolConfigMapData(globalnetPool, true, v.globalnet.cidrRange, v.globalnet.clusterSize),
+    } as KubernetesObject);
+  }
+  if (v.components.includes('service-discovery')) {
+    // Every member gets a block of the clusterset IP range at join, even when clusterset IPs are off by default:
+    // an export may still ask for one with the use-clusterset-ip annotation.
+    objects.push({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { ...meta(wellKnown.clustersetIpInfoConfigMap), labels: { ...managedByLabels, component: 'submariner-clustersetip' } },
+      data: poolConfigMapData(clustersetIpPool, v.clustersetIp.enabled, v.clustersetIp.cidrRange),
     } as KubernetesObject);
   }
   return objects;
@@ -186,7 +192,7 @@ export function renderMemberAccess(ns: string, clusterId: string, serviceAccount
       metadata: meta(`${sa}-self`),
       rules: [
         { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'delete'], resourceNames: [sa] },
-        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'update'], resourceNames: [wellKnown.globalnetInfoConfigMap] },
+        { apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'update'], resourceNames: [wellKnown.globalnetInfoConfigMap, wellKnown.clustersetIpInfoConfigMap] },
       ],
     } as KubernetesObject,
     {

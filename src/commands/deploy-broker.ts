@@ -21,7 +21,11 @@ export default class DeployBroker extends KubeCommand<typeof DeployBroker> {
     globalnet: Flags.boolean({ summary: 'Enable GlobalNet, for clusters whose CIDRs overlap.', default: false }),
     'globalnet-cidr-range': Flags.string({ summary: 'GlobalNet CIDR range the cluster global CIDRs come from.', default: '242.0.0.0/8' }),
     'globalnet-cluster-size': Flags.integer({ summary: 'Global IPs per cluster.', default: 65536 }),
-    'enable-clusterset-ip': Flags.boolean({ summary: 'Give exported services a clusterset IP by default.', default: false }),
+    'enable-clusterset-ip': Flags.boolean({
+      summary: 'Give exported services a clusterset IP by default (--no-enable-clusterset-ip or =false: only exports annotated use-clusterset-ip=true).',
+      default: true,
+      allowNo: true,
+    }),
     'clusterset-ip-cidr-range': Flags.string({ summary: 'CIDR range of clusterset IPs.', default: '243.0.0.0/8' }),
     'ipsec-psk-from': Flags.string({ summary: 'Reuse the IPsec PSK of this broker-info file.' }),
     'broker-url': Flags.string({ summary: 'URL members reach the broker API server at (default: the kubeconfig server).' }),

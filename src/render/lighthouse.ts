@@ -18,6 +18,8 @@ export function renderLighthouseAgent(v: ClusterValues): KubeObject {
       ...commonEnvVars(v),
       env(lighthouseAgentEnv.excludeNamespaces, `${v.namespace},kube-system`),
       env(lighthouseAgentEnv.globalnetEnabled, v.globalnet.enabled),
+      env(lighthouseAgentEnv.clustersetIpEnabled, v.clustersetIp.enabled),
+      env(lighthouseAgentEnv.clustersetIpCidr, v.clustersetIp.cidr),
       env(lighthouseAgentEnv.disconnectGraceSeconds, 60),
       env(lighthouseAgentEnv.metricsPort, ports.lighthouseAgentMetrics),
       ...brokerEnvVars(v),

@@ -40,7 +40,8 @@ export const permissions: Record<AgentComponent, Permissions> = {
       rule(groups.submariner, ['routeagents', 'routeagents/status'], write),
       rule('', ['pods'], ['get', 'patch']),
     ],
-    cluster: [rule('', ['nodes'], read)],
+    // The clusterset IPs and the imported EndpointSlices behind them, which every node load-balances over.
+    cluster: [rule('', ['nodes'], read), rule(groups.multicluster, ['serviceimports'], read), rule(groups.discovery, ['endpointslices'], read)],
   },
   globalnet: {
     namespaced: [

@@ -62,6 +62,8 @@ export interface ClusterValues {
   clusterCidrs: string[];
   serviceCidrs: string[];
   globalnet: { enabled: boolean; globalCidr: string };
+  /** Whether exports get a clusterset IP unless their ServiceExport says otherwise, and this cluster's block of the range. */
+  clustersetIp: { enabled: boolean; cidr: string };
   customDomains: string[];
   dnsTtlSeconds: number;
   networkPlugin: string;
@@ -93,7 +95,7 @@ export type ClusterValuesInput = DeepPartial<Omit<ClusterValues, 'imageOverrides
 const topFields = [
   'clusterId', 'namespace', 'broker', 'ipsecPsk', 'cableDriver', 'natEnabled', 'nattPort', 'nattDiscoveryPort',
   'preferredServer', 'forceUdpEncaps', 'ipsecDebug', 'healthCheck', 'clusterCidrs', 'serviceCidrs', 'globalnet',
-  'customDomains', 'dnsTtlSeconds', 'networkPlugin', 'airGapped', 'repository', 'version', 'images', 'imageOverrides',
+  'clustersetIp', 'customDomains', 'dnsTtlSeconds', 'networkPlugin', 'airGapped', 'repository', 'version', 'images', 'imageOverrides',
   'debug', 'componentsEnabled', 'gatewayNodeSelector', 'gatewayNodes', 'labelGateway',
 ] as const;
 
@@ -144,6 +146,7 @@ export function parseClusterValues(input: unknown): ClusterValues {
     clusterCidrs,
     serviceCidrs,
     globalnet: parseGlobalnet(v.globalnet),
+    clustersetIp: parseClustersetIp(v.clustersetIp),
     customDomains: parseDomains(v.customDomains),
     dnsTtlSeconds: int(v.dnsTtlSeconds, 'dnsTtlSeconds', defaultDnsTtlSeconds, 0, 3600),
     networkPlugin,
@@ -224,6 +227,13 @@ function parseGlobalnet(value: unknown): ClusterValues['globalnet'] {
   }
   if (globalCidr !== '') checkCidr(globalCidr, 'globalnet.globalCidr');
   return { enabled, globalCidr: enabled ? globalCidr : '' };
+}
+
+function parseClustersetIp(value: unknown): ClusterValues['clustersetIp'] {
+  const c = record(value, 'clustersetIp', ['enabled', 'cidr']);
+  const cidr = str(c.cidr, 'clustersetIp.cidr', '');
+  if (cidr !== '') checkCidr(cidr, 'clustersetIp.cidr');
+  return { enabled: bool(c.enabled, 'clustersetIp.enabled', true), cidr };
 }
 
 function parseDomains(value: unknown): string[] {

@@ -15,6 +15,7 @@ import { HealthCheckerHandler } from './handlers/healthchecker/handler.js';
 import { KubeRouteAgentStatusWriter } from './handlers/healthchecker/status-writer.js';
 import { KubeProxyHandler } from './handlers/kubeproxy/handler.js';
 import { RouteAgentMetrics } from './metrics.js';
+import { ClustersetIpController, watchVipSources } from './clusterset-ip/controller.js';
 import { ports, routeAgentEnv } from '../api/agent-env.js';
 import { localCidrs } from './view.js';
 import { watchCluster } from './watch.js';
@@ -27,9 +28,14 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   kc.loadFromDefault();
   const state = new ViewState(config);
   const metrics = new RouteAgentMetrics(config.clusterId, config.nodeName);
-  const registry = await compose(config, kc, state, log, metrics);
+  // One packet filter for every handler: its read-modify-writes of a table never interleave.
+  const runner = new ExecRunner();
+  // A node with thousands of clusterset IP backends takes seconds to program on a loaded host: allow two minutes.
+  const packetFilter = new Iptables(runner, { timeoutMs: 120_000 });
+  const registry = await compose(config, kc, state, log, metrics, runner, packetFilter);
   if (config.uninstall) {
     await registry.uninstall();
+    await ClustersetIpController.uninstall(packetFilter);
     log.info('uninstalled', { node: config.nodeName });
     return;
   }
@@ -38,8 +44,12 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const watches = watchCluster(kc, config.namespace, () => notify.changed?.(), log);
   const controller = new RouteAgentController({ config, source: watches, state, registry, log });
   notify.changed = () => controller.changed();
+  const vip: { changed?: () => void } = {};
+  const vipWatches = watchVipSources(kc, () => vip.changed?.(), log);
+  const clustersetIps = new ClustersetIpController({ clusterId: config.clusterId, source: vipWatches, packetFilter, log });
+  vip.changed = () => clustersetIps.changed();
   log.info('starting', { node: config.nodeName, clusterId: config.clusterId, handlers: registry.names() });
-  await watches.start();
+  await Promise.all([watches.start(), vipWatches.start()]);
   const metricsServer = await serveAgentMetrics(metrics.registry, metricsPortFromEnv(env, routeAgentEnv.metricsPort, ports.routeAgentMetrics), log);
 
   const signal = await new Promise<string>((resolve) => {
@@ -48,7 +58,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   });
   log.info('stopping; the node keeps its routes and rules', { signal });
   controller.stop();
-  await watches.stop();
+  clustersetIps.stop();
+  await Promise.all([watches.stop(), vipWatches.stop()]);
   await registry.stop();
   await metricsServer?.close();
 }
@@ -59,16 +70,23 @@ export async function uninstall(env: NodeJS.ProcessEnv = process.env): Promise<v
 }
 
 /** The handlers, in order, for the configured network plugin. */
-async function compose(config: RouteAgentConfig, kc: KubeConfig, state: ViewState, log: Logger, metrics: RouteAgentMetrics): Promise<Registry> {
+async function compose(
+  config: RouteAgentConfig,
+  kc: KubeConfig,
+  state: ViewState,
+  log: Logger,
+  metrics: RouteAgentMetrics,
+  runner: ExecRunner,
+  packetFilter: Iptables,
+): Promise<Registry> {
   if (config.unknownNetworkPlugin !== undefined) {
     log.warn(`unknown network plugin "${config.unknownNetworkPlugin}": treating it as generic`);
   }
-  const runner = new ExecRunner();
   const registry = new Registry(config.networkPlugin, state, log);
   await registry.add(
     new KubeProxyHandler({
       ip: new Ip(new IpRoute2(runner)),
-      packetFilter: new Iptables(runner),
+      packetFilter,
       clusterCidrs: config.clusterCidrs,
       localCidrs: localCidrs(config),
       log,

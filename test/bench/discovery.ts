@@ -1,7 +1,8 @@
 // Service discovery benchmark on real control planes (broker, cluster1, cluster2), with the Lighthouse agents and
 // cluster1's DNS server running as child processes: the time from a ServiceExport created in cluster2 until its
 // clusterset name answers from cluster1's DNS server (baseline: a plain object relayed cluster2 → broker → cluster1
-// by watches), and the resident memory of the agents and the DNS server with 5,000 exported services (baseline: idle).
+// by watches), the resident memory of the agents and the DNS server with 5,000 exported services (baseline: idle), and
+// the clusterset IP data plane beside kube-proxy (clusterset-ip.ts).
 import { mkdtempSync, rmSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,6 +26,7 @@ import {
   type Member,
 } from './lighthouse-fleet.js';
 import { brokerNamespace } from '../support/join.js';
+import { clustersetIpRows } from './clusterset-ip.js';
 import { firstSeen, relayLatency } from './observe.js';
 import { busyShare, cpuSeconds, hostCpu, pool, settledRss } from './process.js';
 import { mib, ms, percentile, printBench, sec, type BenchRow } from './table.js';
@@ -320,6 +322,11 @@ export async function run(): Promise<void> {
         { metric: `creating ${objects} objects (${createConcurrency} requests at a time per cluster)`, value: sec(createdMs), baseline: '-' },
         { metric: 'first create to every service imported in both clusters', value: sec(importedMs), baseline: sec(createdMs) },
       ],
+    );
+
+    printBench(
+      'clusterset IPs on a node: rule programming against kube-proxy\'s iptables mode, and connections through the clusterset IP against the ClusterIP directly (network namespaces on this host, two routers between client and server; measured while the host may be loaded)',
+      await clustersetIpRows(f, dir),
     );
   } finally {
     process.off('SIGINT', interrupted);

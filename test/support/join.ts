@@ -24,7 +24,7 @@ export function brokerOptions(output: string, overrides: Partial<DeployBrokerOpt
     globalnet: false,
     globalnetCidrRange: '242.0.0.0/8',
     globalnetClusterSize: 65536,
-    enableClustersetIp: false,
+    enableClustersetIp: true,
     clustersetIpCidrRange: '243.0.0.0/8',
     output,
     ...overrides,

@@ -4,6 +4,7 @@ import { labels } from '../../api/names.js';
 import type { Logger } from '../../base/log.js';
 import { objectKey, WorkQueue } from '../../kube/work-queue.js';
 import type { AgentConfig } from './config.js';
+import { ClustersetIpAllocator } from './clusterset-ip.js';
 import { ClusterConnectivity } from './connectivity.js';
 import { globalIngressIpService, globalIpsFrom } from './global-ips.js';
 import { isManagedImport } from './imports-and-slices.js';
@@ -63,6 +64,7 @@ export class LighthouseAgent {
       brokerNamespace: o.brokerNamespace,
       connectivity: this.connectivity,
       globalIps: o.config.globalnetEnabled ? globalIpsFrom(this.watches.caches.globalIngressIps) : undefined,
+      clustersetIps: new ClustersetIpAllocator(o.config.clustersetIpCidr),
       log: o.log,
     });
     const reconcile = async (key: string): Promise<void> => {

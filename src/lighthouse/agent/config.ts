@@ -1,4 +1,5 @@
 import { ConfigError, EnvReader, dnsLabel } from '../../base/env.js';
+import { formatCidr, parseCidr } from '../../net/cidr.js';
 import { lighthouseAgentEnv as ENV } from '../../api/agent-env.js';
 
 /** Seconds a cluster may stay disconnected before its endpoints stop being served here. */
@@ -13,6 +14,10 @@ export interface AgentConfig {
   /** Namespaces whose ServiceExports are ignored. */
   excludeNamespaces: string[];
   globalnetEnabled: boolean;
+  /** Whether exports without the use-clusterset-ip annotation get a clusterset IP. */
+  clustersetIpEnabled: boolean;
+  /** This cluster's block of the clusterset IP range; undefined: it allocates none (it still uses those others allocate). */
+  clustersetIpCidr: string | undefined;
   disconnectGraceMs: number;
   debug: boolean;
 }
@@ -26,9 +31,20 @@ export function parseAgentConfig(env: NodeJS.ProcessEnv): AgentConfig {
     clusterId: e.name(ENV.clusterId, 'the ID this cluster joined with'),
     excludeNamespaces: namespaces(env),
     globalnetEnabled: e.boolean(ENV.globalnetEnabled, false),
+    clustersetIpEnabled: e.boolean(ENV.clustersetIpEnabled, true),
+    clustersetIpCidr: clustersetCidr(env[ENV.clustersetIpCidr]),
     disconnectGraceMs: e.integer(disconnectGraceEnv, defaultDisconnectGraceSeconds, 0, 86_400) * 1000,
     debug: e.boolean(ENV.debug, false),
   };
+}
+
+function clustersetCidr(raw: string | undefined): string | undefined {
+  if (raw === undefined || raw.trim() === '') return undefined;
+  try {
+    return formatCidr(parseCidr(raw.trim()));
+  } catch (err) {
+    throw new ConfigError(`${ENV.clustersetIpCidr}=${JSON.stringify(raw)}: ${(err as Error).message}; give this cluster's block of the clusterset IP range, e.g. 243.0.0.0/20`);
+  }
 }
 
 function namespaces(env: NodeJS.ProcessEnv): string[] {

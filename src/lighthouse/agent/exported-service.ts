@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
 import type { IPFamily, ServiceExport, ServiceImportType, ServicePort } from '../../api/generated.js';
-import { serviceExportReasons } from '../../api/names.js';
+import { annotations, serviceExportReasons } from '../../api/names.js';
 import type { Contribution, ExportedSpec, ServiceKey, SliceContent, SliceEndpoint, SlicePort } from './model.js';
 
 export type Validation =
@@ -42,6 +42,8 @@ export interface ExportInput {
   endpointSlices: readonly V1EndpointSlice[];
   /** Set when Globalnet is on: exported addresses are global IPs. */
   globalIps?: GlobalIps | undefined;
+  /** Whether exports without the use-clusterset-ip annotation ask for a clusterset IP (the broker's setting). */
+  clustersetIpDefault: boolean;
 }
 
 export type ExportOutcome =
@@ -59,6 +61,8 @@ export function buildExport(input: ExportInput): ExportOutcome {
   const spec = exportedSpec(svc, validation.type);
   const publishNotReady = svc.spec?.publishNotReadyAddresses === true;
   const globalnet = input.globalIps !== undefined;
+  const useClustersetIp = clustersetIpWanted(input);
+  if (typeof useClustersetIp === 'string') return { state: 'failed', message: useClustersetIp };
   let slices: SliceContent[];
   if (validation.type === 'ClusterSetIP') {
     let address: string | undefined;
@@ -85,6 +89,12 @@ export function buildExport(input: ExportInput): ExportOutcome {
         globalnet,
       },
     ];
+    // The pods behind the clusterset IP, which every node balances over; with Globalnet remote clusters are reached by the global IP above.
+    if (useClustersetIp && !globalnet) {
+      const pods = headlessSlices(input, publishNotReady);
+      if (typeof pods === 'string') return { state: 'pending', message: pods };
+      slices.push(...pods.map((p) => ({ ...p, podEndpoints: true })));
+    }
   } else {
     const built = headlessSlices(input, publishNotReady);
     if (typeof built === 'string') return { state: 'pending', message: built };
@@ -96,9 +106,26 @@ export function buildExport(input: ExportInput): ExportOutcome {
   if (problem !== undefined) return { state: 'failed', message: problem };
   return {
     state: 'ready',
-    contribution: { cluster: input.clusterId, exportedAt: exportTime(input.serviceExport), spec, labels: exportedLabels, annotations: exportedAnnotations },
+    contribution: {
+      cluster: input.clusterId,
+      exportedAt: exportTime(input.serviceExport),
+      spec,
+      labels: exportedLabels,
+      annotations: exportedAnnotations,
+      clustersetIp: { enabled: useClustersetIp && validation.type === 'ClusterSetIP' },
+    },
     slices,
   };
+}
+
+/** The ServiceExport's `lighthouse.submariner.io/use-clusterset-ip` (true or false), else the default; a message for another value. */
+function clustersetIpWanted(input: ExportInput): boolean | string {
+  const raw = input.serviceExport.metadata?.annotations?.[annotations.useClustersetIP];
+  if (raw === undefined) return input.clustersetIpDefault;
+  const value = raw.trim().toLowerCase();
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  return `the annotation ${annotations.useClustersetIP}=${JSON.stringify(raw)} is neither "true" nor "false": set it to one of them, or remove it to follow the clusterset's default`;
 }
 
 const QUALIFIED_NAME = /^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;

@@ -39,6 +39,13 @@ export function brokerServiceImport(key: ServiceKey, c: Contribution, brokerName
   const notes: Record<string, string> = { [exportTimestampAnnotation(c.cluster)]: String(c.exportedAt) };
   if (Object.keys(c.labels).length > 0) notes[annotations.exportedLabels] = JSON.stringify(c.labels);
   if (Object.keys(c.annotations).length > 0) notes[annotations.exportedAnnotations] = JSON.stringify(c.annotations);
+  if (s.type === 'ClusterSetIP') {
+    notes[annotations.useClustersetIP] = String(c.clustersetIp.enabled);
+    if (c.clustersetIp.ip !== undefined) {
+      notes[annotations.clustersetIP] = c.clustersetIp.ip;
+      notes[annotations.clustersetIPAllocatedBy] = c.clustersetIp.allocatedBy ?? c.cluster;
+    }
+  }
   return withHash({
     apiVersion: mcsApiVersion,
     kind: 'ServiceImport',
@@ -80,6 +87,9 @@ export function parseBrokerImport(obj: KubernetesObject & { spec?: unknown }): {
     ...(typeof spec.trafficDistribution === 'string' && spec.trafficDistribution !== '' ? { trafficDistribution: spec.trafficDistribution } : {}),
   };
   const notes = obj.metadata?.annotations ?? {};
+  const vip = notes[annotations.clustersetIP];
+  // An export without the annotation comes from an agent that predates clusterset IPs: it asks for none.
+  const enabled = parsed.type === 'ClusterSetIP' && notes[annotations.useClustersetIP] === 'true';
   return {
     key: owner.key,
     contribution: {
@@ -88,6 +98,10 @@ export function parseBrokerImport(obj: KubernetesObject & { spec?: unknown }): {
       spec: parsed,
       labels: parseJsonMap(notes[annotations.exportedLabels]),
       annotations: parseJsonMap(notes[annotations.exportedAnnotations]),
+      clustersetIp:
+        enabled && vip !== undefined && isIP(vip) === 4
+          ? { enabled, ip: vip, allocatedBy: notes[annotations.clustersetIPAllocatedBy] || owner.cluster }
+          : { enabled },
     },
   };
 }
@@ -121,8 +135,9 @@ function endpointSlice(key: ServiceKey, slice: ClusterSlice, namespace: string):
       labels: {
         [labels.managedBy]: lighthouseManagedBy,
         ...ownerLabels(key, slice.cluster),
-        [labels.isHeadless]: String(c.sourceName !== undefined),
+        [labels.isHeadless]: String(c.sourceName !== undefined && c.podEndpoints !== true),
         ...(c.sourceName !== undefined ? { [labels.sourceName]: c.sourceName } : {}),
+        ...(c.podEndpoints === true ? { [labels.podEndpoints]: 'true' } : {}),
       },
       annotations: notes,
     },
@@ -155,13 +170,15 @@ export function parseSlice(obj: V1EndpointSlice): { key: ServiceKey; slice: Clus
     .map((p) => ({ ...(p.name ? { name: p.name } : {}), protocol: p.protocol ?? 'TCP', port: p.port as number, ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) }));
   const notes = obj.metadata?.annotations ?? {};
   const headless = l[labels.isHeadless] === 'true';
+  const pods = l[labels.podEndpoints] === 'true';
   return {
     key: owner.key,
     slice: {
       cluster: owner.cluster,
       name,
       content: {
-        ...(headless ? { sourceName: l[labels.sourceName] ?? name } : {}),
+        ...(headless || pods ? { sourceName: l[labels.sourceName] ?? name } : {}),
+        ...(pods ? { podEndpoints: true } : {}),
         addressType: obj.addressType,
         endpoints,
         ports,

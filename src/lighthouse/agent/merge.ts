@@ -1,6 +1,6 @@
 import type { ServiceImportSpec, ServicePort } from '../../api/generated.js';
 import { serviceExportReasons as R } from '../../api/names.js';
-import type { Conflict, Contribution } from './model.js';
+import type { ClustersetIpChoice, Conflict, Contribution } from './model.js';
 
 /** The service the clusterset sees: the exports of every cluster merged, oldest export first. */
 export interface MergedService {
@@ -14,6 +14,11 @@ export interface MergedService {
   exporters: string[];
   /** Properties the exports disagree on; every export of the service carries them. */
   conflicts: Conflict[];
+  /**
+   * Whether the service gets a clusterset IP (the oldest export decides; never for Headless), and the IP the oldest
+   * export carrying one holds: it is `spec.ips` once set.
+   */
+  clustersetIp: ClustersetIpChoice;
 }
 
 /** Oldest export first; exports created in the same instant are ordered by cluster ID. */
@@ -24,8 +29,8 @@ export function byAge(a: Contribution, b: Contribution): number {
 
 /**
  * Merges the exports of a service (KEP-1645): the oldest export decides what cannot be merged (type, session affinity,
- * traffic policy, IP families), ports are the union merged by name then by protocol and port, and every property
- * the exports disagree on is reported as a conflict. Undefined when nothing is exported. Pure.
+ * traffic policy, IP families, clusterset IP enablement), ports are the union merged by name then by protocol and
+ * port, and every property the exports disagree on is reported as a conflict. Undefined when nothing is exported. Pure.
  */
 export function mergeContributions(contributions: readonly Contribution[]): MergedService | undefined {
   const ordered = [...contributions].sort(byAge);
@@ -48,11 +53,16 @@ export function mergeContributions(contributions: readonly Contribution[]): Merg
     disagreement(compatible, (c) => c.spec.internalTrafficPolicy, R.internalTrafficPolicyConflict, 'the internal traffic policy'),
     disagreement(compatible, (c) => c.spec.trafficDistribution ?? '(none)', R.trafficDistributionConflict, 'the traffic distribution'),
     disagreement(compatible, (c) => c.spec.ipFamilies.join(',') || '(none)', R.ipFamilyConflict, 'the IP families'),
+    oldest.spec.type === 'ClusterSetIP'
+      ? disagreement(compatible, (c) => (c.clustersetIp.enabled ? 'enabled' : 'disabled'), R.clustersetIpEnablementConflict, 'the clusterset IP')
+      : undefined,
   ].filter((c): c is Conflict => c !== undefined);
   const s = oldest.spec;
+  const clustersetIp = mergeClustersetIp(oldest, compatible);
   return {
     spec: {
       type: s.type,
+      ...(clustersetIp.ip !== undefined ? { ips: [clustersetIp.ip] } : {}),
       ports: ports.merged,
       sessionAffinity: s.sessionAffinity,
       ...(s.sessionAffinityConfig ? { sessionAffinityConfig: s.sessionAffinityConfig } : {}),
@@ -65,7 +75,16 @@ export function mergeContributions(contributions: readonly Contribution[]): Merg
     clusters: compatible.map((c) => c.cluster),
     exporters: ordered.map((c) => c.cluster),
     conflicts,
+    clustersetIp,
   };
+}
+
+/** Enabled as the oldest export says (never for Headless); the IP of the oldest export that carries one. */
+function mergeClustersetIp(oldest: Contribution, compatible: readonly Contribution[]): ClustersetIpChoice {
+  const enabled = oldest.spec.type === 'ClusterSetIP' && oldest.clustersetIp.enabled;
+  if (!enabled) return { enabled: false };
+  const holder = compatible.find((c) => c.clustersetIp.enabled && c.clustersetIp.ip !== undefined);
+  return holder === undefined ? { enabled } : { enabled, ip: holder.clustersetIp.ip, allocatedBy: holder.clustersetIp.allocatedBy ?? holder.cluster };
 }
 
 /** The union of the ports, merged by name and then by protocol and port; a port clashing with an older one is left out. */
@@ -90,15 +109,46 @@ export function mergePorts(ordered: readonly Contribution[]): { merged: ServiceP
     }
   }
   const ports = merged.map((m) => m.port);
-  if (clashes.length === 0) return { merged: ports };
-  const exposed = ports.map((p) => `${portName(p)} ${portValue(p)}`).join(', ') || 'none';
+  const differences = [...clashes, ...missingPorts(ordered)];
+  if (differences.length === 0) return { merged: ports };
+  const exposed = ports.map(portText).join(', ') || 'none';
   return {
     merged: ports,
     conflict: {
       reason: R.portConflict,
-      message: `the exporting clusters ${clusterList(ordered)} disagree on the ports: ${clashes.join('; ')}. The import exposes the union of the ports that do not conflict, the oldest export winning: ${exposed}`,
+      message: `the exporting clusters ${clusterList(ordered)} disagree on the ports: ${differences.join('; ')}. The import exposes the union of the ports that do not conflict, the oldest export winning: ${exposed}`,
     },
   };
+}
+
+/**
+ * The ports some exports have and others lack (by name, protocol, number and appProtocol), in merge order; ports
+ * that clash with another export's port by name or by protocol and number are reported as clashes instead.
+ */
+function missingPorts(ordered: readonly Contribution[]): string[] {
+  const all = ordered.flatMap((c) => c.spec.ports);
+  const clashing = (p: ServicePort): boolean =>
+    all.some((q) => portText(q) !== portText(p) && ((q.name ?? '') === (p.name ?? '') || (protocol(q) === protocol(p) && q.port === p.port)));
+  const seen = new Map<string, { port: ServicePort; clusters: string[] }>();
+  for (const c of ordered) {
+    for (const port of c.spec.ports) {
+      const key = portText(port);
+      const entry = seen.get(key) ?? { port, clusters: [] };
+      if (!entry.clusters.includes(c.cluster)) entry.clusters.push(c.cluster);
+      seen.set(key, entry);
+    }
+  }
+  const out: string[] = [];
+  for (const [key, { port, clusters }] of seen) {
+    if (clusters.length === ordered.length || clashing(port)) continue;
+    const without = ordered.filter((c) => !clusters.includes(c.cluster)).map((c) => c.cluster);
+    out.push(`${key} is exported by ${clusters.join(', ')} but not by ${without.join(', ')}`);
+  }
+  return out;
+}
+
+function portText(p: ServicePort): string {
+  return `${portName(p)} ${portValue(p)}`;
 }
 
 function typeConflict(ordered: readonly Contribution[]): Conflict | undefined {

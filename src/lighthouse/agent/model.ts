@@ -22,6 +22,15 @@ export interface ExportedSpec {
   trafficDistribution?: string | undefined;
 }
 
+/** Whether an export asks for a clusterset IP, and the one it carries once the clusterset has allocated it. */
+export interface ClustersetIpChoice {
+  /** The ServiceExport's `lighthouse.submariner.io/use-clusterset-ip`, else the cluster's default. */
+  enabled: boolean;
+  ip?: string | undefined;
+  /** The cluster whose range the IP came from. */
+  allocatedBy?: string | undefined;
+}
+
 /** One cluster's export of a service, as every member reads it from the broker. */
 export interface Contribution {
   cluster: string;
@@ -31,6 +40,7 @@ export interface Contribution {
   /** ServiceExport.spec.exportedLabels and exportedAnnotations. */
   labels: Record<string, string>;
   annotations: Record<string, string>;
+  clustersetIp: ClustersetIpChoice;
 }
 
 /** One endpoint of an exported EndpointSlice, reduced to what importing clusters use. */
@@ -57,6 +67,8 @@ export interface SliceContent {
   ports: SlicePort[];
   publishNotReadyAddresses: boolean;
   globalnet: boolean;
+  /** The pod endpoints behind a clusterset IP (with `sourceName`), rather than a headless service's records. */
+  podEndpoints?: boolean | undefined;
 }
 
 /** A published EndpointSlice with the cluster it comes from and its name (the same on the broker and in importing clusters). */
@@ -73,7 +85,7 @@ export interface ServiceKey {
 }
 
 export interface Conflict {
-  /** A KEP-1645 ServiceExport reason, such as PortConflict. */
+  /** A ServiceExport Conflict reason, such as ConflictingPorts. */
   reason: string;
   message: string;
 }

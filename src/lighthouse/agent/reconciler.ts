@@ -7,6 +7,7 @@ import { splitKey } from '../../kube/work-queue.js';
 import { exportConditions, mergeConditions, sameConditions } from './conditions.js';
 import type { AgentConfig } from './config.js';
 import type { ClusterConnectivity } from './connectivity.js';
+import type { ClustersetIpAllocator } from './clusterset-ip.js';
 import { buildExport, type ExportOutcome, type GlobalIps } from './exported-service.js';
 import { mergeContributions, type MergedService } from './merge.js';
 import type { ClusterSlice, Contribution, ServiceKey } from './model.js';
@@ -34,6 +35,8 @@ export interface ReconcilerDeps {
   brokerNamespace: string;
   connectivity: ClusterConnectivity;
   globalIps?: GlobalIps | undefined;
+  /** Hands out clusterset IPs from this cluster's block. */
+  clustersetIps: ClustersetIpAllocator;
   log: Logger;
   now?: () => Date;
 }
@@ -62,7 +65,7 @@ export class ServiceReconciler {
     const published = outcome?.state === 'ready' ? outcome : undefined;
     if (serviceExport === undefined) this.written.forget(ServiceExportResource, service);
 
-    const merged = mergeContributions(this.contributions(service, published?.contribution));
+    const merged = this.mergeWithClustersetIp(key, service, published);
     // The broker's copy and the local view do not depend on each other: write both at once.
     const [publishError, localError] = await Promise.all([
       failure(() => this.publish(service, published)),
@@ -75,6 +78,66 @@ export class ServiceReconciler {
     if (error !== undefined) throw error;
   };
 
+  /**
+   * Merges every cluster's export, giving this cluster's own the clusterset IP it carries: the one the clusterset
+   * already has (the oldest export's), else the one it carried before, else a new one from this cluster's block.
+   * Every export carries the IP, so it outlives the export that allocated it, until the last export goes.
+   */
+  private mergeWithClustersetIp(key: string, service: ServiceKey, published: Published | undefined): MergedService | undefined {
+    const own = published?.contribution;
+    const allocator = this.d.clustersetIps;
+    if (own === undefined || !own.clustersetIp.enabled) {
+      allocator.release(key);
+      return mergeContributions(this.contributions(service, own));
+    }
+    const before = this.ownClustersetIp(service);
+    let merged = mergeContributions(this.contributions(service, { ...own, clustersetIp: { ...own.clustersetIp, ...before } }));
+    if (merged === undefined || !merged.clustersetIp.enabled || !merged.clusters.includes(own.cluster)) {
+      allocator.release(key);
+      return mergeContributions(this.contributions(service, own));
+    }
+    let ip = merged.clustersetIp.ip;
+    let allocatedBy = merged.clustersetIp.allocatedBy;
+    if (ip === undefined) {
+      try {
+        ip = allocator.allocate(key, this.clustersetIpsInUse(service));
+        allocatedBy = own.cluster;
+      } catch (err) {
+        this.d.log.warn('cannot allocate a clusterset IP', { service: key, error: (err as Error).message });
+        return merged;
+      }
+    } else if (before.ip === ip) {
+      allocator.release(key);
+    }
+    own.clustersetIp = { enabled: true, ip, allocatedBy };
+    merged = mergeContributions(this.contributions(service, own));
+    if (before.ip !== ip) this.d.log.info('clusterset IP', { service: key, ip, allocatedBy });
+    return merged;
+  }
+
+  /** The clusterset IP this cluster's broker export of the service carries (after a restart too). */
+  private ownClustersetIp(service: ServiceKey): { ip?: string; allocatedBy?: string } {
+    const me = this.d.config.clusterId;
+    for (const obj of this.d.caches.brokerImports.forService(service)) {
+      const parsed = parseBrokerImport(obj);
+      if (parsed?.contribution.cluster !== me || !sameKey(parsed.key, service)) continue;
+      const { ip, allocatedBy } = parsed.contribution.clustersetIp;
+      return ip === undefined ? {} : { ip, ...(allocatedBy ? { allocatedBy } : {}) };
+    }
+    return {};
+  }
+
+  /** The clusterset IPs exports of other services carry on the broker. */
+  private clustersetIpsInUse(service: ServiceKey): Set<string> {
+    const used = new Set<string>();
+    for (const obj of this.d.caches.brokerImports.list(this.d.brokerNamespace)) {
+      const parsed = parseBrokerImport(obj);
+      if (parsed === undefined || sameKey(parsed.key, service) || parsed.contribution.clustersetIp.ip === undefined) continue;
+      used.add(parsed.contribution.clustersetIp.ip);
+    }
+    return used;
+  }
+
   private exportOutcome(service: ServiceKey, serviceExport: ServiceExport): ExportOutcome {
     const c = this.d.caches;
     return buildExport({
@@ -84,6 +147,7 @@ export class ServiceReconciler {
       service: c.services.get(service.name, service.namespace),
       endpointSlices: c.endpointSlices.list(service.namespace).filter((s) => s.metadata?.labels?.[labels.kubeServiceName] === service.name),
       globalIps: this.d.globalIps,
+      clustersetIpDefault: this.d.config.clustersetIpEnabled,
     });
   }
 

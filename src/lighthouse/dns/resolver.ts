@@ -111,6 +111,8 @@ export class Resolver {
     const cluster = sliceLabels[labels.sourceCluster]?.toLowerCase();
     const family = eps.addressType === 'IPv4' ? 4 : eps.addressType === 'IPv6' ? 6 : undefined;
     if (service === undefined || sliceKey === undefined || !cluster || family === undefined) return;
+    // The pods behind a clusterset IP are for the route agent: names answer the IP, or the cluster's own service IP.
+    if (sliceLabels[labels.podEndpoints] === 'true') return;
     const name = eps.metadata?.name as string;
     const publishNotReady = eps.metadata?.annotations?.[annotations.publishNotReadyAddresses] === 'true';
     const slice: StoredSlice = {

@@ -1,4 +1,4 @@
-import { chainKey, checkRuleSet, type Chain, type Owner, type PacketFilter, type RuleSet, type Table } from '../packetfilter/model.js';
+import { chainKey, checkRuleSet, ownsChain, type Chain, type Owner, type PacketFilter, type RuleSet, type Table } from '../packetfilter/model.js';
 
 /**
  * An in-memory packet filter at the level of the model: it holds each owner's applied rule set,
@@ -14,7 +14,7 @@ export class FakePacketFilter implements PacketFilter {
   apply(set: RuleSet): Promise<{ changed: boolean }> {
     return this.run(() => {
       checkRuleSet(set);
-      for (const c of set.owner.chains) {
+      for (const c of [...set.owner.chains, ...set.chains]) {
         const other = this.ownerOf(c.table, c.name);
         if (other !== undefined && other !== set.owner.name) throw new Error(`chain ${chainKey(c)} belongs to ${other}, not ${set.owner.name}`);
       }
@@ -35,7 +35,7 @@ export class FakePacketFilter implements PacketFilter {
 
   /** The owner declaring `table/name`, if any owner has applied a rule set. */
   ownerOf(table: Table, name: string): string | undefined {
-    return [...this.held.values()].find((s) => s.owner.chains.some((c) => c.table === table && c.name === name))?.owner.name;
+    return [...this.held.values()].find((s) => ownsChain(s.owner, table, name))?.owner.name;
   }
 
   /** The chain as last applied, or undefined when no owner wants it. */

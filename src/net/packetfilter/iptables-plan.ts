@@ -56,10 +56,9 @@ export function planSync(
     const have = current.get(name)?.rules;
     if (!have || have.length !== rules.length || !rules.every((r, i) => sameArgs(r, have[i] ?? []))) changed.push(name);
   }
+  // Declaring a chain empties it, even with --noflush: no -F, which iptables-nft makes quadratic in the chains written.
   const lines = changed.map((name) => `:${name} - [0:0]`);
-  for (const name of changed) {
-    lines.push(`-F ${name}`, ...(chains.get(name) ?? []).map((r) => `-A ${name} ${renderArgs(r)}`));
-  }
+  for (const name of changed) lines.push(...(chains.get(name) ?? []).map((r) => `-A ${name} ${renderArgs(r)}`));
   lines.push(...planHooks(table, current, chains, hooks));
   return lines;
 }

@@ -4,7 +4,7 @@
 import { formatIp, isIp, parseCidr } from '../cidr.js';
 import { planDelete, planSync, type IptHook } from './iptables-plan.js';
 import { renderRestore, ruleTarget, type ChainState, type RuleArgs, type TableState } from './iptables-save.js';
-import { chainKey, checkRuleSet, type Action, type Mark, type Match, type Owner, type Rule, type RuleSet, type Table } from './model.js';
+import { chainKey, checkRuleSet, ownsChain, type Action, type Mark, type Match, type Owner, type Rule, type RuleSet, type Table } from './model.js';
 
 const FULL_MASK = 0xffffffff;
 const hex = (n: number): string => `0x${n.toString(16)}`;
@@ -39,7 +39,21 @@ export function matchArgs(m: Match, tcpSyn = false): string[] {
   if (m.srcSet !== undefined) out.push('-m', 'set', '--match-set', m.srcSet, 'src');
   if (m.dstSet !== undefined) out.push('-m', 'set', '--match-set', m.dstSet, 'dst');
   if (m.comment !== undefined) out.push('-m', 'comment', '--comment', m.comment);
+  if (m.probability !== undefined) out.push('-m', 'statistic', '--mode', 'random', '--probability', probability(m.probability));
+  if (m.recent !== undefined) {
+    const list = ['--name', m.recent.name, '--mask', '255.255.255.255', '--rsource'];
+    if ('set' in m.recent) out.push('-m', 'recent', '--set', ...list);
+    else {
+      out.push('-m', 'recent', '--rcheck', '--seconds', String(m.recent.seconds), '--reap', ...list);
+      if (m.recent.refresh === true) out.push('-m', 'recent', '--set', ...list);
+    }
+  }
   return out;
+}
+
+/** A probability as iptables-save prints it: the kernel keeps it in 31 bits, printed with 11 decimals. */
+export function probability(p: number): string {
+  return (Math.round(p * 0x80000000) / 0x80000000).toFixed(11);
 }
 
 export function actionArgs(a: Action): string[] {
@@ -56,6 +70,8 @@ export function actionArgs(a: Action): string[] {
       return ['-j', 'SNAT', '--to-source', a.toSource];
     case 'dnat':
       return ['-j', 'DNAT', '--to-destination', a.toDestination];
+    case 'masquerade':
+      return ['-j', 'MASQUERADE'];
     case 'mark':
       return ['-j', 'MARK', '--set-xmark', `${hex(a.set.value)}/${hex(a.set.mask ?? FULL_MASK)}`];
     case 'tcpmss':
@@ -70,7 +86,7 @@ export function ruleArgs(r: Rule): RuleArgs {
 
 /** The tables an owner's chains live in, in the order the owner lists them. */
 export function ownerTables(owner: Owner): Table[] {
-  return [...new Set(owner.chains.map((c) => c.table))];
+  return [...new Set([...owner.chains.map((c) => c.table), ...(owner.chainPrefixes ?? []).map((p) => p.table)])];
 }
 
 /**
@@ -78,11 +94,10 @@ export function ownerTables(owner: Owner): Table[] {
  * not hold, nor jumps into itself): those at the top stay at the top, the others go to the bottom.
  */
 function foreignJumps(table: Table, current: TableState, owner: Owner, chain: string): { top: RuleArgs[]; bottom: RuleArgs[] } {
-  const owned = new Set(owner.chains.map(chainKey));
   const have = current.get(chain)?.rules ?? [];
   const foreign = (r: RuleArgs): boolean => {
     const target = ruleTarget(r);
-    if (target === undefined || !current.has(target) || owned.has(chainKey({ table, name: target }))) return false;
+    if (target === undefined || !current.has(target) || ownsChain(owner, table, target)) return false;
     return !(owner.jumpsInto ?? []).some((prefix) => target.startsWith(prefix));
   };
   const lead = have.findIndex((r) => !foreign(r));
@@ -97,7 +112,6 @@ function foreignJumps(table: Table, current: TableState, owner: Owner, chain: st
  */
 export function planTable(set: RuleSet, table: Table, current: TableState): string[] {
   checkRuleSet(set);
-  const owned = new Set(set.owner.chains.map(chainKey));
   const wanted = set.chains.filter((c) => c.table === table);
   const names = new Set(wanted.map((c) => c.name));
   const rules = new Map<string, RuleArgs[]>(wanted.map((c) => [c.name, c.rules.map(ruleArgs)]));
@@ -110,7 +124,7 @@ export function planTable(set: RuleSet, table: Table, current: TableState): stri
       const jump = [...matchArgs(match), '-j', c.name];
       if (position === 'first') firsts.set(from, [...(firsts.get(from) ?? []), jump]);
       else rules.get(from)?.push(jump);
-    } else if (owned.has(chainKey({ table, name: from }))) {
+    } else if (ownsChain(set.owner, table, from)) {
       throw new RangeError(`chain ${chainKey(c)} is hooked from ${from}, which owner ${set.owner.name} does not want`);
     } else hooks.push({ from, chain: c.name, position, match: matchArgs(match) });
   }
@@ -121,7 +135,10 @@ export function planTable(set: RuleSet, table: Table, current: TableState): stri
   const lines = planSync(table, current, rules, hooks);
   const after: TableState = new Map(current);
   for (const [name, r] of rules) after.set(name, { policy: undefined, rules: r.map((a) => [...a]) });
-  const stale = set.owner.chains.filter((c) => c.table === table && !names.has(c.name)).map((c) => c.name);
+  const stale = [
+    ...set.owner.chains.filter((c) => c.table === table && !names.has(c.name)).map((c) => c.name),
+    ...[...current.keys()].filter((name) => !names.has(name) && !set.owner.chains.some((c) => c.table === table && c.name === name) && ownsChain(set.owner, table, name)),
+  ];
   return [...lines, ...planDelete(table, after, stale)];
 }
 

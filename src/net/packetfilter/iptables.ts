@@ -65,7 +65,7 @@ export class Iptables implements PacketFilter {
   }
 
   /**
-   * Makes each chain in `chains` hold exactly its rules (declared, flushed, appended) and each hook
+   * Makes each chain in `chains` hold exactly its rules (declared, which empties it, then appended) and each hook
    * jump into it exactly once, in one iptables-restore exec; no exec at all when nothing differs.
    */
   syncChains(table: IptTable, chains: ReadonlyMap<string, readonly RuleArgs[]>, options: SyncOptions = {}): Promise<{ changed: boolean }> {

@@ -37,6 +37,14 @@ export interface Match {
   srcSet?: string | undefined;
   dstSet?: string | undefined;
   comment?: string | undefined;
+  /** Matches this share of the packets at random, from 0 to 1 (iptables `statistic`; kernels keep 31 bits of it). */
+  probability?: number | undefined;
+  /**
+   * Source addresses remembered in a named list (iptables `recent`), checked after `probability`: `set` adds the
+   * source and matches; `seconds` matches a source seen within that many seconds, forgetting older ones, and with
+   * `refresh` remembers it again (session affinity).
+   */
+  recent?: { name: string; set: true } | { name: string; seconds: number; refresh?: boolean | undefined } | undefined;
 }
 
 export type Action =
@@ -46,6 +54,8 @@ export type Action =
   | { type: 'jump'; chain: string }
   | { type: 'snat'; toSource: string }
   | { type: 'dnat'; toDestination: string }
+  /** SNAT to the address of the outgoing interface (nat POSTROUTING only). */
+  | { type: 'masquerade' }
   /** Sets the bits of `mask` to `value` (iptables `MARK --set-xmark`). */
   | { type: 'mark'; set: Mark }
   /** On TCP SYN packets: clamp the MSS to the path MTU, or set it. */
@@ -83,6 +93,11 @@ export interface Owner {
   name: string;
   chains: readonly ChainRef[];
   /**
+   * Name prefixes of chains made on the fly (one per service, say): every chain of the table whose name starts with
+   * one is the owner's, and goes when the rule set no longer holds it.
+   */
+  chainPrefixes?: readonly { table: Table; prefix: string }[] | undefined;
+  /**
    * Name prefixes of chains of other software (kube-proxy's `KUBE-SVC-`) that this owner's rules jump
    * into: such jumps in the owner's chains are its own rules, not jumps other owners put there.
    */
@@ -104,6 +119,11 @@ export interface PacketFilter {
 }
 
 export const chainKey = (c: ChainRef): string => `${c.table}/${c.name}`;
+
+/** Whether the owner holds `table/name`: listed, or named with one of its prefixes. */
+export function ownsChain(owner: Owner, table: Table, name: string): boolean {
+  return owner.chains.some((c) => c.table === table && c.name === name) || (owner.chainPrefixes ?? []).some((p) => p.table === table && name.startsWith(p.prefix));
+}
 
 export const isBuiltin = (table: Table, chain: string): boolean => builtinChains[table].includes(chain);
 
@@ -143,6 +163,11 @@ export function checkMatch(where: string, m: Match): void {
   if (m.mark) checkMark(where, m.mark);
   for (const set of [m.srcSet, m.dstSet]) if (set !== undefined && !SET.test(set)) throw new RangeError(`${where}: invalid set name "${set}"`);
   if (m.comment !== undefined && (/[\n\r]/.test(m.comment) || m.comment.length > 256)) throw new RangeError(`${where}: a comment is one line of at most 256 characters`);
+  if (m.probability !== undefined && !(m.probability >= 0 && m.probability <= 1)) throw new RangeError(`${where}: probability ${m.probability} is not between 0 and 1`);
+  if (m.recent !== undefined) {
+    if (!/^[A-Za-z0-9_.-]{1,199}$/.test(m.recent.name)) throw new RangeError(`${where}: invalid recent list name "${m.recent.name}"`);
+    if ('seconds' in m.recent && (!Number.isInteger(m.recent.seconds) || m.recent.seconds < 1)) throw new RangeError(`${where}: recent seconds ${m.recent.seconds} is not a positive whole number`);
+  }
 }
 
 export function checkRule(where: string, r: Rule): void {
@@ -161,6 +186,8 @@ export function checkRule(where: string, r: Rule): void {
     case 'mark':
       checkMark(where, a.set);
       return;
+    case 'masquerade':
+      return;
     case 'tcpmss':
       if (r.proto !== undefined && r.proto !== 'tcp') throw new RangeError(`${where}: tcpmss applies to tcp only`);
       if (a.mss !== 'clamp-to-pmtu' && (!Number.isInteger(a.mss) || a.mss < 1 || a.mss > 65535)) throw new RangeError(`${where}: MSS ${a.mss} is out of range`);
@@ -174,8 +201,9 @@ export function checkRule(where: string, r: Rule): void {
  * not built-in, and hooked from somewhere other than themselves.
  */
 export function checkRuleSet(set: RuleSet): void {
-  const owned = new Set(set.owner.chains.map(chainKey));
-  for (const prefix of set.owner.jumpsInto ?? []) if (!isChainName(prefix)) throw new RangeError(`owner ${set.owner.name}: invalid chain prefix "${prefix}"`);
+  for (const prefix of [...(set.owner.jumpsInto ?? []), ...(set.owner.chainPrefixes ?? []).map((p) => p.prefix)]) {
+    if (!isChainName(prefix)) throw new RangeError(`owner ${set.owner.name}: invalid chain prefix "${prefix}"`);
+  }
   for (const c of set.owner.chains) {
     if (!(tables as readonly string[]).includes(c.table)) throw new RangeError(`owner ${set.owner.name}: unknown table "${c.table}": use ${tables.join(', ')}`);
     checkChainName(c.name);
@@ -184,7 +212,7 @@ export function checkRuleSet(set: RuleSet): void {
   const seen = new Set<string>();
   for (const c of set.chains) {
     const key = chainKey(c);
-    if (!owned.has(key)) throw new RangeError(`chain ${key} is not among the chains of owner ${set.owner.name}`);
+    if (!ownsChain(set.owner, c.table, c.name)) throw new RangeError(`chain ${key} is not among the chains of owner ${set.owner.name}`);
     if (seen.has(key)) throw new RangeError(`chain ${key} is listed twice`);
     seen.add(key);
     c.rules.forEach((r, i) => checkRule(`${key} rule ${i + 1}`, r));

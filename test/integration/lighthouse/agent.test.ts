@@ -59,7 +59,8 @@ before(async () => {
   const fleet = await useFleet();
   kc.broker = fleet.kubeConfig('broker');
   for (const c of clusters) kc[c] = fleet.kubeConfig(c);
-  await deployAndJoin(kc.broker, { cluster1: { kc: kc.cluster1, ...networks.cluster1 }, cluster2: { kc: kc.cluster2, ...networks.cluster2 } }, dir);
+  // Clusterset IPs off, Submariner's opt-out: imports answer each cluster's own service IP (clusterset-ip.test.ts has them on).
+  await deployAndJoin(kc.broker, { cluster1: { kc: kc.cluster1, ...networks.cluster1 }, cluster2: { kc: kc.cluster2, ...networks.cluster2 } }, dir, { enableClustersetIp: false });
   for (const c of clusters) agents[c] = await startAgent(c);
 });
 
@@ -314,10 +315,10 @@ void describe('Lighthouse agent on real apiservers (broker, cluster1, cluster2)'
         return condition(got, 'Conflict').status === 'True' ? got : undefined;
       });
       const conflict = condition(se, 'Conflict');
-      assert.equal(conflict.reason, 'PortConflict,SessionAffinityConflict', `${c}: ${conflict.message}`);
+      assert.equal(conflict.reason, 'ConflictingPorts,ConflictingSessionAffinity', `${c}: ${conflict.message}`);
       assert.match(conflict.message, /port "sql" is TCP\/5432 in cluster2 but TCP\/5433 in cluster1/);
       assert.match(conflict.message, /session affinity: None in cluster2, ClientIP in cluster1/);
-      assert.deepEqual(conditionsOf(se), { Valid: 'True/Valid', Ready: 'True/Exported', Conflict: 'True/PortConflict,SessionAffinityConflict' });
+      assert.deepEqual(conditionsOf(se), { Valid: 'True/Valid', Ready: 'True/Exported', Conflict: 'True/ConflictingPorts,ConflictingSessionAffinity' });
     }
     for (const c of clusters) {
       const si = await waitFor(`the merged ServiceImport in ${c}`, async () => {
@@ -344,14 +345,14 @@ void describe('Lighthouse agent on real apiservers (broker, cluster1, cluster2)'
 
     const exports = await Promise.all(
       clusters.map((c) =>
-        waitFor(`the TypeConflict in ${c}`, async () => {
+        waitFor(`the ConflictingType in ${c}`, async () => {
           const got = await serviceExport(c, ns, 'cache');
-          return condition(got, 'Conflict').reason === 'TypeConflict' ? got : undefined;
+          return condition(got, 'Conflict').reason === 'ConflictingType' ? got : undefined;
         }),
       ),
     );
     assert.match(condition(exports[0], 'Conflict').message, /Headless in cluster1, ClusterSetIP in cluster2/);
-    assert.deepEqual(conditionsOf(exports[0]), { Valid: 'True/Valid', Ready: 'True/Exported', Conflict: 'True/TypeConflict' });
+    assert.deepEqual(conditionsOf(exports[0]), { Valid: 'True/Valid', Ready: 'True/Exported', Conflict: 'True/ConflictingType' });
     const loser = await waitFor('cluster2 to be told it is not served', async () => {
       const got = await serviceExport('cluster2', ns, 'cache');
       return condition(got, 'Ready').status === 'False' ? got : undefined;

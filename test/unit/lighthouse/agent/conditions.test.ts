@@ -51,21 +51,21 @@ describe('ServiceExport conditions', () => {
     const theirs = exportConditions({ clusterId: 'west', outcome: { state: 'ready', contribution: west, slices: [] }, merged });
     assert.deepEqual(
       mine.map((c) => `${c.type}=${c.status}/${c.reason}`),
-      ['Valid=True/Valid', 'Ready=False/Failed', 'Conflict=True/TypeConflict'],
+      ['Valid=True/Valid', 'Ready=False/Failed', 'Conflict=True/ConflictingType'],
     );
     assert.match(mine[1]?.message ?? '', /not served: the Service is ClusterSetIP but the clusterset imports it as Headless, the type of the oldest export \(west\)/);
     assert.deepEqual(
       theirs.map((c) => `${c.type}=${c.status}/${c.reason}`),
-      ['Valid=True/Valid', 'Ready=True/Exported', 'Conflict=True/TypeConflict'],
+      ['Valid=True/Valid', 'Ready=True/Exported', 'Conflict=True/ConflictingType'],
     );
   });
 
   it('joins several conflict reasons with commas and their messages line by line', () => {
     const c = conflictCondition([
-      { reason: 'PortConflict', message: 'ports differ' },
-      { reason: 'SessionAffinityConflict', message: 'affinity differs' },
+      { reason: 'ConflictingPorts', message: 'ports differ' },
+      { reason: 'ConflictingSessionAffinity', message: 'affinity differs' },
     ]);
-    assert.deepEqual(c, { type: 'Conflict', status: 'True', reason: 'PortConflict,SessionAffinityConflict', message: 'ports differ\naffinity differs' });
+    assert.deepEqual(c, { type: 'Conflict', status: 'True', reason: 'ConflictingPorts,ConflictingSessionAffinity', message: 'ports differ\naffinity differs' });
     assert.match(c.reason, /^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$/, 'the CRD\'s reason pattern');
   });
 });

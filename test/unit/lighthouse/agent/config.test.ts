@@ -11,6 +11,8 @@ describe('Lighthouse agent configuration', () => {
       clusterId: 'east',
       excludeNamespaces: [],
       globalnetEnabled: false,
+      clustersetIpEnabled: true,
+      clustersetIpCidr: undefined,
       disconnectGraceMs: 60_000,
       debug: false,
     });
@@ -23,7 +25,11 @@ describe('Lighthouse agent configuration', () => {
       SUBMARINER_GLOBALNET_ENABLED: 'true',
       SUBMARINER_DEBUG: 'true',
       LIGHTHOUSE_DISCONNECT_GRACE_SECONDS: '5',
+      SUBMARINER_CLUSTERSET_IP_ENABLED: 'false',
+      SUBMARINER_CLUSTERSET_IP_CIDR: '243.0.16.0/20',
     });
+    assert.equal(config.clustersetIpEnabled, false);
+    assert.equal(config.clustersetIpCidr, '243.0.16.0/20');
     assert.deepEqual(config.excludeNamespaces, ['submariner-operator', 'kube-system']);
     assert.equal(config.globalnetEnabled, true);
     assert.equal(config.debug, true);
@@ -36,6 +42,7 @@ describe('Lighthouse agent configuration', () => {
     [{ ...base, SUBMARINER_CLUSTERID: 'East_1' }, /SUBMARINER_CLUSTERID="East_1" is invalid: use lowercase letters, digits and '-'/],
     [{ ...base, SUBMARINER_EXCLUDENS: 'ok,Not OK' }, /SUBMARINER_EXCLUDENS="ok,Not OK" holds the invalid namespace "Not OK"/],
     [{ ...base, SUBMARINER_GLOBALNET_ENABLED: 'yes' }, /SUBMARINER_GLOBALNET_ENABLED="yes" is invalid: set it to true or false/],
+    [{ ...base, SUBMARINER_CLUSTERSET_IP_CIDR: '243.0.16.1/20' }, /SUBMARINER_CLUSTERSET_IP_CIDR="243.0.16.1\/20": "243.0.16.1\/20" is not a network address \(did you mean 243.0.16.0\/20\?\)/],
     [{ ...base, LIGHTHOUSE_DISCONNECT_GRACE_SECONDS: '1m' }, /LIGHTHOUSE_DISCONNECT_GRACE_SECONDS="1m" is invalid: set it to a whole number from 0 to 86400/],
   ];
   for (const [env, message] of bad) {

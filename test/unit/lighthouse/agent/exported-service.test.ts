@@ -26,7 +26,7 @@ const serviceExport = (spec: ServiceExport['spec'] = {}): ServiceExport => ({
 });
 
 function build(svc: V1Service | undefined, slices: V1EndpointSlice[] = [], extra: Partial<ExportInput> = {}): ExportOutcome {
-  return buildExport({ clusterId: 'east', key, serviceExport: serviceExport(), service: svc, endpointSlices: slices, ...extra });
+  return buildExport({ clusterId: 'east', key, serviceExport: serviceExport(), service: svc, endpointSlices: slices, clustersetIpDefault: false, ...extra });
 }
 
 function ready(outcome: ExportOutcome) {
@@ -76,6 +76,7 @@ describe('what a cluster publishes for a ClusterIP Service', () => {
       },
       labels: {},
       annotations: {},
+      clustersetIp: { enabled: false },
     });
     assert.deepEqual(out.slices, [
       {
@@ -102,6 +103,52 @@ describe('what a cluster publishes for a ClusterIP Service', () => {
     it(name, () => assert.equal(ready(build(svc, slices)).slices[0]?.endpoints[0]?.ready, want));
   }
 
+  it('with a clusterset IP, also publishes the ready pods behind it, one slice per local slice', () => {
+    const out = ready(
+      build(clusterIP(), [slice('web-1', [{ addresses: ['10.244.0.5'], conditions: { ready: true }, nodeName: 'n1' }, { addresses: ['10.244.0.6'], conditions: { ready: false } }])], {
+        clustersetIpDefault: true,
+      }),
+    );
+    assert.deepEqual(out.contribution.clustersetIp, { enabled: true });
+    assert.equal(out.slices.length, 2);
+    assert.deepEqual(out.slices[0]?.endpoints, [{ addresses: ['10.96.0.10'], ready: true }], 'the first slice still holds the cluster IP');
+    assert.deepEqual(out.slices[1], {
+      sourceName: 'web-1',
+      addressType: 'IPv4',
+      endpoints: [{ addresses: ['10.244.0.5'], ready: true, nodeName: 'n1' }],
+      ports: [{ name: 'peer', protocol: 'TCP', port: 7000 }],
+      publishNotReadyAddresses: false,
+      globalnet: false,
+      podEndpoints: true,
+    });
+  });
+
+  it('the use-clusterset-ip annotation overrides the default either way, and a bad value is refused naming it', () => {
+    const annotated = (value: string): ExportOutcome =>
+      buildExport({
+        clusterId: 'east',
+        key,
+        service: clusterIP(),
+        endpointSlices: [],
+        clustersetIpDefault: value === 'true' ? false : true,
+        serviceExport: { ...serviceExport(), metadata: { ...serviceExport().metadata, annotations: { 'lighthouse.submariner.io/use-clusterset-ip': value } } },
+      });
+    assert.deepEqual(ready(annotated('false')).contribution.clustersetIp, { enabled: false });
+    assert.deepEqual(ready(annotated('true')).contribution.clustersetIp, { enabled: true });
+    assert.deepEqual(annotated('maybe'), {
+      state: 'failed',
+      message:
+        'the annotation lighthouse.submariner.io/use-clusterset-ip="maybe" is neither "true" nor "false": set it to one of them, or remove it to follow the clusterset\'s default',
+    });
+  });
+
+  it('a headless Service never asks for a clusterset IP; with Globalnet, no pod slices are published', () => {
+    assert.deepEqual(ready(build(headless(), [], { clustersetIpDefault: true })).contribution.clustersetIp, { enabled: false });
+    const none = { service: () => '242.0.0.7', endpoint: () => undefined };
+    const out = ready(build(clusterIP(), [slice('web-1', [{ addresses: ['10.244.0.5'] }])], { clustersetIpDefault: true, globalIps: none }));
+    assert.equal(out.slices.length, 1);
+  });
+
   it('waits for a cluster IP, and refuses a Service with no IPv4 one', () => {
     assert.deepEqual(build(clusterIP({ clusterIP: '', clusterIPs: [] })), { state: 'pending', message: 'waiting for Service shop/web to get a cluster IP' });
     assert.deepEqual(build(clusterIP({ clusterIP: 'fd00::10', clusterIPs: ['fd00::10'], ipFamilies: ['IPv6'] })), {
@@ -120,13 +167,13 @@ describe('what a cluster publishes for a ClusterIP Service', () => {
   });
 
   it('carries valid exported labels and annotations, and refuses invalid ones naming them', () => {
-    const labelled = buildExport({ clusterId: 'east', key, service: clusterIP(), endpointSlices: [], serviceExport: serviceExport({ exportedLabels: { 'example.com/tier': 'gold' }, exportedAnnotations: { note: 'any text at all' } }) });
+    const labelled = buildExport({ clusterId: 'east', key, service: clusterIP(), endpointSlices: [], clustersetIpDefault: false, serviceExport: serviceExport({ exportedLabels: { 'example.com/tier': 'gold' }, exportedAnnotations: { note: 'any text at all' } }) });
     assert.deepEqual(ready(labelled).contribution.labels, { 'example.com/tier': 'gold' });
     assert.deepEqual(ready(labelled).contribution.annotations, { note: 'any text at all' });
-    const badKey = buildExport({ clusterId: 'east', key, service: clusterIP(), endpointSlices: [], serviceExport: serviceExport({ exportedLabels: { 'no spaces!': 'x' } }) });
+    const badKey = buildExport({ clusterId: 'east', key, service: clusterIP(), endpointSlices: [], clustersetIpDefault: false, serviceExport: serviceExport({ exportedLabels: { 'no spaces!': 'x' } }) });
     assert.equal(badKey.state, 'failed');
     assert.match((badKey as { message: string }).message, /spec\.exportedLabels holds the invalid label key "no spaces!"/);
-    const badValue = buildExport({ clusterId: 'east', key, service: clusterIP(), endpointSlices: [], serviceExport: serviceExport({ exportedLabels: { tier: 'gold plated' } }) });
+    const badValue = buildExport({ clusterId: 'east', key, service: clusterIP(), endpointSlices: [], clustersetIpDefault: false, serviceExport: serviceExport({ exportedLabels: { tier: 'gold plated' } }) });
     assert.match((badValue as { message: string }).message, /spec\.exportedLabels\.tier has the invalid value "gold plated"/);
   });
 });

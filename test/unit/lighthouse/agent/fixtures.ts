@@ -17,6 +17,7 @@ export function contribution(cluster: string, age: number, spec: Partial<Exporte
     },
     labels: {},
     annotations: {},
+    clustersetIp: { enabled: false },
     ...extra,
   };
 }

@@ -45,14 +45,39 @@ describe('merging the exports of a service (KEP-1645)', () => {
         ports: ['http:TCP/80'],
       },
       {
-        name: 'different names and numbers add up, in age order',
+        name: 'different names and numbers add up, in age order, and the difference is a conflict',
         exports: [c('west', 1, { ports: [port('metrics', 9090)] }), c('east', 2, { ports: [port('http', 80), port('grpc', 9000)] })],
         ports: ['http:TCP/80', 'grpc:TCP/9000', 'metrics:TCP/9090'],
+        conflict: /"http" TCP\/80 is exported by east but not by west; "grpc" TCP\/9000 is exported by east but not by west; "metrics" TCP\/9090 is exported by west but not by east/,
+      },
+      {
+        name: '[tcp 42] against [tcp 42, sctp 142 "stcp"]: the union, the extra port named in the conflict',
+        exports: [c('cluster1', 2, { ports: [port(undefined, 42)] }), c('cluster2', 1, { ports: [port(undefined, 42), port('stcp', 142, 'SCTP')] })],
+        ports: [':TCP/42', 'stcp:SCTP/142'],
+        conflict: /^the exporting clusters cluster1, cluster2 disagree on the ports: "stcp" SCTP\/142 is exported by cluster2 but not by cluster1\. The import exposes the union of the ports that do not conflict, the oldest export winning: \(unnamed\) TCP\/42, "stcp" SCTP\/142$/,
+      },
+      {
+        name: 'the younger export with fewer ports: the union is still in the oldest export\'s order',
+        exports: [c('cluster2', 1, { ports: [port(undefined, 42)] }), c('cluster1', 2, { ports: [port('stcp', 142, 'SCTP'), port(undefined, 42)] })],
+        ports: ['stcp:SCTP/142', ':TCP/42'],
+        conflict: /"stcp" SCTP\/142 is exported by cluster1 but not by cluster2/,
+      },
+      {
+        name: 'three exports: a port two of them have and the third lacks',
+        exports: [c('c1', 3, { ports: [port('a', 1)] }), c('c2', 2, { ports: [port('a', 1), port('b', 2)] }), c('c3', 1, { ports: [port('a', 1), port('b', 2)] })],
+        ports: ['a:TCP/1', 'b:TCP/2'],
+        conflict: /"b" TCP\/2 is exported by c2, c3 but not by c1/,
+      },
+      {
+        name: 'three identical exports agree',
+        exports: [c('c1', 3), c('c2', 2), c('c3', 1)],
+        ports: ['http:TCP/80'],
       },
       {
         name: 'the same number over another protocol is another port',
         exports: [c('east', 2, { ports: [port('dns', 53, 'UDP')] }), c('west', 1, { ports: [port('dns-tcp', 53, 'TCP')] })],
         ports: ['dns:UDP/53', 'dns-tcp:TCP/53'],
+        conflict: /"dns-tcp" TCP\/53 is exported by west but not by east/,
       },
       {
         name: 'one name with another number conflicts; the older number is kept',
@@ -95,9 +120,9 @@ describe('merging the exports of a service (KEP-1645)', () => {
       it(t.name, () => {
         const m = merge(...t.exports);
         assert.deepEqual(show(m.spec.ports), t.ports);
-        const conflict = m.conflicts.find((x) => x.reason === 'PortConflict');
+        const conflict = m.conflicts.find((x) => x.reason === 'ConflictingPorts');
         if (t.conflict === undefined) assert.equal(conflict, undefined, conflict?.message);
-        else assert.match(conflict?.message ?? '(no PortConflict)', t.conflict);
+        else assert.match(conflict?.message ?? '(no ConflictingPorts)', t.conflict);
       });
     }
   });
@@ -107,7 +132,7 @@ describe('merging the exports of a service (KEP-1645)', () => {
       {
         name: 'the type: the import is the oldest export\'s type and only clusters of that type back it',
         exports: [c('west', 1, { type: 'Headless', ips: [] }), c('east', 2), c('north', 0)],
-        reason: 'TypeConflict',
+        reason: 'ConflictingType',
         check: (m) => {
           assert.equal(m.spec.type, 'ClusterSetIP');
           assert.deepEqual(m.clusters, ['east', 'north']);
@@ -118,7 +143,7 @@ describe('merging the exports of a service (KEP-1645)', () => {
       {
         name: 'the session affinity',
         exports: [c('east', 1, { sessionAffinity: 'None' }), c('west', 2, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 30 } } })],
-        reason: 'SessionAffinityConflict',
+        reason: 'ConflictingSessionAffinity',
         check: (m) => {
           assert.equal(m.spec.sessionAffinity, 'ClientIP');
           assert.deepEqual(m.spec.sessionAffinityConfig, { clientIP: { timeoutSeconds: 30 } });
@@ -131,7 +156,7 @@ describe('merging the exports of a service (KEP-1645)', () => {
           c('east', 2, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 60 } } }),
           c('west', 1, { sessionAffinity: 'ClientIP', sessionAffinityConfig: { clientIP: { timeoutSeconds: 10800 } } }),
         ],
-        reason: 'SessionAffinityConfigConflict',
+        reason: 'ConflictingSessionAffinityConfig',
         check: (m) => assert.deepEqual(m.spec.sessionAffinityConfig, { clientIP: { timeoutSeconds: 60 } }),
         message: /ClientIP session timeout: 60s in east, 10800s in west/,
       },
@@ -192,7 +217,7 @@ describe('merging the exports of a service (KEP-1645)', () => {
     );
     assert.deepEqual(
       m.conflicts.map((x) => x.reason),
-      ['PortConflict', 'TypeConflict', 'SessionAffinityConflict'],
+      ['ConflictingPorts', 'ConflictingType', 'ConflictingSessionAffinity'],
     );
     assert.deepEqual(show(m.spec.ports), ['http:TCP/80']);
   });
@@ -205,8 +230,40 @@ describe('merging the exports of a service (KEP-1645)', () => {
     );
     assert.deepEqual(
       m.conflicts.map((x) => x.reason),
-      ['SessionAffinityConflict'],
+      ['ConflictingSessionAffinity'],
     );
     assert.equal(m.spec.sessionAffinityConfig, undefined);
+  });
+
+  describe('the clusterset IP', () => {
+    const on = (ip?: string, allocatedBy?: string) => ({ clustersetIp: { enabled: true, ...(ip ? { ip } : {}), ...(allocatedBy ? { allocatedBy } : {}) } });
+    const off = { clustersetIp: { enabled: false } };
+
+    it('the oldest export decides whether there is one; a disagreement is ConflictingClusterSetIPEnablement on every export', () => {
+      const m = merge(c('east', 2, {}, off), c('west', 1, {}, on('243.0.16.1', 'west')));
+      assert.deepEqual(m.clustersetIp, { enabled: false });
+      assert.equal(m.spec.ips, undefined, 'no clusterset IP when the oldest export has none');
+      assert.deepEqual(m.conflicts.map((x) => x.reason), ['ConflictingClusterSetIPEnablement']);
+      assert.match(m.conflicts[0]?.message ?? '', /disagree on the clusterset IP: disabled in east, enabled in west\. The import uses disabled, as exported by east/);
+      const reverse = merge(c('east', 1, {}, off), c('west', 2, {}, on('243.0.16.1', 'west')));
+      assert.deepEqual(reverse.spec.ips, ['243.0.16.1']);
+    });
+
+    it('spec.ips is the IP of the oldest export carrying one, with the cluster that allocated it', () => {
+      const m = merge(c('east', 3, {}, on()), c('west', 2, {}, on('243.0.16.1', 'west')), c('north', 1, {}, on('243.0.0.1', 'north')));
+      assert.deepEqual(m.spec.ips, ['243.0.16.1']);
+      assert.deepEqual(m.clustersetIp, { enabled: true, ip: '243.0.16.1', allocatedBy: 'west' });
+      assert.deepEqual(m.conflicts, [], 'exports converging on one IP is no conflict');
+    });
+
+    it('a headless service has none, whatever its exports ask', () => {
+      const m = merge(c('east', 1, { type: 'Headless', ips: [] }, on('243.0.0.1')));
+      assert.deepEqual(m.clustersetIp, { enabled: false });
+      assert.equal(m.spec.ips, undefined);
+    });
+
+    it('clearing the difference clears the conflict', () => {
+      assert.deepEqual(merge(c('east', 2, {}, on()), c('west', 1, {}, on())).conflicts, []);
+    });
   });
 });

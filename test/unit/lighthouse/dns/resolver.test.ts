@@ -23,6 +23,17 @@ describe('resolver updates from watch events', () => {
     assert.equal(r.hasNamespace('ns'), false);
   });
 
+  it('answers the clusterset IP for the service, a cluster\'s own service IP for the cluster name, never the pods behind the IP', () => {
+    const r = fresh();
+    r.upsertServiceImport(serviceImport('ns', 'svc', 'ClusterSetIP', [], ['243.0.0.1']));
+    r.upsertEndpointSlice(endpointSlice({ namespace: 'ns', service: 'svc', cluster: 'west', endpoints: [{ addresses: ['10.1.0.1'] }] }));
+    const pods = endpointSlice({ namespace: 'ns', service: 'svc', cluster: 'west', name: 'svc-abc-ns-west', endpoints: [{ addresses: ['10.241.0.7'] }] });
+    pods.metadata = { ...pods.metadata, labels: { ...pods.metadata?.labels, 'lighthouse.submariner.io/pod-endpoints': 'true' } };
+    r.upsertEndpointSlice(pods);
+    assert.deepEqual(r.addresses(ref, 4), ['243.0.0.1']);
+    assert.deepEqual(r.addresses({ ...ref, cluster: 'west' }, 4), ['10.1.0.1']);
+  });
+
   it('replaces a slice on update and forgets it on delete', () => {
     const r = fresh();
     r.upsertServiceImport(serviceImport('ns', 'svc', 'Headless', []));

@@ -45,7 +45,6 @@ void describe('iptables planner: rule sets as iptables-restore input (golden)', 
     assert.deepEqual([...plan.keys()], ['nat', 'filter', 'mangle']);
     assert.equal(plan.get('nat'), `*nat
 :SUBMARINER-POSTROUTING - [0:0]
--F SUBMARINER-POSTROUTING
 -A SUBMARINER-POSTROUTING -s 10.244.0.0/16 -d 10.245.0.0/16 -j ACCEPT
 -A SUBMARINER-POSTROUTING -s 10.245.0.0/16 -d 10.244.0.0/16 -j ACCEPT
 -A SUBMARINER-POSTROUTING -s 240.0.0.0/8 -o vx-submariner -j SNAT --to-source 10.244.0.1
@@ -55,9 +54,7 @@ COMMIT
     assert.equal(plan.get('filter'), `*filter
 :SUBMARINER-INPUT - [0:0]
 :SUBMARINER-FORWARD - [0:0]
--F SUBMARINER-INPUT
 -A SUBMARINER-INPUT -p udp -m udp --dport 4800 -j ACCEPT
--F SUBMARINER-FORWARD
 -A SUBMARINER-FORWARD -o vx-submariner -j ACCEPT
 -A SUBMARINER-FORWARD -i vx-submariner -j ACCEPT
 -I INPUT 1 -p udp -j SUBMARINER-INPUT
@@ -66,7 +63,6 @@ COMMIT
 `);
     assert.equal(plan.get('mangle'), `*mangle
 :SUBMARINER-POSTROUTING - [0:0]
--F SUBMARINER-POSTROUTING
 -A SUBMARINER-POSTROUTING -s 10.244.0.0/16 -d 10.245.0.0/16 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
 -A SUBMARINER-POSTROUTING -s 10.245.0.0/16 -d 10.244.0.0/16 -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --clamp-mss-to-pmtu
 -I POSTROUTING 1 -j SUBMARINER-POSTROUTING
@@ -82,17 +78,12 @@ COMMIT
 :SUBMARINER-GN-MARK - [0:0]
 :SM-GN-EGRESS-PODS - [0:0]
 :SM-GN-EGRESS-CLUSTER - [0:0]
--F SUBMARINER-GN-INGRESS
 -A SUBMARINER-GN-INGRESS -d 242.0.0.5/32 -p icmp -m comment --comment "gateway health check" -j DNAT --to-destination 10.244.0.1
--F SUBMARINER-GN-EGRESS
 -A SUBMARINER-GN-EGRESS -j SUBMARINER-GN-MARK
 -A SUBMARINER-GN-EGRESS -j SM-GN-EGRESS-PODS
 -A SUBMARINER-GN-EGRESS -j SM-GN-EGRESS-CLUSTER
--F SUBMARINER-GN-MARK
 -A SUBMARINER-GN-MARK -d 10.245.0.0/16 -j MARK --set-xmark 0xc0000/0xc0000
--F SM-GN-EGRESS-PODS
 -A SM-GN-EGRESS-PODS -m mark --mark 0xc0000/0xc0000 -m set --match-set SM-GN-ABC src -j SNAT --to-source 242.0.0.10
--F SM-GN-EGRESS-CLUSTER
 -A SM-GN-EGRESS-CLUSTER -s 10.244.0.0/16 -m mark --mark 0xc0000/0xc0000 -j SNAT --to-source 242.0.0.1-242.0.0.8
 -I PREROUTING 1 -j SUBMARINER-GN-INGRESS
 -I SUBMARINER-POSTROUTING 1 -j SUBMARINER-GN-EGRESS
@@ -123,26 +114,22 @@ COMMIT
     assert.equal(plan.get('filter'), `*filter
 :T-FWD - [0:0]
 :T-SUB - [0:0]
--F T-FWD
 -A T-FWD -j T-SUB
 -A T-FWD -s 10.1.2.3/32 -m set --match-set BLOCKED dst -j DROP
 -A T-FWD -d 10.9.0.0/16 -m mark --mark 0x1000 -j RETURN
 -A T-FWD -o cable0 -p tcp -m tcp --dport 443 -j ACCEPT
--F T-SUB
 -A T-SUB -p sctp -m sctp --dport 9 -j ACCEPT
 -A FORWARD -i eth+ -j T-FWD
 COMMIT
 `);
     assert.equal(plan.get('mangle'), `*mangle
 :T-MSS - [0:0]
--F T-MSS
 -A T-MSS -o vx-submariner -p tcp -m tcp --tcp-flags SYN,RST SYN -j TCPMSS --set-mss 1300
 -A T-MSS -j MARK --set-xmark 0x2/0xffffffff
 COMMIT
 `);
     assert.equal(plan.get('raw'), `*raw
 :T-RAW - [0:0]
--F T-RAW
 -I PREROUTING 1 -p udp -m udp --dport 4500 -j T-RAW
 COMMIT
 `);
@@ -166,7 +153,6 @@ COMMIT
     await ipt.apply(globalnetRules);
     assert.equal(planRuleSet(routeAgent(['10.245.0.0/16', '10.246.0.0/16']), current()).get('nat'), `*nat
 :SUBMARINER-POSTROUTING - [0:0]
--F SUBMARINER-POSTROUTING
 -A SUBMARINER-POSTROUTING -j SUBMARINER-GN-EGRESS
 -A SUBMARINER-POSTROUTING -s 10.244.0.0/16 -d 10.245.0.0/16 -j ACCEPT
 -A SUBMARINER-POSTROUTING -s 10.245.0.0/16 -d 10.244.0.0/16 -j ACCEPT
