@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -7,6 +7,7 @@ import { agentComponents } from '../../../src/api/agent-env.js';
 import { agentImage } from '../../../src/api/names.js';
 import { buildAgentImage, type BuiltImage } from '../../../src/image/agent-image.js';
 import { ExecRunner } from '../../../src/net/command.js';
+import { bundleConfig, capabilitiesOfMask } from '../../../src/sandbox/kubelet/pod/bundle.js';
 
 // The agent image as real tools see it: skopeo reads the archive, umoci unpacks it, runc runs each agent.
 const runner = new ExecRunner();
@@ -78,6 +79,44 @@ describe('the agent image', () => {
     for (const expected of [/iptables v1\.8\.\d+ \(nf_tables\)/, /iptables v1\.8\.\d+ \(legacy\)/, /ipset v7/, /iproute2-/, /wireguard-tools v/, /conntrack v/, /Libreswan/, /strongSwan 5/]) {
       assert.match(r.out, expected);
     }
+  });
+
+  it('starts an agent from the bundle config.json the sandbox kubelet writes, in a pod\'s network namespace', async (t) => {
+    const bundle = join(work, 'bundle');
+    const files = join(work, 'pod');
+    mkdirSync(join(files, 'token'), { recursive: true });
+    for (const f of ['resolv.conf', 'hosts', 'hostname']) writeFileSync(join(files, f), '');
+    writeFileSync(join(files, 'token', 'token'), 'pod-token');
+    const netns = `agent-image-${process.pid}`;
+    await runner.run('ip', ['netns', 'add', netns]);
+    t.after(() => runner.run('ip', ['netns', 'del', netns], { allowFailure: true }));
+    const spec = bundleConfig({
+      pod: { namespace: 'submariner-operator', name: 'submariner-gateway-x', uid: 'u1' },
+      container: {
+        name: 'submariner-gateway', securityContext: { privileged: true },
+        volumeMounts: [{ name: 'token', mountPath: '/var/run/secrets/kubernetes.io/serviceaccount', readOnly: true }],
+      },
+      command: [],
+      args: [],
+      env: { SUBMARINER_CLUSTERID: 'cluster1' },
+      image: { entrypoint: [agentImage.entrypoint], env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'] },
+      rootfs: join(bundle, 'rootfs'),
+      hostname: 'cluster1-gw',
+      netnsPath: `/run/netns/${netns}`,
+      volumes: new Map([['token', { path: join(files, 'token'), kind: 'dir' as const }]]),
+      podFiles: { resolvConf: join(files, 'resolv.conf'), hosts: join(files, 'hosts'), hostname: join(files, 'hostname') },
+      hostCapabilities: capabilitiesOfMask(/CapBnd:\s*(\w+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'),
+    });
+    spec.process.args = ['/bin/sh', '-c', `${agentImage.entrypoint} gateway --help && ip -o link && hostname && cat /var/run/secrets/kubernetes.io/serviceaccount/token && ls /dev/net/tun && iptables -S | head -1`];
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    const id = `agent-image-pod-${process.pid}`;
+    const r = await runner.run('runc', ['run', '--bundle', bundle, id], { allowFailure: true, timeoutMs: 60_000 });
+    await runner.run('runc', ['delete', '--force', id], { allowFailure: true });
+    assert.equal(r.code, 0, r.stdout + r.stderr);
+    assert.match(r.stdout, /the gateway agent/);
+    // Only the namespace's loopback: the container is in the pod's network namespace, not the host's.
+    assert.deepEqual(r.stdout.split('\n').filter((l) => /^\d+: /.test(l)).map((l) => l.split(':')[1]?.trim()), ['lo']);
+    assert.match(r.stdout, /cluster1-gw\npod-token\/dev\/net\/tun\n-P INPUT ACCEPT/);
   });
 
   it('has the same digest when built again', async () => {
