@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { bookwormSources, checkPackages, mmdebstrapArgv, rootfsKey, slimExcludes, type RootfsSpec } from '../../../src/image/debian.js';
 import { agentRootfs } from '../../../src/image/agent-image.js';
+import { debianImageSpec, exampleImages } from '../../../src/image/debian-image.js';
 import { reproducibleTarArgs } from '../../../src/image/layer.js';
 
 const spec: RootfsSpec = { suite: 'bookworm', sources: bookwormSources, packages: ['curl', 'bind9-dnsutils', 'curl'], hooks: [], excludes: slimExcludes, epoch: 1700000000 };
@@ -33,4 +34,14 @@ test('the agent image holds the tools its drivers and controllers call', () => {
 test('layer tars are sorted, with one mtime and root as owner', () => {
   const args = reproducibleTarArgs(42);
   for (const a of ['--sort=name', '--mtime=@42', '--owner=0', '--group=0', '--numeric-owner', '--format=posix']) assert.ok(args.includes(a), a);
+});
+
+test('build-image takes the packages given, or an example by name, and refuses neither with the fix', () => {
+  assert.deepEqual(debianImageSpec('tools:1', ['socat', 'curl']), { name: 'tools:1', packages: ['curl', 'socat'], entrypoint: undefined, cmd: ['sleep', 'infinity'] });
+  assert.deepEqual(debianImageSpec('web:1', ['nginx-light'], ['nginx', '-g', 'daemon off;']).entrypoint, ['nginx', '-g', 'daemon off;']);
+  assert.equal(debianImageSpec('toolbox', []).name, 'kubectl-submariner/toolbox:1');
+  assert.equal(debianImageSpec('docker.io/kubectl-submariner/nginx:1.22', []).name, 'kubectl-submariner/nginx:1.22');
+  for (const p of ['curl', 'bind9-dnsutils', 'netcat-openbsd', 'iperf3', 'socat']) assert.ok(exampleImages.toolbox?.packages.includes(p), p);
+  assert.throws(() => debianImageSpec('mine:1', []), /no packages for mine:1: give --packages a,b/);
+  assert.throws(() => debianImageSpec('mine:1', ['Not Valid']), /"Not Valid" is not a Debian package name/);
 });
