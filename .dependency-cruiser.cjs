@@ -22,7 +22,9 @@ const layers = {
   // The agent executable starts any agent.
   bin: [...agent, 'gateway', 'routeagent', 'globalnet', 'lighthouse', 'operator'],
   broker: libraries,
-  sandbox: libraries,
+  // OCI images: layouts, layers, Debian root filesystems, the agent image.
+  image: ['base', 'api', 'net'],
+  sandbox: [...libraries, 'image'],
   // Read-only tools over clusters; show's command base and kubeconfig loading come from cli.
   show: [...libraries, 'cli'],
   // Checks read the clusters through show's data, and nodes against the route agent's own names (vx-submariner,
@@ -36,7 +38,7 @@ const layers = {
   dashboard: libraries,
   addon: [...libraries, 'broker'],
   cli: [...libraries, 'broker', 'sandbox'],
-  commands: [...libraries, 'cli', 'broker', 'sandbox', 'show', 'lighthouse', 'diagnose', 'gather', 'verify', 'benchmark', 'dashboard'],
+  commands: [...libraries, 'cli', 'broker', 'sandbox', 'image', 'show', 'lighthouse', 'diagnose', 'gather', 'verify', 'benchmark', 'dashboard'],
 };
 
 const topLevel = new Set(['plugins', 'addon']);

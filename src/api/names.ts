@@ -41,6 +41,16 @@ export const names = {
   } satisfies Record<AgentComponent, string>,
 } as const;
 
+/**
+ * This project's agent image: one image runs every component (`kubectl-submariner-agent <component>`).
+ * join names it `<repository>/<name>:<version>`; `npm run image` builds it under the default repository.
+ */
+export const agentImage = {
+  defaultRepository: 'kubectl-submariner',
+  name: 'kubectl-submariner-agent',
+  entrypoint: '/usr/local/bin/kubectl-submariner-agent',
+} as const;
+
 /** Broker objects, leases and other objects with fixed names. */
 /** Where a kubeadm-style cluster keeps its CoreDNS configuration: the operator edits it, join waits for it. */
 export const corednsConfigMap = { namespace: 'kube-system', name: 'coredns', key: 'Corefile' } as const;

@@ -7,6 +7,7 @@ import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { mergePatch } from '../kube/apply.js';
 import { agentComponents, commonEnv, podEnv, uninstallEnv, type AgentComponent } from '../api/agent-env.js';
 import { annotations } from '../api/names.js';
+import { packageJson } from '../base/package.js';
 
 interface AgentModule {
   main: (env: NodeJS.ProcessEnv) => Promise<void>;
@@ -31,13 +32,28 @@ async function markUninstalled(env: NodeJS.ProcessEnv): Promise<void> {
   await kc.makeApiClient(CoreV1Api).patchNamespacedPod({ name, namespace, body: { metadata: { annotations: { [annotations.uninstalled]: 'true' } } } }, mergePatch);
 }
 
-const component = process.argv[2];
+const usage = `usage: kubectl-submariner-agent <${agentComponents.join('|')}> [--help] | --version\n`;
+const version = `kubectl-submariner-agent ${packageJson().version} (Node.js ${process.version})\n`;
+const [component, ...flags] = process.argv.slice(2);
+if (component === '--version') {
+  process.stdout.write(version);
+  process.exit(0);
+}
+if (component === '--help' || component === '-h') {
+  process.stdout.write(usage);
+  process.exit(0);
+}
 if (component === undefined || !(agentComponents as readonly string[]).includes(component)) {
-  process.stderr.write(`usage: kubectl-submariner-agent <${agentComponents.join('|')}>\n`);
+  process.stderr.write(usage);
   process.exit(2);
 }
 const uninstalling = process.env[uninstallEnv] === 'true';
 const agent = await modules[component as AgentComponent]();
+if (flags.includes('--help') || flags.includes('-h')) {
+  // The component's code has loaded with everything it imports: it would start.
+  process.stdout.write(`kubectl-submariner-agent ${component}: the ${component} agent, configured by its environment (SUBMARINER_* variables)\n${version}`);
+  process.exit(0);
+}
 if (uninstalling) {
   await agent.uninstall?.(process.env);
   await markUninstalled(process.env);

@@ -34,6 +34,10 @@ export interface JoinOptions {
   preferredServer: boolean;
   forceUdpEncaps: boolean;
   airGapped: boolean;
+  /** Registry path of the agent image; undefined: this project's default. */
+  repository?: string | undefined;
+  /** Tag of the agent image; undefined: the plugin's version. */
+  version?: string | undefined;
   imageOverrides: string[];
   gatewayNodes: string[];
   labelGateway: boolean;
@@ -114,7 +118,8 @@ export async function joinCluster(kc: KubeConfig, o: JoinOptions, reporter: Repo
     clustersetIp: { enabled: o.enableClustersetIp ?? brokerSpec.clustersetIPEnabled ?? false, cidr: clustersetIpCidr ?? '' },
     customDomains: info.customDomains,
     airGapped: o.airGapped,
-    version: clientVersion().gitVersion.replace(/^v/, ''),
+    ...(o.repository !== undefined ? { repository: o.repository } : {}),
+    version: o.version ?? clientVersion().gitVersion.replace(/^v/, ''),
     imageOverrides: o.imageOverrides,
     componentsEnabled: components as ClusterValues['componentsEnabled'],
     gatewayNodes: o.gatewayNodes,
@@ -145,6 +150,12 @@ export function validateJoinOptions(o: JoinOptions): void {
     throw new UserError(`--cable-driver ${o.cableDriver} is not supported: use one of ${cableDrivers.join(', ')}`);
   }
   if (!Number.isInteger(o.nattPort) || o.nattPort < 1 || o.nattPort > 65535) throw new UserError(`--nattport ${o.nattPort} is not a port (1-65535)`);
+  if (o.repository !== undefined && (o.repository === '' || /[\s:@]$|^[/.]|\s/.test(o.repository))) {
+    throw new UserError(`--repository "${o.repository}" is not a registry path: use e.g. registry.example.com/submariner`);
+  }
+  if (o.version !== undefined && !/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/.test(o.version)) {
+    throw new UserError(`--version "${o.version}" is not an image tag: use e.g. 0.1.0`);
+  }
   parseImageOverrides(o.imageOverrides);
 }
 

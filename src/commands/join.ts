@@ -14,6 +14,7 @@ export default class Join extends KubeCommand<typeof Join> {
     'kubectl submariner join broker-info.subm --clusterid cluster1 --context cluster1',
     'kubectl submariner join broker-info.subm --clusterid east --cable-driver wireguard --gateway-node east-gw1',
     'kubectl submariner join broker-info.subm --clusterid west --clustercidr 10.244.0.0/16 --servicecidr 10.96.0.0/16',
+    'kubectl submariner join broker-info.subm --clusterid east --repository registry.example.com/submariner --version 0.1.0',
   ];
   static override args = {
     brokerInfo: Args.string({ description: 'The broker-info file written by deploy-broker.', default: BROKER_INFO_FILE }),
@@ -36,6 +37,8 @@ export default class Join extends KubeCommand<typeof Join> {
     'preferred-server': Flags.boolean({ summary: 'Make this cluster\'s gateway the IPsec server side of its tunnels.', default: false }),
     'force-udp-encaps': Flags.boolean({ summary: 'Always encapsulate IPsec in UDP.', default: false }),
     'air-gapped': Flags.boolean({ summary: 'The cluster has no internet access (no public IP lookups).', default: false }),
+    repository: Flags.string({ summary: 'Registry path of the agent image (default: kubectl-submariner, the image npm run image builds).' }),
+    version: Flags.string({ summary: 'Tag of the agent image (default: this plugin\'s version).' }),
     'image-override': Flags.string({ summary: 'component=image, to run another image for a component (repeatable).', multiple: true, default: [] }),
     'gateway-node': Flags.string({ summary: 'A node to label as gateway (repeatable).', multiple: true, default: [] }),
     'label-gateway': Flags.boolean({ summary: 'Pick and label a gateway node when none is labelled.', default: true, allowNo: true }),
@@ -62,6 +65,8 @@ export default class Join extends KubeCommand<typeof Join> {
         preferredServer: f['preferred-server'],
         forceUdpEncaps: f['force-udp-encaps'],
         airGapped: f['air-gapped'],
+        repository: f.repository,
+        version: f.version,
         imageOverrides: f['image-override'],
         gatewayNodes: f['gateway-node'],
         labelGateway: f['label-gateway'],

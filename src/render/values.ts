@@ -1,5 +1,6 @@
 import { agentComponents, defaultDnsTtlSeconds, ports, type AgentComponent } from '../api/agent-env.js';
-import { gatewayNodeLabel, names } from '../api/names.js';
+import { agentImage, gatewayNodeLabel, names } from '../api/names.js';
+import { packageJson } from '../base/package.js';
 import {
   InvalidValuesError,
   bool,
@@ -22,18 +23,9 @@ export type CableDriverName = (typeof cableDrivers)[number];
 export const components = ['connectivity', 'service-discovery'] as const;
 export type ComponentName = (typeof components)[number];
 
-export const defaultRepository = 'quay.io/submariner';
-export const defaultVersion = 'devel';
-
-/** Image name under the repository, per component (Submariner's published image names). */
-export const imageNames: Record<AgentComponent, string> = {
-  gateway: 'submariner-gateway',
-  routeagent: 'submariner-route-agent',
-  globalnet: 'submariner-globalnet',
-  'lighthouse-agent': 'lighthouse-agent',
-  'lighthouse-dns': 'lighthouse-coredns',
-  operator: 'submariner-operator',
-};
+/** This project's agent image, under its own repository; `--repository` and `--version` name another. */
+export const defaultRepository: string = agentImage.defaultRepository;
+export const defaultVersion = packageJson().version;
 
 /** Everything the renderer needs for one cluster, validated and with defaults filled in. */
 export interface ClusterValues {
@@ -295,7 +287,7 @@ function resolveImages(
   const given = record(value, 'images', agentComponents);
   const images = {} as Record<AgentComponent, string>;
   for (const c of agentComponents) {
-    images[c] = overrides[c] ?? str(given[c], `images.${c}`, `${repository}/${imageNames[c]}:${version}`);
+    images[c] = overrides[c] ?? str(given[c], `images.${c}`, `${repository}/${agentImage.name}:${version}`);
   }
   return images;
 }

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # Installs what the sandbox and the tests need on a fresh Debian machine, each step only when missing:
 # Debian packages (iproute2, iptables, WireGuard, Libreswan, DNS and load tools, chromium for the browser
-# tests), strongSwan unpacked into the cache and the control-plane binaries built from the Go module proxy
-# (build.sh: Kubernetes, etcd, CoreDNS and Open Cluster Management). Needs root for the packages.
+# tests, mmdebstrap, umoci, skopeo and runc for the OCI images), strongSwan unpacked into the cache and the
+# control-plane binaries built from the Go module proxy (build.sh: Kubernetes, etcd, CoreDNS and Open Cluster
+# Management). Needs root for the packages.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 
-packages=(iproute2 iptables ipset nftables openssl dnsutils curl iperf3 netcat-openbsd iputils-ping wireguard-tools wireguard-go libreswan dnsperf util-linux chromium)
+packages=(iproute2 iptables ipset nftables openssl dnsutils curl iperf3 netcat-openbsd iputils-ping wireguard-tools wireguard-go libreswan dnsperf util-linux chromium
+  mmdebstrap umoci skopeo runc)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -29,8 +29,14 @@ void test('values: defaults follow subctl join', () => {
   assert.deepEqual(v.componentsEnabled, ['connectivity', 'service-discovery']);
   assert.deepEqual(v.gatewayNodeSelector, { 'submariner.io/gateway': 'true' });
   assert.deepEqual(v.globalnet, { enabled: false, globalCidr: '' });
-  assert.equal(v.images.gateway, 'quay.io/submariner/submariner-gateway:0.1.0');
-  assert.equal(v.images['lighthouse-dns'], 'quay.io/submariner/lighthouse-coredns:0.1.0');
+  // One image of this project runs every component.
+  assert.equal(v.images.gateway, 'kubectl-submariner/kubectl-submariner-agent:0.1.0');
+  assert.equal(v.images['lighthouse-dns'], 'kubectl-submariner/kubectl-submariner-agent:0.1.0');
+});
+
+void test('values: repository and version name the agent image for every component', () => {
+  const v = parseClusterValues(baseValues({ repository: 'registry.local:5000/team', version: '0.2.0' }));
+  for (const image of Object.values(v.images)) assert.equal(image, 'registry.local:5000/team/kubectl-submariner-agent:0.2.0');
 });
 
 void test('values: parsing its own output gives the same values', () => {
@@ -49,7 +55,7 @@ void test('values: image overrides accept agent and subctl component names', () 
   );
   assert.equal(v.images.routeagent, 'r/ra:1');
   assert.equal(v.images['lighthouse-agent'], 'r/lh:2');
-  assert.equal(v.images.gateway, 'quay.io/submariner/submariner-gateway:0.1.0');
+  assert.equal(v.images.gateway, 'kubectl-submariner/kubectl-submariner-agent:0.1.0');
 });
 
 void test('values: each bad field is rejected with its name', () => {

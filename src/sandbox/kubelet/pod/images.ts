@@ -1,4 +1,5 @@
 import { basename, join } from 'node:path';
+import { agentImage } from '../../../api/names.js';
 import type { Binaries } from '../../binaries/versions.js';
 
 /** What the sandbox runs for one container: a host program, or the reason it cannot. */
@@ -25,7 +26,7 @@ export interface ImageHost {
   nodePath: string;
 }
 
-export const agentCommand = 'kubectl-submariner-agent';
+export const agentCommand: string = agentImage.name;
 
 /** The repository path of an image reference, without registry defaults, tag or digest. */
 export function imageRepository(image: string): string {
@@ -49,6 +50,8 @@ interface Entry {
   run: (req: ImageRequest, host: ImageHost) => string[];
 }
 
+const isAgentCommand = (file: string | undefined): boolean => file !== undefined && basename(file) === agentCommand;
+
 const kubeProxyNames = new Set(['kube-proxy', '/usr/local/bin/kube-proxy']);
 
 /** The image table: the first entry that matches runs the container. */
@@ -69,7 +72,8 @@ const table: Entry[] = [
   },
   {
     standIn: 'agent',
-    matches: (_repo, req) => req.command[0] !== undefined && basename(req.command[0]) === agentCommand,
+    // The agent image's entrypoint is the agent command: a container may name it or leave it to the image.
+    matches: (repo, req) => isAgentCommand(req.command[0]) || (req.command.length === 0 && basename(repo) === agentImage.name),
     run: (req, host) => [host.nodePath, script(host, 'src/bin/agent.js'), ...req.command.slice(1), ...req.args],
   },
   {

@@ -13,7 +13,8 @@ import type { KubeApi } from '../kube-client.js';
 import { errorText, type KubeletLog } from '../log.js';
 import type { ContainerLog } from './logs.js';
 import { PodSandbox, type SandboxDeps } from './sandbox.js';
-import { buildPodStatus, podPhase, type Condition, type ContainerView, type PodView } from './status.js';
+import { buildPodStatus, type Condition, type ContainerView, type PodStatusBody, type PodView } from './status.js';
+import { StatusWriter } from './status-writer.js';
 
 /** Everything a pod needs from its node. */
 export interface PodDeps extends SandboxDeps {
@@ -54,9 +55,7 @@ export class PodWorker {
   private startup: Promise<void> | undefined;
   private ending: Promise<void> | undefined;
   private refreshTimer: NodeJS.Timeout | undefined;
-  private statusTimer: NodeJS.Timeout | undefined;
-  private statusClosed = false;
-  private lastStatus = '';
+  private readonly status: StatusWriter<PodStatusBody>;
   private conditions: Condition[];
 
   constructor(
@@ -69,6 +68,19 @@ export class PodWorker {
     this.sandbox = new PodSandbox(deps, pod, this.dir);
     this.startTime = (pod.status?.startTime as unknown as string | undefined) ?? new Date().toISOString();
     this.conditions = ((pod.status?.conditions ?? []) as unknown as Condition[]).map((c) => ({ ...c }));
+    this.status = new StatusWriter({
+      snapshot: () => {
+        this.record();
+        return buildPodStatus(this.view(), this.conditions, new Date().toISOString());
+      },
+      write: (body) => this.deps.api.patch(`${this.path}/status`, { status: body }, 'merge').then(() => undefined),
+      landed: (body) => {
+        this.conditions = body.conditions;
+        if ((body.phase === 'Succeeded' || body.phase === 'Failed') && this.ending === undefined) void this.complete();
+      },
+      failed: (err) => this.deps.log.warn('cannot post pod status, retrying', { pod: this.ref, error: errorText(err) }),
+      retryMs,
+    });
   }
 
   get namespace(): string {
@@ -214,33 +226,9 @@ export class PodWorker {
     };
   }
 
-  /** Something in the pod changed: post its status soon. */
+  /** Something in the pod changed: post its status soon (retried until it lands). */
   changed(): void {
-    if (this.statusClosed || this.statusTimer) return;
-    this.statusTimer = setTimeout(() => {
-      this.statusTimer = undefined;
-      void this.postStatus();
-    }, 50);
-  }
-
-  private async postStatus(): Promise<void> {
-    if (this.statusClosed) return;
-    this.record();
-    const view = this.view();
-    const phase = podPhase(view);
-    const body = buildPodStatus(view, this.conditions, new Date().toISOString());
-    const text = JSON.stringify(body);
-    if (text === this.lastStatus) return;
-    try {
-      await this.deps.api.patch(`${this.path}/status`, { status: body }, 'merge');
-      this.lastStatus = text;
-      this.conditions = body.conditions;
-    } catch (err) {
-      this.deps.log.warn('cannot post pod status', { pod: this.ref, error: errorText(err) });
-      setTimeout(() => this.changed(), retryMs);
-      return;
-    }
-    if ((phase === 'Succeeded' || phase === 'Failed') && this.ending === undefined) void this.complete();
+    this.status.changed();
   }
 
   private get path(): string {
@@ -306,8 +294,7 @@ export class PodWorker {
   }
 
   private closeStatus(): void {
-    this.statusClosed = true;
-    clearTimeout(this.statusTimer);
+    this.status.close();
   }
 
   private record(): void {

@@ -27,6 +27,11 @@ void describe('image table', () => {
     assert.deepEqual(run, { kind: 'process', standIn: 'agent', argv: ['/usr/bin/node', '/repo/dist/src/bin/agent.js', 'gateway', '--v=1'] });
   });
 
+  void it('runs the agent image with its entrypoint when the container names only the component', () => {
+    const run = resolveImage(req({ image: 'registry.local/team/kubectl-submariner-agent:0.1.0', args: ['routeagent'] }), host);
+    assert.deepEqual(run, { kind: 'process', standIn: 'agent', argv: ['/usr/bin/node', '/repo/dist/src/bin/agent.js', 'routeagent'] });
+  });
+
   void it('asks for the agent command on a project image without it', () => {
     const run = resolveImage(req({ image: 'quay.io/submariner/lighthouse-agent:0.20' }), host);
     assert.equal(run.kind, 'config-error');
