@@ -24,7 +24,7 @@ import { NamespaceResource } from '../src/api/index.js';
 import { UserError } from '../src/base/errors.js';
 import type { Reporter } from '../src/base/reporter.js';
 import { clientVersion } from '../src/base/version.js';
-import { apiErrorMessage, apiStatus, applyObjects } from '../src/kube/apply.js';
+import { apiErrorMessage, apiStatus, applyObjects, retryBusy } from '../src/kube/apply.js';
 import { resourceClient } from '../src/kube/resource-client.js';
 import { parseImageOverrides } from '../src/render/index.js';
 import { defaultRepository, imageNames } from '../src/render/values.js';
@@ -63,7 +63,7 @@ function hubCrd(): ReturnType<typeof parseCrd> {
 /** Refuses a cluster that is not an OCM hub (no addon API), naming what is missing. */
 async function checkHub(kc: KubeConfig): Promise<void> {
   try {
-    await resourceClient(kc, ClusterManagementAddOnResource).list();
+    await retryBusy(() => resourceClient(kc, ClusterManagementAddOnResource).list());
   } catch (err) {
     const server = kc.getCurrentCluster()?.server ?? '?';
     if (apiStatus(err) === 404) {
