@@ -73,6 +73,15 @@ function hashOf(value: unknown): string {
   return createHash('sha256').update(goJson(value)).digest('hex').slice(0, 16);
 }
 
+/** A work as the controller caches it: each manifest reduced to its apiVersion, kind, name and namespace. */
+export function stubManifests(w: ManifestWork): ManifestWork {
+  const manifests = w.spec.workload.manifests.map((m) => {
+    const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
+    return { apiVersion: m.apiVersion, kind: m.kind, metadata: { name: meta.name, ...(meta.namespace ? { namespace: meta.namespace } : {}) } };
+  });
+  return { ...w, spec: { ...w.spec, workload: { manifests } } };
+}
+
 const condition = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): WantedCondition => ({ type, status, reason, message });
 
 export class AddonController {
@@ -100,7 +109,8 @@ export class AddonController {
     this.mcas = watchResource(kc, ManagedClusterAddOnResource, { log, fieldSelector: byName });
     this.clusters = watchResource(kc, ManagedClusterResource, { log });
     this.sets = watchResource(kc, ManagedClusterSetResource, { log });
-    this.works = watchResource(kc, ManifestWorkResource, { log, labelSelector: `${ocmLabels.addonName}=${addonName}` });
+    // The cache keeps each manifest's kind and name only: the works of a large fleet are hundreds of MiB of objects.
+    this.works = watchResource(kc, ManifestWorkResource, { log, labelSelector: `${ocmLabels.addonName}=${addonName}`, transform: stubManifests });
     this.submarinerConfigs = watchResource(kc, SubmarinerConfigResource, { log });
     this.deploymentConfigs = watchResource(kc, AddOnDeploymentConfigResource, { log });
     this.worksByCluster = this.works.index((w) => w.metadata.namespace);
@@ -457,13 +467,15 @@ export class AddonController {
     return {};
   }
 
-  private async setPhase(works: ManifestWork[], phase: 'agents' | 'operator', kind: 'DaemonSet' | 'Deployment'): Promise<void> {
+  private async setPhase(cached: ManifestWork[], phase: 'agents' | 'operator', kind: 'DaemonSet' | 'Deployment'): Promise<void> {
     const since = this.now().toISOString();
-    for (const w of works) {
+    for (const stub of cached) {
+      const w = await this.workClient.get(stub.metadata.name ?? '', stub.metadata.namespace);
+      if (w === undefined) continue;
       const manifests = uninstallMode(w.spec.workload.manifests, kind);
       const annotations = { ...w.metadata.annotations, [addonAnnotations.uninstallPhase]: phase, [addonAnnotations.uninstallSince]: since };
       await this.workClient.replace({ ...w, metadata: { ...w.metadata, annotations }, spec: { ...w.spec, workload: { manifests } } });
     }
-    this.log.info(phase === 'agents' ? 'switched the agents to uninstall mode' : 'switched the operator to uninstall mode', { cluster: works[0]?.metadata.namespace });
+    this.log.info(phase === 'agents' ? 'switched the agents to uninstall mode' : 'switched the operator to uninstall mode', { cluster: cached[0]?.metadata.namespace });
   }
 }
