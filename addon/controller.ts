@@ -26,6 +26,7 @@ import type { Logger } from '../src/base/log.js';
 import type { Reporter } from '../src/base/reporter.js';
 import { mergeConditions, sameConditions, type WantedCondition } from '../src/kube/conditions.js';
 import { undefinedIfNotFound } from '../src/kube/apply.js';
+import { keepAliveClient } from '../src/kube/keep-alive.js';
 import { resourceClient, type ResourceClient } from '../src/kube/resource-client.js';
 import { watchResource, type ResourceWatch } from '../src/kube/watch/index.js';
 import { WorkQueue, type ReconcileResult } from '../src/kube/work-queue.js';
@@ -50,7 +51,7 @@ export interface AddonControllerOptions {
   version?: string;
   /** How long each removal step waits for the agents to report their clean-up (default 120 s). */
   uninstallTimeoutMs?: number;
-  /** Clusters reconciled at the same time (default 8). */
+  /** Clusters reconciled at the same time (default 16). */
   concurrency?: number;
   now?: () => Date;
 }
@@ -103,7 +104,7 @@ export class AddonController {
   constructor(private readonly o: AddonControllerOptions) {
     const { kc, log } = o;
     this.log = log;
-    this.queue = new WorkQueue((key) => this.reconcile(key), { name: 'addon', log, concurrency: o.concurrency ?? 8 });
+    this.queue = new WorkQueue((key) => this.reconcile(key), { name: 'addon', log, concurrency: o.concurrency ?? 16 });
     const byName = `metadata.name=${addonName}`;
     this.cmas = watchResource(kc, ClusterManagementAddOnResource, { log, fieldSelector: byName });
     this.mcas = watchResource(kc, ManagedClusterAddOnResource, { log, fieldSelector: byName });
@@ -313,6 +314,7 @@ export class AddonController {
       globalnetCidr: settings.globalCidr,
     };
     let member: Membership;
+    const t0 = Date.now();
     try {
       member = await this.register(broker.namespace, spec, mca);
     } catch (err) {
@@ -358,7 +360,9 @@ export class AddonController {
       owner: { name: mca.metadata.name ?? addonName, uid: mca.metadata.uid ?? '' },
       hashes: configs.hashes,
     });
+    const t1 = Date.now();
     await this.applyWorks(name, wanted, works);
+    this.log.debug('reconciled', { cluster: name, registerMs: t1 - t0, worksMs: Date.now() - t1 });
     return done();
   }
 
@@ -372,12 +376,23 @@ export class AddonController {
     const known = this.members.get(spec.clusterId);
     if (known?.key === key) return known;
     const access = hubBrokerAccess(this.o.kc, namespace);
-    await checkMember(access, spec);
     if (mca.metadata.annotations?.[registeredIn] !== namespace) {
       await this.mcaClient.patch(addonName, { metadata: { annotations: { [registeredIn]: namespace } } }, spec.clusterId);
     }
-    const { token, globalCidr } = await registerMember(access, spec, silent);
-    const secret = await this.o.kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: `${clusterServiceAccount(spec.clusterId)}-token`, namespace });
+    const timed: Reporter = {
+      ...silent,
+      step: async (step, fn) => {
+        const t = Date.now();
+        const r = await fn();
+        this.log.debug('registration step', { cluster: spec.clusterId, step, ms: Date.now() - t });
+        return r;
+      },
+    };
+    const t = Date.now();
+    await checkMember(access, spec);
+    this.log.debug('registration step', { cluster: spec.clusterId, step: 'checks', ms: Date.now() - t });
+    const { token, globalCidr } = await registerMember(access, spec, timed);
+    const secret = await keepAliveClient(this.o.kc, CoreV1Api).readNamespacedSecret({ name: `${clusterServiceAccount(spec.clusterId)}-token`, namespace });
     const member = { key, token, ca: secret.data?.['ca.crt'] ?? '', globalCidr };
     this.members.set(spec.clusterId, member);
     this.log.info('registered the cluster on its broker', { cluster: spec.clusterId, broker: namespace, globalCidr });

@@ -5,6 +5,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   dns: () => import('./dns.js'),
   discovery: () => import('./discovery.js'),
   dataplane: () => import('./dataplane.js'),
+  addon: () => import('./addon.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');
