@@ -99,6 +99,8 @@ export class AddonController {
   private readonly mcaClient: ResourceClient<ManagedClusterAddOn>;
   private readonly cmaClient: ResourceClient<ClusterManagementAddOn>;
   private readonly members = new Map<string, Membership>();
+  /** Per cluster: a hash of what its works were last rendered from, and each work's render hash. */
+  private readonly rendered = new Map<string, { inputs: string; works: Map<string, string> }>();
   private readonly worksByCluster;
 
   constructor(private readonly o: AddonControllerOptions) {
@@ -355,14 +357,21 @@ export class AddonController {
     }
     extra.push(condition(T.configApplied, 'True', R.configApplied, 'the cluster is rendered from its SubmarinerConfig and AddOnDeploymentConfig'));
 
-    const wanted = renderWorks(applyPlacement(renderCluster(values), settings), {
-      namespace: name,
-      owner: { name: mca.metadata.name ?? addonName, uid: mca.metadata.uid ?? '' },
-      hashes: configs.hashes,
-    });
-    const t1 = Date.now();
-    await this.applyWorks(name, wanted, works);
-    this.log.debug('reconciled', { cluster: name, registerMs: t1 - t0, worksMs: Date.now() - t1 });
+    const owner = { name: mca.metadata.name ?? addonName, uid: mca.metadata.uid ?? '' };
+    // Rendering is the costly part of a pass: skipped while its inputs and the works on the hub are unchanged.
+    const inputs = hashOf({ values, placement: settings.nodePlacement, registries: settings.registries, hashes: configs.hashes, owner });
+    const last = this.rendered.get(name);
+    const unchanged =
+      last?.inputs === inputs &&
+      works.length === last.works.size &&
+      works.every((w) => !w.metadata.annotations?.[addonAnnotations.uninstallPhase] && last.works.get(w.metadata.name ?? '') === w.metadata.annotations?.[renderHash]);
+    if (!unchanged) {
+      const wanted = renderWorks(applyPlacement(renderCluster(values), settings), { namespace: name, owner, hashes: configs.hashes });
+      const t1 = Date.now();
+      const written = await this.applyWorks(name, wanted, works);
+      this.rendered.set(name, { inputs, works: written });
+      this.log.debug('reconciled', { cluster: name, registerMs: t1 - t0, worksMs: Date.now() - t1 });
+    }
     return done();
   }
 
@@ -399,10 +408,15 @@ export class AddonController {
     return member;
   }
 
-  /** Writes the works that changed and deletes those no longer rendered; names are fixed, so a restart never duplicates one. */
-  private async applyWorks(cluster: string, wanted: ManifestWork[], existing: ManifestWork[]): Promise<void> {
+  /**
+   * Writes the works that changed and deletes those no longer rendered; names are fixed, so a restart never duplicates
+   * one. Returns the render hash of each work.
+   */
+  private async applyWorks(cluster: string, wanted: ManifestWork[], existing: ManifestWork[]): Promise<Map<string, string>> {
+    const hashes = new Map<string, string>();
     for (const w of wanted) {
       const hash = hashOf({ spec: w.spec, annotations: w.metadata.annotations, owner: w.metadata.ownerReferences });
+      hashes.set(w.metadata.name ?? '', hash);
       const current = existing.find((e) => e.metadata.name === w.metadata.name);
       if (current?.metadata.annotations?.[renderHash] === hash && !current.metadata.annotations[addonAnnotations.uninstallPhase]) continue;
       w.metadata.annotations = { ...w.metadata.annotations, [renderHash]: hash };
@@ -410,8 +424,8 @@ export class AddonController {
       else await this.workClient.replace({ ...w, metadata: { ...current.metadata, ...w.metadata, annotations: { ...w.metadata.annotations }, resourceVersion: current.metadata.resourceVersion } });
       this.log.info(current === undefined ? 'created work' : 'updated work', { cluster, work: w.metadata.name });
     }
-    const names = new Set(wanted.map((w) => w.metadata.name));
-    for (const e of existing) if (!names.has(e.metadata.name)) await this.workClient.delete(e.metadata.name ?? '', cluster);
+    for (const e of existing) if (!hashes.has(e.metadata.name ?? '')) await this.workClient.delete(e.metadata.name ?? '', cluster);
+    return hashes;
   }
 
   private async writeStatus(mca: ManagedClusterAddOn, cluster: ManagedCluster | undefined, works: ManifestWork[], extra: WantedCondition[]): Promise<void> {
@@ -468,6 +482,7 @@ export class AddonController {
     if (brokerNs !== undefined) {
       await deregisterMember(this.o.kc, brokerNs, name).catch(undefinedIfNotFound);
       this.members.delete(name);
+      this.rendered.delete(name);
       this.log.info('removed the cluster from its broker', { cluster: name, broker: brokerNs });
       await this.mcaClient.patch(addonName, { metadata: { annotations: { [registeredIn]: null } } }, name).catch(undefinedIfNotFound);
     }
