@@ -5,6 +5,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { eventually } from '../../support/kubectl.js';
+import { truthy } from './support.js';
 import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import {
   AddOnDeploymentConfigResource,
@@ -31,21 +33,6 @@ import { installOcmCrds } from '../../support/ocm-crds.js';
 const ns = 'submariner-addon';
 const set = 'itest';
 const clusterName = 'itest-c1';
-
-async function eventually<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await probe();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-    await sleep(200);
-  }
-}
 
 const int = (name: string, integer: number): FeedbackValue => ({ name, fieldValue: { type: 'Integer', integer } });
 
@@ -129,7 +116,7 @@ void describe('hub addon controller', () => {
   });
 
   void it('keeps a broker for the set, registers the cluster and delivers renderCluster as the deploy work', async () => {
-    const work = await eventually('the deploy work', () => works().get('addon-submariner-deploy-0', clusterName));
+    const work = await eventually(truthy(() => works().get('addon-submariner-deploy-0', clusterName)), 30_000, 'the deploy work');
     const manifests = work.spec.workload.manifests as unknown as KubernetesObject[];
     assert.equal(manifests.filter((m) => m.kind === 'CustomResourceDefinition').length, 12);
     const submariner = manifests.find((m) => m.kind === 'Submariner') as unknown as { spec: Record<string, unknown> };
@@ -147,11 +134,11 @@ void describe('hub addon controller', () => {
 
   void it('turns the work agent\'s status and feedback into the addon\'s conditions', async () => {
     await writeWorkStatus(false);
-    await eventually('agents degraded', async () => (await conditionOf('SubmarinerAgentDegraded'))?.reason === 'GatewaysUnavailable,RouteAgentsUnavailable,NoLighthouseAgentAvailable,NoLighthouseCoreDNSAvailable,NoOperatorAvailable');
+    await eventually(truthy(async () => (await conditionOf('SubmarinerAgentDegraded'))?.reason === 'GatewaysUnavailable,RouteAgentsUnavailable,NoLighthouseAgentAvailable,NoLighthouseCoreDNSAvailable,NoOperatorAvailable'), 30_000, 'agents degraded');
     assert.equal((await conditionOf('ManifestApplied'))?.reason, 'AddonManifestApplied');
     assert.equal((await conditionOf('Available'))?.status, 'False');
     await writeWorkStatus(true);
-    await eventually('available', async () => (await conditionOf('Available'))?.status === 'True');
+    await eventually(truthy(async () => (await conditionOf('Available'))?.status === 'True'), 30_000, 'available');
     assert.equal((await conditionOf('SubmarinerAgentDegraded'))?.reason, 'SubmarinerAgentDeployed');
     assert.equal((await conditionOf('SubmarinerGatewaysLabeled'))?.reason, 'Success');
   });
@@ -159,18 +146,18 @@ void describe('hub addon controller', () => {
   void it('an invalid SubmarinerConfig sets a condition and changes nothing in the cluster', async () => {
     const before = await works().get('addon-submariner-deploy-0', clusterName);
     await resourceClient(hub, SubmarinerConfigResource).patch('submariner', { spec: { cableDriver: 'openvpn' } }, clusterName);
-    const c = await eventually('the invalid-config condition', async () => {
+    const c = await eventually(truthy(async () => {
       const cond = await conditionOf('SubmarinerConfigApplied');
       return cond?.reason === 'SubmarinerConfigInvalid' ? cond : undefined;
-    });
+    }), 30_000, 'the invalid-config condition');
     assert.match(c.message, /spec.cableDriver "openvpn" is not supported: use one of libreswan, strongswan, wireguard, vxlan/);
     await controller.idle();
     assert.equal((await works().get('addon-submariner-deploy-0', clusterName))?.metadata.resourceVersion, before?.metadata.resourceVersion);
     await resourceClient(hub, SubmarinerConfigResource).patch('submariner', { spec: { cableDriver: 'wireguard' } }, clusterName);
-    await eventually('the new driver in the work', async () => {
+    await eventually(truthy(async () => {
       const w = await works().get('addon-submariner-deploy-0', clusterName);
       return (w?.spec.workload.manifests.find((m) => m.kind === 'Submariner') as { spec?: { cableDriver?: string } } | undefined)?.spec?.cableDriver === 'wireguard';
-    });
+    }), 30_000, 'the new driver in the work');
     assert.equal((await conditionOf('SubmarinerConfigApplied'))?.status, 'True');
   });
 
@@ -189,10 +176,10 @@ void describe('hub addon controller', () => {
 
   void it('removal: agents in uninstall mode, then the operator, then the works, then the broker registration', async () => {
     await mcas().delete('submariner', clusterName);
-    const agents = await eventually('the agents in uninstall mode', async () => {
+    const agents = await eventually(truthy(async () => {
       const w = await works().get('addon-submariner-deploy-0', clusterName);
       return w?.metadata.annotations?.['submarineraddon.open-cluster-management.io/uninstall-phase'] === 'agents' ? w : undefined;
-    });
+    }), 30_000, 'the agents in uninstall mode');
     const env = (kind: string) => (w: ManifestWork) =>
       w.spec.workload.manifests
         .filter((m) => m.kind === kind)
@@ -204,15 +191,15 @@ void describe('hub addon controller', () => {
     await controller.idle();
     assert.equal((await works().get('addon-submariner-deploy-0', clusterName))?.metadata.annotations?.['submarineraddon.open-cluster-management.io/uninstall-phase'], 'agents');
     await writeWorkStatus(true);
-    const operator = await eventually('the operator in uninstall mode', async () => {
+    const operator = await eventually(truthy(async () => {
       const w = await works().get('addon-submariner-deploy-0', clusterName);
       return w?.metadata.annotations?.['submarineraddon.open-cluster-management.io/uninstall-phase'] === 'operator' ? w : undefined;
-    });
+    }), 30_000, 'the operator in uninstall mode');
     assert.deepEqual(env('Deployment')(operator), ['true', 'true', 'true']);
     assert.ok(await resourceClient(hub, ClusterResource).get(clusterName, `${set}-broker`), 'still registered while the agents clean up');
     await writeWorkStatus(true);
-    await eventually('the works gone', async () => (await works().list({ namespace: clusterName })).length === 0);
-    await eventually('the addon gone', async () => (await mca()) === undefined);
+    await eventually(truthy(async () => (await works().list({ namespace: clusterName })).length === 0), 30_000, 'the works gone');
+    await eventually(truthy(async () => (await mca()) === undefined), 30_000, 'the addon gone');
     assert.equal(await resourceClient(hub, ClusterResource).get(clusterName, `${set}-broker`), undefined);
   });
 });
