@@ -2,7 +2,7 @@
 // rollout through status feedback, and the gateways' connections. Pure.
 import type { AgentComponent } from '../src/api/agent-env.js';
 import type { Condition, GatewayStatus } from '../src/api/generated.js';
-import { names } from '../src/api/names.js';
+import { names, ocm } from '../src/api/names.js';
 import type { ManifestWork } from '../src/api/ocm.js';
 import type { WantedCondition } from '../src/kube/conditions.js';
 import { conditionTypes as T, reasons as R } from './names.js';
@@ -92,12 +92,12 @@ const workCondition = (w: ManifestWork, type: string): Condition | undefined => 
 function manifestApplied(works: readonly ManifestWork[]): WantedCondition {
   const c = (status: 'True' | 'False' | 'Unknown', reason: string, message: string): WantedCondition => ({ type: T.manifestApplied, status, reason, message });
   if (works.length === 0) return c('False', R.workNotFound, 'no ManifestWork delivers the agents yet');
-  const failed = works.filter((w) => workCondition(w, 'Applied')?.status === 'False');
+  const failed = works.filter((w) => workCondition(w, ocm.workConditions.applied)?.status === 'False');
   if (failed.length > 0) {
-    return c('False', R.manifestApplyFailed, failed.map((w) => `${w.metadata.name ?? ''}: ${workCondition(w, 'Applied')?.message ?? ''}`).join('; '));
+    return c('False', R.manifestApplyFailed, failed.map((w) => `${w.metadata.name ?? ''}: ${workCondition(w, ocm.workConditions.applied)?.message ?? ''}`).join('; '));
   }
   const pending = works.filter((w) => {
-    const applied = workCondition(w, 'Applied');
+    const applied = workCondition(w, ocm.workConditions.applied);
     return applied?.status !== 'True' || (applied.observedGeneration ?? 0) < (w.metadata.generation ?? 0);
   });
   if (pending.length > 0) return c('Unknown', R.manifestPending, `waiting for the work agent to apply ${pending.map((w) => w.metadata.name ?? '').join(', ')}`);
@@ -181,7 +181,7 @@ export function addonConditions(o: ClusterObservation): WantedCondition[] {
   }
   const degraded = agentDegraded(agents);
   const [connection] = connectionDegraded(gatewayStatuses(o.works), connectivity);
-  const worksAvailable = o.works.length > 0 && o.works.every((w) => workCondition(w, 'Available')?.status === 'True');
+  const worksAvailable = o.works.length > 0 && o.works.every((w) => workCondition(w, ocm.workConditions.available)?.status === 'True');
   const available: WantedCondition =
     applied.status === 'True' && worksAvailable && degraded.status === 'False'
       ? { type: T.available, status: 'True', reason: R.probeAvailable, message: 'the Submariner agents are available' }

@@ -3,13 +3,9 @@
 // fields the addon uses are typed; the objects keep every other field as the apiserver sent it.
 import type { V1ObjectMeta } from '@kubernetes/client-node';
 import type { Condition } from './generated.js';
+import { ocm } from './names.js';
 
-export const ocmGroups = {
-  cluster: 'cluster.open-cluster-management.io',
-  work: 'work.open-cluster-management.io',
-  addon: 'addon.open-cluster-management.io',
-  submarinerAddon: 'submarineraddon.open-cluster-management.io',
-} as const;
+export const ocmGroups = { ...ocm.groups, submarinerAddon: 'submarineraddon.open-cluster-management.io' } as const;
 
 export const ManagedClusterResource = { group: ocmGroups.cluster, version: 'v1', plural: 'managedclusters', kind: 'ManagedCluster', namespaced: false } as const;
 export const ManagedClusterSetResource = { group: ocmGroups.cluster, version: 'v1beta2', plural: 'managedclustersets', kind: 'ManagedClusterSet', namespaced: false } as const;
@@ -58,10 +54,9 @@ export const ocmResources = [
   SubmarinerConfigResource,
 ] as const;
 
-/** OCM's own labels and annotations. */
+/** OCM's own labels and annotations (more in names.ts's `ocm`). */
 export const ocmLabels = {
-  /** ManagedCluster: the (exclusive) cluster set it belongs to. */
-  clusterSet: 'cluster.open-cluster-management.io/clusterset',
+  clusterSet: ocm.labels.clusterSet,
   /** ManifestWork: the addon it belongs to. */
   addonName: 'open-cluster-management.io/addon-name',
 } as const;
@@ -77,8 +72,8 @@ export interface ManagedCluster {
   apiVersion?: 'cluster.open-cluster-management.io/v1';
   kind?: 'ManagedCluster';
   metadata: V1ObjectMeta;
-  spec?: { hubAcceptsClient?: boolean; managedClusterClientConfigs?: { url: string; caBundle?: string }[] };
-  status?: { conditions?: Condition[]; clusterClaims?: { name: string; value: string }[] };
+  spec?: { hubAcceptsClient?: boolean; managedClusterClientConfigs?: { url: string; caBundle?: string }[]; leaseDurationSeconds?: number };
+  status?: { conditions?: Condition[]; clusterClaims?: { name: string; value: string }[]; version?: { kubernetes?: string } };
 }
 
 export interface ManagedClusterSet {
