@@ -20,9 +20,10 @@ import {
   type ManifestWork,
   type SubmarinerConfig,
 } from '../src/api/ocm.js';
-import { clusterServiceAccount } from '../src/api/names.js';
+import { clusterServiceAccount, ocm } from '../src/api/names.js';
 import { UserError } from '../src/base/errors.js';
 import type { Logger } from '../src/base/log.js';
+import { clientVersion } from '../src/base/version.js';
 import type { Reporter } from '../src/base/reporter.js';
 import { mergeConditions, sameConditions, type WantedCondition } from '../src/kube/conditions.js';
 import { undefinedIfNotFound } from '../src/kube/apply.js';
@@ -46,7 +47,7 @@ export interface AddonControllerOptions {
   brokerUrl: string;
   /** The sets served; empty: every set that selects clusters by the exclusive cluster-set label. */
   clusterSets?: string[];
-  /** Image defaults unless the AddOnDeploymentConfig says otherwise. */
+  /** Image defaults unless the AddOnDeploymentConfig says otherwise (the version: this program's). */
   repository?: string;
   version?: string;
   /** How long each removal step waits for the agents to report their clean-up (default 120 s). */
@@ -341,7 +342,7 @@ export class AddonController {
         ...(settings.airGapped !== undefined ? { airGapped: settings.airGapped } : {}),
         ...(settings.debug !== undefined ? { debug: settings.debug } : {}),
         repository: settings.repository ?? this.o.repository,
-        version: settings.version ?? this.o.version,
+        version: settings.version ?? this.o.version ?? clientVersion().gitVersion.replace(/^v/, ''),
         imageOverrides: settings.imageOverrides,
         clusterCidrs,
         serviceCidrs,
@@ -429,7 +430,7 @@ export class AddonController {
   }
 
   private async writeStatus(mca: ManagedClusterAddOn, cluster: ManagedCluster | undefined, works: ManifestWork[], extra: WantedCondition[]): Promise<void> {
-    const available = cluster?.status?.conditions?.find((c) => c.type === 'ManagedClusterConditionAvailable')?.status;
+    const available = cluster?.status?.conditions?.find((c) => c.type === ocm.clusterConditions.available)?.status;
     const wanted = [...addonConditions({ clusterAvailable: available, works }), ...extra];
     const previous = mca.status?.conditions ?? [];
     // A condition this pass could not decide (an early return) keeps its last value.
@@ -455,7 +456,7 @@ export class AddonController {
   private async remove(mca: ManagedClusterAddOn, cluster: ManagedCluster | undefined, works: ManifestWork[]): Promise<ReconcileResult> {
     const name = mca.metadata.namespace ?? '';
     const live = works.filter((w) => !w.metadata.deletionTimestamp);
-    const reachable = cluster?.status?.conditions?.find((c) => c.type === 'ManagedClusterConditionAvailable')?.status === 'True';
+    const reachable = cluster?.status?.conditions?.find((c) => c.type === ocm.clusterConditions.available)?.status === 'True';
     if (live.length > 0) {
       const phase = live[0]?.metadata.annotations?.[addonAnnotations.uninstallPhase];
       const since = Date.parse(live[0]?.metadata.annotations?.[addonAnnotations.uninstallSince] ?? '');
