@@ -20,7 +20,7 @@ import { MemoryReporter } from '../../../src/base/reporter.js';
 import { clientVersion } from '../../../src/base/version.js';
 import { resourceClient } from '../../../src/kube/resource-client.js';
 import { parseClusterValues, renderCluster } from '../../../src/render/index.js';
-import { installAddon, rolloutAddon, uninstallAddon } from '../../../addon/cli.js';
+import { addonStatus, installAddon, rolloutAddon, uninstallAddon } from '../../../addon/cli.js';
 import { AddonController } from '../../../addon/controller.js';
 import { startTestOcm, type TestOcm } from '../../support/ocm.js';
 
@@ -108,6 +108,11 @@ void describe('the hub addon on a real OCM hub', () => {
       // OCM's addon manager found the works applied with the config hashes it rolled out.
       await eventually(truthy(async () => (await conditionOf(cluster, 'Progressing'))?.reason === 'Completed'), 90_000, `${cluster}'s rollout completed`);
     }
+    const rows = await addonStatus(hub);
+    assert.deepEqual(
+      rows.map((r) => [r.cluster, r.clusterSet, r.rollout, r.applied, r.agents]),
+      ocm.clusters.map((c) => [c, ocm.clusterSet.name, 'Completed', 'True', 'NoScheduledGateways,NoLighthouseAgentAvailable,NoLighthouseCoreDNSAvailable,NoOperatorAvailable']),
+    );
   });
 
   void it('a version change rolls out through OCM to every cluster', async () => {
