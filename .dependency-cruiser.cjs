@@ -19,8 +19,8 @@ const layers = {
   globalnet: agent,
   lighthouse: agent,
   operator: agent,
-  // The agent executable starts any agent.
-  bin: [...agent, 'gateway', 'routeagent', 'globalnet', 'lighthouse', 'operator'],
+  // The agent executable starts any agent, and the hub addon controller.
+  bin: [...agent, 'gateway', 'routeagent', 'globalnet', 'lighthouse', 'operator', 'addon'],
   broker: libraries,
   // OCI images: layouts, layers, Debian root filesystems, the agent image.
   image: ['base', 'api', 'net'],
@@ -36,9 +36,10 @@ const layers = {
   verify: [...libraries, 'cli', 'lighthouse'],
   benchmark: [...libraries, 'cli', 'verify'],
   dashboard: libraries,
+  // The hub addon: membership and broker objects of broker/, renderCluster, the OCM API.
   addon: [...libraries, 'broker'],
   cli: [...libraries, 'broker', 'sandbox'],
-  commands: [...libraries, 'cli', 'broker', 'sandbox', 'image', 'show', 'lighthouse', 'diagnose', 'gather', 'verify', 'benchmark', 'dashboard'],
+  commands: [...libraries, 'cli', 'broker', 'sandbox', 'image', 'show', 'lighthouse', 'diagnose', 'gather', 'verify', 'benchmark', 'dashboard', 'addon'],
 };
 
 const topLevel = new Set(['plugins', 'addon']);

@@ -48,6 +48,9 @@ export const defaultDnsTtlSeconds = 5;
 /** Set to "true" (by `kubectl submariner uninstall`) to make an agent remove what it created on its node, then wait to be deleted. */
 export const uninstallEnv = 'SUBMARINER_UNINSTALL';
 
+/** The file an agent in uninstall mode writes once it has removed what it created (a readiness probe can look for it). */
+export const uninstalledMarker = '/tmp/submariner-uninstalled';
+
 /** Every agent reads these. */
 export const commonEnv = {
   /** The Submariner namespace (where the agent's own objects live). */

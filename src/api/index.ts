@@ -4,12 +4,14 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
 import type { CoreObjects } from './core-resources.js';
 import type { ApiObjects } from './generated.js';
+import type { OcmObjects } from './ocm.js';
 import { registerApiSerializers } from './serializers.js';
 
 export * from './generated.js';
 export * from './core-resources.js';
 export * from './names.js';
 export * from './agent-env.js';
+export * from './ocm.js';
 export { installCrds, apiMessage, type InstallCrdsOptions, type InstalledCrd } from './install.js';
 export { registerApiSerializers } from './serializers.js';
 
@@ -23,7 +25,7 @@ export interface ResourceDescriptor {
 }
 
 /** The type of the objects of every kind with a descriptor, by `<group>/<kind>`. */
-export interface KnownObjects extends ApiObjects, CoreObjects {}
+export interface KnownObjects extends ApiObjects, CoreObjects, OcmObjects {}
 
 /** The type of a descriptor's objects: the generated or client-node type of its kind, else a plain KubernetesObject. */
 export type ObjectOf<R extends ResourceDescriptor> = R extends ResourceDescriptor

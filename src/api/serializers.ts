@@ -3,10 +3,11 @@
 // KubernetesObjectApi treat them as what they are: custom resources, kept as sent, metadata typed.
 import { defaultSerializer, ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { allResources } from './generated.js';
+import { ocmResources } from './ocm.js';
 
 /** Registers every kind of manifests/crds with client-node's object serializer; safe to call more than once. */
 export function registerApiSerializers(): void {
-  for (const { group, version, kind } of allResources) {
+  for (const { group, version, kind } of [...allResources, ...ocmResources]) {
     try {
       ObjectSerializer.registerModel({ group, version, kind }, defaultSerializer);
     } catch (err) {

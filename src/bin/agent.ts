@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// kubectl-submariner-agent <component>: the entry point of every per-cluster agent container.
+// kubectl-submariner-agent <component>: the entry point of every per-cluster agent container, and of the hub
+// addon controller (`kubectl-submariner-agent addon`).
 // The renderer (from src/api/agent-env.ts) sets `command: [kubectl-submariner-agent, <component>]`.
 // With SUBMARINER_UNINSTALL=true (set by `kubectl submariner uninstall`), the component removes what it
 // created on its node instead of running, then marks its pod as done and waits to be deleted.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { mergePatch } from '../kube/apply.js';
-import { agentComponents, commonEnv, podEnv, uninstallEnv, type AgentComponent } from '../api/agent-env.js';
+import { agentComponents, commonEnv, podEnv, uninstallEnv, uninstalledMarker, type AgentComponent } from '../api/agent-env.js';
 import { annotations } from '../api/names.js';
 import { packageJson } from '../base/package.js';
+import { writeFile } from 'node:fs/promises';
 
 interface AgentModule {
   main: (env: NodeJS.ProcessEnv) => Promise<void>;
@@ -32,8 +34,15 @@ async function markUninstalled(env: NodeJS.ProcessEnv): Promise<void> {
   await kc.makeApiClient(CoreV1Api).patchNamespacedPod({ name, namespace, body: { metadata: { annotations: { [annotations.uninstalled]: 'true' } } } }, mergePatch);
 }
 
-const usage = `usage: kubectl-submariner-agent <${agentComponents.join('|')}> [--help] | --version\n`;
-const version = `kubectl-submariner-agent ${packageJson().version} (Node.js ${process.version})\n`;
+/** Roles that are not per-cluster agents. */
+const roles: Record<string, () => Promise<{ main: (env: NodeJS.ProcessEnv) => Promise<void> }>> = {
+  addon: () => import('../../addon/main.js'),
+};
+
+const usage = `usage: kubectl-submariner-agent <${[...agentComponents, ...Object.keys(roles)].join('|')}> [--help] | --version
+`;
+const version = `kubectl-submariner-agent ${packageJson().version} (Node.js ${process.version})
+`;
 const [component, ...flags] = process.argv.slice(2);
 if (component === '--version') {
   process.stdout.write(version);
@@ -41,6 +50,17 @@ if (component === '--version') {
 }
 if (component === '--help' || component === '-h') {
   process.stdout.write(usage);
+  process.exit(0);
+}
+const role = component === undefined ? undefined : roles[component];
+if (role !== undefined) {
+  const loaded = await role();
+  if (flags.includes('--help') || flags.includes('-h')) {
+    process.stdout.write(`kubectl-submariner-agent ${component}: the hub ${component} controller, configured by its environment
+${version}`);
+    process.exit(0);
+  }
+  await loaded.main(process.env);
   process.exit(0);
 }
 if (component === undefined || !(agentComponents as readonly string[]).includes(component)) {
@@ -57,6 +77,7 @@ if (flags.includes('--help') || flags.includes('-h')) {
 if (uninstalling) {
   await agent.uninstall?.(process.env);
   await markUninstalled(process.env);
+  await writeFile(uninstalledMarker, new Date().toISOString()).catch(() => undefined);
   process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), level: 'info', component, message: 'uninstalled; waiting to be deleted' })}\n`);
   setInterval(() => undefined, 1 << 30);
   process.on('SIGTERM', () => process.exit(0));

@@ -103,8 +103,8 @@ export async function deployBroker(kc: KubeConfig, o: DeployBrokerOptions, repor
   return { brokerUrl, file: o.output, backup, info };
 }
 
-/** The PSK Secret: created once with 48 random bytes (or the reused PSK), then kept. Returns the base64 PSK. */
-async function ensurePsk(core: CoreV1Api, namespace: string, reused: string | undefined): Promise<string> {
+/** The broker's PSK Secret: created once with 48 random bytes (or the reused PSK), then kept. Returns the base64 PSK. */
+export async function ensurePsk(core: CoreV1Api, namespace: string, reused: string | undefined): Promise<string> {
   const name = names.ipsecPskSecret;
   const existing = await core.readNamespacedSecret({ name, namespace }).catch(undefinedIfNotFound);
   const want = reused ?? existing?.data?.psk ?? randomBytes(48).toString('base64');

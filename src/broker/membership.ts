@@ -4,6 +4,7 @@ import { clusterServiceAccount, clusterUidAnnotation, labels, managedByLabels } 
 import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
 import { applyObjects, apiStatus, retryBusy, undefinedIfNotFound } from '../kube/apply.js';
+import { keepAliveClient } from '../kube/keep-alive.js';
 import { cidrsOverlap } from '../net/cidr.js';
 import type { BrokerInfo } from './broker-info.js';
 import { brokerError, brokerKubeConfig } from './broker-client.js';
@@ -94,7 +95,7 @@ export async function registerMember(broker: BrokerAccess, spec: MemberSpec, rep
   const token = await reporter.step(`Creating broker credentials for cluster ${spec.clusterId}`, async () => {
     const [sa] = await applyObjects(broker.admin, [renderMemberServiceAccount(broker.namespace, spec.clusterId, spec.clusterUid)]).catch(rethrow);
     await applyObjects(broker.admin, renderMemberAccess(broker.namespace, spec.clusterId, sa?.metadata?.uid ?? '')).catch(rethrow);
-    const secret = await waitToken(broker.admin.makeApiClient(CoreV1Api), broker.namespace, `${clusterServiceAccount(spec.clusterId)}-token`);
+    const secret = await waitToken(keepAliveClient(broker.admin, CoreV1Api), broker.namespace, `${clusterServiceAccount(spec.clusterId)}-token`);
     return Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
   });
   await reporter.step(`Registering cluster ${spec.clusterId} on the broker`, () =>
@@ -135,7 +136,7 @@ export async function deregisterMember(member: KubeConfig, namespace: string, cl
 }
 
 async function checkClusterIdFree(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
-  const sa = await retryBusy(() => broker.admin.makeApiClient(CoreV1Api).readNamespacedServiceAccount({ name: clusterServiceAccount(spec.clusterId), namespace: broker.namespace })).catch(
+  const sa = await retryBusy(() => keepAliveClient(broker.admin, CoreV1Api).readNamespacedServiceAccount({ name: clusterServiceAccount(spec.clusterId), namespace: broker.namespace })).catch(
     (err: unknown) => {
       if (apiStatus(err) === 404) return undefined;
       throw broker.explain(err);
@@ -154,7 +155,7 @@ interface BrokerCluster {
 
 async function checkOverlaps(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
   const { group, version, plural } = ClusterResource;
-  const list = (await retryBusy(() => broker.admin.makeApiClient(CustomObjectsApi).listNamespacedCustomObject({ group, version, namespace: broker.namespace, plural })).catch(
+  const list = (await retryBusy(() => keepAliveClient(broker.admin, CustomObjectsApi).listNamespacedCustomObject({ group, version, namespace: broker.namespace, plural })).catch(
     (err: unknown) => {
       throw broker.explain(err);
     },

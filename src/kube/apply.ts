@@ -2,6 +2,7 @@ import { KubernetesObjectApi, PatchStrategy, setHeaderOptions, type KubeConfig, 
 
 import { fieldManager } from '../api/names.js';
 import { registerApiSerializers } from '../api/serializers.js';
+import { keepAliveClient } from './keep-alive.js';
 
 /** Request option that sends a patch as a JSON merge patch. */
 export const mergePatch = setHeaderOptions('Content-Type', 'application/merge-patch+json');
@@ -9,7 +10,7 @@ export const mergePatch = setHeaderOptions('Content-Type', 'application/merge-pa
 /** Server-side applies objects in order, as `kubectl apply --server-side --force-conflicts` does. */
 export async function applyObjects<T extends KubernetesObject>(kc: KubeConfig, objects: readonly T[], manager = fieldManager): Promise<T[]> {
   registerApiSerializers();
-  const client = KubernetesObjectApi.makeApiClient(kc);
+  const client = keepAliveClient(kc, KubernetesObjectApi);
   const applied: T[] = [];
   for (const obj of objects) {
     try {

@@ -1,5 +1,7 @@
 import { CoreV1Api, type KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { corednsConfigMap } from '../api/names.js';
+import { corednsConfigMap, names } from '../api/names.js';
+import { GatewayResource, SubmarinerResource, type GatewayStatus } from '../api/generated.js';
+import { resourceClient } from '../kube/resource-client.js';
 import { mergePatch, undefinedIfNotFound } from '../kube/apply.js';
 import type { NodeInfo } from './gateway-nodes.js';
 import type { OperatorCluster } from './operator.js';
@@ -14,8 +16,22 @@ export function nodeInfo(n: V1Node): NodeInfo {
 export class KubeOperatorCluster implements OperatorCluster {
   private readonly core: CoreV1Api;
 
-  constructor(kc: KubeConfig) {
+  constructor(private readonly kc: KubeConfig) {
     this.core = kc.makeApiClient(CoreV1Api);
+  }
+
+  async listGatewayStatuses(namespace: string): Promise<GatewayStatus[]> {
+    const list = await resourceClient(this.kc, GatewayResource).list({ namespace });
+    return list.flatMap((g) => (g.status ? [g.status] : []));
+  }
+
+  async readSubmarinerGateways(namespace: string): Promise<GatewayStatus[] | undefined> {
+    const s = await resourceClient(this.kc, SubmarinerResource).get(names.submarinerCR, namespace);
+    return s === undefined ? undefined : (s.status?.gateways ?? []);
+  }
+
+  async writeSubmarinerGateways(namespace: string, gateways: GatewayStatus[]): Promise<void> {
+    await resourceClient(this.kc, SubmarinerResource).patchStatus(names.submarinerCR, { gateways }, namespace);
   }
 
   async listNodes(): Promise<NodeInfo[]> {

@@ -1,5 +1,5 @@
 import { KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { ConfigMapResource, NodeResource, ServiceResource } from '../api/index.js';
+import { ConfigMapResource, GatewayResource, NodeResource, ServiceResource, SubmarinerResource } from '../api/index.js';
 import { jsonLogger } from '../base/log.js';
 import { watchResource, type ResourceWatch } from '../kube/watch/index.js';
 import { WorkQueue } from '../kube/work-queue.js';
@@ -36,7 +36,11 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   on(nodes, reconcileKeys.gateways, () => true);
   on(configMaps, reconcileKeys.coredns, (o) => o.metadata?.name === corednsConfigMap.name);
   on(services, reconcileKeys.coredns, (o) => o.metadata?.name === names.lighthouseDnsService);
-  const watches = [nodes, configMaps, services];
+  const gateways = watchResource(kc, GatewayResource, { namespace: config.namespace, log, name: 'gateways' });
+  const submariners = watchResource(kc, SubmarinerResource, { namespace: config.namespace, log, name: 'submariners' });
+  on(gateways, reconcileKeys.status, () => true);
+  on(submariners, reconcileKeys.status, (o) => o.metadata?.name === names.submarinerCR);
+  const watches = [nodes, configMaps, services, gateways, submariners] as unknown as ResourceWatch<KubernetesObject>[];
   log.info('starting', { clusterId: config.clusterId, gatewayNodes: config.gatewayNodes, labelGateway: config.labelGateway, zones: config.corednsZones });
   await Promise.all(watches.map((w) => w.start()));
 

@@ -1,5 +1,6 @@
 import type { ReconcileResult } from '../kube/work-queue.js';
 import type { Logger } from '../base/log.js';
+import type { GatewayStatus } from '../api/generated.js';
 import { annotations, labels as nodeLabels, names } from '../api/names.js';
 import type { OperatorConfig } from './config.js';
 import { removeCorednsForward, renderCorednsForward } from './corefile.js';
@@ -16,9 +17,14 @@ export interface OperatorCluster {
   writeCorefile(corefile: string, resourceVersion: string): Promise<void>;
   /** The ClusterIP of a Service, or undefined while it has none. */
   serviceIp(namespace: string, name: string): Promise<string | undefined>;
+  /** The status of every Gateway of the namespace. */
+  listGatewayStatuses(namespace: string): Promise<GatewayStatus[]>;
+  /** The Submariner object's `status.gateways`, or undefined when there is no Submariner object. */
+  readSubmarinerGateways(namespace: string): Promise<GatewayStatus[] | undefined>;
+  writeSubmarinerGateways(namespace: string, gateways: GatewayStatus[]): Promise<void>;
 }
 
-export const reconcileKeys = { gateways: 'gateways', coredns: 'coredns' } as const;
+export const reconcileKeys = { gateways: 'gateways', coredns: 'coredns', status: 'status' } as const;
 
 /** How often each key is reconciled again without an event, so a hand edit is put right. */
 const resyncMs = 30_000;
@@ -39,7 +45,21 @@ export class Operator {
   async reconcile(key: string): Promise<ReconcileResult> {
     if (key === reconcileKeys.gateways) return this.reconcileGateways();
     if (key === reconcileKeys.coredns) return this.reconcileCoredns();
+    if (key === reconcileKeys.status) return this.reconcileStatus();
     return {};
+  }
+
+  /**
+   * Copies the gateways' status (HA state, connections, RTT) into the Submariner object's status, where the hub
+   * addon reads it back through ManifestWork status feedback, as submariner-operator reports it.
+   */
+  async reconcileStatus(): Promise<ReconcileResult> {
+    const ns = this.config.namespace;
+    const current = await this.cluster.readSubmarinerGateways(ns);
+    if (current === undefined) return { requeueAfterMs: resyncMs };
+    const gateways = (await this.cluster.listGatewayStatuses(ns)).sort((a, b) => (a.localEndpoint.hostname ?? '').localeCompare(b.localEndpoint.hostname ?? ''));
+    if (JSON.stringify(gateways) !== JSON.stringify(current)) await this.cluster.writeSubmarinerGateways(ns, gateways);
+    return { requeueAfterMs: resyncMs };
   }
 
   async reconcileGateways(): Promise<ReconcileResult> {

@@ -89,7 +89,13 @@ export const permissions: Record<AgentComponent, Permissions> = {
     ],
   },
   operator: {
-    namespaced: [rule('', ['services'], read), rule('', ['pods'], ['get', 'patch'])],
+    namespaced: [
+      rule('', ['services'], read),
+      rule('', ['pods'], ['get', 'patch']),
+      // The gateways' status, copied into the Submariner object's for the hub addon.
+      rule(groups.submariner, ['gateways', 'submariners'], read),
+      rule(groups.submariner, ['submariners/status'], ['get', 'update', 'patch']),
+    ],
     cluster: [
       rule('', ['nodes'], ['get', 'list', 'watch', 'patch']),
       // The Corefile lives in kube-system/coredns; only that ConfigMap may be changed.

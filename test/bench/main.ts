@@ -6,6 +6,7 @@ const suites: Record<string, () => Promise<{ run: () => Promise<void> }>> = {
   discovery: () => import('./discovery.js'),
   dataplane: () => import('./dataplane.js'),
   globalnet: () => import('./globalnet.js'),
+  addon: () => import('./addon.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => a !== '--');

@@ -73,6 +73,9 @@ export async function startKlusterlet(spec: KlusterletSpec): Promise<Klusterlet>
       `--workload-source-config=${hubKubeconfig}`,
       `--spoke-external-server-urls=${spec.externalServerUrl}`,
       `--status-sync-interval=${spec.statusSyncInterval ?? '2s'}`,
+      // Status feedback of whole objects and lists (the Submariner object's gateways, read by the hub addon).
+      '--feature-gates=RawFeedbackJsonString=true',
+      '--max-json-raw-length=65536',
     ],
     dir: spec.dir,
     onProcess: spec.onProcess,

@@ -1,29 +1,21 @@
-import type { KubernetesObject } from '@kubernetes/client-node';
-import type { Condition } from '../../api/generated.js';
 import { ocm } from '../../api/names.js';
+import {
+  ManagedClusterResource,
+  ManagedClusterSetBindingResource,
+  ManagedClusterSetResource,
+  ManifestWorkResource,
+  type ManagedCluster,
+} from '../../api/ocm.js';
 
 /** The OCM kinds the sandbox reads and writes to run a hub and join clusters to it. */
 export const ocmResources = {
-  managedCluster: { group: ocm.groups.cluster, version: 'v1', plural: 'managedclusters', kind: 'ManagedCluster', namespaced: false },
-  managedClusterSet: { group: ocm.groups.cluster, version: 'v1beta2', plural: 'managedclustersets', kind: 'ManagedClusterSet', namespaced: false },
-  managedClusterSetBinding: {
-    group: ocm.groups.cluster,
-    version: 'v1beta2',
-    plural: 'managedclustersetbindings',
-    kind: 'ManagedClusterSetBinding',
-    namespaced: true,
-  },
-  manifestWork: { group: ocm.groups.work, version: 'v1', plural: 'manifestworks', kind: 'ManifestWork', namespaced: true },
+  managedCluster: ManagedClusterResource,
+  managedClusterSet: ManagedClusterSetResource,
+  managedClusterSetBinding: ManagedClusterSetBindingResource,
+  manifestWork: ManifestWorkResource,
 } as const;
 
-export interface ManagedCluster extends KubernetesObject {
-  spec?: {
-    hubAcceptsClient?: boolean;
-    managedClusterClientConfigs?: { url: string; caBundle?: string }[];
-    leaseDurationSeconds?: number;
-  };
-  status?: { conditions?: Condition[]; version?: { kubernetes?: string } };
-}
+export type { ManagedCluster };
 
 /** How `sandbox status` sums up a ManagedCluster, in the order a join goes through. */
 export type ManagedClusterState = 'Unregistered' | 'NotAccepted' | 'Accepted' | 'Joined' | 'Available' | 'Unknown' | 'Unavailable';

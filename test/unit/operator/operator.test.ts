@@ -5,6 +5,7 @@ import { parseOperatorConfig, type OperatorConfig } from '../../../src/operator/
 import { annotations, LIGHTHOUSE_START } from '../../../src/api/names.js';
 import type { NodeInfo } from '../../../src/operator/gateway-nodes.js';
 import { Operator, type OperatorCluster } from '../../../src/operator/operator.js';
+import type { GatewayStatus } from '../../../src/api/generated.js';
 
 const kubeadmCorefile = `.:53 {
     errors
@@ -58,6 +59,24 @@ class FakeCluster implements OperatorCluster {
 
   async serviceIp(namespace: string, name: string): Promise<string | undefined> {
     return this.serviceIps.get(`${namespace}/${name}`);
+  }
+
+  gateways: GatewayStatus[] = [];
+  /** The Submariner object's status.gateways; undefined: no Submariner object. */
+  submarinerGateways: GatewayStatus[] | undefined = [];
+  statusWrites = 0;
+
+  async listGatewayStatuses(): Promise<GatewayStatus[]> {
+    return structuredClone(this.gateways);
+  }
+
+  async readSubmarinerGateways(): Promise<GatewayStatus[] | undefined> {
+    return structuredClone(this.submarinerGateways);
+  }
+
+  async writeSubmarinerGateways(_namespace: string, gateways: GatewayStatus[]): Promise<void> {
+    this.submarinerGateways = structuredClone(gateways);
+    this.statusWrites++;
   }
 }
 
@@ -161,6 +180,26 @@ void test('operator: uninstall restores the Corefile and takes back the labels i
   assert.equal(c.nodes.get('hand')!.labels['example.com/gw'], 'yes', 'a custom label set by hand stays');
   await op.uninstall();
   assert.equal(c.corefile, kubeadmCorefile, 'a second uninstall is harmless');
+});
+
+const gatewayStatus = (hostname: string, haStatus: 'active' | 'passive', peers: string[]): GatewayStatus => ({
+  version: '0.1.0',
+  haStatus,
+  localEndpoint: { cluster_id: 'cluster1', hostname } as GatewayStatus['localEndpoint'],
+  connections: peers.map((p) => ({ status: 'connected', statusMessage: '', endpoint: { cluster_id: p } as GatewayStatus['localEndpoint'], latencyRTT: { average: '1ms' } })),
+});
+
+void test('operator: copies the gateways\' status into the Submariner object, in a stable order, only when it changed', async () => {
+  const c = fleet();
+  const op = new Operator(c, config(), quiet);
+  c.gateways = [gatewayStatus('worker-b', 'passive', []), gatewayStatus('worker-a', 'active', ['cluster2'])];
+  await op.reconcileStatus();
+  assert.deepEqual(c.submarinerGateways?.map((g) => `${g.localEndpoint.hostname ?? ''} ${g.haStatus} ${g.connections.length}`), ['worker-a active 1', 'worker-b passive 0']);
+  await op.reconcileStatus();
+  assert.equal(c.statusWrites, 1);
+  c.submarinerGateways = undefined;
+  await op.reconcileStatus();
+  assert.equal(c.submarinerGateways, undefined, 'no Submariner object (service discovery only): nothing is written');
 });
 
 void test('operator: bad environment is refused with the variable named', () => {

@@ -1,0 +1,210 @@
+// Hub addon benchmark on a real hub apiserver with OCM's CRDs: 1,000 ManagedClusters with the addon enabled, their
+// work status written here (as 1,000 work agents would: every agent ready), the addon controller running as its
+// Deployment would (`kubectl-submariner-agent addon`). Measured: the time until every ManifestWork exists and every
+// addon is Available, and the controller's memory; baseline: a minimal controller writing one ManifestWork per
+// cluster and nothing else, in the same run.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  AddOnDeploymentConfigResource,
+  ManagedClusterAddOnResource,
+  ManagedClusterResource,
+  ManagedClusterSetResource,
+  ManifestWorkResource,
+  NamespaceResource,
+  SubmarinerConfigResource,
+  type FeedbackValue,
+  type ManifestWork,
+} from '../../src/api/index.js';
+import { jsonLogger } from '../../src/base/log.js';
+import { MemoryReporter } from '../../src/base/reporter.js';
+import { resourceClient } from '../../src/kube/resource-client.js';
+import { watchResource } from '../../src/kube/watch/index.js';
+import { ExecRunner } from '../../src/net/command.js';
+import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
+import { installAddon } from '../../addon/cli.js';
+import { specHash } from '../../addon/config.js';
+import { stubManifests } from '../../addon/controller.js';
+import { installOcmCrds } from '../support/ocm-crds.js';
+import { agentCommand } from './lighthouse-fleet.js';
+import { pool, stopChild, track } from './process.js';
+import { mib, printBench, sec, type BenchRow } from './table.js';
+
+const clusters = Number(process.env.BENCH_ADDON_CLUSTERS ?? '1000');
+const set = 'bench';
+const ns = 'submariner-addon';
+const progress = (message: string) => process.stderr.write(`addon benchmark: ${message}\n`);
+const name = (i: number): string => `c${String(i).padStart(4, '0')}`;
+
+function peakRss(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB/m.exec(status)?.[1] ?? NaN) * 1024;
+}
+
+async function until(what: string, done: () => boolean | Promise<boolean>, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000}s`);
+    await sleep(250);
+  }
+}
+
+const int = (n: string, integer: number): FeedbackValue => ({ name: n, fieldValue: { type: 'Integer', integer } });
+
+/** The status a work agent writes for a work whose agents are all ready. */
+function readyStatus(w: ManifestWork): ManifestWork['status'] {
+  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
+  const cond = (type: string, reason: string) => ({ type, status: 'True' as const, reason, message: '', lastTransitionTime: now, observedGeneration: w.metadata.generation ?? 1 });
+  return {
+    conditions: [cond('Applied', 'AppliedManifestWorkComplete'), cond('Available', 'ResourcesAvailable')],
+    resourceStatus: {
+      manifests: w.spec.workload.manifests.map((m, ordinal) => {
+        const meta = m.metadata as { name: string; namespace?: string };
+        const values =
+          m.kind === 'DaemonSet'
+            ? [int('NumberReady', 1), int('DesiredNumberScheduled', 1), int('generation', 1), int('observedGeneration', 1), int('updated', 1)]
+            : m.kind === 'Deployment'
+              ? [int('ReadyReplicas', 1), int('specReplicas', 1), int('generation', 1), int('observedGeneration', 1), int('updated', 1)]
+              : [];
+        return {
+          resourceMeta: { ordinal, kind: String(m.kind), name: meta.name, namespace: meta.namespace ?? '' },
+          ...(values.length > 0 ? { statusFeedback: { values } } : {}),
+          conditions: [cond('Applied', 'AppliedManifestComplete'), cond('Available', 'ResourceAvailable')],
+        };
+      }),
+    },
+  };
+}
+
+async function populate(hub: KubeConfig): Promise<void> {
+  await installOcmCrds(hub);
+  await installAddon(hub, { namespace: ns, clusterSet: set, controller: false }, new MemoryReporter());
+  await resourceClient(hub, ManagedClusterSetResource).apply({ metadata: { name: set }, spec: { clusterSelector: { selectorType: 'ExclusiveClusterSetLabel' } } });
+  const adc = await resourceClient(hub, AddOnDeploymentConfigResource).get('submariner', ns);
+  const ref = { group: 'addon.open-cluster-management.io', resource: 'addondeploymentconfigs', name: 'submariner', namespace: ns };
+  const configReferences = [{ ...ref, desiredConfig: { name: 'submariner', namespace: ns, specHash: specHash(adc!) } }];
+  const available = [{ type: 'ManagedClusterConditionAvailable', status: 'True', reason: 'ManagedClusterAvailable', message: '', lastTransitionTime: '2026-12-04T10:00:00Z' }];
+  const [nsC, mcC, scC, mcaC] = [resourceClient(hub, NamespaceResource), resourceClient(hub, ManagedClusterResource), resourceClient(hub, SubmarinerConfigResource), resourceClient(hub, ManagedClusterAddOnResource)];
+  await pool(
+    Array.from({ length: clusters }, (_, i) => i),
+    16,
+    async (i) => {
+      const c = name(i);
+      const second = Math.floor(i / 250);
+      await nsC.apply({ metadata: { name: c } });
+      await mcC.apply({ metadata: { name: c, labels: { 'cluster.open-cluster-management.io/clusterset': set } }, spec: { hubAcceptsClient: true } });
+      await mcC.patchStatus(c, { conditions: available });
+      await scC.apply({
+        metadata: { name: 'submariner', namespace: c },
+        spec: { cableDriver: 'vxlan', clusterCIDR: `10.${second}.${i % 250}.0/24`, serviceCIDR: `10.${100 + second}.${i % 250}.0/24` },
+      });
+      await mcaC.apply({ metadata: { name: 'submariner', namespace: c }, spec: {} });
+      await mcaC.patchStatus('submariner', { configReferences }, c);
+      if ((i + 1) % 200 === 0) progress(`${i + 1}/${clusters} clusters created`);
+    },
+  );
+}
+
+function startChild(args: string[], env: NodeJS.ProcessEnv, log: string): ChildProcess {
+  const out = openSync(log, 'a');
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
+  closeSync(out);
+  return track(child);
+}
+
+export async function run(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'ksub-bench-addon-'));
+  progress(`starting a hub control plane and creating ${clusters} managed clusters with the addon`);
+  const fleet = await ControlPlaneFleet.start({ name: `bench-addon-${process.pid}`, runner: new ExecRunner(), clusters: [{ name: 'hub', serviceCidr: '10.150.0.0/16', clusterCidr: '10.250.0.0/16' }] });
+  const children: ChildProcess[] = [];
+  try {
+    const hub = new KubeConfig();
+    hub.loadFromFile(fleet.kubeconfigPath);
+    hub.setCurrentContext('hub');
+    const kubeconfig = join(dir, 'hub.kubeconfig');
+    writeFileSync(kubeconfig, hub.exportConfig());
+    await populate(hub);
+    const log = jsonLogger('bench', false, () => undefined);
+
+    // Baseline: one work per cluster, nothing else.
+    const baselineWorks = watchResource(hub, ManifestWorkResource, { log, labelSelector: 'bench.submariner.io/baseline=true', transform: stubManifests });
+    await baselineWorks.start();
+    progress('baseline controller running');
+    let t0 = Date.now();
+    const baseline = startChild(['--import', 'tsx', join(import.meta.dirname, 'addon-baseline.ts')], { KUBECONFIG: kubeconfig }, join(dir, 'baseline.log'));
+    children.push(baseline);
+    await until('the baseline works', () => baselineWorks.list().length >= clusters, 600_000);
+    const baselineMs = Date.now() - t0;
+    const baselinePeak = peakRss(baseline.pid ?? 0);
+    await stopChild(baseline);
+    await baselineWorks.stop();
+
+    // The addon controller, with the work agents' status written as works appear.
+    const works = watchResource(hub, ManifestWorkResource, { log, labelSelector: 'open-cluster-management.io/addon-name=submariner', transform: stubManifests });
+    const statusClient = resourceClient(hub, ManifestWorkResource);
+    const written = new Map<string, number>();
+    const pending = new Set<string>();
+    works.onChange((w, event) => {
+      if (event === 'delete') return;
+      const key = `${w.metadata.namespace ?? ''}/${w.metadata.name ?? ''}`;
+      if (written.get(key) !== w.metadata.generation) pending.add(key);
+    });
+    let writing = true;
+    const writer = (async () => {
+      while (writing) {
+        const batch = [...pending];
+        pending.clear();
+        await pool(batch, 16, async (key) => {
+          const w = works.byKey(key);
+          if (w === undefined) return;
+          await statusClient.patchStatus(w.metadata.name ?? '', readyStatus(w) ?? {}, w.metadata.namespace);
+          written.set(key, w.metadata.generation ?? 0);
+        });
+        if (batch.length === 0) await sleep(100);
+      }
+    })();
+    await works.start();
+    const mcas = watchResource(hub, ManagedClusterAddOnResource, { log, fieldSelector: 'metadata.name=submariner' });
+    await mcas.start();
+    const availableCount = (): number => mcas.list().filter((m) => m.status?.conditions?.some((c) => c.type === 'Available' && c.status === 'True')).length;
+
+    progress('addon controller running');
+    t0 = Date.now();
+    const controller = startChild([...agentCommand().args, 'addon'], {
+      KUBECONFIG: kubeconfig,
+      ADDON_BROKER_URL: hub.getCurrentCluster()?.server ?? '',
+      ADDON_CLUSTERSETS: set,
+      SUBMARINER_DEBUG: process.env.BENCH_KEEP_LOGS ? 'true' : 'false',
+    }, join(dir, 'controller.log'));
+    children.push(controller);
+    let worksMs = 0;
+    await until('every addon Available', () => {
+      if (worksMs === 0 && works.list().length >= clusters) {
+        worksMs = Date.now() - t0;
+        progress(`all ${clusters} works exist after ${sec(worksMs)}`);
+      }
+      return availableCount() >= clusters;
+    }, 900_000);
+    const availableMs = Date.now() - t0;
+    const controllerPeak = peakRss(controller.pid ?? 0);
+    writing = false;
+    await writer;
+    await Promise.all([works.stop(), mcas.stop()]);
+
+    const rows: BenchRow[] = [
+      { metric: `time until ${clusters} ManifestWorks exist`, value: sec(worksMs), baseline: sec(baselineMs), target: `< 30 s, ≤ 2× baseline (${(worksMs / baselineMs).toFixed(1)}×)` },
+      { metric: `time until ${clusters} addons are Available`, value: sec(availableMs), baseline: sec(baselineMs), target: '< 30 s' },
+      { metric: 'controller peak memory (VmHWM)', value: mib(controllerPeak), baseline: mib(baselinePeak), target: '< 300 MiB' },
+    ];
+    printBench(`Hub addon: ${clusters} managed clusters on a real hub apiserver (work status written by the benchmark; baseline: one work per cluster)`, rows);
+  } finally {
+    for (const c of children) await stopChild(c);
+    await fleet.stop();
+    if (process.env.BENCH_KEEP_LOGS) progress(`logs kept in ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { KubeConfig } from '@kubernetes/client-node';
+import { MemoryReporter } from '../../../src/base/reporter.js';
+import { renderAddon, rolloutAddon, type RolloutOptions } from '../../../addon/cli.js';
+
+const base = { namespace: 'submariner-addon', clusterSet: 'submariner', controller: true, brokerUrl: 'https://hub.example.org:6443', image: 'quay.io/submariner/submariner-operator:0.1.0' };
+
+void test('install renders the ClusterManagementAddOn that hands install and rollout to OCM\'s addon manager', () => {
+  const objects = renderAddon(base);
+  assert.deepEqual(objects.map((o) => `${o.kind ?? ''} ${o.metadata?.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata?.name ?? ''}`), [
+    'Namespace submariner-addon',
+    'ServiceAccount submariner-addon/submariner-addon-controller',
+    'ClusterRole submariner-addon-controller',
+    'ClusterRoleBinding submariner-addon-controller',
+    'Deployment submariner-addon/submariner-addon-controller',
+    'AddOnDeploymentConfig submariner-addon/submariner',
+    'ManagedClusterSetBinding submariner-addon/submariner',
+    'Placement submariner-addon/submariner',
+    'ClusterManagementAddOn submariner',
+  ]);
+  const cma = objects.at(-1) as unknown as { metadata: { annotations: Record<string, string> }; spec: Record<string, unknown> };
+  assert.equal(cma.metadata.annotations['addon.open-cluster-management.io/lifecycle'], 'addon-manager');
+  assert.deepEqual(cma.spec.installStrategy, { type: 'Placements', placements: [{ name: 'submariner', namespace: 'submariner-addon', rolloutStrategy: { type: 'All' } }] });
+  assert.deepEqual(cma.spec.supportedConfigs, [
+    { group: 'addon.open-cluster-management.io', resource: 'addondeploymentconfigs', defaultConfig: { name: 'submariner', namespace: 'submariner-addon' } },
+    { group: 'submarineraddon.open-cluster-management.io', resource: 'submarinerconfigs' },
+  ]);
+  const deployment = objects[4] as unknown as { spec: { template: { spec: { containers: { command: string[]; env: { name: string; value: string }[] }[] } } } };
+  assert.deepEqual(deployment.spec.template.spec.containers[0]?.command, ['kubectl-submariner-agent', 'addon']);
+  assert.deepEqual(deployment.spec.template.spec.containers[0]?.env, [
+    { name: 'ADDON_BROKER_URL', value: 'https://hub.example.org:6443' },
+    { name: 'ADDON_CLUSTERSETS', value: 'submariner' },
+  ]);
+});
+
+void test('install with --placement uses that Placement and creates none', () => {
+  const objects = renderAddon({ ...base, controller: false, placement: 'fleet/all-clusters' });
+  assert.deepEqual(objects.map((o) => o.kind), ['Namespace', 'AddOnDeploymentConfig', 'ClusterManagementAddOn']);
+  const cma = objects.at(-1) as unknown as { spec: { installStrategy: { placements: { name: string; namespace: string }[] } } };
+  assert.deepEqual(cma.spec.installStrategy.placements.map((p) => `${p.namespace}/${p.name}`), ['fleet/all-clusters']);
+  assert.throws(() => renderAddon({ ...base, placement: 'a/b/c' }), /--placement a\/b\/c is not NAME or NAMESPACE\/NAME/);
+});
+
+void test('rollout refuses bad flags before it talks to the hub', async () => {
+  const kc = new KubeConfig();
+  kc.loadFromOptions({ clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }], users: [{ name: 'u' }], contexts: [{ name: 'c', cluster: 'c', user: 'u' }], currentContext: 'c' });
+  const o: RolloutOptions = { namespace: 'submariner-addon', imageOverrides: [], timeoutMs: 1000 };
+  const refused: [Partial<RolloutOptions>, RegExp][] = [
+    [{}, /nothing to roll out: pass --version or --image-override/],
+    [{ version: 'not a tag' }, /--version not a tag is not an image tag/],
+    [{ imageOverrides: ['nope'] }, /--image-override: .*"nope" is not component=image/],
+    [{ version: '1.0.0', maxConcurrency: '2' }, /--max-concurrency needs --strategy progressive/],
+    [{ version: '1.0.0', strategy: 'progressive', maxConcurrency: 'many' }, /--max-concurrency many is not a count/],
+  ];
+  for (const [flags, message] of refused) await assert.rejects(rolloutAddon(kc, { ...o, ...flags }, new MemoryReporter()), message);
+});
