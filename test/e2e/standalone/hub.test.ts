@@ -1,10 +1,11 @@
 // `sandbox up --hub` as a user runs it: OCM's hub on cluster `hub`, every member joined through OCM's bootstrap and
 // CSR flow, accepted, Available and in the ManagedClusterSet submariner; the hub reachable from member pods; and
-// `sandbox down` leaving the host as it was (no OCM process either). Needs root; runs alone.
+// `sandbox down` leaving nothing of the fleet (no OCM process either). Needs root; runs alone.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { runCli } from '../../support/cli.js';
-import { hostState } from '../../support/host-state.js';
+import { fleetTopology } from '../../../src/sandbox/topology.js';
+import { sandboxLeftovers } from '../../support/host-state.js';
 import { eventually, kubectlFor } from '../../support/kubectl.js';
 import { toolboxPod } from '../../support/workloads.js';
 
@@ -18,9 +19,10 @@ interface Status {
 }
 
 describe('sandbox up --hub', { skip: process.getuid?.() !== 0 ? 'needs root (network namespaces)' : false }, () => {
-  it('joins every cluster to OCM\'s hub, reachable from member pods, and down leaves the host as it was', async () => {
+  it('joins every cluster to OCM\'s hub, reachable from member pods, and down leaves nothing of the fleet', async () => {
     const env = { ...process.env, NO_COLOR: '1' };
-    const before = hostState();
+    const topology = fleetTopology({ clusters: 2, nodes: 1, gateways: 1, overlapping: false, hub: true });
+    assert.deepEqual(sandboxLeftovers(topology), [], 'no sandbox before the test');
     const up = runCli(['sandbox', 'up', '--hub', '--clusters', '2', '--nodes', '1'], env, undefined, 300_000);
     try {
       assert.equal(up.code, 0, up.stderr);
@@ -41,6 +43,11 @@ describe('sandbox up --hub', { skip: process.getuid?.() !== 0 ? 'needs root (net
         assert.equal(c.metadata.labels?.['cluster.open-cluster-management.io/clusterset'], 'submariner');
       }
       assert.match(await hub(['get', 'managedclustersetbinding', '-n', 'default', 'submariner', '-o', 'name']), /submariner/);
+      const ocmProcesses = sandboxLeftovers(topology).filter((p) => /\/ocm-v[\d.]+\//.test(p));
+      assert.deepEqual(
+        ocmProcesses.map((p) => /\/ocm-v[\d.]+\/(\S+ \S+)/.exec(p)?.[1]).sort(),
+        ['addon manager', 'placement controller', 'registration controller', 'registration-operator agent', 'registration-operator agent'],
+      );
       // The klusterlet keeps its hub credentials in the managed cluster, as OCM's does.
       const cluster1 = kubectlFor(status.kubeconfig, 'cluster1');
       assert.match(await cluster1(['get', 'secret', '-n', 'open-cluster-management-agent', 'hub-kubeconfig-secret', '-o', 'name']), /hub-kubeconfig-secret/);
@@ -64,6 +71,6 @@ describe('sandbox up --hub', { skip: process.getuid?.() !== 0 ? 'needs root (net
       const down = runCli(['sandbox', 'down'], env, undefined, 180_000);
       assert.equal(down.code, 0, down.stderr);
     }
-    assert.deepEqual(hostState(), before);
+    assert.deepEqual(sandboxLeftovers(topology), []);
   });
 });
