@@ -68,7 +68,7 @@ void test('splitObjects keeps order and puts an object larger than the limit alo
 void test('node placement and registry mirrors reach every agent pod and nothing else', () => {
   const placed = applyPlacement(clusterObjects(), {
     nodePlacement: { nodeSelector: { 'node-role.kubernetes.io/infra': '' }, tolerations: [{ key: 'infra', operator: 'Exists', effect: 'NoSchedule' }] },
-    registries: [{ source: 'quay.io/submariner', mirror: 'registry.local:5000/mirror' }],
+    registries: [{ source: 'kubectl-submariner', mirror: 'registry.local:5000/mirror' }],
   });
   const workloads = placed.filter((o) => o.kind === 'DaemonSet' || o.kind === 'Deployment') as unknown as { spec: { template: { spec: { nodeSelector?: object; tolerations?: unknown[]; containers: { image: string }[] } } } }[];
   assert.ok(workloads.length >= 5);
