@@ -23,11 +23,10 @@ import {
 import { NamespaceResource } from '../src/api/index.js';
 import { UserError } from '../src/base/errors.js';
 import type { Reporter } from '../src/base/reporter.js';
-import { clientVersion } from '../src/base/version.js';
 import { apiErrorMessage, apiStatus, applyObjects, retryBusy } from '../src/kube/apply.js';
 import { resourceClient } from '../src/kube/resource-client.js';
 import { parseImageOverrides } from '../src/render/index.js';
-import { defaultRepository } from '../src/render/values.js';
+import { defaultRepository, defaultVersion } from '../src/render/values.js';
 import { specHash } from './config.js';
 import { addonEnv, addonFinalizer, addonName, conditionTypes as T, configTypes, variables } from './names.js';
 import { connectionSummary } from './status.js';
@@ -185,7 +184,7 @@ export async function installAddon(kc: KubeConfig, o: InstallOptions, reporter: 
   await reporter.step('Checking the OCM hub', () => checkHub(kc));
   const brokerUrl = o.brokerUrl ?? kc.getCurrentCluster()?.server ?? '';
   if (!/^https:\/\/[^/\s]+/.test(brokerUrl)) throw new UserError(`--broker-url ${brokerUrl} is not an https URL the managed clusters can reach`);
-  const image = o.image ?? `${defaultRepository}/${agentImage.name}:${clientVersion().gitVersion.replace(/^v/, '')}`;
+  const image = o.image ?? `${defaultRepository}/${agentImage.name}:${defaultVersion}`;
   await reporter.step('Installing the SubmarinerConfig, Submariner and MCS CRDs', async () => {
     await applyCrds(kc, [hubCrd()]);
     await installCrds(kc);

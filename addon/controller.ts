@@ -23,7 +23,6 @@ import {
 import { clusterServiceAccount, ocm } from '../src/api/names.js';
 import { UserError } from '../src/base/errors.js';
 import type { Logger } from '../src/base/log.js';
-import { clientVersion } from '../src/base/version.js';
 import type { Reporter } from '../src/base/reporter.js';
 import { mergeConditions, sameConditions, type WantedCondition } from '../src/kube/conditions.js';
 import { undefinedIfNotFound } from '../src/kube/apply.js';
@@ -47,7 +46,7 @@ export interface AddonControllerOptions {
   brokerUrl: string;
   /** The sets served; empty: every set that selects clusters by the exclusive cluster-set label. */
   clusterSets?: string[];
-  /** Image defaults unless the AddOnDeploymentConfig says otherwise (the version: this program's). */
+  /** Image defaults unless the AddOnDeploymentConfig says otherwise (else the renderer's). */
   repository?: string;
   version?: string;
   /** How long each removal step waits for the agents to report their clean-up (default 120 s). */
@@ -342,7 +341,7 @@ export class AddonController {
         ...(settings.airGapped !== undefined ? { airGapped: settings.airGapped } : {}),
         ...(settings.debug !== undefined ? { debug: settings.debug } : {}),
         repository: settings.repository ?? this.o.repository,
-        version: settings.version ?? this.o.version ?? clientVersion().gitVersion.replace(/^v/, ''),
+        version: settings.version ?? this.o.version,
         imageOverrides: settings.imageOverrides,
         clusterCidrs,
         serviceCidrs,

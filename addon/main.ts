@@ -3,7 +3,6 @@ import { KubeConfig } from '@kubernetes/client-node';
 import { ConfigError, EnvReader, dnsLabel } from '../src/base/env.js';
 import { jsonLogger } from '../src/base/log.js';
 import { defaultRepository } from '../src/render/values.js';
-import { clientVersion } from '../src/base/version.js';
 import { AddonController, type AddonControllerOptions } from './controller.js';
 import { addonEnv } from './names.js';
 
@@ -22,7 +21,7 @@ export function parseAddonEnv(env: NodeJS.ProcessEnv, kc: KubeConfig): Omit<Addo
       return s;
     }),
     repository: e.string(addonEnv.repository, defaultRepository),
-    version: e.string(addonEnv.version, clientVersion().gitVersion.replace(/^v/, '')),
+    version: e.raw(addonEnv.version) || undefined,
     uninstallTimeoutMs: e.integer(addonEnv.uninstallTimeout, 120, 1, 3600) * 1000,
     debug: e.boolean(addonEnv.debug, false),
   };

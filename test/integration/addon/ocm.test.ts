@@ -17,7 +17,6 @@ import {
 } from '../../../src/api/index.js';
 import { jsonLogger } from '../../../src/base/log.js';
 import { MemoryReporter } from '../../../src/base/reporter.js';
-import { clientVersion } from '../../../src/base/version.js';
 import { resourceClient } from '../../../src/kube/resource-client.js';
 import { parseClusterValues, renderCluster } from '../../../src/render/index.js';
 import { addonStatus, installAddon, rolloutAddon, uninstallAddon } from '../../../addon/cli.js';
@@ -76,7 +75,6 @@ void describe('the hub addon on a real OCM hub', () => {
           cableDriver: 'vxlan',
           clusterCidrs: [networks[cluster]?.clusterCIDR ?? ''],
           serviceCidrs: [networks[cluster]?.serviceCIDR ?? ''],
-          version: clientVersion().gitVersion.replace(/^v/, ''),
           imageOverrides: {},
           labelGateway: true,
         }),
