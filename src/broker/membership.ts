@@ -106,9 +106,14 @@ export async function registerMember(broker: BrokerAccess, spec: MemberSpec, rep
 
 /**
  * Removes a member from the broker with its own credentials: its Endpoints, Cluster, exported services, GlobalNet
- * allocation and account. Deleting an object that is already gone is not an error.
+ * allocation and account. Deleting an object that is already gone is not an error, so a step the broker answers
+ * 429 or 503 (its storage reinitializing after a CRD change) is retried from the start.
  */
-export async function deregisterMember(member: KubeConfig, namespace: string, clusterId: string): Promise<void> {
+export function deregisterMember(member: KubeConfig, namespace: string, clusterId: string): Promise<void> {
+  return retryBusy(() => deregisterOnce(member, namespace, clusterId));
+}
+
+async function deregisterOnce(member: KubeConfig, namespace: string, clusterId: string): Promise<void> {
   const ignore404 = undefinedIfNotFound;
   const custom = member.makeApiClient(CustomObjectsApi);
   const crd = (r: ResourceDescriptor) => ({ ...customObjectRef(r), namespace });
