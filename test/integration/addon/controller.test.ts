@@ -113,6 +113,8 @@ void describe('hub addon controller', () => {
 
   after(async () => {
     await controller?.stop();
+    // The hub is shared with the suite's other files: the stand-in cluster goes with this file.
+    await resourceClient(hub, ManagedClusterResource).delete(clusterName).catch(() => undefined);
   });
 
   void it('keeps a broker for the set, registers the cluster and delivers renderCluster as the deploy work', async () => {
