@@ -110,7 +110,9 @@ function globalnetRun(title: string, o: GlobalnetRun): void {
     before(async () => {
       for (const c of clusters) k[c] = kubectlFor(kubeconfig, c);
       const brokerInfo = join(mkdtempSync(join(tmpdir(), 'ksub-e2e-gn-')), 'broker-info.subm');
-      const components = o.serviceDiscovery ? [] : ['--components', 'connectivity'];
+      // Submariner's GlobalNet walk-through: clusterset IPs off (its default), so the clusterset name answers the
+      // Service's global IP.
+      const components = o.serviceDiscovery ? ['--enable-clusterset-ip=false'] : ['--components', 'connectivity'];
       submariner(kubeconfig, 'deploy-broker', '--context', 'cluster1', '--globalnet', '--globalnet-cidr-range', o.range, '--globalnet-cluster-size', '8192', ...components, '--broker-info', brokerInfo);
       joined = true;
       const cable = o.cableDriver === undefined ? [] : ['--cable-driver', o.cableDriver];
