@@ -79,11 +79,12 @@ globalnet_demo() {
   kubectl --context cluster1 get pods -o wide
   kubectl --context cluster2 get pods -o wide
 
-  step "kubectl submariner deploy-broker --globalnet --globalnet-cidr-range 242.0.0.0/16 --globalnet-cluster-size 8192, then join cluster1 and cluster2"
+  step "kubectl submariner deploy-broker --globalnet --globalnet-cidr-range 242.0.0.0/16 --globalnet-cluster-size 8192 --enable-clusterset-ip=false, then join cluster1 and cluster2"
   local workdir
   workdir="$(mktemp -d)"
+  # Submariner's GlobalNet walk-through: clusterset IPs off, so the clusterset name answers the global IP.
   kubectl submariner deploy-broker --context cluster1 --globalnet --globalnet-cidr-range 242.0.0.0/16 --globalnet-cluster-size 8192 \
-    --broker-info "$workdir/broker-info.subm"
+    --enable-clusterset-ip=false --broker-info "$workdir/broker-info.subm"
   # One after the other: cluster1 gets the first /19 of the range, cluster2 the second.
   for c in cluster1 cluster2; do
     kubectl submariner join "$workdir/broker-info.subm" --context "$c" --clusterid "$c" --cable-driver vxlan
