@@ -107,11 +107,17 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
         submariner(fleet.kubeconfigPath, 'export', 'service', 'nginx', '-n', ns, '--context', 'cluster2');
         const t = await target('cluster2');
         const name = `nginx.${ns}.svc.clusterset.local`;
-        const answer = await eventually(async () => {
-          const r = await k.cluster1(['-n', ns, 'exec', 'toolbox', '--', 'dig', '+short', name]).catch(() => '');
+        const dig = (n: string) => eventually(async () => {
+          const r = await k.cluster1(['-n', ns, 'exec', 'toolbox', '--', 'dig', '+short', n]).catch(() => '');
           return r.trim() !== '' ? r.trim() : undefined;
-        }, 60_000, `${name} resolves in cluster1`);
-        assert.equal(answer, t.serviceIp);
+        }, 60_000, `${n} resolves in cluster1`);
+        // The clusterset name answers the import's clusterset IP; the cluster-specific name, cluster2's ClusterIP.
+        const clustersetIp = await eventually(async () => {
+          const r = await k.cluster1(['-n', ns, 'get', 'serviceimport', 'nginx', '-o', 'jsonpath={.spec.ips[0]}']).catch(() => '');
+          return r.trim() !== '' ? r.trim() : undefined;
+        }, 60_000, 'the clusterset IP of nginx in cluster1');
+        assert.equal(await dig(name), clustersetIp);
+        assert.equal(await dig(`cluster2.${name}`), t.serviceIp);
         const page = await reachable('cluster1', `http://${name}/`);
         assert.equal(page.body, `${t.pod} ${t.podIp}`);
         submariner(fleet.kubeconfigPath, 'unexport', 'service', 'nginx', '-n', ns, '--context', 'cluster2');
