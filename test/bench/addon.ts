@@ -17,8 +17,6 @@ import {
   ManifestWorkResource,
   NamespaceResource,
   SubmarinerConfigResource,
-  type FeedbackValue,
-  type ManifestWork,
 } from '../../src/api/index.js';
 import { jsonLogger } from '../../src/base/log.js';
 import { MemoryReporter } from '../../src/base/reporter.js';
@@ -28,6 +26,7 @@ import { ExecRunner } from '../../src/net/command.js';
 import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
 import { installAddon } from '../../addon/cli.js';
 import { specHash } from '../../addon/config.js';
+import { agentStatus } from '../support/work-status.js';
 import { stubManifests } from '../../addon/controller.js';
 import { installOcmCrds } from '../support/ocm-crds.js';
 import { agentCommand } from './lighthouse-fleet.js';
@@ -51,33 +50,6 @@ async function until(what: string, done: () => boolean | Promise<boolean>, timeo
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${timeoutMs / 1000}s`);
     await sleep(250);
   }
-}
-
-const int = (n: string, integer: number): FeedbackValue => ({ name: n, fieldValue: { type: 'Integer', integer } });
-
-/** The status a work agent writes for a work whose agents are all ready. */
-function readyStatus(w: ManifestWork): ManifestWork['status'] {
-  const now = new Date().toISOString().replace(/\.\d+Z$/, 'Z');
-  const cond = (type: string, reason: string) => ({ type, status: 'True' as const, reason, message: '', lastTransitionTime: now, observedGeneration: w.metadata.generation ?? 1 });
-  return {
-    conditions: [cond('Applied', 'AppliedManifestWorkComplete'), cond('Available', 'ResourcesAvailable')],
-    resourceStatus: {
-      manifests: w.spec.workload.manifests.map((m, ordinal) => {
-        const meta = m.metadata as { name: string; namespace?: string };
-        const values =
-          m.kind === 'DaemonSet'
-            ? [int('NumberReady', 1), int('DesiredNumberScheduled', 1), int('generation', 1), int('observedGeneration', 1), int('updated', 1)]
-            : m.kind === 'Deployment'
-              ? [int('ReadyReplicas', 1), int('specReplicas', 1), int('generation', 1), int('observedGeneration', 1), int('updated', 1)]
-              : [];
-        return {
-          resourceMeta: { ordinal, kind: String(m.kind), name: meta.name, namespace: meta.namespace ?? '' },
-          ...(values.length > 0 ? { statusFeedback: { values } } : {}),
-          conditions: [cond('Applied', 'AppliedManifestComplete'), cond('Available', 'ResourceAvailable')],
-        };
-      }),
-    },
-  };
 }
 
 async function populate(hub: KubeConfig): Promise<void> {
@@ -161,7 +133,7 @@ export async function run(): Promise<void> {
         await pool(batch, 16, async (key) => {
           const w = works.byKey(key);
           if (w === undefined) return;
-          await statusClient.patchStatus(w.metadata.name ?? '', readyStatus(w) ?? {}, w.metadata.namespace);
+          await statusClient.patchStatus(w.metadata.name ?? '', agentStatus(w, true) ?? {}, w.metadata.namespace);
           written.set(key, w.metadata.generation ?? 0);
         });
         if (batch.length === 0) await sleep(100);
