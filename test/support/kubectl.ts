@@ -49,3 +49,12 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
     await new Promise((r) => setTimeout(r, 500));
   }
 }
+
+/**
+ * What `kubectl get all,cm,secret,sa,role,rolebinding -A` lists (names only, Endpoints aside), taken once no namespace
+ * is terminating: an earlier test's namespace that is still being deleted is not part of the cluster "as it was".
+ */
+export async function inventory(k: Kubectl, what = 'cluster'): Promise<string> {
+  await eventually(async () => ((await k(['get', 'namespaces', '-o', 'jsonpath={.items[*].status.phase}'])).includes('Terminating') ? undefined : true), 120_000, `${what}: no namespace terminating`);
+  return (await k(['get', 'all,cm,secret,sa,role,rolebinding', '-A', '-o', 'name'])).split('\n').filter((l) => !l.startsWith('endpoints/')).sort().join('\n');
+}

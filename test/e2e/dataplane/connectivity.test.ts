@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { connectClusters, disconnectClusters, nodeNetworkState, submariner } from '../../support/submariner.js';
-import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
+import { eventually, inventory, kubectlFor, type Kubectl } from '../../support/kubectl.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
 import { startNginxAndToolbox } from '../../support/workloads.js';
 import { EndpointResource, GatewayResource, customObjectRef } from '../../../src/api/index.js';
@@ -52,12 +52,9 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
   describe(`cable driver ${driver}`, () => {
     const pristine = new Map<string, ReturnType<typeof nodeNetworkState>>();
     const inventories = new Map<string, string>();
-    /** What `kubectl get all,cm,secret,sa,role,rolebinding -A` lists (names only). */
-    const inventory = async (c: 'cluster1' | 'cluster2'): Promise<string> =>
-      (await k[c](['get', 'all,cm,secret,sa,role,rolebinding', '-A', '-o', 'name'])).split('\n').filter((l) => !l.startsWith('endpoints/')).sort().join('\n');
 
     before(async () => {
-      for (const c of ['cluster1', 'cluster2'] as const) inventories.set(c, await inventory(c));
+      for (const c of ['cluster1', 'cluster2'] as const) inventories.set(c, await inventory(k[c], c));
       for (const c of ['cluster1', 'cluster2']) for (const n of nodes) pristine.set(`${c}-${n}`, nodeNetworkState(`ksub-${c}-${n}`));
       connectClusters(fleet.kubeconfigPath, driver);
     });
@@ -176,7 +173,7 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
 
     it('uninstall leaves no SUBMARINER chain, route, rule or interface on any node, and the clusters as they were', async () => {
       disconnectClusters(fleet.kubeconfigPath);
-      for (const c of ['cluster1', 'cluster2'] as const) assert.equal(await inventory(c), inventories.get(c), `${c}: kubectl get all,cm,secret,sa,role,rolebinding -A`);
+      for (const c of ['cluster1', 'cluster2'] as const) assert.equal(await inventory(k[c], c), inventories.get(c), `${c}: kubectl get all,cm,secret,sa,role,rolebinding -A`);
       for (const [node, state] of pristine) {
         const now = nodeNetworkState(`ksub-${node}`);
         assert.doesNotMatch(now.iptables, /SUBMARINER/, `${node}: iptables`);

@@ -6,16 +6,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
-import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
+import { eventually, inventory, kubectlFor, type Kubectl } from '../../support/kubectl.js';
 import { nodeNetworkState, submariner } from '../../support/submariner.js';
 
 const clusters = ['cluster1', 'cluster2'] as const;
 let fleet: TestFleet;
 const k = {} as Record<(typeof clusters)[number], Kubectl>;
-
-/** What `kubectl get all,cm,secret,sa,role,rolebinding -A` lists (names only). */
-const inventory = async (c: (typeof clusters)[number]): Promise<string> =>
-  (await k[c](['get', 'all,cm,secret,sa,role,rolebinding', '-A', '-o', 'name'])).split('\n').filter((l) => !l.startsWith('endpoints/')).sort().join('\n');
 
 before(async () => {
   fleet = await useFleet();
@@ -24,12 +20,8 @@ before(async () => {
 
 describe('a GlobalNet join', () => {
   it('deploys GlobalNet on the gateway nodes; uninstall then warns of nothing and leaves the clusters as they were', async () => {
-    // Earlier tests' namespaces may still be terminating: the inventory is taken once they are gone.
-    for (const c of clusters) {
-      await eventually(async () => ((await k[c](['get', 'namespaces', '-o', 'jsonpath={.items[*].status.phase}'])).includes('Terminating') ? undefined : true), 120_000, `${c}: no namespace terminating`);
-    }
     const inventories = new Map<string, string>();
-    for (const c of clusters) inventories.set(c, await inventory(c));
+    for (const c of clusters) inventories.set(c, await inventory(k[c], c));
     const brokerInfo = join(mkdtempSync(join(tmpdir(), 'ksub-e2e-gn-')), 'broker-info.subm');
     submariner(fleet.kubeconfigPath, 'deploy-broker', '--context', 'cluster1', '--globalnet', '--broker-info', brokerInfo);
     for (const c of clusters) {
@@ -48,7 +40,7 @@ describe('a GlobalNet join', () => {
       // No warning: every agent reported its node clean, and the cluster left the broker.
       assert.doesNotMatch(r.stderr, /⚠/, `${c}: kubectl submariner uninstall`);
     }
-    for (const c of clusters) assert.equal(await inventory(c), inventories.get(c), `${c}: kubectl get all,cm,secret,sa,role,rolebinding -A`);
+    for (const c of clusters) assert.equal(await inventory(k[c], c), inventories.get(c), `${c}: kubectl get all,cm,secret,sa,role,rolebinding -A`);
     for (const c of clusters) {
       for (const n of ['gateway', 'gateway2', 'worker']) assert.doesNotMatch(nodeNetworkState(`ksub-${c}-${n}`).iptables, /SUBMARINER/, `${c}-${n}: iptables`);
     }
