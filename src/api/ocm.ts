@@ -7,39 +7,20 @@ import { ocm } from './names.js';
 
 export const ocmGroups = { ...ocm.groups, submarinerAddon: 'submarineraddon.open-cluster-management.io' } as const;
 
-export const ManagedClusterResource = { group: ocmGroups.cluster, version: 'v1', plural: 'managedclusters', kind: 'ManagedCluster', namespaced: false } as const;
-export const ManagedClusterSetResource = { group: ocmGroups.cluster, version: 'v1beta2', plural: 'managedclustersets', kind: 'ManagedClusterSet', namespaced: false } as const;
-export const ManagedClusterSetBindingResource = {
-  group: ocmGroups.cluster,
-  version: 'v1beta2',
-  plural: 'managedclustersetbindings',
-  kind: 'ManagedClusterSetBinding',
-  namespaced: true,
-} as const;
-export const PlacementResource = { group: ocmGroups.cluster, version: 'v1beta1', plural: 'placements', kind: 'Placement', namespaced: true } as const;
-export const ManifestWorkResource = { group: ocmGroups.work, version: 'v1', plural: 'manifestworks', kind: 'ManifestWork', namespaced: true } as const;
-export const ClusterManagementAddOnResource = {
-  group: ocmGroups.addon,
-  version: 'v1alpha1',
-  plural: 'clustermanagementaddons',
-  kind: 'ClusterManagementAddOn',
-  namespaced: false,
-} as const;
-export const ManagedClusterAddOnResource = { group: ocmGroups.addon, version: 'v1alpha1', plural: 'managedclusteraddons', kind: 'ManagedClusterAddOn', namespaced: true } as const;
-export const AddOnDeploymentConfigResource = {
-  group: ocmGroups.addon,
-  version: 'v1alpha1',
-  plural: 'addondeploymentconfigs',
-  kind: 'AddOnDeploymentConfig',
-  namespaced: true,
-} as const;
-export const SubmarinerConfigResource = {
-  group: ocmGroups.submarinerAddon,
-  version: 'v1alpha1',
-  plural: 'submarinerconfigs',
-  kind: 'SubmarinerConfig',
-  namespaced: true,
-} as const;
+/** A kind's descriptor: its plural is the lower-cased kind plus "s", as for every OCM kind. */
+function resource<G extends string, V extends string, K extends string, N extends boolean>(group: G, version: V, kind: K, namespaced: N) {
+  return { group, version, plural: `${kind.toLowerCase() as Lowercase<K>}s` as const, kind, namespaced } as const;
+}
+
+export const ManagedClusterResource = resource(ocmGroups.cluster, 'v1', 'ManagedCluster', false);
+export const ManagedClusterSetResource = resource(ocmGroups.cluster, 'v1beta2', 'ManagedClusterSet', false);
+export const ManagedClusterSetBindingResource = resource(ocmGroups.cluster, 'v1beta2', 'ManagedClusterSetBinding', true);
+export const PlacementResource = resource(ocmGroups.cluster, 'v1beta1', 'Placement', true);
+export const ManifestWorkResource = resource(ocmGroups.work, 'v1', 'ManifestWork', true);
+export const ClusterManagementAddOnResource = resource(ocmGroups.addon, 'v1alpha1', 'ClusterManagementAddOn', false);
+export const ManagedClusterAddOnResource = resource(ocmGroups.addon, 'v1alpha1', 'ManagedClusterAddOn', true);
+export const AddOnDeploymentConfigResource = resource(ocmGroups.addon, 'v1alpha1', 'AddOnDeploymentConfig', true);
+export const SubmarinerConfigResource = resource(ocmGroups.submarinerAddon, 'v1alpha1', 'SubmarinerConfig', true);
 
 /** Every kind above, for client-node's serializer. */
 export const ocmResources = [
