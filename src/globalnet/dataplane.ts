@@ -19,8 +19,6 @@ export type Contribution =
 export interface DataplaneDeps {
   packetFilter: PacketFilter;
   ipsets: IpSets;
-  /** The chains of the nat table (to find kube-proxy's). */
-  natChains: () => Promise<ReadonlySet<string>>;
 }
 
 export interface ProgramResult {
@@ -50,7 +48,7 @@ export class Dataplane {
     return this.parts.size;
   }
 
-  /** The intent of every contribution; a service port enters kube-proxy's chain only when it is in `natChains`. */
+  /** The intent of every contribution; a service port enters kube-proxy's chain only when it is in `natChains`, the nat table's chains. */
   intent(natChains: ReadonlySet<string> = new Set()): { intent: GlobalnetIntent; missing: number } {
     const i = emptyIntent();
     const remote: string[] = [];
@@ -104,10 +102,18 @@ export class Dataplane {
 
   /** Makes the kernel hold the intent: sets first (the rules name them), then the rules, then sets no rule names go. */
   async program(): Promise<ProgramResult> {
-    const hasServices = [...this.parts.values()].some((p) => p.kind === 'service');
-    const { intent, missing } = this.intent(hasServices ? await this.deps.natChains() : new Set());
+    const { intent } = this.intent();
     const sets = await this.deps.ipsets.sync(intent.ipsets);
-    const rules = await this.deps.packetFilter.apply(planRules(intent));
+    let missing = 0;
+    const rules = await this.deps.packetFilter.apply({
+      owner: packetFilterOwner,
+      // kube-proxy's chains are looked up in the same read of the nat table the rules are compared with.
+      plan: (existing) => {
+        const planned = this.intent(existing('nat'));
+        missing = planned.missing;
+        return planRules(planned.intent).chains;
+      },
+    });
     const stale = [...(await this.deps.ipsets.list(ipsetPrefix)).keys()].filter((n) => !intent.ipsets.has(n));
     const destroyed = stale.length > 0 ? await this.deps.ipsets.destroy(stale) : { changed: false };
     return { changed: sets.changed || rules.changed || destroyed.changed, missingKubeProxyChains: missing };

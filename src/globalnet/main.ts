@@ -21,11 +21,7 @@ import { GlobalIpGauges } from './metrics.js';
 function kernel(): { dataplane: Dataplane; ip: Ip } {
   const runner = new ExecRunner();
   const iptables = new Iptables(runner, { timeoutMs: kernelTimeoutMs });
-  const dataplane = new Dataplane({
-    packetFilter: iptables,
-    ipsets: new IpsetCommand(runner, { timeoutMs: kernelTimeoutMs }),
-    natChains: async () => new Set((await iptables.readChains('nat')).keys()),
-  });
+  const dataplane = new Dataplane({ packetFilter: iptables, ipsets: new IpsetCommand(runner, { timeoutMs: kernelTimeoutMs }) });
   return { dataplane, ip: new Ip(new IpRoute2(runner)) };
 }
 

@@ -1,4 +1,4 @@
-import { chainKey, checkRuleSet, ownsChain, type Chain, type Owner, type PacketFilter, type RuleSet, type Table } from '../packetfilter/model.js';
+import { chainKey, checkRuleSet, ownsChain, type Chain, type Owner, type PacketFilter, type PlannedRuleSet, type RuleSet, type Table } from '../packetfilter/model.js';
 
 /**
  * An in-memory packet filter at the level of the model: it holds each owner's applied rule set,
@@ -7,12 +7,14 @@ import { chainKey, checkRuleSet, ownsChain, type Chain, type Owner, type PacketF
  */
 export class FakePacketFilter implements PacketFilter {
   private readonly held = new Map<string, RuleSet>();
+  private readonly others = new Map<Table, Set<string>>();
   private failure: Error | undefined;
   /** How many apply/remove calls changed something. */
   changes = 0;
 
-  apply(set: RuleSet): Promise<{ changed: boolean }> {
+  apply(source: RuleSet | PlannedRuleSet): Promise<{ changed: boolean }> {
     return this.run(() => {
+      const set = 'plan' in source ? { owner: source.owner, chains: source.plan((table) => this.existing(table)) } : source;
       checkRuleSet(set);
       for (const c of [...set.owner.chains, ...set.chains]) {
         const other = this.ownerOf(c.table, c.name);
@@ -26,6 +28,17 @@ export class FakePacketFilter implements PacketFilter {
 
   remove(owner: Owner): Promise<{ changed: boolean }> {
     return this.run(() => this.held.delete(owner.name));
+  }
+
+  /** The chains every owner holds in `table`, plus those `addChain` made. */
+  existing(table: Table): Set<string> {
+    const names = [...this.held.values()].flatMap((s) => s.chains.filter((c) => c.table === table).map((c) => c.name));
+    return new Set([...names, ...(this.others.get(table) ?? [])]);
+  }
+
+  /** Another program's chain (kube-proxy's, say), which planned rule sets see as existing. */
+  addChain(table: Table, name: string): void {
+    this.others.set(table, new Set([...(this.others.get(table) ?? []), name]));
   }
 
   /** Makes the next apply or remove reject with `err`. */

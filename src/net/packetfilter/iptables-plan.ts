@@ -56,10 +56,50 @@ export function planSync(
     const have = current.get(name)?.rules;
     if (!have || have.length !== rules.length || !rules.every((r, i) => sameArgs(r, have[i] ?? []))) changed.push(name);
   }
+  const edits = new Map<string, string[]>();
+  for (const name of changed) {
+    const e = editChain(name, current.get(name)?.rules, chains.get(name) ?? []);
+    if (e) edits.set(name, e);
+  }
+  const rewritten = changed.filter((name) => !edits.has(name));
   // Declaring a chain empties it, even with --noflush: no -F, which iptables-nft makes quadratic in the chains written.
-  const lines = changed.map((name) => `:${name} - [0:0]`);
-  for (const name of changed) lines.push(...(chains.get(name) ?? []).map((r) => `-A ${name} ${renderArgs(r)}`));
+  const lines = rewritten.map((name) => `:${name} - [0:0]`);
+  for (const name of rewritten) lines.push(...(chains.get(name) ?? []).map((r) => `-A ${name} ${renderArgs(r)}`));
+  for (const e of edits.values()) lines.push(...e);
   lines.push(...planHooks(table, current, chains, hooks));
+  return lines;
+}
+
+/** Chains shorter than this are rewritten whole when they differ: a short batch costs nothing to write. */
+export const editMinRules = 64;
+
+/**
+ * The deletions and insertions that turn a long chain's rules `have` into `want` when its remaining rules keep their
+ * order and the edit is less than half a rewrite: iptables-nft-restore's cost grows faster than the rules a batch
+ * writes, so a GlobalNet chain of 10,000 rules gaining a few is edited, not rewritten. Undefined: rewrite it.
+ */
+export function editChain(name: string, have: readonly RuleArgs[] | undefined, want: readonly RuleArgs[]): string[] | undefined {
+  if (have === undefined || Math.max(have.length, want.length) < editMinRules) return undefined;
+  const wanted = want.map(renderArgs);
+  const left = new Map<string, number>();
+  for (const k of wanted) left.set(k, (left.get(k) ?? 0) + 1);
+  const lines: string[] = [];
+  const kept: string[] = [];
+  for (const r of have) {
+    const k = renderArgs(r);
+    const n = left.get(k) ?? 0;
+    if (n > 0) {
+      left.set(k, n - 1);
+      kept.push(k);
+    } else lines.push(`-D ${name} ${k}`);
+  }
+  // After the deletions the chain holds `kept`; each wanted rule not next in it goes in at its place.
+  let next = 0;
+  wanted.forEach((k, i) => {
+    if (kept[next] === k) next++;
+    else lines.push(`-I ${name} ${i + 1} ${k}`);
+  });
+  if (next !== kept.length || lines.length * 2 > want.length) return undefined;
   return lines;
 }
 

@@ -110,10 +110,22 @@ export interface RuleSet {
   chains: readonly Chain[];
 }
 
+/** The names of the chains a table holds. */
+export type ExistingChains = (table: Table) => ReadonlySet<string>;
+
+/**
+ * A rule set planned from the chains its owner's tables hold at the time it is applied (GlobalNet jumps into a
+ * kube-proxy chain only once it exists), read in the same pass as the rules it is compared with.
+ */
+export interface PlannedRuleSet {
+  owner: Owner;
+  plan: (existing: ExistingChains) => readonly Chain[];
+}
+
 /** Programs rule sets; iptables is one backend. */
 export interface PacketFilter {
-  /** Makes the kernel hold the rule set, in one batch per table; `changed` is false when it already did. */
-  apply(set: RuleSet): Promise<{ changed: boolean }>;
+  /** Makes the kernel hold the rule set, reading each table once; `changed` is false when it already did. */
+  apply(set: RuleSet | PlannedRuleSet): Promise<{ changed: boolean }>;
   /** Removes every chain of the owner and every jump into them. */
   remove(owner: Owner): Promise<{ changed: boolean }>;
 }

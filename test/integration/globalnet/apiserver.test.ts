@@ -51,7 +51,7 @@ let custom: CustomObjectsApi;
 let agent: GlobalnetAgent | undefined;
 
 const dataplane = (): Dataplane =>
-  new Dataplane({ packetFilter: ipt, ipsets: new IpsetCommand(runner, { netns }), natChains: async () => new Set((await ipt.readChains('nat')).keys()) });
+  new Dataplane({ packetFilter: ipt, ipsets: new IpsetCommand(runner, { netns }) });
 const nat = async (): Promise<string[]> => (await runner.run('iptables-save', ['-t', 'nat'], { netns })).stdout.split('\n');
 const ref = (r: ResourceDescriptor, namespace: string) => ({ group: r.group, version: r.version, plural: r.plural, namespace });
 const body = (r: ResourceDescriptor, name: string, extra: object) => ({ apiVersion: `${r.group}/${r.version}`, kind: r.kind, metadata: { name }, ...extra });

@@ -43,7 +43,7 @@ const config: GlobalnetConfig = {
 const kube = new FakeGlobalnetKube();
 const lease = new MemoryLeaseStore();
 const dataplane = (): Dataplane =>
-  new Dataplane({ packetFilter: ipt, ipsets: new IpsetCommand(runner, { netns: ns }), natChains: async () => new Set((await ipt.readChains('nat')).keys()) });
+  new Dataplane({ packetFilter: ipt, ipsets: new IpsetCommand(runner, { netns: ns }) });
 const newAgent = (): GlobalnetAgent =>
   new GlobalnetAgent({
     config,

@@ -64,7 +64,7 @@ function newAgent(h: Omit<Harness, 'agent' | 'gauges'>): { agent: GlobalnetAgent
   const agent = new GlobalnetAgent({
     config,
     watches: h.kube,
-    dataplane: new Dataplane({ packetFilter: ipt, ipsets: new IpsetCommand(h.runner), natChains: async () => new Set((await ipt.readChains('nat')).keys()) }),
+    dataplane: new Dataplane({ packetFilter: ipt, ipsets: new IpsetCommand(h.runner) }),
     cniIp: '10.244.0.1',
     metrics: gauges,
     log,
@@ -322,7 +322,7 @@ void describe('the GlobalNet agent on the active gateway', () => {
     await settle(h);
     await h.agent.stop();
     const ipt = new Iptables(h.runner);
-    const dataplane = new Dataplane({ packetFilter: ipt, ipsets: new IpsetCommand(h.runner), natChains: async () => new Set() });
+    const dataplane = new Dataplane({ packetFilter: ipt, ipsets: new IpsetCommand(h.runner) });
     assert.deepEqual(await dataplane.uninstall(), { changed: true });
     assert.equal(h.iptables.saveText('nat'), (() => {
       const clean = new FakeIptables();

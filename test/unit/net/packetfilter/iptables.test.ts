@@ -97,6 +97,59 @@ void describe('Iptables over FakeIptables', () => {
     assert.deepEqual(fake.rules('nat', 'POSTROUTING', { netns: 'node-1' }), [['-j', chain]]);
   });
 
+  void it('edits a long chain in place: a rule gone and one added in the middle are one -D and one -I, not a rewrite', async () => {
+    const chain = 'SUBMARINER-GN-INGRESS';
+    const rule = (i: number): RuleArgs => ['-d', `242.0.${Math.floor(i / 250)}.${(i % 250) + 1}/32`, '-j', 'ACCEPT'];
+    const all = Array.from({ length: 200 }, (_, i) => rule(i));
+    await ipt.syncChains('nat', new Map([[chain, all.filter((_, i) => i !== 100)]]), { hooks: [{ from: 'PREROUTING', chain }] });
+    const want = all.filter((_, i) => i !== 7);
+    await ipt.syncChains('nat', new Map([[chain, want]]), { hooks: [{ from: 'PREROUTING', chain }] });
+    const last = runner.callsTo('iptables-restore').at(-1)?.input ?? '';
+    assert.deepEqual(last.split('\n').filter((l) => /^[-:]/.test(l)), [`-D ${chain} -d 242.0.0.8/32 -j ACCEPT`, `-I ${chain} 100 -d 242.0.0.101/32 -j ACCEPT`]);
+    assert.deepEqual(fake.rules('nat', chain, { netns: 'node-1' }), want);
+  });
+
+  void it('rewrites a long chain whose rules changed order, and short chains whole', async () => {
+    const chain = 'SUBMARINER-GN-INGRESS';
+    const rules = Array.from({ length: 100 }, (_, i): RuleArgs => ['-d', `242.0.0.${i + 1}/32`, '-j', 'ACCEPT']);
+    await ipt.syncChains('nat', new Map([[chain, rules]]));
+    const swapped = [rules[1], rules[0], ...rules.slice(2)] as RuleArgs[];
+    await ipt.syncChains('nat', new Map([[chain, swapped]]));
+    assert.match(runner.callsTo('iptables-restore').at(-1)?.input ?? '', new RegExp(`^:${chain} - \\[0:0\\]$`, 'm'));
+    assert.deepEqual(fake.rules('nat', chain, { netns: 'node-1' }), swapped);
+  });
+
+  void it('writes more than 1,000 lines in order, in restores of at most 1,000 lines', async () => {
+    const chain = 'SUBMARINER-GN-INGRESS';
+    const rules = Array.from({ length: 2500 }, (_, i): RuleArgs => ['-d', `242.0.${Math.floor(i / 250)}.${(i % 250) + 1}/32`, '-j', 'ACCEPT']);
+    await ipt.syncChains('nat', new Map([[chain, rules]]), { hooks: [{ from: 'PREROUTING', chain }] });
+    const sizes = runner.callsTo('iptables-restore').map((c) => (c.input ?? '').split('\n').filter((l) => /^[-:]/.test(l)).length);
+    assert.deepEqual(sizes, [1000, 1000, 502]);
+    assert.deepEqual(fake.rules('nat', chain, { netns: 'node-1' }), rules);
+    assert.deepEqual(fake.rules('nat', 'PREROUTING', { netns: 'node-1' }), [['-j', chain]]);
+  });
+
+  void it('plans a rule set from the chains of the same read: a jump into another program\'s chain once it exists', async () => {
+    const owner = { name: 'globalnet', chains: [{ table: 'nat' as const, name: 'SUBMARINER-GN-INGRESS' }], jumpsInto: ['KUBE-SVC-'] };
+    const planned = {
+      owner,
+      plan: (existing: (t: 'nat') => ReadonlySet<string>) => [
+        {
+          table: 'nat' as const,
+          name: 'SUBMARINER-GN-INGRESS',
+          rules: [{ dst: '242.0.0.1', action: existing('nat').has('KUBE-SVC-ABC') ? { type: 'jump' as const, chain: 'KUBE-SVC-ABC' } : { type: 'dnat' as const, toDestination: '10.96.0.10' } }],
+        },
+      ],
+    };
+    await ipt.apply(planned);
+    assert.deepEqual(fake.rules('nat', 'SUBMARINER-GN-INGRESS', { netns: 'node-1' }), [['-d', '242.0.0.1/32', '-j', 'DNAT', '--to-destination', '10.96.0.10']]);
+    await ipt.syncChains('nat', new Map([['KUBE-SVC-ABC', []]]));
+    const saves = runner.callsTo('iptables-save').length;
+    await ipt.apply(planned);
+    assert.equal(runner.callsTo('iptables-save').length, saves + 1, 'one read of the nat table');
+    assert.deepEqual(fake.rules('nat', 'SUBMARINER-GN-INGRESS', { netns: 'node-1' }), [['-d', '242.0.0.1/32', '-j', 'KUBE-SVC-ABC']]);
+  });
+
   void it('syncs several chains and hooks of a table together, keeping hook order and match', async () => {
     await ipt.syncChains(
       'filter',
