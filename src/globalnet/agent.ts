@@ -147,6 +147,8 @@ class Leadership {
         q.egress.add(key);
         break;
       case 'ingressIps':
+        // Rules first; the status write that records the allocation waits its turn in the queue.
+        this.ingress.contribute(key);
         q.ingress.add(key);
         q.exports.add(`${ns}/${obj.metadata?.labels?.[labels.serviceRef] ?? obj.metadata?.name ?? ''}`);
         break;

@@ -40,6 +40,16 @@ export class IngressController {
   }
 
   async reconcile(key: string): Promise<void> {
+    const done = this.contribute(key);
+    if (done) await this.writeStatus(done.obj, done.ip, done.condition);
+  }
+
+  /**
+   * Allocates the object's global IP and contributes its rules, or releases and withdraws them when it is gone; the
+   * status to record is returned. Synchronous, so that the agent can program rules as objects arrive, ahead of the
+   * status writes that wait on the API server.
+   */
+  contribute(key: string): { obj: GlobalIngressIP; ip: string | undefined; condition: Parameters<typeof conditionsUpdate>[2] } | undefined {
     const ctx = this.ctx;
     const { namespace = '', name } = splitKey(key);
     const akey = allocationKey.ingress(key);
@@ -47,21 +57,20 @@ export class IngressController {
     if (!obj) {
       release(ctx, akey);
       this.withdraw(key);
-      return;
+      return undefined;
     }
     const recorded = obj.status?.allocatedIP ? [obj.status.allocatedIP] : undefined;
     const outcome = ensureAllocation(ctx, akey, 1, recorded);
     if ('failed' in outcome) {
       this.withdraw(key);
-      await this.writeStatus(obj, undefined, outcome.failed);
-      return;
+      return { obj, ip: undefined, condition: outcome.failed };
     }
     const [globalIp = ''] = outcome.ips;
     const part = this.target(obj, globalIp);
     if (part) ctx.dataplane.set(`ingress/${key}`, part);
     else ctx.dataplane.delete(`ingress/${key}`);
     ctx.program();
-    await this.writeStatus(obj, globalIp, allocated(1));
+    return { obj, ip: globalIp, condition: allocated(1) };
   }
 
   private target(obj: GlobalIngressIP, globalIp: string): Contribution | undefined {
