@@ -84,7 +84,7 @@ class Leadership {
     }
   }
 
-  /** Reserves what the objects record, reconciles every object, then programs the kernel once. */
+  /** Reserves what the objects record, reconciles every object (ingress status writes aside), then programs the kernel once. */
   async start(): Promise<void> {
     const { kube, config } = this.ctx;
     this.clusterEgress.reserve();
@@ -101,18 +101,22 @@ class Leadership {
     for (const o of kube.clusterEgressIps.list()) this.queues.clusterEgress.add(o.metadata?.name ?? '');
     for (const o of kube.egressIps.list()) this.queues.egress.add(objectKey(o));
     for (const o of kube.serviceExports.list()) this.queues.exports.add(objectKey(o));
-    for (const o of kube.ingressIps.list()) this.queues.ingress.add(objectKey(o));
+    // Ingress IPs contribute at once; only their status writes queue, and the first programming does not wait for them.
+    for (const o of kube.ingressIps.list()) {
+      this.ingress.contribute(objectKey(o));
+      this.queues.ingress.add(objectKey(o));
+    }
     this.queues.gateway.add(config.nodeName);
-    await this.idle();
+    await this.idle([this.queues.ingress]);
     this.ready = true;
     this.program();
     await this.queues.dataplane.idle();
   }
 
   /** Waits out work that makes more work (a created object's watch event), a few rounds at most. */
-  async idle(): Promise<void> {
+  async idle(except: readonly WorkQueue[] = []): Promise<void> {
     for (let round = 0; round < 5; round++) {
-      for (const q of Object.values(this.queues)) await q.idle();
+      for (const q of Object.values(this.queues)) if (!except.includes(q)) await q.idle();
       await new Promise((r) => setImmediate(r));
     }
   }
