@@ -65,8 +65,34 @@ export interface Member {
 
 /** The read-only checks: the cluster ID is free (or this cluster's own), and without GlobalNet no CIDR overlaps a member's. */
 export async function checkMember(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
-  await checkClusterIdFree(broker, spec);
-  if (!spec.globalnet) await checkOverlaps(broker, spec);
+  const account = await retryBusy(() => keepAliveClient(broker.admin, CoreV1Api).readNamespacedServiceAccount({ name: clusterServiceAccount(spec.clusterId), namespace: broker.namespace })).catch(
+    (err: unknown) => {
+      if (apiStatus(err) === 404) return undefined;
+      throw broker.explain(err);
+    },
+  );
+  const { group, version, plural } = ClusterResource;
+  const clusters = spec.globalnet
+    ? []
+    : ((await retryBusy(() => keepAliveClient(broker.admin, CustomObjectsApi).listNamespacedCustomObject({ group, version, namespace: broker.namespace, plural })).catch((err: unknown) => {
+        throw broker.explain(err);
+      })) as { items: BrokerCluster[] }).items;
+  checkMemberAgainst(spec, { account, clusters });
+}
+
+/** What the checks read from the broker: the member's account if it exists, and every Cluster object there. */
+export interface BrokerMembers {
+  account: { metadata?: { annotations?: Record<string, string> } } | undefined;
+  clusters: readonly BrokerCluster[];
+}
+
+/** checkMember's checks over what the caller read from the broker (a controller reads it from its watches). */
+export function checkMemberAgainst(spec: MemberSpec, existing: BrokerMembers): void {
+  const owner = existing.account?.metadata?.annotations?.[clusterUidAnnotation];
+  if (owner !== undefined && owner !== spec.clusterUid) {
+    throw new UserError(`cluster ID ${spec.clusterId} is already used by another cluster on the broker: choose another --clusterid`);
+  }
+  if (!spec.globalnet) checkOverlaps(spec, existing.clusters);
 }
 
 /**
@@ -74,11 +100,25 @@ export async function checkMember(broker: BrokerAccess, spec: MemberSpec): Promi
  * written with that token. Every write is idempotent, so a re-run converges.
  */
 export async function registerMember(broker: BrokerAccess, spec: MemberSpec, reporter: Reporter): Promise<Member> {
-  const rethrow = (err: unknown): never => {
-    throw broker.explain(err);
-  };
+  const { globalCidr, clustersetIpCidr } = await allocateMember(broker, spec, reporter);
+  const token = await reporter.step(`Creating broker credentials for cluster ${spec.clusterId}`, async () => {
+    await applyMemberAccount(broker, spec);
+    const secret = await waitToken(keepAliveClient(broker.admin, CoreV1Api), broker.namespace, memberTokenSecret(spec.clusterId));
+    return Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
+  });
+  await reporter.step(`Registering cluster ${spec.clusterId} on the broker`, () => writeMemberCluster(broker, spec, token, globalCidr));
+  return { token, globalCidr, clustersetIpCidr };
+}
+
+/** The Secret the token controller issues a member's token into. */
+export function memberTokenSecret(clusterId: string): string {
+  return `${clusterServiceAccount(clusterId)}-token`;
+}
+
+/** registerMember's first step: with GlobalNet the member's global CIDR, with service discovery its block of clusterset IPs. */
+export async function allocateMember(broker: BrokerAccess, spec: MemberSpec, reporter: Reporter): Promise<Omit<Member, 'token'>> {
   const globalCidr = spec.globalnet
-    ? await reporter.step('Allocating a global CIDR', () => allocateGlobalCidr(broker.admin, broker.namespace, spec.clusterId, spec.globalnetCidr).catch(rethrow))
+    ? await reporter.step('Allocating a global CIDR', () => allocateGlobalCidr(broker.admin, broker.namespace, spec.clusterId, spec.globalnetCidr).catch(rethrowAs(broker)))
     : undefined;
   if (globalCidr) reporter.info(`Global CIDR ${globalCidr}`);
   const clustersetIpCidr =
@@ -86,22 +126,32 @@ export async function registerMember(broker: BrokerAccess, spec: MemberSpec, rep
       ? await reporter.step('Allocating a block of clusterset IPs', () =>
           allocatePoolCidr(clustersetIpPool, broker.admin, broker.namespace, spec.clusterId, spec.clustersetIpCidr).catch((err: unknown) => {
             if (apiStatus(err) === 404 && spec.clustersetIpCidr === undefined) return undefined;
-            return rethrow(err);
+            return rethrowAs(broker)(err);
           }),
         )
       : undefined;
   if (clustersetIpCidr) reporter.info(`Clusterset IP CIDR ${clustersetIpCidr}`);
+  return { globalCidr, clustersetIpCidr };
+}
 
-  const token = await reporter.step(`Creating broker credentials for cluster ${spec.clusterId}`, async () => {
-    const [sa] = await applyObjects(broker.admin, [renderMemberServiceAccount(broker.namespace, spec.clusterId, spec.clusterUid)]).catch(rethrow);
-    await applyObjects(broker.admin, renderMemberAccess(broker.namespace, spec.clusterId, sa?.metadata?.uid ?? '')).catch(rethrow);
-    const secret = await waitToken(keepAliveClient(broker.admin, CoreV1Api), broker.namespace, `${clusterServiceAccount(spec.clusterId)}-token`);
-    return Buffer.from(secret.data?.token ?? '', 'base64').toString('utf8');
-  });
-  await reporter.step(`Registering cluster ${spec.clusterId} on the broker`, () =>
-    applyObjects(broker.asMember(token, clusterServiceAccount(spec.clusterId)), [clusterObject(broker.namespace, spec, globalCidr)]).catch(rethrow),
-  );
-  return { token, globalCidr, clustersetIpCidr };
+/**
+ * registerMember's second step: the member's service account, its token Secret (which the token controller fills,
+ * see memberTokenSecret) and its roles. The objects owned by the account are applied together.
+ */
+export async function applyMemberAccount(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
+  const [sa] = await applyObjects(broker.admin, [renderMemberServiceAccount(broker.namespace, spec.clusterId, spec.clusterUid)]).catch(rethrowAs(broker));
+  await Promise.all(renderMemberAccess(broker.namespace, spec.clusterId, sa?.metadata?.uid ?? '').map((o) => applyObjects(broker.admin, [o]))).catch(rethrowAs(broker));
+}
+
+/** registerMember's last step: the member's Cluster object, written with the member's own token. */
+export async function writeMemberCluster(broker: BrokerAccess, spec: MemberSpec, token: string, globalCidr: string | undefined): Promise<void> {
+  await applyObjects(broker.asMember(token, clusterServiceAccount(spec.clusterId)), [clusterObject(broker.namespace, spec, globalCidr)]).catch(rethrowAs(broker));
+}
+
+function rethrowAs(broker: BrokerAccess): (err: unknown) => never {
+  return (err) => {
+    throw broker.explain(err);
+  };
 }
 
 /**
@@ -140,33 +190,14 @@ async function deregisterOnce(member: KubeConfig, namespace: string, clusterId: 
   await member.makeApiClient(CoreV1Api).deleteNamespacedServiceAccount({ name: clusterServiceAccount(clusterId), namespace }).catch(ignore404);
 }
 
-async function checkClusterIdFree(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
-  const sa = await retryBusy(() => keepAliveClient(broker.admin, CoreV1Api).readNamespacedServiceAccount({ name: clusterServiceAccount(spec.clusterId), namespace: broker.namespace })).catch(
-    (err: unknown) => {
-      if (apiStatus(err) === 404) return undefined;
-      throw broker.explain(err);
-    },
-  );
-  const owner = sa?.metadata?.annotations?.[clusterUidAnnotation];
-  if (owner !== undefined && owner !== spec.clusterUid) {
-    throw new UserError(`cluster ID ${spec.clusterId} is already used by another cluster on the broker: choose another --clusterid`);
-  }
-}
-
-interface BrokerCluster {
+export interface BrokerCluster {
   metadata?: { name?: string };
   spec?: { cluster_id?: string; cluster_cidr?: string[]; service_cidr?: string[] };
 }
 
-async function checkOverlaps(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
-  const { group, version, plural } = ClusterResource;
-  const list = (await retryBusy(() => keepAliveClient(broker.admin, CustomObjectsApi).listNamespacedCustomObject({ group, version, namespace: broker.namespace, plural })).catch(
-    (err: unknown) => {
-      throw broker.explain(err);
-    },
-  )) as { items: BrokerCluster[] };
+function checkOverlaps(spec: MemberSpec, clusters: readonly BrokerCluster[]): void {
   const ours = [...spec.clusterCidrs.map((c) => ({ kind: 'Pod', cidr: c })), ...spec.serviceCidrs.map((c) => ({ kind: 'Service', cidr: c }))];
-  for (const other of list.items) {
+  for (const other of clusters) {
     const id = other.spec?.cluster_id ?? other.metadata?.name ?? '?';
     if (id === spec.clusterId) continue;
     const theirs = [
