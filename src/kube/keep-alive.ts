@@ -15,9 +15,11 @@ const idleTimeoutMs = 30_000;
 /**
  * API clients that keep their connections to the API server open between requests. client-node gives every request
  * a new agent, so each one opens a connection and does a TLS handshake; under load that costs more than the request.
- * The credentials are still applied to every request (tokens that rotate keep working). A kubeconfig's clients share
- * one keep-alive agent while its TLS settings stay the same; when they change (a rotated client certificate), a new
- * agent takes over and the old one's connections close once idle. A proxy agent (a cluster's proxy-url) is kept as client-node made it.
+ * The credentials are still applied to every request (tokens that rotate keep working). Clients whose TLS settings are
+ * the same share one keep-alive agent, whichever kubeconfig they come from: a controller acting as many service
+ * accounts of one API server (each a kubeconfig with its own bearer token) opens no connection per account. When a
+ * kubeconfig's TLS settings change (a rotated client certificate), it moves to the agent of its new settings, and the
+ * old one's connections close once idle. A proxy agent (a cluster's proxy-url) is kept as client-node made it.
  */
 export function keepAliveClient<T>(kc: KubeConfig, apiType: new (config: Configuration) => T): T {
   const cluster = kc.getCurrentCluster();
@@ -28,7 +30,22 @@ export function keepAliveClient<T>(kc: KubeConfig, apiType: new (config: Configu
   return client;
 }
 
-const agents = new WeakMap<KubeConfig, { tls: string; agent: Agent }>();
+/** Keep-alive agents by TLS settings, the most recently used last; the oldest are dropped past `maxAgents`. */
+const agents = new Map<string, Agent>();
+const maxAgents = 32;
+
+function sharedAgent(tls: string, options: Agent['options']): Agent {
+  let agent = agents.get(tls);
+  if (agent === undefined) agent = new Agent({ ...options, keepAlive: true, timeout: idleTimeoutMs });
+  // A dropped agent is left to its requests; its idle connections close after the timeout.
+  agents.delete(tls);
+  agents.set(tls, agent);
+  for (const oldest of agents.keys()) {
+    if (agents.size <= maxAgents) break;
+    agents.delete(oldest);
+  }
+  return agent;
+}
 
 function keepAliveAuth(kc: KubeConfig): SecurityAuthentication {
   return {
@@ -39,13 +56,7 @@ function keepAliveAuth(kc: KubeConfig): SecurityAuthentication {
       if (fresh?.constructor !== Agent) return;
       const o = fresh.options;
       const tls = JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
-      let kept = agents.get(kc);
-      if (kept?.tls !== tls) {
-        // The agent in use before, if any, is left to its requests; its idle connections close after the timeout.
-        kept = { tls, agent: new Agent({ ...o, keepAlive: true, timeout: idleTimeoutMs }) };
-        agents.set(kc, kept);
-      }
-      context.setAgent(kept.agent);
+      context.setAgent(sharedAgent(tls, o));
     },
   };
 }

@@ -72,6 +72,20 @@ describe('API clients with keep-alive connections (needs openssl)', () => {
     await assert.rejects(keepAliveClient(untrusted, CoreV1Api).readNamespace({ name: 'x' }), /self[- ]signed|certificate/i);
   });
 
+  it('shares connections between kubeconfigs of one server that differ only in their tokens, each request with its own', async () => {
+    const member = (token: string): CoreV1Api => {
+      const k = new KubeConfig();
+      k.loadFromOptions(options({ token }));
+      return keepAliveClient(k, CoreV1Api);
+    };
+    await member('warm-up').readNamespace({ name: 'warm-up' });
+    connections = 0;
+    authorizations.length = 0;
+    for (const token of ['member-1', 'member-2', 'member-3']) await member(token).readNamespace({ name: token });
+    assert.equal(connections, 0);
+    assert.deepEqual(authorizations, ['Bearer member-1', 'Bearer member-2', 'Bearer member-3']);
+  });
+
   it("goes through the cluster's proxy-url when it has one", async () => {
     const tunnels: string[] = [];
     const sockets: Socket[] = [];
