@@ -5,8 +5,12 @@ import { defaultSerializer, ObjectSerializer } from '@kubernetes/client-node/dis
 import { allResources } from './generated.js';
 import { ocmResources } from './ocm.js';
 
-/** Registers every kind of manifests/crds with client-node's object serializer; safe to call more than once. */
+let registered = false;
+
+/** Registers every kind of manifests/crds with client-node's object serializer; safe to call more than once (and cheap: every request calls it). */
 export function registerApiSerializers(): void {
+  if (registered) return;
+  registered = true;
   for (const { group, version, kind } of [...allResources, ...ocmResources]) {
     try {
       ObjectSerializer.registerModel({ group, version, kind }, defaultSerializer);
