@@ -1,7 +1,7 @@
 import { agentComponents, type AgentComponent } from '../api/agent-env.js';
 import { renderBrokerSecret, renderPskSecret, renderServiceDiscoveryCR, renderSubmarinerCR } from './config.js';
 import { renderGateway, renderGatewayMetricsService, renderGlobalnet, renderGlobalnetMetricsService, renderRouteAgent } from './connectivity.js';
-import { renderCrds } from './crds.js';
+import { sharedCrds } from './crds.js';
 import { renderLighthouseAgent, renderLighthouseAgentMetricsService, renderLighthouseDns, renderLighthouseDnsService } from './lighthouse.js';
 import { renderOperator } from './operator.js';
 import { renderRbac } from './rbac.js';
@@ -45,7 +45,7 @@ export function renderCluster(v: ClusterValues): KubeObject[] {
     operator: () => [renderOperator(v)],
   };
   const objects = [
-    ...renderCrds(),
+    ...sharedCrds(),
     object('v1', 'Namespace', meta(v.namespace)),
     ...agents.flatMap((c) => renderRbac(c, v.namespace)),
     renderBrokerSecret(v),
