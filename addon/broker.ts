@@ -2,9 +2,9 @@
 // deploy-broker creates, and membership through the hub's own credentials.
 import { CoreV1Api, KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { BrokerResource, NamespaceResource } from '../src/api/index.js';
-import { names, wellKnown } from '../src/api/names.js';
+import { wellKnown } from '../src/api/names.js';
 import { UserError } from '../src/base/errors.js';
-import { applyObjects, apiErrorMessage, undefinedIfNotFound } from '../src/kube/apply.js';
+import { applyObjects, apiErrorMessage } from '../src/kube/apply.js';
 import { resourceClient } from '../src/kube/resource-client.js';
 import type { BrokerSpec } from '../src/broker/broker-client.js';
 import { ensurePsk } from '../src/broker/deploy.js';
@@ -61,21 +61,11 @@ export function renderSetBroker(clusterSet: string, existing: BrokerSpec | undef
   });
 }
 
-/** A set's broker as it stands: its Broker settings and PSK, or undefined while it is not there. */
+/** A set's broker as it stands: its Broker settings and PSK. */
 export interface HubBroker {
   namespace: string;
   spec: BrokerSpec;
   psk: string;
-}
-
-export async function readBroker(kc: KubeConfig, clusterSet: string): Promise<HubBroker | undefined> {
-  const namespace = brokerNamespace(clusterSet);
-  const broker = await resourceClient(kc, BrokerResource).get(wellKnown.brokerName, namespace);
-  if (broker === undefined) return undefined;
-  const secret = await kc.makeApiClient(CoreV1Api).readNamespacedSecret({ name: names.ipsecPskSecret, namespace }).catch(undefinedIfNotFound);
-  const psk = secret?.data?.psk;
-  if (psk === undefined) return undefined;
-  return { namespace, spec: (broker as { spec?: BrokerSpec }).spec ?? {}, psk };
 }
 
 /** Creates or updates a set's broker; the PSK is made once and kept. */

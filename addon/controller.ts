@@ -1,7 +1,8 @@
 // The hub addon controller: for each ManagedClusterAddOn `submariner`, membership on its set's broker, then the
 // cluster's render as ManifestWork, its status on the addon, and ordered removal. One work queue, keyed by
-// `cma`, `set/<name>` and `cluster/<name>`, fed by watches of the OCM kinds.
-import { CoreV1Api, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+// `cma`, `set/<name>` and `cluster/<name>`, fed by watches of the OCM kinds and of the brokers' objects: a pass
+// reads only caches, and writes only what changed.
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import {
   AddOnDeploymentConfigResource,
@@ -20,19 +21,20 @@ import {
   type ManifestWork,
   type SubmarinerConfig,
 } from '../src/api/ocm.js';
-import { clusterServiceAccount, ocm } from '../src/api/names.js';
+import { BrokerResource, ClusterResource, NamespaceResource, SecretResource, ServiceAccountResource, type Broker } from '../src/api/index.js';
+import { clusterServiceAccount, labels, managedByLabels, names, ocm, wellKnown } from '../src/api/names.js';
 import { UserError } from '../src/base/errors.js';
 import type { Logger } from '../src/base/log.js';
 import type { Reporter } from '../src/base/reporter.js';
 import { mergeConditions, sameConditions, type WantedCondition } from '../src/kube/conditions.js';
-import { undefinedIfNotFound } from '../src/kube/apply.js';
-import { keepAliveClient } from '../src/kube/keep-alive.js';
+import { apiStatus, undefinedIfNotFound } from '../src/kube/apply.js';
 import { resourceClient, type ResourceClient } from '../src/kube/resource-client.js';
 import { watchResource, type ResourceWatch } from '../src/kube/watch/index.js';
 import { WorkQueue, type ReconcileResult } from '../src/kube/work-queue.js';
-import { checkMember, deregisterMember, registerMember, type MemberSpec } from '../src/broker/membership.js';
+import type { BrokerSpec } from '../src/broker/broker-client.js';
+import { allocateMember, applyMemberAccount, checkMemberAgainst, deregisterMember, memberTokenSecret, writeMemberCluster, type BrokerCluster, type MemberSpec } from '../src/broker/membership.js';
 import { InvalidValuesError, parseClusterValues, renderCluster, type ClusterValues } from '../src/render/index.js';
-import { ensureBroker, hubBrokerAccess, readBroker, removeBroker } from './broker.js';
+import { ensureBroker, hubBrokerAccess, removeBroker, type HubBroker } from './broker.js';
 import { InvalidConfigError, desiredConfigs, goJson, missingMcaHashes, resolveSettings, specHash, type ConfigLookup } from './config.js';
 import { addonAnnotations, addonFinalizer, addonLabels, addonName, brokerNamespace, conditionTypes as T, configTypes, deployWorkPattern, ownedConditions, reasons as R } from './names.js';
 import { addonConditions, agentRollouts, rolledOut } from './status.js';
@@ -53,6 +55,8 @@ export interface AddonControllerOptions {
   uninstallTimeoutMs?: number;
   /** Clusters reconciled at the same time (default 16). */
   concurrency?: number;
+  /** How long a new member's broker token may take to be issued before the addon reports it (default 60 s). */
+  tokenTimeoutMs?: number;
   now?: () => Date;
 }
 
@@ -61,17 +65,19 @@ const registeredIn = 'submarineraddon.open-cluster-management.io/broker-namespac
 /** On each work: a hash of its spec and config annotation, to write it only when it changes. */
 const renderHash = 'submarineraddon.open-cluster-management.io/render-hash';
 
+/** A cluster's membership as this controller made it: its account from `since`, then its token once issued and its Cluster object written. */
 interface Membership {
   key: string;
-  token: string;
-  ca: string;
+  since: number;
   globalCidr: string | undefined;
+  registered?: { token: string; ca: string; globalCidr: string | undefined };
 }
 
 const silent: Reporter = { step: (_name, fn) => fn(), warning: () => undefined, info: () => undefined };
 
+/** A hash of what the renderer made: its output is deterministic, key order included, so plain JSON is stable. */
 function hashOf(value: unknown): string {
-  return createHash('sha256').update(goJson(value)).digest('hex').slice(0, 16);
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
 /** A work as the controller caches it: each manifest reduced to its apiVersion, kind, name and namespace. */
@@ -95,6 +101,11 @@ export class AddonController {
   private readonly works: ResourceWatch<ManifestWork>;
   private readonly submarinerConfigs: ResourceWatch<SubmarinerConfig>;
   private readonly deploymentConfigs: ResourceWatch<AddOnDeploymentConfig>;
+  /** The brokers' objects: Broker settings, the PSK and members' token Secrets, members' accounts and Cluster objects. */
+  private readonly brokers: ResourceWatch<Broker>;
+  private readonly secrets: ResourceWatch<KubernetesObject & { data?: Record<string, string> }>;
+  private readonly memberAccounts: ResourceWatch<KubernetesObject>;
+  private readonly brokerClusters: ResourceWatch<KubernetesObject & BrokerCluster>;
   private readonly workClient: ResourceClient<ManifestWork>;
   private readonly mcaClient: ResourceClient<ManagedClusterAddOn>;
   private readonly cmaClient: ResourceClient<ClusterManagementAddOn>;
@@ -102,6 +113,8 @@ export class AddonController {
   /** Per cluster: a hash of what its works were last rendered from, and each work's render hash. */
   private readonly rendered = new Map<string, { inputs: string; works: Map<string, string> }>();
   private readonly worksByCluster;
+  /** The sets whose broker this controller has tried to write since it started. */
+  private readonly ensured = new Set<string>();
 
   constructor(private readonly o: AddonControllerOptions) {
     const { kc, log } = o;
@@ -116,6 +129,11 @@ export class AddonController {
     this.works = watchResource(kc, ManifestWorkResource, { log, labelSelector: `${ocmLabels.addonName}=${addonName}`, transform: stubManifests });
     this.submarinerConfigs = watchResource(kc, SubmarinerConfigResource, { log });
     this.deploymentConfigs = watchResource(kc, AddOnDeploymentConfigResource, { log });
+    this.brokers = watchResource(kc, BrokerResource, { log });
+    const managed = Object.entries(managedByLabels).map(([k, v]) => `${k}=${v}`).join(',');
+    this.secrets = watchResource(kc, SecretResource, { log, labelSelector: managed });
+    this.memberAccounts = watchResource(kc, ServiceAccountResource, { log, labelSelector: `${managed},${labels.brokerClusterId}` });
+    this.brokerClusters = watchResource(kc, ClusterResource, { log });
     this.worksByCluster = this.works.index((w) => w.metadata.namespace);
     this.workClient = resourceClient(kc, ManifestWorkResource);
     this.mcaClient = resourceClient(kc, ManagedClusterAddOnResource);
@@ -129,24 +147,51 @@ export class AddonController {
       for (const s of this.sets.list()) this.queue.add(`set/${s.metadata.name ?? ''}`);
       for (const m of this.mcas.list()) cluster(m.metadata.namespace);
     };
-    this.cmas.onChange(everything);
+    // Clusters depend on the ClusterManagementAddOn only through whether it is active (its status is OCM's).
+    let wasActive = false;
+    this.cmas.onChange(() => {
+      this.queue.add('cma');
+      if (this.active() === wasActive) return;
+      wasActive = this.active();
+      everything();
+    });
     this.mcas.onChange((m) => cluster(m.metadata.namespace));
     this.clusters.onChange((c) => cluster(c.metadata.name));
     this.sets.onChange((s) => {
       this.queue.add(`set/${s.metadata.name ?? ''}`);
       for (const c of this.clusters.list()) if (c.metadata.labels?.[ocmLabels.clusterSet] === s.metadata.name) cluster(c.metadata.name);
     });
-    this.works.onChange((w) => cluster(w.metadata.namespace));
+    this.works.onChange((w, event) => {
+      if (event === 'delete') this.rendered.delete(w.metadata.namespace ?? '');
+      cluster(w.metadata.namespace);
+    });
     this.submarinerConfigs.onChange((c) => cluster(c.metadata.namespace));
     this.deploymentConfigs.onChange(() => {
       this.queue.add('cma');
       for (const m of this.mcas.list()) cluster(m.metadata.namespace);
     });
-    for (const w of this.watches()) w.onSynced(everything);
+    // A broker's settings or PSK: its set and every cluster of it.
+    const brokerChanged = (namespace: string | undefined): void => {
+      for (const s of this.sets.list()) {
+        if (brokerNamespace(s.metadata.name ?? '') !== namespace) continue;
+        this.queue.add(`set/${s.metadata.name ?? ''}`);
+        for (const c of this.clusters.list()) if (c.metadata.labels?.[ocmLabels.clusterSet] === s.metadata.name) cluster(c.metadata.name);
+      }
+    };
+    this.brokers.onChange((b) => brokerChanged(b.metadata?.namespace));
+    this.secrets.onChange((s) => {
+      if (s.metadata?.name === names.ipsecPskSecret) brokerChanged(s.metadata.namespace);
+      else cluster(s.metadata?.labels?.[labels.brokerClusterId]);
+    });
+    this.memberAccounts.onChange((sa) => cluster(sa.metadata?.labels?.[labels.brokerClusterId]));
+    // Once every cache is filled, and again whenever a watch has listed anew.
+    for (const w of this.watches()) w.onSynced(() => {
+      if (this.synced()) everything();
+    });
   }
 
   private watches(): ResourceWatch<KubernetesObject>[] {
-    return [this.cmas, this.mcas, this.clusters, this.sets, this.works, this.submarinerConfigs, this.deploymentConfigs];
+    return [this.cmas, this.mcas, this.clusters, this.sets, this.works, this.submarinerConfigs, this.deploymentConfigs, this.brokers, this.secrets, this.memberAccounts, this.brokerClusters];
   }
 
   async start(): Promise<void> {
@@ -223,7 +268,7 @@ export class AddonController {
       this.log.info('ClusterManagementAddOn deleted: waiting for the clusters to be removed', { clusters: left.length });
       return { requeueAfterMs: 2_000 };
     }
-    const namespaces = (await resourceClient(this.o.kc, { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false } as const).list({ labelSelector: `${addonLabels.broker}=true` }))
+    const namespaces = (await resourceClient(this.o.kc, NamespaceResource).list({ labelSelector: `${addonLabels.broker}=true` }))
       .map((n) => n.metadata?.name ?? '');
     for (const ns of namespaces) await removeBroker(this.o.kc, ns);
     await this.cmaClient.patch(addonName, { metadata: { finalizers: (cma.metadata.finalizers ?? []).filter((f) => f !== addonFinalizer), resourceVersion: cma.metadata.resourceVersion } });
@@ -252,7 +297,12 @@ export class AddonController {
   private async reconcileSet(name: string): Promise<ReconcileResult> {
     if (!this.active()) return {};
     if (this.served(name)) {
-      await ensureBroker(this.o.kc, name);
+      try {
+        await ensureBroker(this.o.kc, name);
+      } finally {
+        // Its clusters wait for it silently only until the first attempt: a broker that cannot be written is reported.
+        this.ensured.add(name);
+      }
       return {};
     }
     const members = this.mcas.list().filter((m) => m.metadata.annotations?.[registeredIn] === brokerNamespace(name));
@@ -264,22 +314,27 @@ export class AddonController {
   // ---- ManagedClusterAddOn: membership, works, status, removal ----
 
   private async reconcileCluster(name: string): Promise<ReconcileResult> {
-    const mca = this.mcas.get(addonName, name);
+    const cached = this.mcas.get(addonName, name);
     const works = this.worksOf(name);
-    if (mca === undefined) {
+    if (cached === undefined) {
       for (const w of works) await this.workClient.delete(w.metadata.name ?? '', name);
       return {};
     }
     const cluster = this.clusters.get(name);
     const set = cluster?.metadata.labels?.[ocmLabels.clusterSet];
-    if (mca.metadata.deletionTimestamp || !this.active() || !this.served(set) || cluster === undefined) return this.remove(mca, cluster, works);
+    if (cached.metadata.deletionTimestamp || !this.active() || !this.served(set) || cluster === undefined) return this.remove(cached, cluster, works);
 
-    if (!(mca.metadata.finalizers ?? []).includes(addonFinalizer)) {
-      await this.mcaClient.patch(addonName, { metadata: { finalizers: [...(mca.metadata.finalizers ?? []), addonFinalizer] } }, name);
-      return {};
-    }
+    const finalizers = cached.metadata.finalizers ?? [];
+    const mca = finalizers.includes(addonFinalizer)
+      ? cached
+      : await this.mcaClient.patch(addonName, { metadata: { finalizers: [...finalizers, addonFinalizer], resourceVersion: cached.metadata.resourceVersion } }, name);
     const extra: WantedCondition[] = [];
-    const done = (result: ReconcileResult = {}): Promise<ReconcileResult> => this.writeStatus(mca, cluster, this.worksOf(name), extra).then(() => result);
+    /** The works this pass wrote, as the API server answered: newer than the cache, which their events have yet to reach. */
+    const written = new Map<string, ManifestWork>();
+    const done = (result: ReconcileResult = {}): Promise<ReconcileResult> => {
+      const seen = this.worksOf(name).filter((w) => !written.has(w.metadata.name ?? ''));
+      return this.writeStatus(mca, cluster, [...seen, ...written.values()], extra).then(() => result);
+    };
 
     const configs = desiredConfigs(mca, this.lookup);
     if (!configs.ready) return done();
@@ -301,7 +356,12 @@ export class AddonController {
       return done();
     }
 
-    const broker = await readBroker(this.o.kc, set ?? '');
+    const broker = this.broker(set ?? '');
+    // A broker about to be written (a new set, or one not yet reconciled since the start): its events bring the clusters back.
+    if (broker === undefined && !this.ensured.has(set ?? '')) {
+      this.queue.add(`set/${set ?? ''}`);
+      return {};
+    }
     if (broker === undefined) {
       this.queue.add(`set/${set ?? ''}`);
       extra.push(condition(T.brokerConfigApplied, 'False', R.brokerConfigMissing, `waiting for the broker in ${brokerNamespace(set ?? '')}`));
@@ -315,7 +375,7 @@ export class AddonController {
       globalnet: broker.spec.globalnetEnabled === true,
       globalnetCidr: settings.globalCidr,
     };
-    let member: Membership;
+    let member: Membership['registered'];
     const t0 = Date.now();
     try {
       member = await this.register(broker.namespace, spec, mca);
@@ -324,6 +384,8 @@ export class AddonController {
       extra.push(condition(T.brokerConfigApplied, 'False', R.membershipRefused, err.message));
       return done();
     }
+    // The token is issued in a moment: its Secret's event brings the cluster back (the requeue is a safety net).
+    if (member === undefined) return { requeueAfterMs: 5_000 };
     extra.push(condition(T.brokerConfigApplied, 'True', R.brokerConfigApplied, `registered on the broker in ${broker.namespace}`));
 
     let values: ClusterValues;
@@ -361,15 +423,25 @@ export class AddonController {
     // Rendering is the costly part of a pass: skipped while its inputs and the works on the hub are unchanged.
     const inputs = hashOf({ values, placement: settings.nodePlacement, registries: settings.registries, hashes: configs.hashes, owner });
     const last = this.rendered.get(name);
+    // A work this controller wrote that the cache does not show yet is on its way (a deleted one clears `rendered`).
     const unchanged =
       last?.inputs === inputs &&
-      works.length === last.works.size &&
       works.every((w) => !w.metadata.annotations?.[addonAnnotations.uninstallPhase] && last.works.get(w.metadata.name ?? '') === w.metadata.annotations?.[renderHash]);
+    // The works' events have yet to reach the cache: they bring the cluster back, for a status from what is there.
+    if (unchanged && [...last.works.keys()].some((n) => !works.some((w) => w.metadata.name === n))) return {};
     if (!unchanged) {
       const wanted = renderWorks(applyPlacement(renderCluster(values), settings), { namespace: name, owner, hashes: configs.hashes });
       const t1 = Date.now();
-      const written = await this.applyWorks(name, wanted, works);
-      this.rendered.set(name, { inputs, works: written });
+      let hashes;
+      try {
+        hashes = await this.applyWorks(name, wanted, works, written);
+      } catch (err) {
+        // A work created or changed since the cache saw it: its event is on the way and brings the cluster back.
+        if (apiStatus(err) !== 409) throw err;
+        this.log.debug('the works cache is behind; waiting for its events', { cluster: name });
+        return { requeueAfterMs: 1_000 };
+      }
+      this.rendered.set(name, { inputs, works: hashes });
       this.log.debug('reconciled', { cluster: name, registerMs: t1 - t0, worksMs: Date.now() - t1 });
     }
     return done();
@@ -379,40 +451,60 @@ export class AddonController {
     return this.worksByCluster.get(cluster).filter((w) => deployWorkPattern.test(w.metadata.name ?? ''));
   }
 
-  /** Registers the cluster once per member spec; the ManagedClusterAddOn records where. */
-  private async register(namespace: string, spec: MemberSpec, mca: ManagedClusterAddOn): Promise<Membership> {
+  /** A set's broker as the caches hold it: its Broker settings and PSK, or undefined while either is missing. */
+  private broker(set: string): HubBroker | undefined {
+    const namespace = brokerNamespace(set);
+    const broker = this.brokers.get(wellKnown.brokerName, namespace);
+    const psk = this.secrets.get(names.ipsecPskSecret, namespace)?.data?.psk;
+    if (broker === undefined || psk === undefined) return undefined;
+    return { namespace, spec: (broker as { spec?: BrokerSpec }).spec ?? {}, psk };
+  }
+
+  /**
+   * Registers the cluster once per member spec, with join's membership steps; the ManagedClusterAddOn records where.
+   * The checks read the broker's accounts and Cluster objects from the caches. Once its account is applied, a new
+   * member waits for its token without holding a worker: undefined until the token controller has issued it.
+   */
+  private async register(namespace: string, spec: MemberSpec, mca: ManagedClusterAddOn): Promise<Membership['registered']> {
     const key = `${namespace}|${goJson(spec)}`;
-    const known = this.members.get(spec.clusterId);
-    if (known?.key === key) return known;
+    let member = this.members.get(spec.clusterId);
+    if (member?.key === key && member.registered) return member.registered;
     const access = hubBrokerAccess(this.o.kc, namespace);
-    if (mca.metadata.annotations?.[registeredIn] !== namespace) {
-      await this.mcaClient.patch(addonName, { metadata: { annotations: { [registeredIn]: namespace } } }, spec.clusterId);
+    if (member?.key !== key) {
+      checkMemberAgainst(spec, {
+        account: this.memberAccounts.get(clusterServiceAccount(spec.clusterId), namespace),
+        clusters: this.brokerClusters.list(namespace),
+      });
+      if (mca.metadata.annotations?.[registeredIn] !== namespace) {
+        await this.mcaClient.patch(addonName, { metadata: { annotations: { [registeredIn]: namespace } } }, spec.clusterId);
+      }
+      const t = Date.now();
+      const { globalCidr } = await allocateMember(access, spec, silent);
+      await applyMemberAccount(access, spec);
+      this.log.debug('applied the member account', { cluster: spec.clusterId, ms: Date.now() - t });
+      member = { key, since: Date.now(), globalCidr };
+      this.members.set(spec.clusterId, member);
     }
-    const timed: Reporter = {
-      ...silent,
-      step: async (step, fn) => {
-        const t = Date.now();
-        const r = await fn();
-        this.log.debug('registration step', { cluster: spec.clusterId, step, ms: Date.now() - t });
-        return r;
-      },
-    };
-    const t = Date.now();
-    await checkMember(access, spec);
-    this.log.debug('registration step', { cluster: spec.clusterId, step: 'checks', ms: Date.now() - t });
-    const { token, globalCidr } = await registerMember(access, spec, timed);
-    const secret = await keepAliveClient(this.o.kc, CoreV1Api).readNamespacedSecret({ name: `${clusterServiceAccount(spec.clusterId)}-token`, namespace });
-    const member = { key, token, ca: secret.data?.['ca.crt'] ?? '', globalCidr };
-    this.members.set(spec.clusterId, member);
-    this.log.info('registered the cluster on its broker', { cluster: spec.clusterId, broker: namespace, globalCidr });
-    return member;
+    const secret = this.secrets.get(memberTokenSecret(spec.clusterId), namespace);
+    const token = secret?.data?.token;
+    const ca = secret?.data?.['ca.crt'];
+    if (token === undefined || ca === undefined) {
+      const timeoutMs = this.o.tokenTimeoutMs ?? 60_000;
+      if (Date.now() - member.since <= timeoutMs) return undefined;
+      throw new UserError(`the token of ${namespace}/${memberTokenSecret(spec.clusterId)} was not issued within ${timeoutMs / 1000}s: is the hub's token controller running?`);
+    }
+    const plain = Buffer.from(token, 'base64').toString('utf8');
+    await writeMemberCluster(access, spec, plain, member.globalCidr);
+    member.registered = { token: plain, ca, globalCidr: member.globalCidr };
+    this.log.info('registered the cluster on its broker', { cluster: spec.clusterId, broker: namespace, globalCidr: member.globalCidr });
+    return member.registered;
   }
 
   /**
    * Writes the works that changed and deletes those no longer rendered; names are fixed, so a restart never duplicates
    * one. Returns the render hash of each work.
    */
-  private async applyWorks(cluster: string, wanted: ManifestWork[], existing: ManifestWork[]): Promise<Map<string, string>> {
+  private async applyWorks(cluster: string, wanted: ManifestWork[], existing: ManifestWork[], written: Map<string, ManifestWork>): Promise<Map<string, string>> {
     const hashes = new Map<string, string>();
     for (const w of wanted) {
       const hash = hashOf({ spec: w.spec, annotations: w.metadata.annotations, owner: w.metadata.ownerReferences });
@@ -420,8 +512,11 @@ export class AddonController {
       const current = existing.find((e) => e.metadata.name === w.metadata.name);
       if (current?.metadata.annotations?.[renderHash] === hash && !current.metadata.annotations[addonAnnotations.uninstallPhase]) continue;
       w.metadata.annotations = { ...w.metadata.annotations, [renderHash]: hash };
-      if (current === undefined) await this.workClient.create(w);
-      else await this.workClient.replace({ ...w, metadata: { ...current.metadata, ...w.metadata, annotations: { ...w.metadata.annotations }, resourceVersion: current.metadata.resourceVersion } });
+      const answer =
+        current === undefined
+          ? await this.workClient.create(w)
+          : await this.workClient.replace({ ...w, metadata: { ...current.metadata, ...w.metadata, annotations: { ...w.metadata.annotations }, resourceVersion: current.metadata.resourceVersion } });
+      written.set(w.metadata.name ?? '', stubManifests(answer));
       this.log.info(current === undefined ? 'created work' : 'updated work', { cluster, work: w.metadata.name });
     }
     for (const e of existing) if (!hashes.has(e.metadata.name ?? '')) await this.workClient.delete(e.metadata.name ?? '', cluster);
