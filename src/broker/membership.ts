@@ -5,7 +5,7 @@ import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
 import { applyObjects, apiStatus, retryBusy, undefinedIfNotFound } from '../kube/apply.js';
 import { keepAliveClient } from '../kube/keep-alive.js';
-import { cidrsOverlap } from '../net/cidr.js';
+import { cidrsOverlap, parseCidr } from '../net/cidr.js';
 import type { BrokerInfo } from './broker-info.js';
 import { brokerError, brokerKubeConfig } from './broker-client.js';
 import { waitToken } from './deploy.js';
@@ -196,16 +196,15 @@ export interface BrokerCluster {
 }
 
 function checkOverlaps(spec: MemberSpec, clusters: readonly BrokerCluster[]): void {
-  const ours = [...spec.clusterCidrs.map((c) => ({ kind: 'Pod', cidr: c })), ...spec.serviceCidrs.map((c) => ({ kind: 'Service', cidr: c }))];
+  // Each CIDR parsed once: a broker may hold a thousand members.
+  const parsed = (kind: string) => (cidr: string) => ({ kind, cidr, block: parseCidr(cidr, false) });
+  const ours = [...spec.clusterCidrs.map(parsed('Pod')), ...spec.serviceCidrs.map(parsed('Service'))];
   for (const other of clusters) {
     const id = other.spec?.cluster_id ?? other.metadata?.name ?? '?';
     if (id === spec.clusterId) continue;
-    const theirs = [
-      ...(other.spec?.cluster_cidr ?? []).map((c) => ({ kind: 'Pod', cidr: c })),
-      ...(other.spec?.service_cidr ?? []).map((c) => ({ kind: 'Service', cidr: c })),
-    ];
+    const theirs = [...(other.spec?.cluster_cidr ?? []).map(parsed('Pod')), ...(other.spec?.service_cidr ?? []).map(parsed('Service'))];
     for (const a of ours) {
-      const b = theirs.find((t) => cidrsOverlap(a.cidr, t.cidr));
+      const b = theirs.find((t) => cidrsOverlap(a.block, t.block));
       if (b) {
         throw new UserError(
           `the ${a.kind} CIDR ${a.cidr} of cluster ${spec.clusterId} overlaps the ${b.kind} CIDR ${b.cidr} of cluster ${id}: ` +
