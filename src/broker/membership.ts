@@ -3,7 +3,7 @@ import { ClusterResource, EndpointResource, ServiceImportResource, customObjectR
 import { clusterServiceAccount, clusterUidAnnotation, labels, managedByLabels } from '../api/names.js';
 import { UserError } from '../base/errors.js';
 import type { Reporter } from '../base/reporter.js';
-import { applyObjects, apiStatus, retryBusy, undefinedIfNotFound } from '../kube/apply.js';
+import { apiStatus, createOrApplyObjects, retryBusy, undefinedIfNotFound } from '../kube/apply.js';
 import { keepAliveClient } from '../kube/keep-alive.js';
 import { cidrsOverlap, parseCidr } from '../net/cidr.js';
 import type { BrokerInfo } from './broker-info.js';
@@ -136,16 +136,17 @@ export async function allocateMember(broker: BrokerAccess, spec: MemberSpec, rep
 
 /**
  * registerMember's second step: the member's service account, its token Secret (which the token controller fills,
- * see memberTokenSecret) and its roles. The objects owned by the account are applied together.
+ * see memberTokenSecret) and its roles.
  */
 export async function applyMemberAccount(broker: BrokerAccess, spec: MemberSpec): Promise<void> {
-  const [sa] = await applyObjects(broker.admin, [renderMemberServiceAccount(broker.namespace, spec.clusterId, spec.clusterUid)]).catch(rethrowAs(broker));
-  await Promise.all(renderMemberAccess(broker.namespace, spec.clusterId, sa?.metadata?.uid ?? '').map((o) => applyObjects(broker.admin, [o]))).catch(rethrowAs(broker));
+  const [sa] = await createOrApplyObjects(broker.admin, [renderMemberServiceAccount(broker.namespace, spec.clusterId, spec.clusterUid)]).catch(rethrowAs(broker));
+  // In order: a RoleBinding can be written only once its Role exists (or the writer may bind any role).
+  await createOrApplyObjects(broker.admin, renderMemberAccess(broker.namespace, spec.clusterId, sa?.metadata?.uid ?? '')).catch(rethrowAs(broker));
 }
 
 /** registerMember's last step: the member's Cluster object, written with the member's own token. */
 export async function writeMemberCluster(broker: BrokerAccess, spec: MemberSpec, token: string, globalCidr: string | undefined): Promise<void> {
-  await applyObjects(broker.asMember(token, clusterServiceAccount(spec.clusterId)), [clusterObject(broker.namespace, spec, globalCidr)]).catch(rethrowAs(broker));
+  await createOrApplyObjects(broker.asMember(token, clusterServiceAccount(spec.clusterId)), [clusterObject(broker.namespace, spec, globalCidr)]).catch(rethrowAs(broker));
 }
 
 function rethrowAs(broker: BrokerAccess): (err: unknown) => never {
