@@ -80,13 +80,19 @@ function hashOf(value: unknown): string {
   return createHash('sha256').update(JSON.stringify(value)).digest('hex').slice(0, 16);
 }
 
-/** A work as the controller caches it: each manifest reduced to its apiVersion, kind, name and namespace. */
-export function stubManifests(w: ManifestWork): ManifestWork {
+/**
+ * A work as the controller caches it: each manifest reduced to its apiVersion, kind, name and namespace, and of the
+ * manifests' status only their feedback (what the addon's conditions read). A large fleet's works are hundreds of MiB.
+ */
+export function cachedWork(w: ManifestWork): ManifestWork {
   const manifests = w.spec.workload.manifests.map((m) => {
     const meta = (m.metadata ?? {}) as { name?: string; namespace?: string };
     return { apiVersion: m.apiVersion, kind: m.kind, metadata: { name: meta.name, ...(meta.namespace ? { namespace: meta.namespace } : {}) } };
   });
-  return { ...w, spec: { ...w.spec, workload: { manifests } } };
+  const statuses = w.status?.resourceStatus?.manifests;
+  const feedback = statuses?.filter((m) => (m.statusFeedback?.values?.length ?? 0) > 0).map((m) => ({ resourceMeta: m.resourceMeta, statusFeedback: m.statusFeedback }));
+  const status = w.status === undefined ? undefined : { ...w.status, ...(feedback === undefined ? {} : { resourceStatus: { manifests: feedback } }) };
+  return { ...w, spec: { ...w.spec, workload: { manifests } }, ...(status === undefined ? {} : { status }) };
 }
 
 const condition = (type: string, status: 'True' | 'False' | 'Unknown', reason: string, message: string): WantedCondition => ({ type, status, reason, message });
@@ -125,8 +131,7 @@ export class AddonController {
     this.mcas = watchResource(kc, ManagedClusterAddOnResource, { log, fieldSelector: byName });
     this.clusters = watchResource(kc, ManagedClusterResource, { log });
     this.sets = watchResource(kc, ManagedClusterSetResource, { log });
-    // The cache keeps each manifest's kind and name only: the works of a large fleet are hundreds of MiB of objects.
-    this.works = watchResource(kc, ManifestWorkResource, { log, labelSelector: `${ocmLabels.addonName}=${addonName}`, transform: stubManifests });
+    this.works = watchResource(kc, ManifestWorkResource, { log, labelSelector: `${ocmLabels.addonName}=${addonName}`, transform: cachedWork });
     this.submarinerConfigs = watchResource(kc, SubmarinerConfigResource, { log });
     this.deploymentConfigs = watchResource(kc, AddOnDeploymentConfigResource, { log });
     this.brokers = watchResource(kc, BrokerResource, { log });
@@ -516,7 +521,7 @@ export class AddonController {
         current === undefined
           ? await this.workClient.create(w)
           : await this.workClient.replace({ ...w, metadata: { ...current.metadata, ...w.metadata, annotations: { ...w.metadata.annotations }, resourceVersion: current.metadata.resourceVersion } });
-      written.set(w.metadata.name ?? '', stubManifests(answer));
+      written.set(w.metadata.name ?? '', cachedWork(answer));
       this.log.info(current === undefined ? 'created work' : 'updated work', { cluster, work: w.metadata.name });
     }
     for (const e of existing) if (!hashes.has(e.metadata.name ?? '')) await this.workClient.delete(e.metadata.name ?? '', cluster);

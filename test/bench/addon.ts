@@ -27,7 +27,7 @@ import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
 import { installAddon } from '../../addon/cli.js';
 import { specHash } from '../../addon/config.js';
 import { agentStatus } from '../support/work-status.js';
-import { stubManifests } from '../../addon/controller.js';
+import { cachedWork } from '../../addon/controller.js';
 import { installOcmCrds } from '../support/ocm-crds.js';
 import { agentCommand } from './lighthouse-fleet.js';
 import { pool, stopChild, track } from './process.js';
@@ -103,7 +103,7 @@ export async function run(): Promise<void> {
     const log = jsonLogger('bench', false, () => undefined);
 
     // Baseline: one work per cluster, nothing else.
-    const baselineWorks = watchResource(hub, ManifestWorkResource, { log, labelSelector: 'bench.submariner.io/baseline=true', transform: stubManifests });
+    const baselineWorks = watchResource(hub, ManifestWorkResource, { log, labelSelector: 'bench.submariner.io/baseline=true', transform: cachedWork });
     await baselineWorks.start();
     progress('baseline controller running');
     let t0 = Date.now();
@@ -116,7 +116,7 @@ export async function run(): Promise<void> {
     await baselineWorks.stop();
 
     // The addon controller, with the work agents' status written as works appear.
-    const works = watchResource(hub, ManifestWorkResource, { log, labelSelector: 'open-cluster-management.io/addon-name=submariner', transform: stubManifests });
+    const works = watchResource(hub, ManifestWorkResource, { log, labelSelector: 'open-cluster-management.io/addon-name=submariner', transform: cachedWork });
     const statusClient = resourceClient(hub, ManifestWorkResource);
     const written = new Map<string, number>();
     const pending = new Set<string>();
