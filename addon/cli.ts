@@ -6,7 +6,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { AGENT_ENTRY_POINT } from '../src/api/agent-env.js';
 import { crdDirectory, parseCrd } from '../src/api/crd-files.js';
 import { applyCrds, installCrds } from '../src/api/install.js';
-import { agentImage, managedByLabels } from '../src/api/names.js';
+import { agentImage, managedByLabels, parseImageRef } from '../src/api/names.js';
 import {
   AddOnDeploymentConfigResource,
   ClusterManagementAddOnResource,
@@ -17,7 +17,9 @@ import {
   ocmGroups,
   ocmLabels,
   type ClusterManagementAddOn,
+  type ManagedCluster,
   type ManagedClusterAddOn,
+  type ManifestWork,
   type RolloutStrategy,
 } from '../src/api/ocm.js';
 import { NamespaceResource } from '../src/api/index.js';
@@ -209,8 +211,10 @@ export async function installAddon(kc: KubeConfig, o: InstallOptions, reporter: 
 export interface ClusterStatusRow {
   cluster: string;
   clusterSet: string;
-  /** OCM's rollout state of the cluster (Progressing's reason), or the addon's removal. */
+  /** OCM's rollout state of the cluster (Progressing's reason; Waiting while a rollout has not reached it), or the addon's removal. */
   rollout: string;
+  /** The agents' image tag the cluster's works deliver (several, comma-separated, when components differ). */
+  version: string;
   applied: string;
   available: string;
   agents: string;
@@ -222,38 +226,55 @@ export interface ClusterStatusRow {
 
 const condOf = (mca: ManagedClusterAddOn, type: string) => mca.status?.conditions?.find((c) => c.type === type);
 
-/** One row per cluster with the addon: its rollout, conditions, connections and RTT, from the hub alone. */
+/** The tags of the agents' images in a cluster's works. */
+function agentVersions(works: readonly ManifestWork[]): string {
+  const tags = new Set<string>();
+  for (const m of works.flatMap((w) => w.spec.workload.manifests)) {
+    if (m.kind !== 'DaemonSet' && m.kind !== 'Deployment') continue;
+    const containers = (m as { spec?: { template?: { spec?: { containers?: { image?: string }[] } } } }).spec?.template?.spec?.containers ?? [];
+    for (const c of containers) if (c.image) tags.add(parseImageRef(c.image).tag);
+  }
+  return tags.size === 0 ? '-' : [...tags].sort().join(',');
+}
+
+/** A cluster's row of `addon status`, from its ManagedClusterAddOn, its works and its ManagedCluster. Pure. */
+export function statusRow(mca: ManagedClusterAddOn, works: readonly ManifestWork[], cluster: ManagedCluster | undefined): ClusterStatusRow {
+  const conns = connectionSummary(works);
+  const state = (type: string): string => {
+    const c = condOf(mca, type);
+    return c === undefined ? '-' : c.status === 'True' ? 'True' : `${c.status} (${c.reason})`;
+  };
+  const degraded = condOf(mca, T.agentDegraded);
+  // OCM marks the clusters a rollout has not reached yet Configured=False (ConfigurationsNotConfigured).
+  const waiting = condOf(mca, T.configured)?.status === 'False';
+  const messages = [T.configApplied, T.brokerConfigApplied, T.manifestApplied]
+    .map((t) => condOf(mca, t))
+    .filter((c) => c !== undefined && c.status === 'False')
+    .map((c) => `${c?.type ?? ''}: ${c?.message ?? ''}`);
+  return {
+    cluster: mca.metadata.namespace ?? '',
+    clusterSet: cluster?.metadata.labels?.[ocmLabels.clusterSet] ?? '-',
+    rollout: mca.metadata.deletionTimestamp ? 'Removing' : waiting ? 'Waiting' : (condOf(mca, T.progressing)?.reason ?? '-'),
+    version: agentVersions(works),
+    applied: state(T.manifestApplied),
+    available: state(T.available),
+    agents: degraded === undefined ? '-' : degraded.status === 'False' ? 'Ready' : degraded.reason,
+    connections: conns.length === 0 ? '-' : `${conns.filter((c) => c.status === 'connected').length}/${conns.length} connected`,
+    rtt: conns.length === 0 ? '-' : conns.map((c) => `${c.cluster}:${c.rtt ?? '?'}`).join(' '),
+    messages,
+  };
+}
+
+/** One row per cluster with the addon: its rollout, agents' version, conditions, connections and RTT, from the hub alone. */
 export async function addonStatus(kc: KubeConfig): Promise<ClusterStatusRow[]> {
   await checkHub(kc);
   const mcas = (await resourceClient(kc, ManagedClusterAddOnResource).list({ fieldSelector: `metadata.name=${addonName}` }));
   const works = (await resourceClient(kc, ManifestWorkResource).list({ labelSelector: `${ocmLabels.addonName}=${addonName}` }));
   const clusters = (await resourceClient(kc, ManagedClusterResource).list());
   return mcas
-    .map((mca): ClusterStatusRow => {
+    .map((mca) => {
       const name = mca.metadata.namespace ?? '';
-      const mine = works.filter((w) => w.metadata.namespace === name);
-      const conns = connectionSummary(mine);
-      const progressing = condOf(mca, T.progressing);
-      const state = (type: string): string => {
-        const c = condOf(mca, type);
-        return c === undefined ? '-' : c.status === 'True' ? 'True' : `${c.status} (${c.reason})`;
-      };
-      const degraded = condOf(mca, T.agentDegraded);
-      const messages = [T.configApplied, T.brokerConfigApplied, T.manifestApplied]
-        .map((t) => condOf(mca, t))
-        .filter((c) => c !== undefined && c.status === 'False')
-        .map((c) => `${c?.type ?? ''}: ${c?.message ?? ''}`);
-      return {
-        cluster: name,
-        clusterSet: clusters.find((c) => c.metadata.name === name)?.metadata.labels?.[ocmLabels.clusterSet] ?? '-',
-        rollout: mca.metadata.deletionTimestamp ? 'Removing' : (progressing?.reason ?? '-'),
-        applied: state(T.manifestApplied),
-        available: state(T.available),
-        agents: degraded === undefined ? '-' : degraded.status === 'False' ? 'Ready' : degraded.reason,
-        connections: conns.length === 0 ? '-' : `${conns.filter((c) => c.status === 'connected').length}/${conns.length} connected`,
-        rtt: conns.length === 0 ? '-' : conns.map((c) => `${c.cluster}:${c.rtt ?? '?'}`).join(' '),
-        messages,
-      };
+      return statusRow(mca, works.filter((w) => w.metadata.namespace === name), clusters.find((c) => c.metadata.name === name));
     })
     .sort((a, b) => a.cluster.localeCompare(b.cluster));
 }

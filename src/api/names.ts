@@ -51,6 +51,21 @@ export const agentImage = {
   entrypoint: '/usr/local/bin/kubectl-submariner-agent',
 } as const;
 
+/** An image reference split into its repository (registry and path) and tag. */
+export interface ImageRef {
+  repository: string;
+  tag: string;
+}
+
+/** Parses `name[:tag]` (a digest is not a tag); the tag defaults to latest. */
+export function parseImageRef(ref: string): ImageRef {
+  const noDigest = ref.split('@')[0] ?? ref;
+  const slash = noDigest.lastIndexOf('/');
+  const colon = noDigest.lastIndexOf(':');
+  if (colon > slash) return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
+  return { repository: noDigest, tag: 'latest' };
+}
+
 /** Broker objects, leases and other objects with fixed names. */
 /** Where a kubeadm-style cluster keeps its CoreDNS configuration: the operator edits it, join waits for it. */
 export const corednsConfigMap = { namespace: 'kube-system', name: 'coredns', key: 'Corefile' } as const;
@@ -243,6 +258,11 @@ export const ocm = {
     accepted: 'HubAcceptedManagedCluster',
     joined: 'ManagedClusterJoined',
     available: 'ManagedClusterConditionAvailable',
+  },
+  /** ClusterClaims (on the ManagedCluster's status) the hub addon reads a cluster's networks from when no SubmarinerConfig sets them. */
+  claims: {
+    clusterCidr: 'clustercidr.submariner.io',
+    serviceCidr: 'servicecidr.submariner.io',
   },
   /** ManifestWork condition types. */
   workConditions: {

@@ -1,6 +1,9 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseImageRef } from '../api/names.js';
+
+export { parseImageRef, type ImageRef } from '../api/names.js';
 
 /** Media types of the OCI image spec (v1.1). */
 export const mediaTypes = {
@@ -123,21 +126,6 @@ export function imageManifest(config: Descriptor, layers: readonly Layer[], anno
 
 function sortedRecord(r: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
-}
-
-/** An image reference split into its repository (registry and path) and tag. */
-export interface ImageRef {
-  repository: string;
-  tag: string;
-}
-
-/** Parses `name[:tag]` (a digest is not a tag); the tag defaults to latest. */
-export function parseImageRef(ref: string): ImageRef {
-  const noDigest = ref.split('@')[0] ?? ref;
-  const slash = noDigest.lastIndexOf('/');
-  const colon = noDigest.lastIndexOf(':');
-  if (colon > slash) return { repository: noDigest.slice(0, colon), tag: noDigest.slice(colon + 1) };
-  return { repository: noDigest, tag: 'latest' };
 }
 
 /**

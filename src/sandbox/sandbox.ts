@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { ocm } from '../api/names.js';
 import { packageRoot } from '../base/package.js';
 import type { CommandRunner } from '../net/command.js';
 import { applyObjects } from '../kube/apply.js';
@@ -114,13 +115,19 @@ export class Sandbox {
     this.ocm = await startOcm({
       dir: join(this.state.dir, 'ocm'),
       hub: { kubeconfig: hubPlane.adminKubeconfig, server: hubPlane.endpoint.internalServer },
-      clusters: members.map((c) => ({ name: c.name, kubeconfig: this.plane(c.name).adminKubeconfig, server: this.plane(c.name).endpoint.internalServer })),
+      // The members' networks as claims, as a provisioner publishes them: the hub addon registers each cluster with them.
+      clusters: members.map((c) => ({
+        name: c.name,
+        kubeconfig: this.plane(c.name).adminKubeconfig,
+        server: this.plane(c.name).endpoint.internalServer,
+        claims: { [ocm.claims.clusterCidr]: c.podCidr, [ocm.claims.serviceCidr]: c.serviceCidr },
+      })),
       clusterSet: defaultClusterSet,
       onProcess: (pid) => this.state.addPid(pid),
     });
-    const ocm = { hub: hub.name, managedClusters: members.map((c) => c.name), clusterSet: this.ocm.clusterSet };
+    const joined = { hub: hub.name, managedClusters: members.map((c) => c.name), clusterSet: this.ocm.clusterSet };
     this.state.update((r) => {
-      if (r.info) (r.info as SandboxInfo).ocm = ocm;
+      if (r.info) (r.info as SandboxInfo).ocm = joined;
     });
   }
 

@@ -38,6 +38,14 @@ export function renderKlusterletNamespaces(): KubernetesObject[] {
   return [ocmNamespaces.agent, ocmNamespaces.addonAgents].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
 }
 
+/**
+ * ClusterClaims of a managed cluster (cluster.open-cluster-management.io/v1alpha1): its klusterlet copies them into the
+ * ManagedCluster's status, where the hub reads facts about the cluster (the hub addon: its Pod and Service CIDRs).
+ */
+export function renderClusterClaims(claims: Readonly<Record<string, string>>): KubernetesObject[] {
+  return Object.entries(claims).map(([name, value]) => ({ apiVersion: `${ocm.groups.cluster}/v1alpha1`, kind: 'ClusterClaim', metadata: { name }, spec: { value } }) as KubernetesObject);
+}
+
 /** The bootstrap kubeconfig handed to klusterlets: the hub's URL and CA, and the bootstrap ServiceAccount's token. */
 export function renderBootstrapKubeconfig(server: string, caPem: string, token: string): string {
   return yaml.dump({

@@ -12,6 +12,8 @@ export interface OcmManagedClusterSpec {
   kubeconfig: string;
   /** Its apiserver URL as the hub records it. */
   server: string;
+  /** ClusterClaims it publishes to the hub. */
+  claims?: Readonly<Record<string, string>>;
 }
 
 export interface OcmFleetSpec {
@@ -65,6 +67,7 @@ export async function startOcm(spec: OcmFleetSpec): Promise<OcmFleet> {
           kubeconfig: c.kubeconfig,
           bootstrapKubeconfig: hub.bootstrapKubeconfig,
           externalServerUrl: c.server,
+          claims: c.claims,
           ...common,
         });
         klusterlets.push(k);

@@ -5,7 +5,7 @@ import { applyObjects } from '../../kube/apply.js';
 import { kubeConfigFromFile } from '../../kube/kubeconfig-file.js';
 import { ocmBinaries, type OcmBinaries } from '../binaries/versions.js';
 import type { ManagedProcess } from '../controlplane/process.js';
-import { renderKlusterletNamespaces } from './bootstrap.js';
+import { renderClusterClaims, renderKlusterletNamespaces } from './bootstrap.js';
 import { installOcmCrds, managedCrdFiles } from './crds.js';
 import { ocmNamespaces } from './names.js';
 import { startOcmProcess } from './process.js';
@@ -21,6 +21,8 @@ export interface KlusterletSpec {
   bootstrapKubeconfig: string;
   /** The managed cluster's apiserver URL as the hub records it (ManagedCluster spec.managedClusterClientConfigs). */
   externalServerUrl: string;
+  /** ClusterClaims the cluster publishes to the hub (name -> value). */
+  claims?: Readonly<Record<string, string>>;
   /** How often the work agent re-reads applied objects for ManifestWork status and feedback (default 2s). */
   statusSyncInterval?: string;
   binaries?: OcmBinaries;
@@ -48,7 +50,7 @@ export class Klusterlet {
 }
 
 /**
- * Installs the managed-cluster CRDs (AppliedManifestWork, ClusterClaim) and the klusterlet's namespaces, then
+ * Installs the managed-cluster CRDs (AppliedManifestWork, ClusterClaim), the klusterlet's namespaces and the cluster's claims, then
  * starts `registration-operator agent`: it creates its ManagedCluster on the hub and asks for a hub client
  * certificate with a CSR, which acceptCluster approves; it then applies the ManifestWorks of its namespace.
  */
@@ -58,7 +60,7 @@ export async function startKlusterlet(spec: KlusterletSpec): Promise<Klusterlet>
   mkdirSync(hubDir, { recursive: true });
   const kc = kubeConfigFromFile(spec.kubeconfig);
   await installOcmCrds(kc, bins.crds, managedCrdFiles);
-  await applyObjects(kc, renderKlusterletNamespaces());
+  await applyObjects(kc, [...renderKlusterletNamespaces(), ...renderClusterClaims(spec.claims ?? {})]);
   const hubKubeconfig = join(hubDir, 'kubeconfig');
   const proc = await startOcmProcess({
     name: `klusterlet-${spec.clusterName}`,

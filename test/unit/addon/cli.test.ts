@@ -2,7 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MemoryReporter } from '../../../src/base/reporter.js';
-import { renderAddon, rolloutAddon, type RolloutOptions } from '../../../addon/cli.js';
+import { renderAddon, rolloutAddon, statusRow, type RolloutOptions } from '../../../addon/cli.js';
+import type { ManagedCluster } from '../../../src/api/ocm.js';
+import { parseClusterValues, renderCluster } from '../../../src/render/index.js';
+import { baseValues } from '../render/fixtures.js';
+import { clusterObjects, cond, mca, works } from './fixtures.js';
 
 const base = { namespace: 'submariner-addon', clusterSet: 'submariner', controller: true, brokerUrl: 'https://hub.example.org:6443', image: 'quay.io/submariner/submariner-operator:0.1.0' };
 
@@ -54,4 +58,19 @@ void test('rollout refuses bad flags before it talks to the hub', async () => {
     [{ version: '1.0.0', strategy: 'progressive', maxConcurrency: 'many' }, /--max-concurrency many is not a count/],
   ];
   for (const [flags, message] of refused) await assert.rejects(rolloutAddon(kc, { ...o, ...flags }, new MemoryReporter()), message);
+});
+
+void test('addon status: a cluster a rollout has not reached is Waiting on its old version; one being removed is Removing', () => {
+  const cluster: ManagedCluster = { apiVersion: 'cluster.open-cluster-management.io/v1', kind: 'ManagedCluster', metadata: { name: 'cluster1', labels: { 'cluster.open-cluster-management.io/clusterset': 'submariner' } } };
+  const delivered = works(clusterObjects());
+  const waiting = statusRow(
+    mca({ status: { conditions: [cond('Configured', 'False', 'ConfigurationsNotConfigured'), cond('Progressing', 'False', 'Completed'), cond('ManifestApplied', 'True', 'AddonManifestApplied')] } }),
+    delivered,
+    cluster,
+  );
+  assert.deepEqual([waiting.cluster, waiting.clusterSet, waiting.rollout, waiting.version, waiting.applied], ['cluster1', 'submariner', 'Waiting', '0.1.0', 'True']);
+  const rolling = statusRow(mca({ status: { conditions: [cond('Configured', 'True', 'ConfigurationsConfigured'), cond('Progressing', 'True', 'Progressing')] } }), works(renderCluster(parseClusterValues(baseValues({ clusterId: 'cluster1', version: '0.0.2' })))), cluster);
+  assert.deepEqual([rolling.rollout, rolling.version], ['Progressing', '0.0.2']);
+  const removing = statusRow(mca({ metadata: { name: 'submariner', namespace: 'cluster1', deletionTimestamp: new Date() } }), [], undefined);
+  assert.deepEqual([removing.rollout, removing.version, removing.clusterSet, removing.connections], ['Removing', '-', '-', '-']);
 });
