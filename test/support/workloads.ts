@@ -7,6 +7,11 @@ function example(name: 'nginx' | 'toolbox', node: string): string {
   return readFileSync(`${packageRoot()}/manifests/examples/${name}.yaml`, 'utf8').replaceAll('NODE_NAME', node);
 }
 
+/** The nginx Deployment and its Service on `node`. */
+export function nginx(node: string): string {
+  return example('nginx', node);
+}
+
 /** The toolbox pod (curl, dig, nc, iperf3) on `node`. */
 export function toolboxPod(node: string): string {
   return example('toolbox', node);
@@ -14,7 +19,7 @@ export function toolboxPod(node: string): string {
 
 /** An nginx Deployment and Service on one node, and a toolbox pod on another: what the e2e tests talk through. */
 export function nginxAndToolbox(nginxNode: string, toolboxNode: string): string {
-  return `${example('nginx', nginxNode)}---\n${example('toolbox', toolboxNode)}`;
+  return `${nginx(nginxNode)}---\n${toolboxPod(toolboxNode)}`;
 }
 
 /** Creates `ns` in cluster1 and cluster2 with nginx and the toolbox on each cluster's worker, and waits for them. */
