@@ -6,14 +6,17 @@
 #     pod reaching cluster2's nginx as nginx.default.svc.clusterset.local.
 # `npm run demo -- globalnet` shows GlobalNet instead: two clusters with the very same Pod and Service CIDRs
 # (`sandbox up --overlapping`) talking through global IPs, as Submariner's GlobalNet walk-through does.
+# `npm run demo -- hub` shows the fleet way: OCM's hub and three managed clusters (`sandbox up --hub`), the
+# Submariner addon installed on the hub, the agents delivered to the placement's clusters by ManifestWork,
+# connected and serving nginx.default.svc.clusterset.local, and a progressive rollout one cluster at a time.
 # The fleet stays up afterwards; `kubectl submariner sandbox down` removes it.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 demo="${1:-default}"
 case "$demo" in
-  default | globalnet) ;;
+  default | globalnet | hub) ;;
   *)
-    echo "unknown demo \"$demo\": run \`npm run demo\` or \`npm run demo -- globalnet\`" >&2
+    echo "unknown demo \"$demo\": run \`npm run demo\`, \`npm run demo -- globalnet\` or \`npm run demo -- hub\`" >&2
     exit 2
     ;;
 esac
@@ -35,12 +38,14 @@ until_output() {
   done
   echo "$out"
 }
-# Waits until `show connections` reports both clusters connected, and prints it.
+# Waits until `show connections` reports every connection of the clusters (default cluster1,cluster2; each to
+# every other) connected, and prints it.
 connections() {
-  local out=""
-  for _ in $(seq 1 60); do
-    out="$(kubectl submariner show connections --contexts cluster1,cluster2 2>/dev/null || true)"
-    [ "$(grep ' connected ' <<<"$out" | grep -vc '<none>')" = 2 ] && break
+  local contexts="${1:-cluster1,cluster2}" out="" n
+  n="$(tr ',' '\n' <<<"$contexts" | wc -l)"
+  for _ in $(seq 1 "${2:-60}"); do
+    out="$(kubectl submariner show connections --contexts "$contexts" 2>/dev/null || true)"
+    [ "$(grep ' connected ' <<<"$out" | grep -vc '<none>')" = "$((n * (n - 1)))" ] && break
     sleep 1
   done
   echo "$out"
@@ -127,8 +132,106 @@ globalnet_demo() {
   finish
 }
 
+hub_demo() {
+  # `sandbox up` leaves a fleet that is already up as it is: one without OCM's hub and three members goes first.
+  local status
+  if status="$(kubectl submariner sandbox status -o json 2>/dev/null)"; then
+    local fits
+    fits="$(node -e '
+      const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      console.log(s.clusters.some((c) => c.hub) && s.clusters.filter((c) => !c.hub).length === 3 ? "yes" : "no");
+    ' <<<"$status")"
+    if [ "$fits" != yes ]; then
+      step "kubectl submariner sandbox down (the sandbox that is up has no OCM hub with three clusters)"
+      echo "The hub demo needs OCM's hub and three managed clusters, so the sandbox that is up is removed first."
+      kubectl submariner sandbox down
+    fi
+  fi
+
+  step "kubectl submariner sandbox up --hub --clusters 3 --nodes 1 (OCM's hub and three managed clusters)"
+  kubectl submariner sandbox up --hub --clusters 3 --nodes 1
+  export KUBECONFIG="$(kubectl submariner sandbox kubeconfig --path)"
+
+  step "kubectl --context hub get managedclusters (joined through OCM's CSR flow, accepted, in the set submariner)"
+  kubectl --context hub get managedclusters -L cluster.open-cluster-management.io/clusterset
+
+  step "kubectl submariner addon install --context hub --clusterset submariner"
+  kubectl submariner addon install --context hub --clusterset submariner
+
+  step "OCM's placement submariner-addon/submariner chooses the set's clusters"
+  echo "decisions: $(until_output 60 kubectl --context hub -n submariner-addon get placementdecisions \
+    -l cluster.open-cluster-management.io/placement=submariner -o 'jsonpath={.items[*].status.decisions[*].clusterName}')"
+  until_output 60 kubectl --context hub get managedclusteraddons -A --no-headers >/dev/null
+  kubectl --context hub get managedclusteraddons -A
+
+  step "the agents arrive by ManifestWork, applied by each cluster's OCM work agent"
+  for c in cluster1 cluster2 cluster3; do
+    kubectl --context hub -n "$c" wait --for=create manifestwork/addon-submariner-deploy-0 --timeout=120s >/dev/null
+    kubectl --context hub -n "$c" wait --for=condition=Applied manifestwork/addon-submariner-deploy-0 --timeout=180s >/dev/null
+  done
+  kubectl --context hub get manifestworks -A -l open-cluster-management.io/addon-name=submariner
+  for c in cluster1 cluster2 cluster3; do
+    kubectl --context "$c" -n submariner-operator rollout status daemonset/submariner-gateway --timeout=180s >/dev/null
+  done
+  kubectl --context cluster1 -n submariner-operator get pods -o wide
+
+  step "kubectl submariner show connections --contexts cluster1,cluster2,cluster3"
+  connections cluster1,cluster2,cluster3 180
+
+  step "nginx in cluster2, exported to the clusterset; a toolbox pod in cluster1"
+  example nginx cluster2-gateway | kubectl --context cluster2 apply -n default -f -
+  example toolbox cluster1-gateway | kubectl --context cluster1 apply -n default -f -
+  kubectl --context cluster2 rollout status deployment/nginx --timeout=120s
+  kubectl --context cluster1 wait --for=condition=Ready pod/toolbox --timeout=120s
+  kubectl submariner export service nginx --context cluster2 -n default
+
+  step "from cluster1: curl http://nginx.default.svc.clusterset.local (cluster2's nginx, agents delivered by OCM)"
+  kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 30 --retry-all-errors --retry-delay 1 http://nginx.default.svc.clusterset.local
+
+  step "kubectl submariner addon status --context hub"
+  for _ in $(seq 1 60); do
+    [ "$(kubectl submariner addon status --context hub -o json 2>/dev/null | grep -c '"connections": "2/2 connected"')" = 3 ] && break
+    sleep 1
+  done
+  kubectl submariner addon status --context hub
+
+  local version=0.1.1 out
+  step "kubectl submariner addon rollout --context hub --version $version --strategy progressive --max-concurrency 1 --min-success-time 10s"
+  echo "OCM moves one cluster at a time to the new config, each 10s after the previous one completed; the others wait:"
+  kubectl submariner addon rollout --context hub --version "$version" --strategy progressive --max-concurrency 1 --min-success-time 10s &
+  local rollout=$!
+  # One look at the fleet while the rollout is under way: the first cluster on the new version, the others Waiting.
+  for _ in $(seq 1 120); do
+    out="$(kubectl submariner addon status --context hub 2>/dev/null || true)"
+    if grep -q Waiting <<<"$out" && grep -q " $version " <<<"$out"; then
+      printf '\n$ kubectl submariner addon status --context hub   (during the rollout)\n%s\n\n' "$out"
+      break
+    fi
+    sleep 0.5
+  done
+  wait "$rollout"
+
+  step "kubectl submariner addon status --context hub (every cluster on $version, connected)"
+  for _ in $(seq 1 120); do
+    out="$(kubectl submariner addon status --context hub -o json 2>/dev/null || true)"
+    [ "$(grep -c '"connections": "2/2 connected"' <<<"$out")" = 3 ] && [ "$(grep -c "\"version\": \"$version\"" <<<"$out")" = 3 ] && break
+    sleep 1
+  done
+  kubectl submariner addon status --context hub
+
+  step "from cluster1, on the new agents: curl http://nginx.default.svc.clusterset.local"
+  kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 30 --retry-all-errors --retry-delay 1 http://nginx.default.svc.clusterset.local
+
+  printf '\nRemove Submariner from the fleet with: kubectl submariner addon uninstall --context hub\n'
+  finish
+}
+
 if [ "$demo" = globalnet ]; then
   globalnet_demo
+  exit 0
+fi
+if [ "$demo" = hub ]; then
+  hub_demo
   exit 0
 fi
 
