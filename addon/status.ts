@@ -3,7 +3,7 @@
 import type { AgentComponent } from '../src/api/agent-env.js';
 import type { Condition, GatewayStatus } from '../src/api/generated.js';
 import { names, ocm } from '../src/api/names.js';
-import type { ManifestWork } from '../src/api/ocm.js';
+import type { FeedbackValue, ManifestWork } from '../src/api/ocm.js';
 import type { WantedCondition } from '../src/kube/conditions.js';
 import { conditionTypes as T, reasons as R } from './names.js';
 import { feedbackOf, intValue } from './works.js';
@@ -75,16 +75,36 @@ export function rolledOut(a: AgentRollout): boolean {
   return a.desired !== undefined && a.current && a.updated >= a.desired && a.ready >= a.desired;
 }
 
-/** The gateways' status as the Submariner object reports it (status feedback of the deploy work). */
-export function gatewayStatuses(works: readonly ManifestWork[]): GatewayStatus[] | undefined {
-  const raw = feedbackOf(works, 'Submariner', names.submarinerCR)?.get('gateways');
-  if (raw?.type !== 'JsonRaw' || raw.jsonRaw === undefined) return undefined;
+/** A feedback value the work agent reports as a string for one result and as a JSON list for several. */
+function stringList(value: FeedbackValue['fieldValue'] | undefined): string[] | undefined {
+  if (value?.type === 'String' && value.string !== undefined) return [value.string];
+  if (value?.type !== 'JsonRaw' || value.jsonRaw === undefined) return undefined;
   try {
-    const parsed = JSON.parse(raw.jsonRaw) as unknown;
-    return Array.isArray(parsed) ? (parsed as GatewayStatus[]) : undefined;
+    const parsed = JSON.parse(value.jsonRaw) as unknown;
+    return Array.isArray(parsed) ? parsed.map(String) : undefined;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The gateways' HA state and the active gateway's connections, as the deploy work's feedback on the Submariner object
+ * reports them (works.ts gatewayFeedback); undefined while no gateway has reported.
+ */
+export function gatewayStatuses(works: readonly ManifestWork[]): Pick<GatewayStatus, 'haStatus' | 'connections'>[] | undefined {
+  const f = feedbackOf(works, 'Submariner', names.submarinerCR);
+  const ha = stringList(f?.get('gatewayHA'));
+  if (ha === undefined) return undefined;
+  const clusters = stringList(f?.get('connectionClusters')) ?? [];
+  const states = stringList(f?.get('connectionStates')) ?? [];
+  // RTTs are missing for connections not measured yet; they are shown only when every connection has one.
+  const rtts = stringList(f?.get('connectionRTTs')) ?? [];
+  const connections = clusters.map((cluster_id, i) => ({
+    endpoint: { cluster_id },
+    status: states[i] ?? 'unknown',
+    ...(rtts.length === clusters.length ? { latencyRTT: { average: rtts[i] } } : {}),
+  }));
+  return ha.map((haStatus) => ({ haStatus, connections: haStatus === 'active' ? connections : [] }) as Pick<GatewayStatus, 'haStatus' | 'connections'>);
 }
 
 const workCondition = (w: ManifestWork, type: string): Condition | undefined => w.status?.conditions?.find((c) => c.type === type);
@@ -124,7 +144,7 @@ function agentDegraded(agents: readonly AgentRollout[]): WantedCondition {
   return { type: T.agentDegraded, status: 'True', reason: problems.join(','), message: details.join('; ') };
 }
 
-function connectionDegraded(gateways: readonly GatewayStatus[] | undefined, connectivity: boolean): WantedCondition[] {
+function connectionDegraded(gateways: readonly Pick<GatewayStatus, 'haStatus' | 'connections'>[] | undefined, connectivity: boolean): WantedCondition[] {
   if (!connectivity) return [];
   const active = gateways?.find((g) => g.haStatus === 'active');
   if (active === undefined) {

@@ -76,6 +76,21 @@ export function uninstallMode<T extends { kind?: unknown }>(objects: readonly T[
 
 const workloadResource: Record<string, string> = { DaemonSet: 'daemonsets', Deployment: 'deployments' };
 
+const activeGateway = '.status.gateways[?(@.haStatus=="active")]';
+
+/**
+ * The gateways' state as the Submariner object reports it, field by field: the hub keeps a raw JSON feedback value
+ * to 1,024 characters, which the whole `.status.gateways` (endpoints, status messages, RTT statistics) outgrows with
+ * the first connection. Each value is a string (one result) or a JSON list (several); the three connection lists
+ * stay under the limit up to about 60 connected clusters.
+ */
+const gatewayFeedback: { name: string; path: string }[] = [
+  { name: 'gatewayHA', path: '.status.gateways[*].haStatus' },
+  { name: 'connectionClusters', path: `${activeGateway}.connections[*].endpoint.cluster_id` },
+  { name: 'connectionStates', path: `${activeGateway}.connections[*].status` },
+  { name: 'connectionRTTs', path: `${activeGateway}.connections[*].latencyRTT.average` },
+];
+
 /** Status read back from the managed cluster: the agents' rollout, and the gateways as the Submariner object reports them. */
 function manifestConfigs(objects: readonly KubeObject[]): ManifestConfig[] {
   const configs: ManifestConfig[] = [];
@@ -102,7 +117,7 @@ function manifestConfigs(objects: readonly KubeObject[]): ManifestConfig[] {
     } else if (o.kind === 'Submariner' && o.metadata.name === names.submarinerCR) {
       configs.push({
         resourceIdentifier: { group: 'submariner.io', resource: 'submariners', ...id },
-        feedbackRules: [{ type: 'JSONPaths', jsonPaths: [{ name: 'gateways', path: '.status.gateways' }] }],
+        feedbackRules: [{ type: 'JSONPaths', jsonPaths: gatewayFeedback }],
       });
     }
   }

@@ -75,9 +75,10 @@ export async function startKlusterlet(spec: KlusterletSpec): Promise<Klusterlet>
       `--workload-source-config=${hubKubeconfig}`,
       `--spoke-external-server-urls=${spec.externalServerUrl}`,
       `--status-sync-interval=${spec.statusSyncInterval ?? '2s'}`,
-      // Status feedback of whole objects and lists (the Submariner object's gateways, read by the hub addon).
+      // Status feedback of lists (the active gateway's connections, read by the hub addon), each kept to the hub
+      // API's 1,024 characters (the agent's default --max-json-raw-length): a longer value fails alone instead of
+      // the hub refusing the whole status.
       '--feature-gates=RawFeedbackJsonString=true',
-      '--max-json-raw-length=65536',
     ],
     dir: spec.dir,
     onProcess: spec.onProcess,

@@ -4,23 +4,23 @@ import type { FeedbackValue } from '../../../src/api/ocm.js';
 import { addonConditions, agentRollouts, connectionSummary, rolledOut } from '../../../addon/status.js';
 import { daemonSetFeedback, deploymentFeedback, withStatus, works } from './fixtures.js';
 
-const gateways = (connections: { cluster_id: string; status: string; average?: string }[]): FeedbackValue => ({
-  name: 'gateways',
-  fieldValue: {
-    type: 'JsonRaw',
-    jsonRaw: JSON.stringify([
-      {
-        haStatus: 'active',
-        version: '0.1.0',
-        localEndpoint: { cluster_id: 'cluster1', hostname: 'node1' },
-        connections: connections.map((c) => ({ status: c.status, statusMessage: '', endpoint: { cluster_id: c.cluster_id }, latencyRTT: c.average ? { average: c.average } : undefined })),
-      },
-    ]),
-  },
-});
+/**
+ * The feedback OCM's work agent reports on the Submariner object (works.ts' rules): a string for one result, a JSON
+ * list for several, nothing for none.
+ */
+function gateways(connections: { cluster_id: string; status: string; average?: string }[], ha = ['active']): FeedbackValue[] {
+  const value = (name: string, list: string[]): FeedbackValue[] =>
+    list.length === 0 ? [] : [{ name, fieldValue: list.length === 1 ? { type: 'String', string: list[0] ?? '' } : { type: 'JsonRaw', jsonRaw: JSON.stringify(list) } }];
+  return [
+    ...value('gatewayHA', ha),
+    ...value('connectionClusters', connections.map((c) => c.cluster_id)),
+    ...value('connectionStates', connections.map((c) => c.status)),
+    ...value('connectionRTTs', connections.flatMap((c) => (c.average ? [c.average] : []))),
+  ];
+}
 
 /** A healthy cluster: 2 gateway nodes, 3 route agents, every Deployment ready, connected to cluster2. */
-function healthy(kind: string, name: string, gws = [gateways([{ cluster_id: 'cluster2', status: 'connected', average: '1.2ms' }])]): FeedbackValue[] | undefined {
+function healthy(kind: string, name: string, gws = gateways([{ cluster_id: 'cluster2', status: 'connected', average: '1.2ms' }])): FeedbackValue[] | undefined {
   if (kind === 'DaemonSet') return name === 'submariner-gateway' ? daemonSetFeedback(2, 2) : daemonSetFeedback(3, 3);
   if (kind === 'Deployment') return deploymentFeedback(1, 1);
   if (kind === 'Submariner') return gws;
@@ -59,7 +59,7 @@ void test('no gateway node, pods not ready, a broken connection', () => {
     if (name === 'submariner-gateway') return daemonSetFeedback(0, 0);
     if (name === 'submariner-routeagent') return daemonSetFeedback(3, 1);
     if (name === 'submariner-operator') return deploymentFeedback(1, 0);
-    return healthy(kind, name, [gateways([{ cluster_id: 'cluster2', status: 'connected' }, { cluster_id: 'cluster3', status: 'error' }])]);
+    return healthy(kind, name, gateways([{ cluster_id: 'cluster2', status: 'connected' }, { cluster_id: 'cluster3', status: 'error' }]));
   });
   const conditions = addonConditions({ clusterAvailable: 'True', works: list });
   assert.deepEqual(byType(conditions), {
@@ -74,7 +74,7 @@ void test('no gateway node, pods not ready, a broken connection', () => {
 });
 
 void test('no connection yet reads as not established', () => {
-  const list = withStatus(works(), (k, n) => healthy(k, n, [gateways([])]));
+  const list = withStatus(works(), (k, n) => healthy(k, n, gateways([])));
   assert.equal(byType(addonConditions({ clusterAvailable: 'True', works: list })).SubmarinerConnectionDegraded, 'True ConnectionsNotEstablished');
 });
 
@@ -106,4 +106,14 @@ void test('rollout of an agent counts only once its controller has seen the late
 void test('connectionSummary lists the active gateway\'s connections with their RTT', () => {
   assert.deepEqual(connectionSummary(withStatus(works(), (k, n) => healthy(k, n))), [{ cluster: 'cluster2', status: 'connected', rtt: '1.2ms' }]);
   assert.deepEqual(connectionSummary(works()), []);
+});
+
+void test('connectionSummary reads several connections from JSON lists, and RTTs only when every connection has one', () => {
+  const two = gateways([{ cluster_id: 'cluster2', status: 'connected', average: '1.2ms' }, { cluster_id: 'cluster3', status: 'connecting' }], ['passive', 'active']);
+  assert.deepEqual(connectionSummary(withStatus(works(), (k, n) => healthy(k, n, two))), [
+    { cluster: 'cluster2', status: 'connected', rtt: undefined },
+    { cluster: 'cluster3', status: 'connecting', rtt: undefined },
+  ]);
+  const measured = gateways([{ cluster_id: 'cluster2', status: 'connected', average: '1.2ms' }, { cluster_id: 'cluster3', status: 'connected', average: '2.5ms' }]);
+  assert.deepEqual(connectionSummary(withStatus(works(), (k, n) => healthy(k, n, measured))).map((c) => c.rtt), ['1.2ms', '2.5ms']);
 });
