@@ -64,6 +64,7 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     assert.equal(r.code, 0, `kubectl submariner ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     return r;
   };
+  const summary = (rows: StatusRow[]): string => rows.map((r) => [r.cluster, r.rollout, r.version, r.applied, r.available, r.agents, r.connections].join(' ')).join('; ');
   const addonStatus = (): StatusRow[] => JSON.parse(cli(['addon', 'status', '--context', 'hub', '-o', 'json']).stdout) as StatusRow[];
   const curl = async (url: string): Promise<string> =>
     eventually(async () => {
@@ -213,7 +214,8 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     // The Gateway status reaches the hub through the works' feedback.
     const fleet = await eventually(async () => {
       const s = addonStatus();
-      return s.length === 3 && s.every((r) => r.available === 'True' && r.agents === 'Ready' && r.connections === '2/2 connected') ? s : undefined;
+      if (s.length === 3 && s.every((r) => r.available === 'True' && r.agents === 'Ready' && r.connections === '2/2 connected')) return s;
+      throw new Error(summary(s));
     }, 120_000, 'addon status: every cluster Available, agents Ready, 2/2 connected');
     assert.deepEqual(fleet.map((r) => [r.cluster, r.clusterSet, r.applied]), members.map((c) => [c, 'submariner', 'True']));
     for (const c of members) {
@@ -290,7 +292,8 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     assert.ok(seen.some((l) => /cluster1=\S+@0\.0\.2 cluster2=Waiting@(?!0\.0\.2)\S+ cluster3=Waiting@(?!0\.0\.2)/.test(l)), seen.join("\n"));
     const rows = await eventually(async () => {
       const s = addonStatus();
-      return s.every((r) => r.rollout === 'Completed' && r.version === version && r.available === 'True' && r.agents === 'Ready' && r.connections === '2/2 connected') ? s : undefined;
+      if (s.every((r) => r.rollout === 'Completed' && r.version === version && r.available === 'True' && r.agents === 'Ready' && r.connections === '2/2 connected')) return s;
+      throw new Error(summary(s));
     }, 180_000, `addon status: every cluster Completed on ${version}, Ready and connected`);
     assert.deepEqual(rows.map((r) => r.cluster), [...members]);
     const table = cli(['addon', 'status', '--context', 'hub']).stdout;
