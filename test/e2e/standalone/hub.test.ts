@@ -70,7 +70,7 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     eventually(async () => {
       const r = await k.cluster1.result(['-n', ns, 'exec', 'toolbox', '--', 'curl', '-sS', '--max-time', '5', '-w', '\n%{http_code}', url]);
       const lines = r.stdout.trimEnd().split('\n');
-      return r.code === 0 && lines.pop() === '200' ? lines.join('\n') : undefined;
+      return r.code === 0 && lines.pop() === '200' ? lines.join('\n').trimEnd() : undefined;
     }, 90_000, `cluster1 gets 200 from ${url}`);
   const nginxPage = async (c: Member): Promise<string> => {
     const pod = JSON.parse(await k[c](['-n', ns, 'get', 'pods', '-l', 'app=nginx', '-o', 'json'])) as { items: { metadata: { name: string }; status: { podIP: string } }[] };
