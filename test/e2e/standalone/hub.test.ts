@@ -270,7 +270,7 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     }
     const result = await rollout;
     assert.equal(result.code, 0, result.stderr);
-    const clusters = (JSON.parse(result.stdout) as RolloutRow[]);
+    const { clusters } = JSON.parse(result.stdout) as { specHash: string; clusters: RolloutRow[] };
     console.log(`# rollout: ${clusters.map((c) => `${c.cluster} +${((c.startedMs ?? 0) / 1000).toFixed(1)}s..+${((c.completedMs ?? 0) / 1000).toFixed(1)}s`).join(', ')}`);
     console.log(`# gateway image switched: ${[...switched].map(([c, ms]) => `${c} +${(ms / 1000).toFixed(1)}s`).join(', ')}`);
     console.log(`# addon status: ${seen.join(' | ')}`);
