@@ -308,7 +308,7 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     cli(['addon', 'uninstall', '--context', 'hub'], 600_000);
     assert.equal((await hub(['get', 'manifestworks', '-A', '-o', 'name'])).trim(), '');
     assert.equal((await hub(['get', 'managedclusteraddons', '-A', '-o', 'name'])).trim(), '');
-    assert.equal((await hub.result(['get', 'namespace', 'submariner-broker'])).code, 1, 'the broker namespace is gone');
+    await eventually(async () => ((await hub.result(['get', 'namespace', 'submariner-broker'])).code === 1 ? true : undefined), 90_000, 'the broker namespace gone');
     assert.equal(await inventory(hub, 'hub'), was.get('hub'), 'hub: kubectl get all,cm,secret,sa,role,rolebinding -A');
     for (const c of members) {
       const now = await eventually(async () => {
