@@ -170,8 +170,10 @@ hub_demo() {
     kubectl --context hub -n "$c" wait --for=condition=Applied manifestwork/addon-submariner-deploy-0 --timeout=180s >/dev/null
   done
   kubectl --context hub get manifestworks -A -l open-cluster-management.io/addon-name=submariner
+  # The gateway DaemonSet runs once the operator has labelled a gateway node.
   for c in cluster1 cluster2 cluster3; do
-    kubectl --context "$c" -n submariner-operator rollout status daemonset/submariner-gateway --timeout=180s >/dev/null
+    until_output 180 bash -c "kubectl --context $c -n submariner-operator get pods -l app=submariner-gateway \
+      -o 'jsonpath={.items[*].status.containerStatuses[*].ready}' | grep -w true" >/dev/null
   done
   kubectl --context cluster1 -n submariner-operator get pods -o wide
 
