@@ -50,27 +50,32 @@ connections() {
   done
   echo "$out"
 }
+# `sandbox up` leaves a fleet that is already up as it is: the sandbox that is up goes first unless the JavaScript
+# condition $1 holds for it (`s`: `sandbox status -o json`; `members`: its clusters but the hub; `worker(c)`:
+# cluster c has a node <c>-worker). $2 says what the demo needs.
+replace_unfit_fleet() {
+  local status fits
+  status="$(kubectl submariner sandbox status -o json 2>/dev/null)" || return 0
+  fits="$(node -e "
+    const s = JSON.parse(require('fs').readFileSync(0, 'utf8'));
+    const members = s.clusters.filter((c) => !c.hub);
+    const worker = (c) => c.nodes.some((n) => n.name === c.cluster + '-worker');
+    console.log(($1) ? 'yes' : 'no');
+  " <<<"$status")"
+  if [ "$fits" != yes ]; then
+    step "kubectl submariner sandbox down (the sandbox that is up is not the one this demo needs)"
+    echo "This demo needs $2, so the sandbox that is up is removed first."
+    kubectl submariner sandbox down
+  fi
+}
 finish() {
   printf '\nThe sandbox is still up. Explore it with:\n  export KUBECONFIG=%s\n  export PATH=%s:$PATH\n  kubectl submariner sandbox status\nRemove it with: kubectl submariner sandbox down\n' \
     "$KUBECONFIG" "$PWD/dist/bin:$cache/kubernetes-v${K8S_VERSION:-1.36.3}"
 }
 
 globalnet_demo() {
-  # `sandbox up` leaves a fleet that is already up as it is: one whose clusters have different CIDRs goes first.
-  local status
-  if status="$(kubectl submariner sandbox status -o json 2>/dev/null)"; then
-    local same
-    same="$(node -e '
-      const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      const c = s.clusters.filter((x) => x.nodes.length > 0);
-      console.log(c.length >= 2 && c.every((x) => x.podCidr === c[0].podCidr && x.serviceCidr === c[0].serviceCidr) ? "yes" : "no");
-    ' <<<"$status")"
-    if [ "$same" != yes ]; then
-      step "kubectl submariner sandbox down (the sandbox that is up has clusters with different CIDRs)"
-      echo "The GlobalNet demo needs clusters whose CIDRs overlap, so the sandbox that is up is removed first."
-      kubectl submariner sandbox down
-    fi
-  fi
+  replace_unfit_fleet 'members.length >= 2 && members.every((c) => c.podCidr === members[0].podCidr && c.serviceCidr === members[0].serviceCidr && worker(c))' \
+    "two clusters whose CIDRs overlap, each with a worker node"
 
   step "kubectl submariner sandbox up --overlapping (both clusters get the same Pod and Service CIDRs)"
   kubectl submariner sandbox up --overlapping
@@ -133,20 +138,7 @@ globalnet_demo() {
 }
 
 hub_demo() {
-  # `sandbox up` leaves a fleet that is already up as it is: one without OCM's hub and three members goes first.
-  local status
-  if status="$(kubectl submariner sandbox status -o json 2>/dev/null)"; then
-    local fits
-    fits="$(node -e '
-      const s = JSON.parse(require("fs").readFileSync(0, "utf8"));
-      console.log(s.clusters.some((c) => c.hub) && s.clusters.filter((c) => !c.hub).length === 3 ? "yes" : "no");
-    ' <<<"$status")"
-    if [ "$fits" != yes ]; then
-      step "kubectl submariner sandbox down (the sandbox that is up has no OCM hub with three clusters)"
-      echo "The hub demo needs OCM's hub and three managed clusters, so the sandbox that is up is removed first."
-      kubectl submariner sandbox down
-    fi
-  fi
+  replace_unfit_fleet 's.clusters.some((c) => c.hub) && members.length === 3' "OCM's hub and three managed clusters"
 
   step "kubectl submariner sandbox up --hub --clusters 3 --nodes 1 (OCM's hub and three managed clusters)"
   kubectl submariner sandbox up --hub --clusters 3 --nodes 1
@@ -236,6 +228,9 @@ if [ "$demo" = hub ]; then
   hub_demo
   exit 0
 fi
+
+replace_unfit_fleet '!s.clusters.some((c) => c.hub) && members.length >= 2 && new Set(members.map((c) => c.podCidr)).size === members.length && members.every(worker)' \
+  "two clusters with different CIDRs, each with a worker node, and no hub"
 
 step "kubectl submariner sandbox up"
 kubectl submariner sandbox up
