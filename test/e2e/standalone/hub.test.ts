@@ -8,39 +8,15 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
 import { cliPath, runCli, type CliResult } from '../../support/cli.js';
-import { addonStatus as readAddonStatus } from '../../../addon/cli.js';
+import { addonStatus as readAddonStatus, type ClusterRollout, type ClusterStatusRow } from '../../../addon/cli.js';
 import { kubeConfigFromFile } from '../../../src/kube/kubeconfig-file.js';
+import type { Condition } from '../../../src/api/index.js';
+import type { StatusResult } from '../../../src/sandbox/control.js';
 import { fleetTopology } from '../../../src/sandbox/topology.js';
 import { sandboxLeftovers } from '../../support/host-state.js';
 import { eventually, inventory, kubectlFor, type Kubectl } from '../../support/kubectl.js';
 import { nodeNetworkState } from '../../support/submariner.js';
 import { nginx, toolboxPod } from '../../support/workloads.js';
-
-interface Condition {
-  type: string;
-  status: string;
-  reason?: string;
-}
-interface Status {
-  kubeconfig: string;
-  clusters: { cluster: string; hub: boolean; ocm?: string; server: string; podCidr: string; serviceCidr: string; nodes: { name: string; ready: boolean }[] }[];
-}
-interface StatusRow {
-  cluster: string;
-  clusterSet: string;
-  rollout: string;
-  version: string;
-  applied: string;
-  available: string;
-  agents: string;
-  connections: string;
-  rtt: string;
-}
-interface RolloutRow {
-  cluster: string;
-  startedMs?: number;
-  completedMs?: number;
-}
 
 const members = ['cluster1', 'cluster2', 'cluster3'] as const;
 type Member = (typeof members)[number];
@@ -57,7 +33,7 @@ async function clusterScoped(k: Kubectl): Promise<string> {
 }
 
 describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: process.getuid?.() !== 0 ? 'needs root (network namespaces)' : false }, () => {
-  let status: Status;
+  let status: StatusResult;
   let hub: Kubectl;
   const k = {} as Record<Member, Kubectl>;
   /** kubectl-submariner against the sandbox, failing with its output when it exits non-zero. */
@@ -66,8 +42,8 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     assert.equal(r.code, 0, `kubectl submariner ${args.join(' ')} exited ${r.code}\n${r.stdout}\n${r.stderr}`);
     return r;
   };
-  const summary = (rows: StatusRow[]): string => rows.map((r) => [r.cluster, r.rollout, r.version, r.applied, r.available, r.agents, r.connections].join(' ')).join('; ');
-  const addonStatus = (): StatusRow[] => JSON.parse(cli(['addon', 'status', '--context', 'hub', '-o', 'json']).stdout) as StatusRow[];
+  const summary = (rows: ClusterStatusRow[]): string => rows.map((r) => [r.cluster, r.rollout, r.version, r.applied, r.available, r.agents, r.connections].join(' ')).join('; ');
+  const addonStatus = (): ClusterStatusRow[] => JSON.parse(cli(['addon', 'status', '--context', 'hub', '-o', 'json']).stdout) as ClusterStatusRow[];
   const curl = async (url: string): Promise<string> =>
     eventually(async () => {
       const r = await k.cluster1.result(['-n', ns, 'exec', 'toolbox', '--', 'curl', '-sS', '--max-time', '5', '-w', '\n%{http_code}', url]);
@@ -118,7 +94,7 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     assert.match(up.stdout, /hub +hub-node +Ready +hub .* hub +hub/);
     assert.match(up.stdout, /cluster3 +cluster3-gateway +Ready +gateway .* Available +cluster3/);
 
-    status = JSON.parse(runCli(['sandbox', 'status', '-o', 'json'], env).stdout) as Status;
+    status = JSON.parse(runCli(['sandbox', 'status', '-o', 'json'], env).stdout) as StatusResult;
     assert.deepEqual(status.clusters.map((c) => [c.cluster, c.hub, c.ocm]), [...members.map((c) => [c, false, 'Available']), ['hub', true, 'hub']]);
     hub = kubectlFor(status.kubeconfig, 'hub');
     for (const c of members) k[c] = kubectlFor(status.kubeconfig, c);
@@ -262,7 +238,7 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
     }
     const result = await rollout;
     assert.equal(result.code, 0, result.stderr);
-    const { clusters } = JSON.parse(result.stdout) as { specHash: string; clusters: RolloutRow[] };
+    const { clusters } = JSON.parse(result.stdout) as { specHash: string; clusters: ClusterRollout[] };
     console.log(`# rollout: ${clusters.map((c) => `${c.cluster} +${((c.startedMs ?? 0) / 1000).toFixed(1)}s..+${((c.completedMs ?? 0) / 1000).toFixed(1)}s`).join(', ')}`);
     // When each cluster's gateway pod on the new version was created, as its apiserver recorded it (whole seconds).
     const created = new Map<Member, number>();
