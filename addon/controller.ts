@@ -330,9 +330,14 @@ export class AddonController {
     if (cached.metadata.deletionTimestamp || !this.active() || !this.served(set) || cluster === undefined) return this.remove(cached, cluster, works);
 
     const finalizers = cached.metadata.finalizers ?? [];
+    // The finalizer goes on with the broker the cluster is about to join: one write where two would do.
     const mca = finalizers.includes(addonFinalizer)
       ? cached
-      : await this.mcaClient.patch(addonName, { metadata: { finalizers: [...finalizers, addonFinalizer], resourceVersion: cached.metadata.resourceVersion } }, name);
+      : await this.mcaClient.patch(
+          addonName,
+          { metadata: { finalizers: [...finalizers, addonFinalizer], annotations: { [registeredIn]: brokerNamespace(set ?? '') }, resourceVersion: cached.metadata.resourceVersion } },
+          name,
+        );
     const extra: WantedCondition[] = [];
     /** The works this pass wrote, as the API server answered: newer than the cache, which their events have yet to reach. */
     const written = new Map<string, ManifestWork>();
