@@ -1,5 +1,5 @@
 import { errorText, type Logger } from '../../base/log.js';
-import { LeaseConflictError, type LeaseRecord, type LeaseStore } from './store.js';
+import { LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseWatch } from './store.js';
 
 /** What runs a leader election: started once, stopped (releasing the lease) on shutdown. */
 export interface Election {
@@ -29,7 +29,7 @@ const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
  * or when its record has not changed for a lease duration as observed on the candidate's own clock
  * (clock skew between nodes does not matter); the leader renews every retry period and steps down
  * when it could not renew within the renew deadline. Stopping releases the lease, so a standby takes
- * over within one retry period.
+ * over within one retry period, or at once when the store reports the lease's changes.
  */
 export class LeaderElector implements Election {
   private observed: { key: string; at: number } | undefined;
@@ -37,6 +37,8 @@ export class LeaderElector implements Election {
   private stopped = false;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
+  private watch: LeaseWatch | undefined;
+  private nudged = false;
   /** Callbacks run in order, without holding up renewals. */
   private callbacks: Promise<void> = Promise.resolve();
 
@@ -52,9 +54,15 @@ export class LeaderElector implements Election {
 
   private async pause(ms: number): Promise<void> {
     if (this.stopped) return;
+    // The lease changed while we were asking for it: look again now.
+    if (this.nudged && !this.leading) {
+      this.nudged = false;
+      return;
+    }
     const stop = new Promise<void>((r) => (this.wake = r));
     await Promise.race([(this.o.sleep ?? realSleep)(ms), stop]);
     this.wake = undefined;
+    this.nudged = false;
   }
 
   /** One attempt to take or renew the lease; true when we hold it afterwards. */
@@ -91,6 +99,12 @@ export class LeaderElector implements Election {
   /** Runs the election until stop(): campaign, lead, step down when renewing fails, campaign again. */
   start(): Promise<void> {
     this.stopped = false;
+    // A candidate tries again as soon as the lease changes (a leader releasing it); the leader ignores the news.
+    this.watch ??= this.o.store.watch?.(() => {
+      if (this.leading) return;
+      this.nudged = true;
+      this.wake?.();
+    }, this.o.log);
     this.running ??= this.loop().finally(() => (this.running = undefined));
     return this.running;
   }
@@ -133,6 +147,8 @@ export class LeaderElector implements Election {
     this.stopped = true;
     this.wake?.();
     await this.running;
+    await this.watch?.stop();
+    this.watch = undefined;
     await this.release();
     await this.callbacks;
   }

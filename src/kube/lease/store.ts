@@ -1,5 +1,8 @@
 import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@kubernetes/client-node';
+import { LeaseResource } from '../../api/core-resources.js';
+import type { Logger } from '../../base/log.js';
 import { apiStatus, undefinedIfNotFound } from '../apply.js';
+import { watchResource } from '../watch/index.js';
 import { groups } from '../../api/names.js';
 
 /** The leader-election fields of a coordination.k8s.io Lease. */
@@ -29,14 +32,27 @@ export interface LeaseStore {
   get(): Promise<StoredLease | undefined>;
   create(record: LeaseRecord): Promise<StoredLease>;
   update(record: LeaseRecord, resourceVersion: string): Promise<StoredLease>;
+  /** Calls `onChange` whenever the lease is written, until stopped: candidates need not wait a retry period to see it released. */
+  watch?(onChange: () => void, log: Logger): LeaseWatch;
+}
+
+export interface LeaseWatch {
+  stop(): Promise<void>;
 }
 
 /** A Lease object in a namespace of a cluster. */
 export class KubeLeaseStore implements LeaseStore {
   private readonly api: CoordinationV1Api;
 
-  constructor(kc: KubeConfig, private readonly namespace: string, private readonly name: string) {
+  constructor(private readonly kc: KubeConfig, private readonly namespace: string, private readonly name: string) {
     this.api = kc.makeApiClient(CoordinationV1Api);
+  }
+
+  watch(onChange: () => void, log: Logger): LeaseWatch {
+    const w = watchResource(this.kc, LeaseResource, { log, namespace: this.namespace, fieldSelector: `metadata.name=${this.name}` });
+    w.onChange(() => onChange());
+    void w.start().catch(() => undefined);
+    return { stop: () => w.stop() };
   }
 
   private static toStored(lease: V1Lease): StoredLease {

@@ -110,6 +110,41 @@ void describe('lease leader election', () => {
     assert.equal(shared.peek()?.leaseTransitions, 1);
   });
 
+  void it('a standby watching the lease takes over as soon as the stopped leader releases it', async () => {
+    const clock = new FakeClock();
+    const shared = new MemoryLeaseStore();
+    const events: string[] = [];
+    const candidate = (identity: string) =>
+      new LeaderElector({
+        identity,
+        store: shared,
+        ...DEFAULTS,
+        log: captureLogger(),
+        now: clock.now,
+        sleep: clock.sleep,
+        onStartedLeading: () => void events.push(`${identity} leads at ${clock.t}`),
+        onStoppedLeading: () => void events.push(`${identity} stops at ${clock.t}`),
+      });
+    const a = candidate('gw-a');
+    const b = candidate('gw-b');
+    void a.start();
+    await clock.advance(0);
+    void b.start();
+    await clock.advance(5_000);
+    const stopping = a.stop();
+    await clock.advance(0);
+    await stopping;
+    await clock.advance(0);
+    assert.deepEqual(events, ['gw-a leads at 0', 'gw-a stops at 5000', 'gw-b leads at 5000']);
+    // The leader's own renewals do not wake it, and the standby keeps its pace while the lease is held.
+    await clock.advance(60_000);
+    assert.equal(shared.peek()?.holderIdentity, 'gw-b');
+    assert.equal(shared.peek()?.renewTime?.getTime(), 65_000);
+    // Writes: gw-a's create, two renewals and release; gw-b's takeover and 30 renewals, one per retry period.
+    assert.equal((await shared.get())?.resourceVersion, '35');
+    await b.stop();
+  });
+
   void it('a leader cut off from the API steps down at the renew deadline, before the standby takes the expired lease', async () => {
     const { clock, events, candidate } = election(DEFAULTS);
     const a = candidate('gw-a');
