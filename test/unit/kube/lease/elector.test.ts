@@ -56,11 +56,12 @@ function election(timing: { leaseDurationMs: number; renewDeadlineMs: number; re
   const clock = new FakeClock();
   const shared = new MemoryLeaseStore();
   const events: string[] = [];
-  const candidate = (identity: string) => {
+  /** `watching`: the candidate sees the shared store's changes as they happen (and cannot be cut off). */
+  const candidate = (identity: string, watching = false) => {
     const store = new CandidateStore(shared);
     const elector = new LeaderElector({
       identity,
-      store,
+      store: watching ? shared : store,
       ...timing,
       log: captureLogger(),
       now: clock.now,
@@ -111,22 +112,9 @@ void describe('lease leader election', () => {
   });
 
   void it('a standby watching the lease takes over as soon as the stopped leader releases it', async () => {
-    const clock = new FakeClock();
-    const shared = new MemoryLeaseStore();
-    const events: string[] = [];
-    const candidate = (identity: string) =>
-      new LeaderElector({
-        identity,
-        store: shared,
-        ...DEFAULTS,
-        log: captureLogger(),
-        now: clock.now,
-        sleep: clock.sleep,
-        onStartedLeading: () => void events.push(`${identity} leads at ${clock.t}`),
-        onStoppedLeading: () => void events.push(`${identity} stops at ${clock.t}`),
-      });
-    const a = candidate('gw-a');
-    const b = candidate('gw-b');
+    const { clock, events, candidate, shared } = election(DEFAULTS);
+    const a = candidate('gw-a', true).elector;
+    const b = candidate('gw-b', true).elector;
     void a.start();
     await clock.advance(0);
     void b.start();
