@@ -534,8 +534,8 @@ export class AddonController {
   }
 
   private async writeStatus(mca: ManagedClusterAddOn, cluster: ManagedCluster | undefined, works: ManifestWork[], extra: WantedCondition[]): Promise<void> {
-    const available = cluster?.status?.conditions?.find((c) => c.type === ocm.clusterConditions.available)?.status;
-    const wanted = [...addonConditions({ clusterAvailable: available, works }), ...extra];
+    const available = cluster?.status?.conditions?.find((c) => c.type === ocm.clusterConditions.available);
+    const wanted = [...addonConditions({ clusterAvailable: available?.status, clusterCondition: available, works }), ...extra];
     const previous = mca.status?.conditions ?? [];
     // A condition this pass could not decide (an early return) keeps its last value.
     const owned = ownedConditions.filter((t) => wanted.some((w) => w.type === t) || (t !== T.configApplied && t !== T.brokerConfigApplied));

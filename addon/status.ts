@@ -11,6 +11,8 @@ import { feedbackOf, intValue } from './works.js';
 export interface ClusterObservation {
   /** The ManagedCluster's ManagedClusterConditionAvailable status. */
   clusterAvailable: string | undefined;
+  /** That condition's reason and message: OCM's registration controller copies them to every addon of an Unknown cluster. */
+  clusterCondition?: { reason: string; message: string } | undefined;
   works: readonly ManifestWork[];
 }
 
@@ -189,24 +191,31 @@ function gatewaysLabeled(agents: readonly AgentRollout[]): WantedCondition[] {
 
 /**
  * The ManagedClusterAddOn conditions for what a cluster's works report. A cluster that has gone away (its
- * ManagedCluster not Available) reads Unknown rather than failed.
+ * ManagedCluster not Available) reads Unknown rather than failed: Available as OCM's registration controller sets it
+ * for an Unknown cluster (the cluster's own reason and message), and each agent condition Unknown with what it last
+ * reported, as Kubernetes does with the conditions of a node that stopped reporting.
  */
 export function addonConditions(o: ClusterObservation): WantedCondition[] {
   const applied = manifestApplied(o.works);
   const agents = agentRollouts(o.works);
   const connectivity = agents.some((a) => a.component === 'gateway');
-  if (o.clusterAvailable !== 'True') {
-    const message = `the managed cluster is ${o.clusterAvailable === 'False' ? 'not available' : 'not reporting'}: its status is unknown`;
-    return [applied, { type: T.available, status: 'Unknown', reason: R.clusterUnavailable, message }];
-  }
   const degraded = agentDegraded(agents);
   const [connection] = connectionDegraded(gatewayStatuses(o.works), connectivity);
+  const reported = [degraded, ...(connection ? [connection] : []), ...routeAgentDegraded(agents, connection), ...gatewaysLabeled(agents)];
+  if (o.clusterAvailable !== 'True') {
+    const away =
+      o.clusterAvailable === 'Unknown' && o.clusterCondition !== undefined
+        ? o.clusterCondition
+        : { reason: R.clusterUnavailable, message: `the managed cluster is ${o.clusterAvailable === 'False' ? 'not available' : 'not reporting'}: its status is unknown` };
+    const unknown = (c: WantedCondition): WantedCondition => ({ type: c.type, status: 'Unknown', reason: away.reason, message: `${away.message} (last reported: ${c.status} ${c.reason})` });
+    return [applied, { type: T.available, status: 'Unknown', ...away }, ...reported.map(unknown)];
+  }
   const worksAvailable = o.works.length > 0 && o.works.every((w) => workCondition(w, ocm.workConditions.available)?.status === 'True');
   const available: WantedCondition =
     applied.status === 'True' && worksAvailable && degraded.status === 'False'
       ? { type: T.available, status: 'True', reason: R.probeAvailable, message: 'the Submariner agents are available' }
       : { type: T.available, status: 'False', reason: R.probeUnavailable, message: applied.status !== 'True' ? applied.message : degraded.status !== 'False' ? degraded.message : 'the works are not available yet' };
-  return [applied, available, degraded, ...(connection ? [connection] : []), ...routeAgentDegraded(agents, connection), ...gatewaysLabeled(agents)];
+  return [applied, available, ...reported];
 }
 
 /** The connections of a cluster's active gateway, for `addon status`: remote cluster, state and average RTT. */

@@ -87,10 +87,28 @@ void test('a work that failed to apply, and works not applied yet', () => {
   assert.equal(byType(addonConditions({ clusterAvailable: 'True', works: [] })).ManifestApplied, 'False WorkNotFound');
 });
 
-void test('a cluster that went away is Unknown, not failed', () => {
+void test('a cluster that went away is Unknown, not failed: Available as OCM sets it, each agent condition Unknown with what it last reported', () => {
+  const lease = { reason: 'ManagedClusterLeaseUpdateStopped', message: 'Registration agent stopped updating its lease.' };
+  const unknown = addonConditions({ clusterAvailable: 'Unknown', clusterCondition: lease, works: withStatus(works(), (k, n) => healthy(k, n)) });
+  assert.deepEqual(byType(unknown), {
+    ManifestApplied: 'True AddonManifestApplied',
+    Available: 'Unknown ManagedClusterLeaseUpdateStopped',
+    SubmarinerAgentDegraded: 'Unknown ManagedClusterLeaseUpdateStopped',
+    SubmarinerConnectionDegraded: 'Unknown ManagedClusterLeaseUpdateStopped',
+    RouteAgentConnectionDegraded: 'Unknown ManagedClusterLeaseUpdateStopped',
+    SubmarinerGatewaysLabeled: 'Unknown ManagedClusterLeaseUpdateStopped',
+  });
+  assert.equal(unknown.find((c) => c.type === 'Available')?.message, 'Registration agent stopped updating its lease.');
+  assert.equal(
+    unknown.find((c) => c.type === 'SubmarinerAgentDegraded')?.message,
+    'Registration agent stopped updating its lease. (last reported: False SubmarinerAgentDeployed)',
+  );
+  // Without the cluster's condition (not accepted yet) or with the cluster's API server down: ours.
   for (const state of ['False', 'Unknown', undefined]) {
     const conditions = addonConditions({ clusterAvailable: state, works: withStatus(works(), () => undefined) });
-    assert.deepEqual(byType(conditions), { ManifestApplied: 'True AddonManifestApplied', Available: 'Unknown ClusterUnavailable' });
+    assert.equal(byType(conditions).Available, 'Unknown ClusterUnavailable');
+    assert.equal(byType(conditions).ManifestApplied, 'True AddonManifestApplied');
+    assert.deepEqual(conditions.filter((c) => c.status === 'True' && c.type !== 'ManifestApplied'), [], 'nothing degraded');
   }
 });
 
