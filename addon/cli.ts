@@ -6,7 +6,7 @@ import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
 import { AGENT_ENTRY_POINT } from '../src/api/agent-env.js';
 import { crdDirectory, parseCrd } from '../src/api/crd-files.js';
 import { applyCrds, installCrds } from '../src/api/install.js';
-import { agentImage, managedByLabels, parseImageRef } from '../src/api/names.js';
+import { agentImage, managedByLabels, ocm, parseImageRef } from '../src/api/names.js';
 import {
   AddOnDeploymentConfigResource,
   ClusterManagementAddOnResource,
@@ -157,7 +157,9 @@ export function renderAddon(o: InstallOptions & { brokerUrl: string; image: stri
         apiVersion: `${ocmGroups.cluster}/v1beta1`,
         kind: 'Placement',
         metadata: { name: addonName, namespace: ns, labels },
-        spec: { clusterSets: [o.clusterSet] },
+        // A cluster that stops reporting stays selected: without the tolerations OCM would delete its addon, and its
+        // agents with it, the moment it came back.
+        spec: { clusterSets: [o.clusterSet], tolerations: [ocm.taints.unreachable, ocm.taints.unavailable].map((key) => ({ key, operator: 'Exists' })) },
       } as KubernetesObject,
     );
   }
@@ -299,6 +301,10 @@ export interface ClusterRollout {
   startedMs?: number;
   /** When OCM recorded the new config as applied on it. */
   completedMs?: number;
+  /** When OCM counted the cluster as failed: it had not applied the new config within the strategy's progressDeadline. */
+  failedMs?: number;
+  /** Why a cluster has not applied the new config: its addon's ManifestApplied message, or that it stopped reporting. */
+  problem?: string;
 }
 
 export interface RolloutResult {
@@ -363,7 +369,34 @@ export async function rolloutAddon(kc: KubeConfig, o: RolloutOptions, reporter: 
 const isOurs = (namespace: string) => (r: { group: string; resource: string; desiredConfig?: { name: string; namespace?: string } }) =>
   r.group === configTypes.deployment.group && r.resource === configTypes.deployment.resource && r.desiredConfig?.name === addonName && r.desiredConfig.namespace === namespace;
 
-/** Follows the clusters until each has applied the config with `hash`. */
+/** A rollout strategy's progressDeadline in ms (undefined: None, no deadline), as OCM parses it. */
+export function progressDeadlineMs(strategy: RolloutStrategy | undefined): number | undefined {
+  const d = (strategy?.type === 'Progressive' ? strategy.progressive : strategy?.type === 'ProgressivePerGroup' ? strategy.progressivePerGroup : strategy?.all)?.progressDeadline;
+  const m = /^(\d+)(h|m|s)$/.exec(d ?? '');
+  return m === null ? undefined : Number(m[1]) * { h: 3_600_000, m: 60_000, s: 1_000 }[m[2] as 'h' | 'm' | 's'];
+}
+
+/** How many failed clusters a strategy's maxFailures tolerates out of `total`, as OCM computes it (a percentage rounds up). */
+export function maxFailuresOf(strategy: RolloutStrategy | undefined, total: number): number {
+  const f = (strategy?.type === 'Progressive' ? strategy.progressive : strategy?.type === 'ProgressivePerGroup' ? strategy.progressivePerGroup : strategy?.all)?.maxFailures;
+  const n = typeof f === 'string' && f.endsWith('%') ? Math.ceil((Number(f.slice(0, -1)) / 100) * total) : Number(f ?? 0);
+  return Number.isFinite(n) && n > 0 && n <= total ? n : 0;
+}
+
+/** Why a cluster's addon has not applied its config yet, from its conditions. */
+function problemOf(mca: ManagedClusterAddOn): string | undefined {
+  const available = condOf(mca, T.available);
+  if (available?.status === 'Unknown') return `the cluster stopped reporting: ${available.message}`;
+  const applied = condOf(mca, T.manifestApplied);
+  return applied?.status === 'False' ? applied.message : undefined;
+}
+
+/**
+ * Follows the clusters until each has applied the config with `hash`, or OCM has counted it failed. OCM v1.2 counts a
+ * cluster failed (TimeOut) once it has been progressing for longer than the strategy's progressDeadline, whatever the
+ * cause: a work the cluster refuses, or a cluster that stopped reporting. Past `maxFailures` of them it stops adding
+ * clusters, and so does this, naming the clusters that failed and those left on their previous config.
+ */
 export async function followRollout(kc: KubeConfig, hash: string, namespace: string, timeoutMs: number, reporter: Reporter): Promise<RolloutResult> {
   const start = Date.now();
   const seen = new Map<string, ClusterRollout>();
@@ -371,6 +404,8 @@ export async function followRollout(kc: KubeConfig, hash: string, namespace: str
   const cmas = resourceClient(kc, ClusterManagementAddOnResource);
   for (;;) {
     const list = (await mcas.list({ fieldSelector: `metadata.name=${addonName}` }));
+    const strategy = (await cmas.get(addonName))?.spec?.installStrategy?.placements?.[0]?.rolloutStrategy;
+    const deadline = progressDeadlineMs(strategy);
     for (const mca of list) {
       const cluster = mca.metadata.namespace ?? '';
       const ref = mca.status?.configReferences?.find(isOurs(namespace));
@@ -383,19 +418,38 @@ export async function followRollout(kc: KubeConfig, hash: string, namespace: str
       if (entry.completedMs === undefined && ref?.lastAppliedConfig?.specHash === hash) {
         entry.startedMs ??= Date.now() - start;
         entry.completedMs = Date.now() - start;
+        delete entry.failedMs;
+        delete entry.problem;
         reporter.info(`${cluster}: done (+${(entry.completedMs / 1000).toFixed(1)}s)`);
+        continue;
+      }
+      if (entry.startedMs === undefined || entry.completedMs !== undefined) continue;
+      const problem = problemOf(mca);
+      if (problem !== undefined && problem !== entry.problem) reporter.warning(`${cluster}: ${problem}`);
+      entry.problem = problem;
+      // OCM's clock for the deadline: when the cluster's Progressing condition last changed.
+      const progressing = condOf(mca, T.progressing);
+      const since = Date.parse(progressing?.lastTransitionTime ?? '');
+      if (entry.failedMs === undefined && deadline !== undefined && progressing?.status === 'True' && !Number.isNaN(since) && Date.now() > since + deadline) {
+        entry.failedMs = Date.now() - start;
+        reporter.warning(`${cluster}: failed, not applied within the progress deadline (+${(entry.failedMs / 1000).toFixed(1)}s)`);
       }
     }
     const clusters = [...seen.values()].filter((c) => list.some((m) => m.metadata.namespace === c.cluster)).sort((a, b) => a.cluster.localeCompare(b.cluster));
-    if (clusters.length > 0 && clusters.every((c) => c.completedMs !== undefined)) return { specHash: hash, clusters };
-    const cma = (await cmas.get(addonName));
-    const stopped = cma?.status?.installProgressions
-      ?.flatMap((p) => p.conditions ?? [])
-      .find((c) => c.type === T.progressing && /fail|timeout/i.test(c.reason));
-    if (stopped !== undefined) throw new UserError(`OCM stopped the rollout: ${stopped.message} (${stopped.reason}); see \`kubectl submariner addon status\``);
+    const failed = clusters.filter((c) => c.failedMs !== undefined);
+    if (clusters.length > 0 && clusters.every((c) => c.completedMs !== undefined || c.failedMs !== undefined)) return { specHash: hash, clusters };
+    const tolerated = maxFailuresOf(strategy, clusters.length);
+    if (failed.length > tolerated) {
+      const left = clusters.filter((c) => c.startedMs === undefined).map((c) => c.cluster);
+      throw new UserError(
+        `OCM stopped the rollout: ${failed.map((c) => `${c.cluster} (${c.problem ?? 'not applied within the progress deadline'})`).join('; ')}; ` +
+          `maxFailures tolerates ${tolerated}. ${left.length > 0 ? `Left on their previous config: ${left.join(', ')}. ` : ''}` +
+          'Fix the cause, or re-run with a higher --max-failures to go on; see `kubectl submariner addon status`',
+      );
+    }
     if (Date.now() - start > timeoutMs) {
-      const pending = clusters.filter((c) => c.completedMs === undefined).map((c) => c.cluster);
-      throw new UserError(`the rollout did not complete within ${timeoutMs / 1000}s; still pending: ${pending.join(', ') || 'no cluster has the addon'}`);
+      const pending = clusters.filter((c) => c.completedMs === undefined && c.failedMs === undefined).map((c) => (c.problem ? `${c.cluster} (${c.problem})` : c.cluster));
+      throw new UserError(`the rollout did not complete within ${timeoutMs / 1000}s; still pending: ${pending.join('; ') || 'no cluster has the addon'}`);
     }
     await sleep(500);
   }

@@ -259,6 +259,11 @@ export const ocm = {
     joined: 'ManagedClusterJoined',
     available: 'ManagedClusterConditionAvailable',
   },
+  /** Taints the registration controller puts on a ManagedCluster whose agent stopped reporting (Unknown) or whose API server is down (False). */
+  taints: {
+    unreachable: 'cluster.open-cluster-management.io/unreachable',
+    unavailable: 'cluster.open-cluster-management.io/unavailable',
+  },
   /** ClusterClaims (on the ManagedCluster's status) the hub addon reads a cluster's networks from when no SubmarinerConfig sets them. */
   claims: {
     clusterCidr: 'clustercidr.submariner.io',

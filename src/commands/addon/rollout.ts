@@ -1,4 +1,5 @@
 import { Flags } from '@oclif/core';
+import { UserError } from '../../base/errors.js';
 import { KubeCommand } from '../../cli/kube-command.js';
 import { StderrReporter } from '../../cli/reporter.js';
 import { rolloutAddon } from '../../../addon/cli.js';
@@ -9,7 +10,9 @@ export default class AddonRollout extends KubeCommand<typeof AddonRollout> {
   static override description =
     "Changes the addon's default AddOnDeploymentConfig (and, with --strategy, the placement's rollout strategy); OCM then " +
     'moves the clusters to the new config as the strategy says, and this command prints each cluster as it starts and ' +
-    'completes, until all have, OCM reports the rollout failed, or --timeout passes.';
+    'completes, until all have, OCM stops the rollout, or --timeout passes. A cluster that has not applied the new config ' +
+    'within --progress-deadline counts as failed (so does one that stopped reporting); past --max-failures of them OCM ' +
+    'stops and the clusters after them keep their previous config.';
   static override examples = [
     'kubectl submariner addon rollout --context hub --version 0.2.0',
     'kubectl submariner addon rollout --context hub --version 0.2.0 --strategy progressive --max-concurrency 1',
@@ -49,8 +52,11 @@ export default class AddonRollout extends KubeCommand<typeof AddonRollout> {
         { header: 'cluster', get: (r) => r.cluster },
         { header: 'started', get: (r) => (r.startedMs === undefined ? '-' : `+${(r.startedMs / 1000).toFixed(1)}s`) },
         { header: 'completed', get: (r) => (r.completedMs === undefined ? '-' : `+${(r.completedMs / 1000).toFixed(1)}s`) },
+        { header: 'failed', get: (r) => (r.failedMs === undefined ? '-' : `+${(r.failedMs / 1000).toFixed(1)}s ${r.problem ?? ''}`.trim()) },
       ],
       rows: result.clusters,
     });
+    const failed = result.clusters.filter((c) => c.failedMs !== undefined);
+    if (failed.length > 0) throw new UserError(`${failed.map((c) => c.cluster).join(', ')} did not apply the new config (within --max-failures, so OCM went on with the others)`);
   }
 }

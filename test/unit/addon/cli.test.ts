@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { KubeConfig } from '@kubernetes/client-node';
 import { MemoryReporter } from '../../../src/base/reporter.js';
-import { renderAddon, rolloutAddon, statusRow, type RolloutOptions } from '../../../addon/cli.js';
+import { maxFailuresOf, progressDeadlineMs, renderAddon, rolloutAddon, statusRow, type RolloutOptions } from '../../../addon/cli.js';
 import type { ManagedCluster } from '../../../src/api/ocm.js';
 import { parseClusterValues, renderCluster } from '../../../src/render/index.js';
 import { baseValues } from '../render/fixtures.js';
@@ -36,6 +36,30 @@ void test('install renders the ClusterManagementAddOn that hands install and rol
     { name: 'ADDON_BROKER_URL', value: 'https://hub.example.org:6443' },
     { name: 'ADDON_CLUSTERSETS', value: 'submariner' },
   ]);
+});
+
+void test('install\'s Placement keeps a cluster that stops reporting selected, so OCM does not remove its addon', () => {
+  const placement = renderAddon(base).find((o) => o.kind === 'Placement') as unknown as { spec: unknown };
+  assert.deepEqual(placement.spec, {
+    clusterSets: ['submariner'],
+    tolerations: [
+      { key: 'cluster.open-cluster-management.io/unreachable', operator: 'Exists' },
+      { key: 'cluster.open-cluster-management.io/unavailable', operator: 'Exists' },
+    ],
+  });
+});
+
+void test('rollout reads a strategy\'s progressDeadline and maxFailures as OCM does', () => {
+  assert.equal(progressDeadlineMs({ type: 'Progressive', progressive: { progressDeadline: '90s' } }), 90_000);
+  assert.equal(progressDeadlineMs({ type: 'All', all: { progressDeadline: '5m' } }), 300_000);
+  assert.equal(progressDeadlineMs({ type: 'ProgressivePerGroup', progressivePerGroup: { progressDeadline: '1h' } }), 3_600_000);
+  assert.equal(progressDeadlineMs({ type: 'Progressive', progressive: { progressDeadline: 'None' } }), undefined);
+  assert.equal(progressDeadlineMs(undefined), undefined);
+  assert.equal(maxFailuresOf({ type: 'Progressive', progressive: { maxFailures: 1 } }, 3), 1);
+  // A percentage of the clusters, rounded up; nothing or more than every cluster: none tolerated.
+  assert.equal(maxFailuresOf({ type: 'Progressive', progressive: { maxFailures: '50%' } }, 3), 2);
+  assert.equal(maxFailuresOf({ type: 'All', all: { maxFailures: 4 } }, 3), 0);
+  assert.equal(maxFailuresOf({ type: 'All' }, 3), 0);
 });
 
 void test('install with --placement uses that Placement and creates none', () => {
