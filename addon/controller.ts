@@ -90,7 +90,11 @@ export function cachedWork(w: ManifestWork): ManifestWork {
     return { apiVersion: m.apiVersion, kind: m.kind, metadata: { name: meta.name, ...(meta.namespace ? { namespace: meta.namespace } : {}) } };
   });
   const statuses = w.status?.resourceStatus?.manifests;
-  const feedback = statuses?.filter((m) => (m.statusFeedback?.values?.length ?? 0) > 0).map((m) => ({ resourceMeta: m.resourceMeta, statusFeedback: m.statusFeedback }));
+  // Feedback, and the Applied condition of a manifest the work agent could not apply (its API server's answer).
+  const refused = (m: NonNullable<typeof statuses>[number]) => m.conditions?.filter((c) => c.type === ocm.workConditions.applied && c.status === 'False') ?? [];
+  const feedback = statuses
+    ?.filter((m) => (m.statusFeedback?.values?.length ?? 0) > 0 || refused(m).length > 0)
+    .map((m) => ({ resourceMeta: m.resourceMeta, statusFeedback: m.statusFeedback, ...(refused(m).length > 0 ? { conditions: refused(m) } : {}) }));
   const status = w.status === undefined ? undefined : { ...w.status, ...(feedback === undefined ? {} : { resourceStatus: { manifests: feedback } }) };
   return { ...w, spec: { ...w.spec, workload: { manifests } }, ...(status === undefined ? {} : { status }) };
 }

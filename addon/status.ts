@@ -111,13 +111,21 @@ export function gatewayStatuses(works: readonly ManifestWork[]): Pick<GatewaySta
 
 const workCondition = (w: ManifestWork, type: string): Condition | undefined => w.status?.conditions?.find((c) => c.type === type);
 
+/** Why the work agent could not apply a work: each refused manifest with its API server's answer, else the work's message. */
+function applyFailure(w: ManifestWork): string {
+  const refused = (w.status?.resourceStatus?.manifests ?? []).flatMap((m) => {
+    const c = m.conditions?.find((x) => x.type === ocm.workConditions.applied && x.status === 'False');
+    const { kind, namespace, name } = m.resourceMeta;
+    return c === undefined ? [] : [`${kind ?? ''} ${namespace ? `${namespace}/` : ''}${name ?? ''}: ${c.message}`];
+  });
+  return `${w.metadata.name ?? ''}: ${refused.length > 0 ? refused.join('; ') : (workCondition(w, ocm.workConditions.applied)?.message ?? '')}`;
+}
+
 function manifestApplied(works: readonly ManifestWork[]): WantedCondition {
   const c = (status: 'True' | 'False' | 'Unknown', reason: string, message: string): WantedCondition => ({ type: T.manifestApplied, status, reason, message });
   if (works.length === 0) return c('False', R.workNotFound, 'no ManifestWork delivers the agents yet');
   const failed = works.filter((w) => workCondition(w, ocm.workConditions.applied)?.status === 'False');
-  if (failed.length > 0) {
-    return c('False', R.manifestApplyFailed, failed.map((w) => `${w.metadata.name ?? ''}: ${workCondition(w, ocm.workConditions.applied)?.message ?? ''}`).join('; '));
-  }
+  if (failed.length > 0) return c('False', R.manifestApplyFailed, failed.map(applyFailure).join('; '));
   const pending = works.filter((w) => {
     const applied = workCondition(w, ocm.workConditions.applied);
     return applied?.status !== 'True' || (applied.observedGeneration ?? 0) < (w.metadata.generation ?? 0);

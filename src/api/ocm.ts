@@ -53,7 +53,7 @@ export interface ManagedCluster {
   apiVersion?: 'cluster.open-cluster-management.io/v1';
   kind?: 'ManagedCluster';
   metadata: V1ObjectMeta;
-  spec?: { hubAcceptsClient?: boolean; managedClusterClientConfigs?: { url: string; caBundle?: string }[]; leaseDurationSeconds?: number };
+  spec?: { hubAcceptsClient?: boolean; managedClusterClientConfigs?: { url: string; caBundle?: string }[]; leaseDurationSeconds?: number; taints?: { key: string; value?: string; effect: string; timeAdded?: string }[] };
   status?: { conditions?: Condition[]; clusterClaims?: { name: string; value: string }[]; version?: { kubernetes?: string } };
 }
 

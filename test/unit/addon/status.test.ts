@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { FeedbackValue } from '../../../src/api/ocm.js';
 import { addonConditions, agentRollouts, connectionSummary, rolledOut } from '../../../addon/status.js';
-import { daemonSetFeedback, deploymentFeedback, withStatus, works } from './fixtures.js';
+import { cond, daemonSetFeedback, deploymentFeedback, withStatus, works } from './fixtures.js';
 
 /**
  * The feedback OCM's work agent reports on the Submariner object (works.ts' rules): a string for one result, a JSON
@@ -82,6 +82,25 @@ void test('a work that failed to apply, and works not applied yet', () => {
   const failed = addonConditions({ clusterAvailable: 'True', works: withStatus(works(), () => undefined, 'False') });
   assert.equal(byType(failed).ManifestApplied, 'False ManifestWorkApplyFailed');
   assert.match(failed[0]?.message ?? '', /addon-submariner-deploy-0: Failed to apply manifest work/);
+  // A manifest the managed cluster's API server refused: its answer, as the work agent records it, names the cause.
+  const refused = withStatus(works(), () => undefined, 'False').map((w, i) => {
+    if (i > 0) return w;
+    const manifests = (w.status?.resourceStatus?.manifests ?? []).map((m) =>
+      m.resourceMeta.kind !== 'DaemonSet' || m.resourceMeta.name !== 'submariner-gateway'
+        ? m
+        : {
+            ...m,
+            conditions: [
+              cond('Applied', 'False', 'AppliedManifestFailed', 'Failed to apply manifest: daemonsets.apps "submariner-gateway" is forbidden: ValidatingAdmissionPolicy \'no-0.0.3\' with binding \'no-0.0.3\' denied request: images tagged 0.0.3 are not allowed here'),
+            ],
+          },
+    );
+    return { ...w, status: { ...w.status, resourceStatus: { manifests } } };
+  });
+  assert.equal(
+    addonConditions({ clusterAvailable: 'True', works: refused }).find((c) => c.type === 'ManifestApplied')?.message.split('; ')[0],
+    'addon-submariner-deploy-0: DaemonSet submariner-operator/submariner-gateway: Failed to apply manifest: daemonsets.apps "submariner-gateway" is forbidden: ValidatingAdmissionPolicy \'no-0.0.3\' with binding \'no-0.0.3\' denied request: images tagged 0.0.3 are not allowed here',
+  );
   const pending = addonConditions({ clusterAvailable: 'True', works: works() });
   assert.equal(byType(pending).ManifestApplied, 'Unknown ManifestWorkNotApplied');
   assert.equal(byType(addonConditions({ clusterAvailable: 'True', works: [] })).ManifestApplied, 'False WorkNotFound');
