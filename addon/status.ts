@@ -213,7 +213,7 @@ export function addonConditions(o: ClusterObservation): WantedCondition[] {
   if (o.clusterAvailable !== 'True') {
     const away =
       o.clusterAvailable === 'Unknown' && o.clusterCondition !== undefined
-        ? o.clusterCondition
+        ? { reason: o.clusterCondition.reason, message: o.clusterCondition.message }
         : { reason: R.clusterUnavailable, message: `the managed cluster is ${o.clusterAvailable === 'False' ? 'not available' : 'not reporting'}: its status is unknown` };
     const unknown = (c: WantedCondition): WantedCondition => ({ type: c.type, status: 'Unknown', reason: away.reason, message: `${away.message} (last reported: ${c.status} ${c.reason})` });
     return [applied, { type: T.available, status: 'Unknown', ...away }, ...reported.map(unknown)];

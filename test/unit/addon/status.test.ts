@@ -107,7 +107,8 @@ void test('a work that failed to apply, and works not applied yet', () => {
 });
 
 void test('a cluster that went away is Unknown, not failed: Available as OCM sets it, each agent condition Unknown with what it last reported', () => {
-  const lease = { reason: 'ManagedClusterLeaseUpdateStopped', message: 'Registration agent stopped updating its lease.' };
+  // The ManagedCluster's condition as the registration controller writes it.
+  const lease = { type: 'ManagedClusterConditionAvailable', status: 'Unknown', reason: 'ManagedClusterLeaseUpdateStopped', message: 'Registration agent stopped updating its lease.' };
   const unknown = addonConditions({ clusterAvailable: 'Unknown', clusterCondition: lease, works: withStatus(works(), (k, n) => healthy(k, n)) });
   assert.deepEqual(byType(unknown), {
     ManifestApplied: 'True AddonManifestApplied',
