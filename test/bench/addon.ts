@@ -24,7 +24,7 @@ import { resourceClient } from '../../src/kube/resource-client.js';
 import { watchResource } from '../../src/kube/watch/index.js';
 import { ExecRunner } from '../../src/net/command.js';
 import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
-import { installAddon } from '../../addon/cli.js';
+import { controllerNodeOptions, installAddon } from '../../addon/cli.js';
 import { specHash } from '../../addon/config.js';
 import { agentStatus } from '../support/work-status.js';
 import { cachedWork } from '../../addon/controller.js';
@@ -157,6 +157,7 @@ export async function run(): Promise<void> {
       ADDON_BROKER_URL: hub.getCurrentCluster()?.server ?? '',
       ADDON_CLUSTERSETS: set,
       SUBMARINER_DEBUG: process.env.BENCH_KEEP_LOGS ? 'true' : 'false',
+      NODE_OPTIONS: controllerNodeOptions,
     }, join(dir, 'controller.log'));
     children.push(controller);
     let worksMs = 0;
