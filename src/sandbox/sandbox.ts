@@ -18,6 +18,7 @@ import { FleetNetwork, teardownNetwork } from './network.js';
 import { defaultClusterSet, type ClusterSetSpec } from './ocm/accept.js';
 import { startOcm, type OcmFleet } from './ocm/fleet.js';
 import type { ProgressLog } from './progress.js';
+import { ensureSandboxImages } from './sandbox-images.js';
 import { FleetState } from './state.js';
 import { fleetTopology, type ClusterTopology, type FleetTopology, type SandboxOptions } from './topology.js';
 
@@ -56,6 +57,10 @@ export class Sandbox {
 
   async up(): Promise<void> {
     const topo = this.topology;
+    const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => this.progress.step(name, fn);
+    await step("Checking the host's image store: the agents, nginx, the toolbox, CoreDNS and kube-proxy", () =>
+      ensureSandboxImages({ runner: this.runner, binaries: this.bins, step }),
+    );
     await this.progress.step('Creating the host networks', () => this.network.createHost(topo));
     const endpoints = await this.progress.step(`Starting ${topo.clusters.length} control planes`, () =>
       Promise.all(topo.clusters.map((c) => this.startControlPlane(c))),
