@@ -41,7 +41,7 @@ export const defaultImageEpoch = 1_700_000_000;
 const imagePath = 'PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 /** The images the README's demo and the e2e tests run, made of Debian packages. */
-export const exampleImages: Record<string, DebianImageSpec> = {
+export const exampleImages = {
   // nginx as Debian ships it, its access log (one line per client) on the container's output.
   // Its one site answers every request with the pod's name and address (hostname and the address the request
   // reached), so that a client tells which pod served it.
@@ -61,12 +61,13 @@ export const exampleImages: Record<string, DebianImageSpec> = {
     packages: ['bind9-dnsutils', 'curl', 'iperf3', 'iproute2', 'iputils-ping', 'netcat-openbsd', 'socat'],
     cmd: ['sleep', 'infinity'],
   },
-};
+} satisfies Record<string, DebianImageSpec>;
 
 /** The spec for `NAME --packages a,b`, or the example of that name when no packages are given. */
 export function debianImageSpec(name: string, packages: string[], entrypoint?: string[]): DebianImageSpec {
   if (packages.length === 0) {
-    const example = exampleImages[name] ?? Object.values(exampleImages).find((e) => imageName(e.name) === imageName(name));
+    const examples: Record<string, DebianImageSpec> = exampleImages;
+    const example = examples[name] ?? Object.values(examples).find((e) => imageName(e.name) === imageName(name));
     if (!example) throw new Error(`no packages for ${name}: give --packages a,b (Debian package names), or build an example: ${Object.keys(exampleImages).join(', ')}`);
     return entrypoint ? { ...example, entrypoint } : example;
   }

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { packageRoot } from '../../src/base/package.js';
+import { exampleImages } from '../../src/image/debian-image.js';
 import type { Kubectl } from './kubectl.js';
 
 /** A manifest of manifests/examples (as the demo applies it), placed on `node`. */
@@ -33,3 +34,6 @@ export async function startNginxAndToolbox(k: Record<'cluster1' | 'cluster2', Ku
     await k[c](['-n', ns, 'wait', '--for=condition=Ready', 'pod/toolbox', '--timeout=120s']);
   }
 }
+
+/** verify's and benchmark's flags naming the example images the sandbox stores, in place of their real-world defaults. */
+export const sandboxImageFlags: readonly string[] = ['--toolbox-image', exampleImages.toolbox.name, '--server-image', exampleImages.nginx.name];

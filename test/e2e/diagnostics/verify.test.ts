@@ -11,12 +11,14 @@ import { runCli, type CliResult } from '../../support/cli.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
 import { eventually } from '../../support/kubectl.js';
 import { connectClusters, disconnectClusters } from '../../support/submariner.js';
+import { sandboxImageFlags } from '../../support/workloads.js';
 
 let fleet: TestFleet;
 const dir = mkdtempSync(join(tmpdir(), 'ksub-verify-'));
 
 function cli(...args: string[]): CliResult {
-  return runCli([...args, '--kubeconfig', fleet.kubeconfigPath], { ...process.env, NO_COLOR: '1' }, undefined, 900_000);
+  const images = args[0] === 'verify' || args[0] === 'benchmark' ? sandboxImageFlags : [];
+  return runCli([...args, ...images, '--kubeconfig', fleet.kubeconfigPath], { ...process.env, NO_COLOR: '1' }, undefined, 900_000);
 }
 
 /** Namespaces verify or benchmark made that are not being deleted. */

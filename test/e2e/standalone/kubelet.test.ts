@@ -205,7 +205,7 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
         apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx', namespace: 'default' },
         spec: {
           replicas: 2, selector: { matchLabels: { app: 'nginx' } },
-          template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'nginx:1.27', ports: [{ containerPort: 80 }] }] } },
+          template: { metadata: { labels: { app: 'nginx' } }, spec: { containers: [{ name: 'nginx', image: 'kubectl-submariner/nginx:1.22', ports: [{ containerPort: 80 }] }] } },
         },
       },
       { apiVersion: 'v1', kind: 'Service', metadata: { name: 'nginx', namespace: 'default' }, spec: { selector: { app: 'nginx' }, ports: [{ port: 80 }] } },
@@ -223,7 +223,7 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
 
   it('execs dig and curl in a toolbox pod and shows the nginx access log', async () => {
     await apply([
-      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'toolbox', namespace: 'default', labels: { app: 'toolbox' } }, spec: { containers: [{ name: 'toolbox', image: 'kubectl-submariner/toolbox' }] } },
+      { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'toolbox', namespace: 'default', labels: { app: 'toolbox' } }, spec: { containers: [{ name: 'toolbox', image: 'kubectl-submariner/toolbox:1' }] } },
     ]);
     const [toolbox] = await runningPods('app=toolbox', 1);
     const dig = await eventually('dig through CoreDNS', async () => {
@@ -262,7 +262,7 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
         apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader', namespace: 'default', labels: { app: 'reader' } },
         spec: {
           containers: [{
-            name: 'reader', image: 'busybox', command: ['sleep', 'infinity'],
+            name: 'reader', image: 'kubectl-submariner/toolbox:1', command: ['sleep', 'infinity'],
             env: [{ name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'demo', key: 'greeting' } } }, { name: 'MSG', value: '$(GREETING) from $(POD)' }, { name: 'POD', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } }],
             volumeMounts: [{ name: 'demo', mountPath: '/etc/ksub-demo/conf' }],
           }],
