@@ -1,11 +1,14 @@
 // Sandbox benchmark: `sandbox up` of two clusters from a warm cache (baseline: the same two control planes
-// alone), resident memory of every sandbox process, and pod start-up latency (create to Ready).
+// alone), resident memory of every sandbox process, and pod start-up latency (create to Ready), with the runc
+// runtime against the host-process runtime in the same run.
 import { readdirSync, readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ExecRunner } from '../../src/net/command.js';
 import { sandboxDown, sandboxUp } from '../../src/sandbox/control.js';
 import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
-import { fleetTopology } from '../../src/sandbox/topology.js';
+import { ensureSandboxImages } from '../../src/sandbox/sandbox-images.js';
+import { fleetTopology, type SandboxOptions } from '../../src/sandbox/topology.js';
+import { exampleImages } from '../../src/image/debian-image.js';
 import { mib, ms, percentile, printBench, sec } from './table.js';
 
 const runner = new ExecRunner();
@@ -49,7 +52,7 @@ async function podStartup(kc: KubeConfig, count: number): Promise<number[]> {
     Array.from({ length: count }, async (_, i) => {
       const name = `p${i}`;
       created.set(name, Date.now());
-      await core.createNamespacedPod({ namespace: ns, body: { metadata: { name }, spec: { containers: [{ name: 'c', image: 'kubectl-submariner/toolbox' }] } } });
+      await core.createNamespacedPod({ namespace: ns, body: { metadata: { name }, spec: { containers: [{ name: 'c', image: exampleImages.toolbox.name }] } } });
     }),
   );
   const deadline = Date.now() + 120_000;
@@ -64,9 +67,42 @@ async function podStartup(kc: KubeConfig, count: number): Promise<number[]> {
   return [...ready.entries()].map(([name, at]) => at - (created.get(name) ?? at));
 }
 
+type Runtime = 'runc' | 'process';
+
+interface Measured {
+  upMs: number;
+  rss: number;
+  latencies: number[];
+}
+
+/** `sandbox up` with one container runtime (`sandbox up --runtime`), its memory and pod start-up, then down. */
+async function measure(runtime: Runtime): Promise<Measured> {
+  const name = `bench-sandbox-${runtime}`;
+  const t = Date.now();
+  const { info } = await sandboxUp(runner, { ...options, runtime } as SandboxOptions, () => undefined, name);
+  const upMs = Date.now() - t;
+  try {
+    const rss = treeRss(info.daemonPid);
+    const kc = new KubeConfig();
+    kc.loadFromFile(info.kubeconfig);
+    kc.setCurrentContext('cluster1');
+    return { upMs, rss, latencies: await podStartup(kc, 20) };
+  } finally {
+    await sandboxDown(runner, name);
+  }
+}
+
 export async function run(): Promise<void> {
+  // The images both runs use, built or loaded before anything is timed.
+  await ensureSandboxImages({
+    runner,
+    step: (step, fn) => {
+      process.stderr.write(`sandbox benchmark: ${step}\n`);
+      return fn();
+    },
+  });
   const topo = fleetTopology(options);
-  let t = Date.now();
+  const t = Date.now();
   const bare = await ControlPlaneFleet.start({
     name: 'bench-control-planes',
     runner,
@@ -76,22 +112,19 @@ export async function run(): Promise<void> {
   const bareRss = bare.planes.flatMap((p) => p.pids).reduce((sum, pid) => sum + treeRss(pid), 0);
   await bare.stop();
 
-  t = Date.now();
-  const { info } = await sandboxUp(runner, options, () => undefined, 'bench-sandbox');
-  const upMs = Date.now() - t;
-  try {
-    const rss = treeRss(info.daemonPid);
-    const kc = new KubeConfig();
-    kc.loadFromFile(info.kubeconfig);
-    kc.setCurrentContext('cluster1');
-    const latencies = await podStartup(kc, 20);
-    printBench('sandbox (2 clusters, 2 nodes each; baseline: the same control planes without nodes, pods or add-ons)', [
-      { metric: 'sandbox up, warm cache', value: sec(upMs), baseline: sec(bareMs), target: '< 60 s' },
-      { metric: 'resident memory, all sandbox processes', value: mib(rss), baseline: mib(bareRss) },
-      { metric: `pod start-up p50 (${latencies.length} pods, create to Ready)`, value: ms(percentile(latencies, 50)), baseline: '-' },
-      { metric: 'pod start-up p99', value: ms(percentile(latencies, 99)), baseline: '-' },
-    ]);
-  } finally {
-    await sandboxDown(runner, 'bench-sandbox');
-  }
+  const host = await measure('process');
+  const runc = await measure('runc');
+  const p50 = (m: Measured): number => percentile(m.latencies, 50);
+  printBench('sandbox (2 clusters, 2 nodes each; baseline: the same control planes without nodes, pods or add-ons)', [
+    { metric: 'sandbox up, warm cache (host processes)', value: sec(host.upMs), baseline: sec(bareMs), target: '< 60 s' },
+    { metric: 'resident memory, all sandbox processes (host processes)', value: mib(host.rss), baseline: mib(bareRss) },
+    { metric: `pod start-up p50 (host processes, ${host.latencies.length} pods, create to Ready)`, value: ms(p50(host)), baseline: '-' },
+    { metric: 'pod start-up p99 (host processes)', value: ms(percentile(host.latencies, 99)), baseline: '-' },
+  ]);
+  printBench('sandbox with --runtime runc (baseline: --runtime process, measured above in the same run)', [
+    { metric: 'sandbox up, warm cache', value: sec(runc.upMs), baseline: sec(host.upMs), target: '< 60 s' },
+    { metric: 'resident memory, all sandbox processes', value: mib(runc.rss), baseline: mib(host.rss), target: `<= ${mib(host.rss)}` },
+    { metric: `pod start-up p50 (${runc.latencies.length} pods, create to Ready)`, value: ms(p50(runc)), baseline: ms(p50(host)), target: `<= ${ms(1.5 * p50(host))} (1.5x)` },
+    { metric: 'pod start-up p99', value: ms(percentile(runc.latencies, 99)), baseline: ms(percentile(host.latencies, 99)) },
+  ]);
 }
