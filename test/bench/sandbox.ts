@@ -7,7 +7,7 @@ import { ExecRunner } from '../../src/net/command.js';
 import { sandboxDown, sandboxUp } from '../../src/sandbox/control.js';
 import { ControlPlaneFleet } from '../../src/sandbox/controlplane/fleet.js';
 import { ensureSandboxImages } from '../../src/sandbox/sandbox-images.js';
-import { fleetTopology, type SandboxOptions } from '../../src/sandbox/topology.js';
+import { fleetTopology } from '../../src/sandbox/topology.js';
 import { exampleImages } from '../../src/image/debian-image.js';
 import { mib, ms, percentile, printBench, sec } from './table.js';
 
@@ -79,7 +79,8 @@ interface Measured {
 async function measure(runtime: Runtime): Promise<Measured> {
   const name = `bench-sandbox-${runtime}`;
   const t = Date.now();
-  const { info } = await sandboxUp(runner, { ...options, runtime } as SandboxOptions, () => undefined, name);
+  const withRuntime = { ...options, runtime };
+  const { info } = await sandboxUp(runner, withRuntime, () => undefined, name);
   const upMs = Date.now() - t;
   try {
     const rss = treeRss(info.daemonPid);
