@@ -77,7 +77,7 @@ interface Measured {
 
 /** `sandbox up` with one container runtime (`sandbox up --runtime`), its memory and pod start-up, then down. */
 async function measure(runtime: Runtime): Promise<Measured> {
-  const name = `bench-sandbox-${runtime}`;
+  const name = `bench-${runtime}`;
   const t = Date.now();
   const withRuntime = { ...options, runtime };
   const { info } = await sandboxUp(runner, withRuntime, () => undefined, name);
