@@ -13,14 +13,19 @@ import { ControlPlane } from './controlplane/control-plane.js';
 import type { ControlPlaneEndpoint } from './controlplane/kubeconfig.js';
 import { writeKubeconfig } from './controlplane/kubeconfig.js';
 import { stopPids } from './controlplane/process.js';
-import { SandboxKubelet } from './kubelet/kubelet.js';
+import { defaultStoreDir } from '../image/store.js';
+import { SandboxKubelet, type KubeletRuntime } from './kubelet/kubelet.js';
+import { removeRuncRoot } from './kubelet/pod/runc.js';
 import { FleetNetwork, teardownNetwork } from './network.js';
 import { defaultClusterSet, type ClusterSetSpec } from './ocm/accept.js';
 import { startOcm, type OcmFleet } from './ocm/fleet.js';
 import type { ProgressLog } from './progress.js';
 import { ensureSandboxImages } from './sandbox-images.js';
 import { FleetState } from './state.js';
-import { fleetTopology, type ClusterTopology, type FleetTopology, type SandboxOptions } from './topology.js';
+import { defaultRuntime, fleetTopology, type ClusterTopology, type FleetTopology, type SandboxOptions } from './topology.js';
+
+/** runc's state directory of a sandbox. */
+const runcRoot = (state: FleetState): string => join(state.dir, 'runc');
 
 /** What `sandbox status` and the tests read about a running fleet. */
 export interface SandboxInfo {
@@ -95,6 +100,7 @@ export class Sandbox {
             binaries: this.bins,
             repoRoot: this.repoRoot,
             state: this.state,
+            runtime: this.kubeletRuntime(),
           });
           this.kubelets.push(kubelet);
           await kubelet.start();
@@ -112,6 +118,12 @@ export class Sandbox {
       const members = clusters.filter((c) => !c.hub);
       await this.progress.step(`Starting OCM's hub and joining ${members.length} managed clusters`, () => this.startOcm(hub, members));
     }
+  }
+
+  /** The runtime every kubelet of the sandbox runs containers with; runc's state lives in the sandbox's state. */
+  private kubeletRuntime(): KubeletRuntime {
+    const kind = this.options.runtime ?? defaultRuntime;
+    return kind === 'runc' ? { kind, root: runcRoot(this.state), storeDir: defaultStoreDir() } : { kind };
   }
 
   /** OCM's hub controllers on the hub cluster, a klusterlet per member, each accepted and put in the cluster set. */
@@ -191,7 +203,7 @@ export class Sandbox {
 
 /**
  * Removes everything a fleet's record lists, whether its daemon stopped cleanly or crashed: processes,
- * namespaces, links, files. Idempotent.
+ * runc containers, namespaces, links, files. The image store stays. Idempotent.
  */
 export async function teardownSandbox(runner: CommandRunner, state: FleetState): Promise<void> {
   await stopPids(state.data.pids);
@@ -199,6 +211,7 @@ export async function teardownSandbox(runner: CommandRunner, state: FleetState):
   for (const c of info?.topology.clusters ?? []) {
     for (const n of c.nodes) await SandboxKubelet.cleanup(join(state.dir, c.name, 'nodes', n.name), runner).catch(() => undefined);
   }
+  await removeRuncRoot(runcRoot(state), runner).catch(() => undefined);
   await teardownNetwork(runner, state.data.netns, state.data.links);
   state.remove();
 }

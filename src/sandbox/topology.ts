@@ -9,9 +9,16 @@ export interface SandboxOptions {
   gateways: number;
   overlapping: boolean;
   hub: boolean;
+  /** How the kubelets run pods' containers (default: runc). */
+  runtime?: RuntimeKind | undefined;
 }
 
-export const defaultSandboxOptions: SandboxOptions = { clusters: 2, nodes: 2, gateways: 1, overlapping: false, hub: false };
+/** How the sandbox kubelets run containers: OCI images of the host's store under runc, or host processes standing in for images. */
+export const runtimeKinds = ['runc', 'process'] as const;
+export type RuntimeKind = (typeof runtimeKinds)[number];
+export const defaultRuntime: RuntimeKind = 'runc';
+
+export const defaultSandboxOptions: SandboxOptions = { clusters: 2, nodes: 2, gateways: 1, overlapping: false, hub: false, runtime: defaultRuntime };
 
 export interface NodeTopology {
   name: string;
@@ -68,6 +75,9 @@ export function validateSandboxOptions(o: SandboxOptions): void {
   int('clusters', o.clusters, 1, maxClusters);
   int('nodes', o.nodes, 1, 20);
   int('gateways', o.gateways, 1, 20);
+  if (o.runtime !== undefined && !(runtimeKinds as readonly string[]).includes(o.runtime)) {
+    throw new UsageError(`--runtime ${String(o.runtime)} is not a container runtime of the sandbox: use ${runtimeKinds.join(' or ')}`);
+  }
   if (o.gateways > o.nodes) {
     throw new UsageError(`--gateways ${o.gateways} is more than --nodes ${o.nodes}: a gateway is one of the cluster's nodes`);
   }

@@ -3,7 +3,7 @@ import { BaseCommand } from '../../cli/kube-command.js';
 import { colorEnabled, paint } from '../../cli/color.js';
 import { ExecRunner } from '../../net/command.js';
 import { sandboxStatus, sandboxUp } from '../../sandbox/control.js';
-import { defaultSandboxOptions } from '../../sandbox/topology.js';
+import { defaultSandboxOptions, runtimeKinds, type RuntimeKind } from '../../sandbox/topology.js';
 import { printStatus } from './status.js';
 
 export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
@@ -16,6 +16,7 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
     'kubectl submariner sandbox up',
     'kubectl submariner sandbox up --clusters 3 --gateways 2 --nodes 3',
     'kubectl submariner sandbox up --overlapping --hub',
+    'kubectl submariner sandbox up --runtime process',
   ];
   static override flags = {
     clusters: Flags.integer({ summary: 'Number of member clusters.', default: defaultSandboxOptions.clusters }),
@@ -30,12 +31,22 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
         '(bound to namespace default).',
       default: false,
     }),
+    runtime: Flags.string({
+      summary: 'How the kubelets run pods\' containers.',
+      description:
+        'runc: each container runs from its OCI image in the host\'s image store (sandbox load-image, sandbox build-image) under ' +
+        'runc, in the pod\'s network namespace; a pod whose image is not in the store shows ErrImagePull. process: each image maps ' +
+        'to a program of the host (the agents, kube-proxy, CoreDNS, an HTTP server for nginx, host tools for toolbox images).',
+      options: [...runtimeKinds],
+      default: defaultSandboxOptions.runtime,
+    }),
   };
 
   public async run(): Promise<void> {
     const { clusters, nodes, gateways, overlapping, hub } = this.flags;
+    const runtime = this.flags.runtime as RuntimeKind;
     const color = colorEnabled(process.stderr);
-    const result = await sandboxUp(new ExecRunner(), { clusters, nodes, gateways, overlapping, hub }, (e) => {
+    const result = await sandboxUp(new ExecRunner(), { clusters, nodes, gateways, overlapping, hub, runtime }, (e) => {
       if (e.status === 'start') process.stderr.write(` ⌛ ${e.step}...\n`);
       if (e.status === 'done') process.stderr.write(` ${paint('✓', 'green', color)} ${e.step}\n`);
       if (e.status === 'fail') process.stderr.write(` ${paint('✗', 'red', color)} ${e.step}: ${e.message ?? ''}\n`);

@@ -17,7 +17,10 @@ import { errorText, fileLog, type KubeletLog } from './log.js';
 import { NodeAgent } from './node/agent.js';
 import { kubeletPort } from './node/status.js';
 import { NodeRoutes } from './node/routes.js';
+import { ImageStore } from '../../image/store.js';
+import { ProcessRuntime, type ContainerRuntime } from './pod/container-runtime.js';
 import { PodNetwork } from './pod/network.js';
+import { RuncRuntime } from './pod/runc.js';
 import { PodManager } from './pod/manager.js';
 import { parseResolvConf } from './pod/resolv.js';
 import { KubeletServer } from './server/kubelet-server.js';
@@ -42,6 +45,17 @@ export interface SandboxKubeletOptions {
   state?: Pick<FleetState, 'addPid'>;
   log?: KubeletLog;
   ip?: IpBasic;
+  /** How pods' containers run: from OCI images of the host's store under runc, or as host processes (the default). */
+  runtime?: KubeletRuntime | undefined;
+}
+
+/** The container runtime of a sandbox kubelet. */
+export type KubeletRuntime = { kind: 'process' } | { kind: 'runc'; /** runc's state directory. */ root: string; /** The host's image store. */ storeDir: string };
+
+function containerRuntime(options: SandboxKubeletOptions): ContainerRuntime {
+  const r = options.runtime ?? { kind: 'process' };
+  if (r.kind === 'runc') return new RuncRuntime({ runner: options.runner, root: r.root, images: new ImageStore(r.storeDir, options.runner) });
+  return new ProcessRuntime({ binaries: options.binaries, repoRoot: options.repoRoot, nodePath: process.execPath });
 }
 
 /** A kubelet for one sandbox node: the Node and its Lease, the pod network, the pods and the kubelet API. */
@@ -76,7 +90,7 @@ export class SandboxKubelet {
       node,
       cluster,
       nodeDir: dir,
-      images: { binaries: options.binaries, repoRoot: options.repoRoot, nodePath: process.execPath },
+      runtime: containerRuntime(options),
       config: new ApiConfigSource(this.api),
       tokens: new ApiTokenSource(this.api),
       kubernetesService: () => service.address(),
@@ -92,7 +106,7 @@ export class SandboxKubelet {
    * processes, network namespaces and directories. Returns what it could not remove.
    */
   static async cleanup(dir: string, runner: CommandRunner): Promise<string[]> {
-    return cleanupNodeDir(dir, new IpRoute2(runner));
+    return cleanupNodeDir(dir, new IpRoute2(runner), runner);
   }
 
   get nodeName(): string {
@@ -105,7 +119,7 @@ export class SandboxKubelet {
     try {
       const forwarderScript = builtScript(repoRoot, 'src/sandbox/kubelet/server/forwarder.js');
       builtScript(repoRoot, 'src/sandbox/images/http-server.js');
-      for (const problem of await cleanupNodeDir(dir, this.ip)) this.log.warn('cannot clean up after an earlier run', { problem });
+      for (const problem of await cleanupNodeDir(dir, this.ip, runner)) this.log.warn('cannot clean up after an earlier run', { problem });
       await this.agent.register();
       this.agent.start();
       const cert = await servingCert(runner, dir, node.name, node.ip);

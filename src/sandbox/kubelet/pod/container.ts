@@ -1,18 +1,19 @@
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import type { V1Container } from '@kubernetes/client-node';
 import type { CommandRunner } from '../../../net/command.js';
+import { CreateContainerError, ImagePullError, type ContainerRuntime, type ContainerStart, type RunningContainer } from './container-runtime.js';
 import { ContainerConfigError } from './env.js';
-import type { ImageRun } from './images.js';
 import { errorText, type KubeletLog } from '../log.js';
 import type { ContainerView, Terminated } from './status.js';
 import { Prober, runProbe } from './probes.js';
-import { ContainerProcess, exitCode } from './runtime.js';
+import { exitCode } from './runtime.js';
 
 /** What a container needs from its pod. */
 export interface ContainerHost {
   restartPolicy: string;
-  /** Resolves the image and environment; throws ContainerConfigError while a referenced object is missing. */
-  prepare(c: V1Container): Promise<{ run: ImageRun; env: Record<string, string> }>;
+  runtime: ContainerRuntime;
+  /** What the runtime needs to start the container; throws ContainerConfigError while a referenced object is missing. */
+  prepare(c: V1Container): Promise<ContainerStart>;
   pausePid(): number;
   podIp(): string;
   logFile(container: string): string;
@@ -27,15 +28,19 @@ const backoffMaxMs = 60_000;
 const stableMs = 60_000;
 const configRetryMs = 5000;
 const pullBackoffMs = 5000;
+/** An image that was not in the store is looked up again after this long (it may have been loaded since). */
+const pullRetryMs = 20_000;
 
 const now = (): string => new Date().toISOString();
 
 /** One container of a pod: starts it, restarts it per restartPolicy with backoff, probes it, stops it. */
 export class ContainerRunner {
   readonly view: ContainerView;
-  process: ContainerProcess | undefined;
+  process: RunningContainer | undefined;
   env: Record<string, string> = {};
   private stopped = false;
+  /** The runtime's start in progress. */
+  private starting: Promise<RunningContainer> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private probers: Prober[] = [];
   private failures = 0;
@@ -68,9 +73,9 @@ export class ContainerRunner {
 
   private async attempt(): Promise<void> {
     if (this.stopped) return;
-    let prepared: { run: ImageRun; env: Record<string, string> };
+    let start: ContainerStart;
     try {
-      prepared = await this.host.prepare(this.spec);
+      start = await this.host.prepare(this.spec);
     } catch (err) {
       const reason = err instanceof ContainerConfigError ? 'CreateContainerConfigError' : 'CreateContainerError';
       this.setWaiting(reason, errorText(err));
@@ -78,27 +83,28 @@ export class ContainerRunner {
       return;
     }
     if (this.stopped) return;
-    const { run, env } = prepared;
-    if (run.kind === 'pull-error') {
-      this.setWaiting('ErrImagePull', run.message);
-      this.timer = setTimeout(() => this.setWaiting('ImagePullBackOff', `Back-off pulling image "${this.view.image}": ${run.message}`), pullBackoffMs);
-      return;
-    }
-    if (run.kind === 'config-error') {
-      this.setWaiting('CreateContainerError', run.message);
-      return;
-    }
-    this.env = env;
-    let proc: ContainerProcess;
+    this.env = start.env;
+    let proc: RunningContainer;
     try {
-      proc = ContainerProcess.start({ pausePid: this.host.pausePid(), argv: run.argv, env, workingDir: this.spec.workingDir }, this.host.logFile(this.spec.name));
+      this.starting = this.host.runtime.start(start);
+      proc = await this.starting;
     } catch (err) {
+      if (err instanceof ImagePullError) {
+        this.setWaiting('ErrImagePull', err.message);
+        this.timer = setTimeout(() => {
+          this.setWaiting('ImagePullBackOff', `Back-off pulling image "${this.view.image}": ${err.message}`);
+          this.retry(pullRetryMs);
+        }, pullBackoffMs);
+        return;
+      }
       this.setWaiting('CreateContainerError', errorText(err));
-      this.retry(configRetryMs);
+      if (!(err instanceof CreateContainerError) || err.retry) this.retry(configRetryMs);
       return;
     }
+    // Stopped while it started: stop() removes it.
+    if (this.stopped) return;
     this.process = proc;
-    this.view.containerId = `sandbox://${proc.pid}`;
+    this.view.containerId = proc.id;
     this.view.state = { running: { startedAt: proc.startedAt.toISOString() } };
     this.view.ready = this.init || !this.spec.readinessProbe;
     this.startProbes(proc);
@@ -106,6 +112,7 @@ export class ContainerRunner {
     const exit = await proc.exited;
     proc.log.close();
     this.stopProbes();
+    await proc.remove().catch((err: unknown) => this.host.log.warn('cannot remove the container', { container: this.spec.name, error: errorText(err) }));
     const code = exitCode(exit);
     const terminated: Terminated = {
       exitCode: code,
@@ -141,8 +148,10 @@ export class ContainerRunner {
     rmSync(`${file}.1`, { force: true });
   }
 
-  private startProbes(proc: ContainerProcess): void {
-    const target = () => ({ pausePid: this.host.pausePid(), podIp: this.host.podIp(), env: this.env, ports: this.spec.ports ?? [] });
+  private startProbes(proc: RunningContainer): void {
+    const target = () => ({
+      pausePid: this.host.pausePid(), podIp: this.host.podIp(), env: this.env, ports: this.spec.ports ?? [], exec: (argv: readonly string[]) => proc.exec(argv, false).argv,
+    });
     const check = (p: NonNullable<V1Container['readinessProbe']>) => () => runProbe(this.host.runner, p, target());
     const readiness = this.spec.readinessProbe;
     if (readiness && !this.init) {
@@ -175,6 +184,12 @@ export class ContainerRunner {
     this.stopped = true;
     clearTimeout(this.timer);
     this.stopProbes();
+    const started = await this.starting?.catch(() => undefined);
+    if (started && started !== this.process) {
+      await started.stop(0);
+      await started.remove().catch(() => undefined);
+      started.log.close();
+    }
     const proc = this.process;
     if (proc?.running) {
       await proc.stop(graceMs);

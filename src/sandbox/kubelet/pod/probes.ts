@@ -7,6 +7,8 @@ export interface ProbeTarget {
   podIp: string;
   env: Record<string, string>;
   ports: readonly V1ContainerPort[];
+  /** The argv running a command inside the container (exec probes); default: in the pause process's namespaces. */
+  exec?: ((argv: readonly string[]) => string[]) | undefined;
 }
 
 function port(p: number | string | undefined, ports: readonly V1ContainerPort[]): number {
@@ -22,7 +24,7 @@ export function probeArgv(probe: V1Probe, target: ProbeTarget): string[] | undef
   const timeout = String(probe.timeoutSeconds ?? 1);
   const enter = (argv: string[], mount = false): string[] =>
     mount ? podArgv({ pausePid: target.pausePid, argv, env: target.env }) : ['nsenter', '-t', String(target.pausePid), '-n', '--', ...argv];
-  if (probe.exec) return enter(probe.exec.command ?? [], true);
+  if (probe.exec) return target.exec ? target.exec(probe.exec.command ?? []) : enter(probe.exec.command ?? [], true);
   if (probe.tcpSocket) {
     return enter(['nc', '-z', '-w', timeout, probe.tcpSocket.host || target.podIp, String(port(probe.tcpSocket.port, target.ports))]);
   }

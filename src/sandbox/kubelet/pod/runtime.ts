@@ -1,7 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { readFileSync } from 'node:fs';
 import { killGroup } from '../../controlplane/process.js';
 import { ContainerLog } from './logs.js';
+import { shellQuote } from './sandbox-plan.js';
 
 export interface Exit {
   code: number | null;
@@ -29,8 +31,13 @@ function watchExit(child: ChildProcess): Promise<Exit> {
   });
 }
 
+/** `script` gives the command a pseudo-terminal when the client asked for a TTY. */
+export function ttyArgv(command: readonly string[]): string[] {
+  return ['script', '-qfec', command.map(shellQuote).join(' '), '/dev/null'];
+}
+
 /** Stops a process group: SIGTERM, then SIGKILL after `graceMs`. */
-async function stopGroup(pid: number, exited: Promise<Exit>, graceMs: number): Promise<Exit> {
+export async function stopGroup(pid: number, exited: Promise<Exit>, graceMs: number): Promise<Exit> {
   killGroup(pid, 'SIGTERM');
   const done = await Promise.race([exited, sleep(graceMs).then(() => undefined)]);
   // What the group's leader left behind goes too.
@@ -48,8 +55,10 @@ export class PauseProcess {
     readonly exited: Promise<Exit>,
   ) {}
 
-  static async start(netnsPath: string, script: string, timeoutMs = 15_000): Promise<PauseProcess> {
-    const child = spawn('nsenter', [`--net=${netnsPath}`, 'unshare', '--mount', '--uts', '--propagation', 'private', '/bin/sh', script], {
+  /** `sharePid`: the pause process is the first of a PID namespace that the pod's containers join. */
+  static async start(netnsPath: string, script: string, timeoutMs = 15_000, sharePid = false): Promise<PauseProcess> {
+    const pid = sharePid ? ['--pid', '--fork'] : [];
+    const child = spawn('nsenter', [`--net=${netnsPath}`, 'unshare', '--mount', '--uts', ...pid, '--propagation', 'private', '/bin/sh', script], {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
       env: baseEnv,
@@ -72,6 +81,12 @@ export class PauseProcess {
     child.stdout?.resume();
     child.stderr?.resume();
     return new PauseProcess(child.pid, exited);
+  }
+
+  /** The PID namespace of the pause program (the pod's, when it was started with `sharePid`). */
+  pidNamespacePath(): string {
+    const children = readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(/\s+/);
+    return `/proc/${children[0] || this.pid}/ns/pid`;
   }
 
   async stop(): Promise<void> {
@@ -99,10 +114,15 @@ export class ContainerProcess {
 
   private constructor(
     private readonly child: ChildProcess,
+    private readonly spec: ProcessSpec,
     readonly pid: number,
     readonly exited: Promise<Exit>,
     readonly log: ContainerLog,
   ) {}
+
+  get id(): string {
+    return `sandbox://${this.pid}`;
+  }
 
   static start(spec: ProcessSpec, logFile: string): ContainerProcess {
     const [file, ...args] = podArgv(spec) as [string, ...string[]];
@@ -115,7 +135,7 @@ export class ContainerProcess {
       log.close();
       throw new Error(`cannot start ${spec.argv[0] ?? 'container'}: nsenter did not start`);
     }
-    return new ContainerProcess(child, child.pid, exited, log);
+    return new ContainerProcess(child, spec, child.pid, exited, log);
   }
 
   get running(): boolean {
@@ -124,5 +144,16 @@ export class ContainerProcess {
 
   async stop(graceMs: number): Promise<Exit> {
     return stopGroup(this.pid, this.exited, graceMs);
+  }
+
+  /** Runs in the pod's namespaces with the container's environment and working directory. */
+  exec(command: readonly string[], tty: boolean): { argv: string[]; env: Record<string, string> } {
+    const argv = podArgv({ ...this.spec, argv: tty ? ttyArgv(command) : [...command] });
+    return { argv, env: { ...baseEnv, ...this.spec.env } };
+  }
+
+  /** A host process leaves nothing behind. */
+  remove(): Promise<void> {
+    return Promise.resolve();
   }
 }

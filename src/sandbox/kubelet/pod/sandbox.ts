@@ -29,7 +29,10 @@ export interface SandboxDeps {
  */
 export class PodSandbox {
   ip: string | undefined;
-  private netnsPath: string | undefined;
+  /** The network namespace the pod's containers join (the node's for hostNetwork pods). */
+  netnsPath: string | undefined;
+  /** The pod's PID namespace, when its containers share one. */
+  pidNamespacePath: string | undefined;
   pause: PauseProcess | undefined;
   private volumes: PodVolumes | undefined;
   private down = false;
@@ -86,21 +89,39 @@ export class PodSandbox {
     return this.volumes ? this.volumes.refresh() : [];
   }
 
-  /** Plans the pod's mounts, writes its resolv.conf and setup script, and starts the pause process. */
-  async startPause(prepared: Map<string, PreparedVolume>): Promise<void> {
+  get hostname(): string {
+    return this.hostNetwork ? this.deps.node.name : this.pod.spec?.hostname || (this.pod.metadata?.name ?? '');
+  }
+
+  /** The files every container of the pod sees at /etc/resolv.conf, /etc/hosts and /etc/hostname. */
+  get files(): { resolvConf: string; hosts: string; hostname: string } {
+    return { resolvConf: join(this.dir, 'resolv.conf'), hosts: join(this.dir, 'hosts'), hostname: join(this.dir, 'hostname') };
+  }
+
+  /**
+   * Plans the pod's mounts, writes its resolv.conf, hosts, hostname and setup script, and starts the pause
+   * process. `podMounts`: its mount namespace gets the containers' volumes (containers enter it);
+   * `sharePid`: it starts the PID namespace the pod's containers join.
+   */
+  async startPause(prepared: Map<string, PreparedVolume>, { podMounts = true, sharePid = false } = {}): Promise<void> {
+    const files = this.files;
+    writeFileSync(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${this.ip ?? '127.0.1.1'}\t${this.hostname}\n`);
+    writeFileSync(files.hostname, `${this.hostname}\n`);
+    const mounts = this.mounts(prepared);
     const plan = planSandbox({
       podDir: this.dir,
       runDir: join(this.dir, 'run'),
       hostRunDir: join(this.dir, 'host-run'),
-      mounts: this.mounts(prepared),
-      hostname: this.hostNetwork ? this.deps.node.name : this.pod.spec?.hostname || (this.pod.metadata?.name ?? ''),
+      mounts: podMounts ? mounts : mounts.slice(0, 1),
+      hostname: this.hostname,
       pause: ['sleep', 'infinity'],
     });
     for (const d of plan.hostDirs) mkdirSync(d, { recursive: true });
     for (const f of plan.hostFiles) writeFileSync(f, '', { flag: 'a' });
     const script = join(this.dir, 'setup.sh');
     writeFileSync(script, plan.script);
-    this.pause = await PauseProcess.start(this.netnsPath ?? '', script);
+    this.pause = await PauseProcess.start(this.netnsPath ?? '', script, undefined, sharePid);
+    if (sharePid) this.pidNamespacePath = this.pause.pidNamespacePath();
   }
 
   private mounts(prepared: Map<string, PreparedVolume>): PodMount[] {
@@ -113,7 +134,7 @@ export class PodSandbox {
       clusterDns: this.deps.cluster.dnsServiceIp,
       host: this.deps.hostResolv,
     });
-    const resolv = join(this.dir, 'resolv.conf');
+    const resolv = this.files.resolvConf;
     writeFileSync(resolv, renderResolvConf(dns));
     const mounts: PodMount[] = [{ source: resolv, target: '/etc/resolv.conf', readOnly: false }];
     const all: V1Container[] = [...(spec?.initContainers ?? []), ...(spec?.containers ?? [])];

@@ -6,13 +6,14 @@ import type { CommandRunner } from '../../../net/command.js';
 import type { ApiTokenSource } from './config-source.js';
 import { textLookup } from './config-source.js';
 import { ContainerRunner, type ContainerHost } from './container.js';
+import { runtimeEnv, type ContainerRuntime, type ContainerStart } from './container-runtime.js';
 import { containerEnv, expandCommand, kubernetesServiceEnv } from './env.js';
 import type { ExecTarget } from '../server/exec-session.js';
-import { resolveImage, type ImageHost, type ImageRun } from './images.js';
 import type { KubeApi } from '../kube-client.js';
 import { errorText, type KubeletLog } from '../log.js';
 import type { ContainerLog } from './logs.js';
 import { PodSandbox, type SandboxDeps } from './sandbox.js';
+import type { PreparedVolume } from './volumes.js';
 import { buildPodStatus, type Condition, type ContainerView, type PodStatusBody, type PodView } from './status.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -20,7 +21,7 @@ import { StatusWriter } from './status-writer.js';
 export interface PodDeps extends SandboxDeps {
   api: KubeApi;
   runner: CommandRunner;
-  images: ImageHost;
+  runtime: ContainerRuntime;
   tokens: ApiTokenSource;
   kubernetesService: () => Promise<{ host: string; port: number }>;
   /** Where kube-proxy reaches the apiserver before any Service works. */
@@ -142,14 +143,16 @@ export class PodWorker {
     this.record();
     this.changed();
     const volumes = await this.retrying('mount volumes', () => sandbox.prepareVolumes());
-    await this.retrying('start the pod sandbox', () => sandbox.startPause(volumes));
+    const { runtime } = this.deps;
+    const sharePid = runtime.kind === 'runc' && this.pod.spec?.shareProcessNamespace === true;
+    await this.retrying('start the pod sandbox', () => sandbox.startPause(volumes, { podMounts: runtime.podMounts, sharePid }));
     this.record();
     this.changed();
     this.refreshTimer = setInterval(() => {
       sandbox.refreshVolumes().catch((err: unknown) => this.deps.log.debug('volume refresh failed', { pod: this.ref, error: errorText(err) }));
     }, refreshMs);
 
-    const host = this.containerHost();
+    const host = this.containerHost(volumes);
     for (const c of this.pod.spec?.initContainers ?? []) {
       if (this.abort.signal.aborted) return;
       const r = new ContainerRunner(c, host, true);
@@ -175,33 +178,42 @@ export class PodWorker {
     });
   }
 
-  private containerHost(): ContainerHost {
+  private containerHost(volumes: ReadonlyMap<string, PreparedVolume>): ContainerHost {
     const { deps } = this;
     return {
       restartPolicy: this.restartPolicy,
+      runtime: deps.runtime,
       runner: deps.runner,
       log: deps.log,
       pausePid: () => this.sandbox.pause?.pid ?? 0,
       podIp: () => this.sandbox.ip ?? '',
       logFile: (name) => this.logFile(name),
       changed: () => this.changed(),
-      prepare: (c) => this.prepare(c),
+      prepare: (c) => this.prepare(c, volumes),
     };
   }
 
-  /** The container's environment and the host process standing in for its image. */
-  private async prepare(c: V1Container): Promise<{ run: ImageRun; env: Record<string, string> }> {
-    const { deps } = this;
+  /** What the runtime needs to start a container: its environment, command and the pod's namespaces and files. */
+  private async prepare(c: V1Container, volumes: ReadonlyMap<string, PreparedVolume>): Promise<ContainerStart> {
+    const { deps, sandbox } = this;
     const svc = await deps.kubernetesService();
-    const base = { HOSTNAME: this.sandbox.hostNetwork ? deps.node.name : this.name, ...kubernetesServiceEnv(svc.host, svc.port) };
-    const env = await containerEnv(this.pod, c, this.sandbox.facts(), textLookup(deps.config), base);
+    const base = { HOSTNAME: sandbox.hostNetwork ? deps.node.name : this.name, ...kubernetesServiceEnv(svc.host, svc.port) };
+    const env = await containerEnv(this.pod, c, sandbox.facts(), textLookup(deps.config), base);
     const { command, args } = expandCommand(c, env);
-    const ports = (c.ports ?? []).map((p) => p.containerPort);
-    const run = resolveImage({ image: c.image ?? '', command, args, ports, podName: this.name, podIp: this.sandbox.ip ?? '' }, deps.images);
-    if (run.kind === 'process' && run.standIn === 'kube-proxy') {
-      Object.assign(env, kubernetesServiceEnv(deps.apiserverInternal.host, deps.apiserverInternal.port));
-    }
-    return { run, env };
+    return {
+      pod: { namespace: this.namespace, name: this.name, uid: this.uid, dir: this.dir, hostname: sandbox.hostname },
+      container: c,
+      command,
+      args,
+      env: runtimeEnv(c.image ?? '', env, deps.apiserverInternal),
+      podIp: sandbox.ip ?? '',
+      netnsPath: sandbox.netnsPath ?? '',
+      pausePid: sandbox.pause?.pid ?? 0,
+      pidNamespacePath: sandbox.pidNamespacePath,
+      volumes,
+      podFiles: sandbox.files,
+      logFile: this.logFile(c.name),
+    };
   }
 
   private view(): PodView {
@@ -311,9 +323,9 @@ export class PodWorker {
   execTarget(container: string): ExecTarget | string {
     const r = this.runnerOf(container);
     if (!r) return `container ${container} is not valid for pod ${this.name}`;
-    const pause = this.sandbox.pause;
-    if (!r.process?.running || !pause) return `container ${r.spec.name} is not running`;
-    return { pausePid: pause.pid, env: r.env, workingDir: r.spec.workingDir };
+    const proc = r.process;
+    if (!proc?.running || !this.sandbox.pause) return `container ${r.spec.name} is not running`;
+    return { command: (command, tty) => proc.exec(command, tty) };
   }
 
   private runnerOf(container: string): ContainerRunner | undefined {

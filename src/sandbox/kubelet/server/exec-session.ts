@@ -3,18 +3,13 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import type { WebSocket } from 'ws';
 import { Channel, errorStatus, exitStatus, frame, parseFrame, parseResize, type ExecRequest } from './exec-protocol.js';
 import { killGroup } from '../../controlplane/process.js';
-import { baseEnv, exitCode, podArgv } from '../pod/runtime.js';
-import { shellQuote } from '../pod/sandbox-plan.js';
+import type { ContainerCommand } from '../pod/container-runtime.js';
+import { exitCode } from '../pod/runtime.js';
 
+/** The running container an exec request runs in. */
 export interface ExecTarget {
-  pausePid: number;
-  env: Record<string, string>;
-  workingDir?: string | undefined;
-}
-
-/** `script` gives the command a pseudo-terminal when the client asked for a TTY. */
-export function ttyArgv(command: readonly string[]): string[] {
-  return ['script', '-qfec', command.map(shellQuote).join(' '), '/dev/null'];
+  /** The host argv and environment that run `command` in the container, with a terminal when `tty`. */
+  command(command: readonly string[], tty: boolean): ContainerCommand;
 }
 
 /** Sets the terminal size of the command running under `script` (best effort). */
@@ -42,9 +37,9 @@ export function runExecSession(ws: WebSocket, protocol: string, target: ExecTarg
     send(Channel.error, JSON.stringify(status));
     if (ws.readyState === ws.OPEN) ws.close(1000);
   };
-  const argv = req.tty ? ttyArgv(req.command) : req.command;
-  const [file, ...args] = podArgv({ pausePid: target.pausePid, argv, env: target.env, workingDir: target.workingDir }) as [string, ...string[]];
-  const child = spawn(file, args, { detached: true, stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: { ...baseEnv, ...target.env } });
+  const run = target.command(req.command, req.tty);
+  const [file, ...args] = run.argv as [string, ...string[]];
+  const child = spawn(file, args, { detached: true, stdio: [req.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'], env: run.env });
 
   send(req.stdout ? Channel.stdout : req.stderr ? Channel.stderr : Channel.error);
   child.stdout?.on('data', (d: Buffer) => req.stdout && send(Channel.stdout, d));

@@ -1,0 +1,228 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { ImageStore } from '../../../image/store.js';
+import type { CommandRunner } from '../../../net/command.js';
+import { killGroup } from '../../controlplane/process.js';
+import { bundleConfig, capabilitiesOfMask } from './bundle.js';
+import { CreateContainerError, ImagePullError, type ContainerCommand, type ContainerRuntime, type ContainerStart, type RunningContainer } from './container-runtime.js';
+import { ContainerLog } from './logs.js';
+import { baseEnv, ttyArgv, type Exit } from './runtime.js';
+
+/** What the runc runtime needs from its host. */
+export interface RuncDeps {
+  runner: CommandRunner;
+  /** runc's state directory (`runc --root`), one per sandbox. */
+  root: string;
+  images: Pick<ImageStore, 'find' | 'unpack' | 'dir'>;
+  /** The kubelet's bounding capabilities: what a privileged container gets. */
+  hostCapabilities?: readonly string[] | undefined;
+  /** Starts `runc run` (its own process group, stdout and stderr piped). */
+  spawnRun?: ((file: string, args: string[]) => ChildProcess) | undefined;
+  startTimeoutMs?: number | undefined;
+}
+
+/** What a container's bundle directory records, so that a later run can remove it after a crash. */
+interface BundleRecord {
+  root: string;
+  id: string;
+}
+
+const recordFile = 'runc.json';
+
+/** The capabilities of this process's bounding set. */
+export function ownCapabilities(): string[] {
+  const mask = /CapBnd:\s*(\w+)/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+  return mask ? capabilitiesOfMask(mask) : [];
+}
+
+/** The container id runc knows a pod's container by. */
+export function runcId(podUid: string, container: string): string {
+  return `${podUid}-${container}`;
+}
+
+/** runc's own message in what it wrote to stderr (`time=... level=error msg="..."`), or the text itself. */
+export function runcMessage(stderr: string): string {
+  const msgs = [...stderr.matchAll(/level=(?:error|fatal) msg="((?:[^"\\]|\\.)*)"/g)].map((m) => (m[1] ?? '').replace(/\\(.)/g, '$1'));
+  return msgs.length > 0 ? msgs.join('; ') : stderr.trim() || 'runc exited before the container started';
+}
+
+export const pullErrorMessage = (image: string, storeDir: string): string =>
+  `Failed to pull image "${image}": it is not in the sandbox's image store (${storeDir}): load it with ` +
+  '`kubectl submariner sandbox load-image ARCHIVE`, or build it from Debian packages with ' +
+  '`kubectl submariner sandbox build-image NAME --packages a,b`';
+
+const defaultSpawn = (file: string, args: string[]): ChildProcess => spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv });
+
+/** Removes a container's runc state, root filesystem mount and bundle directory. */
+async function removeBundle(runner: CommandRunner, bundle: string, rec: BundleRecord): Promise<void> {
+  await runner.run('runc', ['--root', rec.root, 'delete', '--force', rec.id], { allowFailure: true, timeoutMs: 30_000 });
+  const rootfs = join(bundle, 'rootfs');
+  if (existsSync(rootfs)) await runner.run('umount', [rootfs], { allowFailure: true });
+  rmSync(bundle, { recursive: true, force: true });
+}
+
+/**
+ * The runc runtime: each container runs from its image in the host's store, on a writable overlay over the
+ * image's shared unpacked root filesystem (upper and work directories in the pod's directory), with the
+ * OCI config bundleConfig writes, in the pod's network namespace and its own mount, UTS and PID namespaces.
+ */
+export class RuncRuntime implements ContainerRuntime {
+  readonly kind = 'runc';
+  readonly podMounts = false;
+  private readonly hostCaps: readonly string[];
+
+  constructor(private readonly deps: RuncDeps) {
+    this.hostCaps = deps.hostCapabilities ?? ownCapabilities();
+  }
+
+  async start(req: ContainerStart): Promise<RunningContainer> {
+    const { runner, root, images } = this.deps;
+    const c = req.container;
+    const image = c.image ?? '';
+    const stored = images.find(image);
+    if (!stored) throw new ImagePullError(pullErrorMessage(image, images.dir));
+    const unpacked = await images.unpack(stored).catch((err: unknown) => {
+      throw new CreateContainerError(`cannot unpack image "${image}": ${err instanceof Error ? err.message : String(err)}`);
+    });
+    const bundle = join(req.pod.dir, 'containers', c.name);
+    const rootfs = join(bundle, 'rootfs');
+    let spec;
+    try {
+      spec = bundleConfig({
+        pod: { namespace: req.pod.namespace, name: req.pod.name, uid: req.pod.uid },
+        container: c,
+        command: req.command,
+        args: req.args,
+        env: req.env,
+        image: { entrypoint: unpacked.config.Entrypoint, cmd: unpacked.config.Cmd, env: unpacked.config.Env, workingDir: unpacked.config.WorkingDir },
+        rootfs,
+        hostname: req.pod.hostname,
+        netnsPath: req.netnsPath,
+        pidNamespacePath: req.pidNamespacePath,
+        volumes: req.volumes,
+        podFiles: req.podFiles,
+        hostCapabilities: this.hostCaps,
+      });
+    } catch (err) {
+      throw new CreateContainerError(err instanceof Error ? err.message : String(err), false);
+    }
+    const rec: BundleRecord = { root, id: runcId(req.pod.uid, c.name) };
+    // A fresh writable layer for every start, as a container runtime creates a new container.
+    await removeBundle(runner, bundle, rec);
+    for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(bundle, d), { recursive: true });
+    mkdirSync(root, { recursive: true });
+    writeFileSync(join(bundle, recordFile), JSON.stringify(rec));
+    const mounted = await runner.run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${unpacked.rootfs},upperdir=${join(bundle, 'upper')},workdir=${join(bundle, 'work')}`, rootfs], { allowFailure: true });
+    if (mounted.code !== 0) {
+      await removeBundle(runner, bundle, rec);
+      throw new CreateContainerError(`cannot mount the container's root filesystem: ${mounted.stderr.trim()}`);
+    }
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    return this.run(bundle, rec, req.logFile);
+  }
+
+  private async run(bundle: string, rec: BundleRecord, logFile: string): Promise<RunningContainer> {
+    const { runner } = this.deps;
+    const pidFile = join(bundle, 'pid');
+    const child = (this.deps.spawnRun ?? defaultSpawn)('runc', ['--root', rec.root, 'run', '--bundle', bundle, '--pid-file', pidFile, rec.id]);
+    const exited = new Promise<Exit>((resolve) => {
+      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('error', () => resolve({ code: 127, signal: null }));
+    });
+    const log = new ContainerLog(logFile);
+    let early = '';
+    const collect = (d: Buffer): void => {
+      if (early.length < 64 * 1024) early += d.toString('utf8');
+    };
+    child.stderr?.on('data', collect);
+    if (child.stdout) log.attach(child.stdout, 'stdout');
+    if (child.stderr) log.attach(child.stderr, 'stderr');
+    const deadline = Date.now() + (this.deps.startTimeoutMs ?? 60_000);
+    let ended = false;
+    void exited.then(() => (ended = true));
+    while (!existsSync(pidFile) && !ended && Date.now() < deadline) await sleep(25);
+    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+    if (!Number.isInteger(pid) || pid <= 0) {
+      if (!ended && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
+      await exited;
+      log.close();
+      await removeBundle(runner, bundle, rec);
+      throw new CreateContainerError(ended ? runcMessage(early) : 'runc did not start the container in time');
+    }
+    child.stderr?.off('data', collect);
+    return new RuncContainer(runner, bundle, rec, child, pid, exited, log);
+  }
+}
+
+/** A container runc runs: `runc run` in the foreground is its parent, and its exit is the container's. */
+class RuncContainer implements RunningContainer {
+  readonly startedAt = new Date();
+
+  constructor(
+    private readonly runner: CommandRunner,
+    private readonly bundle: string,
+    private readonly rec: BundleRecord,
+    private readonly child: ChildProcess,
+    readonly pid: number,
+    readonly exited: Promise<Exit>,
+    readonly log: ContainerLog,
+  ) {}
+
+  get id(): string {
+    return `runc://${this.rec.id}`;
+  }
+
+  get running(): boolean {
+    return this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  private kill(signal: string): Promise<unknown> {
+    return this.runner.run('runc', ['--root', this.rec.root, 'kill', this.rec.id, signal], { allowFailure: true });
+  }
+
+  /** `runc kill TERM`, `runc kill KILL` after the grace period, then `runc delete --force`. */
+  async stop(graceMs: number): Promise<Exit> {
+    const within = (ms: number): Promise<Exit | undefined> => Promise.race([this.exited, sleep(ms).then(() => undefined)]);
+    if (this.running) {
+      await this.kill('TERM');
+      if (!(await within(graceMs))) {
+        await this.kill('KILL');
+        if (!(await within(5000)) && this.child.pid !== undefined) killGroup(this.child.pid, 'SIGKILL');
+      }
+    }
+    await this.runner.run('runc', ['--root', this.rec.root, 'delete', '--force', this.rec.id], { allowFailure: true, timeoutMs: 30_000 });
+    return this.exited;
+  }
+
+  exec(command: readonly string[], tty: boolean): ContainerCommand {
+    const argv = ['runc', '--root', this.rec.root, 'exec', this.rec.id, ...command];
+    return { argv: tty ? ttyArgv(argv) : argv, env: baseEnv };
+  }
+
+  remove(): Promise<void> {
+    return removeBundle(this.runner, this.bundle, this.rec);
+  }
+}
+
+/** Removes the runc containers whose bundles a pod directory holds (after a kubelet crash). */
+export async function removePodContainers(podDir: string, runner: CommandRunner): Promise<void> {
+  const dir = join(podDir, 'containers');
+  if (!existsSync(dir)) return;
+  for (const name of readdirSync(dir)) {
+    const file = join(dir, name, recordFile);
+    if (!existsSync(file)) continue;
+    await removeBundle(runner, join(dir, name), JSON.parse(readFileSync(file, 'utf8')) as BundleRecord);
+  }
+}
+
+/** Removes every container of a runc state directory, then the directory. */
+export async function removeRuncRoot(root: string, runner: CommandRunner): Promise<void> {
+  if (!existsSync(root)) return;
+  const list = await runner.run('runc', ['--root', root, 'list', '-q'], { allowFailure: true });
+  for (const id of list.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    await runner.run('runc', ['--root', root, 'delete', '--force', id], { allowFailure: true, timeoutMs: 30_000 });
+  }
+  rmSync(root, { recursive: true, force: true });
+}
