@@ -142,8 +142,12 @@ export class RuncRuntime implements ContainerRuntime {
     const deadline = Date.now() + (this.deps.startTimeoutMs ?? 60_000);
     let ended = false;
     void exited.then(() => (ended = true));
-    while (!existsSync(pidFile) && !ended && Date.now() < deadline) await sleep(25);
-    const pid = existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim()) : NaN;
+    const readPid = (): number => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim() || NaN) : NaN);
+    let pid = readPid();
+    while (Number.isNaN(pid) && !ended && Date.now() < deadline) {
+      await sleep(25);
+      pid = readPid();
+    }
     if (!Number.isInteger(pid) || pid <= 0) {
       if (!ended && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
       await exited;
