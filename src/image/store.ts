@@ -18,6 +18,9 @@ export interface UnpackedImage {
   config: ImageConfig['config'];
 }
 
+/** Unpackings in progress in this process, by root filesystem path. */
+const unpacking = new Map<string, Promise<void>>();
+
 /** The host's image store, kept across `sandbox down` (`sandbox clean --images` removes it). */
 export const defaultStoreDir = (env: NodeJS.ProcessEnv = process.env): string => join(cacheDir(env), 'images');
 
@@ -83,12 +86,22 @@ export class ImageStore {
     const config = this.layout.readJson<ImageConfig>(manifest.config.digest).config;
     const rootfs = join(this.dir, 'rootfs', image.digest.replace(':', '-'));
     if (existsSync(rootfs)) return { rootfs, config };
+    // Containers of one image starting together (several kubelets of one process) share one unpacking.
+    let pending = unpacking.get(rootfs);
+    if (!pending) {
+      pending = this.unpackLayers(manifest, rootfs).finally(() => unpacking.delete(rootfs));
+      unpacking.set(rootfs, pending);
+    }
+    await pending;
+    return { rootfs, config };
+  }
+
+  private async unpackLayers(manifest: OciManifest, rootfs: string): Promise<void> {
     const tmp = `${rootfs}.${process.pid}.tmp`;
     rmSync(tmp, { recursive: true, force: true });
     mkdirSync(tmp, { recursive: true });
     for (const layer of manifest.layers) await this.applyLayer(tmp, this.layout.blobPath(layer.digest));
     renameSync(tmp, rootfs);
-    return { rootfs, config };
   }
 
   /** One layer over the tree below it: its whiteouts (`.wh.NAME`, `.wh..wh..opq`) remove first, then its files land. */

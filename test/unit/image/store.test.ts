@@ -64,3 +64,17 @@ test('an archive that is missing or names its image by tag only is refused with 
   src.writeIndex({ ...index, manifests: [{ ...blob, annotations: { 'org.opencontainers.image.ref.name': '1.0' } }] });
   assert.throws(() => store.copyFrom(src), /names its image only by the tag "1.0": give its full name with --name/);
 });
+
+test('containers of one image starting together, from stores of several kubelets, share one unpacked root filesystem', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'store-test-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const src = OciLayout.init(join(dir, 'src'));
+  const files = Object.fromEntries(Array.from({ length: 200 }, (_, i) => [`usr/share/f${i}`, `file ${i}`]));
+  const layer = await layerOf(src, dir, files, 'base');
+  src.addImage('registry.example.com/app:1', [layer], { cmd: ['sleep', 'infinity'] }, '2026-01-01T00:00:00Z', {});
+  new ImageStore(join(dir, 'store'), runner).copyFrom(src);
+  const stores = [1, 2, 3, 4].map(() => new ImageStore(join(dir, 'store'), runner));
+  const unpacked = await Promise.all(stores.map((s) => s.unpack(s.find('registry.example.com/app:1')!)));
+  assert.equal(new Set(unpacked.map((u) => u.rootfs)).size, 1);
+  assert.equal(readFileSync(join(unpacked[0]!.rootfs, 'usr/share/f199'), 'utf8'), 'file 199');
+});
