@@ -19,7 +19,7 @@ const strongswanPackages = [
 
 /** Everything the agents call, from Debian: the packet filter, routes, tunnels and what Node.js and strongSwan link. */
 export const agentPackages = [
-  'ca-certificates', 'conntrack', 'ipset', 'iproute2', 'iptables', 'iputils-ping', 'libreswan', 'nftables', 'wireguard-go', 'wireguard-tools',
+  'ca-certificates', 'conntrack', 'ipset', 'iproute2', 'iptables', 'iputils-ping', 'libreswan', 'nftables', 'procps', 'wireguard-go', 'wireguard-tools',
   // Node.js and strongSwan's libraries.
   'libstdc++6', 'libcap2', 'libgmp10', 'libsystemd0', 'libip4tc2', 'libpam0g', 'libssl3',
 ];
