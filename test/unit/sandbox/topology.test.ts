@@ -37,5 +37,6 @@ describe('sandbox topology', () => {
   it('rejects impossible fleets with a message naming the flag', () => {
     assert.throws(() => fleetTopology({ ...defaultSandboxOptions, gateways: 3 }), /--gateways 3 is more than --nodes 2/);
     assert.throws(() => fleetTopology({ ...defaultSandboxOptions, clusters: 0 }), /--clusters 0 is out of range/);
+    assert.throws(() => fleetTopology({ ...defaultSandboxOptions, runtime: 'docker' as 'runc' }), /--runtime docker is not a container runtime of the sandbox: use runc or process/);
   });
 });
