@@ -206,6 +206,20 @@ describe('sandbox kubelet running pods from OCI images under runc (root)', { ski
     assert.equal(existsSync(join(storeDir, 'rootfs')) && execFileSync('find', [join(storeDir, 'rootfs'), '-name', 'written-by-pod'], { encoding: 'utf8' }), '');
   });
 
+  it('containers of a pod with shareProcessNamespace see each other\'s processes; others do not', async () => {
+    await apply([{
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shared', namespace: 'default' },
+      spec: {
+        nodeName: node.name, terminationGracePeriodSeconds: 2, shareProcessNamespace: true,
+        containers: [{ name: 'a', image: toolbox, command: ['sleep', '4242'] }, { name: 'b', image: toolbox, command: ['sleep', 'infinity'] }],
+      },
+    }]);
+    await eventually('shared Running', async () => ((await pod('shared')).status?.containerStatuses?.every((c) => c.state.running) ? true : undefined));
+    const processes = "cat /proc/[0-9]*/cmdline | tr '\\0' ' '";
+    assert.match((await kubectl('exec', 'shared', '-c', 'b', '--', 'sh', '-c', processes)).stdout, /sleep 4242/);
+    assert.doesNotMatch((await kubectl('exec', 'tools', '--', 'sh', '-c', processes)).stdout, /sleep 4242/);
+  });
+
   it('restarts a container that exits, reporting restartCount and lastState', async () => {
     await apply([podSpec('crasher', toolbox, ['sh', '-c', 'echo "run"; sleep 1; exit 3'])]);
     const s = await eventually('a restart', async () => {
