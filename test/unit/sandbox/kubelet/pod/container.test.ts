@@ -1,5 +1,8 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Container } from '@kubernetes/client-node';
 import { ContainerRunner, type ContainerHost } from '../../../../../src/sandbox/kubelet/pod/container.js';
@@ -8,6 +11,11 @@ import {
 } from '../../../../../src/sandbox/kubelet/pod/container-runtime.js';
 import { ContainerLog } from '../../../../../src/sandbox/kubelet/pod/logs.js';
 import type { Exit } from '../../../../../src/sandbox/kubelet/pod/runtime.js';
+
+// Logs go to a directory of the test's own: a restart moves the previous log aside.
+const logs = mkdtempSync(join(tmpdir(), 'container-test-'));
+after(() => rmSync(logs, { recursive: true, force: true }));
+const logFile = join(logs, 'c.log');
 
 /** A runtime whose containers run until the test ends them; it remembers what it started and removed. */
 class FakeRuntime implements ContainerRuntime {
@@ -29,7 +37,7 @@ class FakeRuntime implements ContainerRuntime {
 class FakeContainer implements RunningContainer {
   readonly pid = 4242;
   readonly startedAt = new Date();
-  readonly log = new ContainerLog('/dev/null');
+  readonly log = new ContainerLog(join(logs, 'fake.log'));
   running = true;
   removed = false;
   private end!: (e: Exit) => void;
@@ -67,13 +75,13 @@ function host(runtime: ContainerRuntime, restartPolicy = 'Always'): ContainerHos
     log: silent,
     pausePid: () => 1,
     podIp: () => '10.0.0.5',
-    logFile: () => '/dev/null',
+    logFile: () => logFile,
     changed: () => undefined,
     prepare: (c: V1Container) =>
       Promise.resolve({
         pod: { namespace: 'default', name: 'p', uid: 'u', dir: '/nonexistent', hostname: 'p' }, container: c, command: [], args: [], env: { A: '1' },
         podIp: '10.0.0.5', netnsPath: '/run/netns/x', pausePid: 1, volumes: new Map(),
-        podFiles: { resolvConf: '/dev/null', hosts: '/dev/null', hostname: '/dev/null' }, logFile: '/dev/null',
+        podFiles: { resolvConf: join(logs, 'resolv.conf'), hosts: join(logs, 'hosts'), hostname: join(logs, 'hostname') }, logFile,
       }),
   };
 }
@@ -132,7 +140,7 @@ describe('container runner over a runtime', () => {
     const rt = new ProcessRuntime({ binaries: { kubeProxy: '/kp', coredns: '/cd' }, repoRoot: '/repo', nodePath: '/node' });
     const req = (image: string): ContainerStart => ({
       pod: { namespace: 'default', name: 'p', uid: 'u', dir: '/x', hostname: 'p' }, container: { name: 'c', image }, command: [], args: [], env: {},
-      podIp: '', netnsPath: '', pausePid: 1, volumes: new Map(), podFiles: { resolvConf: '', hosts: '', hostname: '' }, logFile: '/dev/null',
+      podIp: '', netnsPath: '', pausePid: 1, volumes: new Map(), podFiles: { resolvConf: '', hosts: '', hostname: '' }, logFile,
     });
     await assert.rejects(rt.start(req('example.com/unknown:1')), (e: unknown) => e instanceof ImagePullError && /example\.com\/unknown:1/.test(e.message));
     await assert.rejects(rt.start(req('quay.io/submariner/submariner-gateway:0.20')), (e: unknown) => e instanceof CreateContainerError && !e.retry);
