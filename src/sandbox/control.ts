@@ -66,6 +66,9 @@ export async function sandboxUp(
     if (!isAlive(daemon) || failed) {
       const log = tail(logFile);
       await waitGone(daemon, 60_000);
+      // The daemon removes what it made; whatever a crash left behind goes here.
+      const left = FleetState.load(name);
+      if (left) await teardownSandbox(runner, left);
       const reason = failed ? `${failed.step}: ${failed.message ?? ''}` : 'the sandbox daemon exited';
       throw new UserError(`sandbox up failed: ${reason}\n${log}\n(everything it created has been removed)`);
     }
