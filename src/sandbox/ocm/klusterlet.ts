@@ -1,5 +1,5 @@
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { applyObjects } from '../../kube/apply.js';
 import { kubeConfigFromFile } from '../../kube/kubeconfig-file.js';
@@ -32,20 +32,37 @@ export interface KlusterletSpec {
 /** The klusterlet of one managed cluster: OCM's singleton agent (registration and work agents in one process). */
 export class Klusterlet {
   constructor(
-    readonly clusterName: string,
-    readonly process: ManagedProcess,
-    /** The managed cluster's kubeconfig (the spec's). */
-    readonly kubeconfig: string,
+    private readonly spec: KlusterletSpec,
+    private proc: ManagedProcess,
     /** The hub kubeconfig the agent writes once its CSR is approved (its client certificate). */
     readonly hubKubeconfig: string,
   ) {}
+
+  get clusterName(): string {
+    return this.spec.clusterName;
+  }
+
+  get process(): ManagedProcess {
+    return this.proc;
+  }
+
+  /** The managed cluster's kubeconfig (the spec's). */
+  get kubeconfig(): string {
+    return this.spec.kubeconfig;
+  }
 
   kubeConfig(): KubeConfig {
     return kubeConfigFromFile(this.kubeconfig);
   }
 
   async stop(): Promise<void> {
-    await this.process.stop();
+    await this.proc.stop();
+  }
+
+  /** Starts the agent again (after stop()), with the hub certificate it earned: the cluster reports again without a new CSR. */
+  async restart(): Promise<void> {
+    await this.proc.stop();
+    this.proc = await startAgent(this.spec, this.hubKubeconfig);
   }
 }
 
@@ -62,7 +79,12 @@ export async function startKlusterlet(spec: KlusterletSpec): Promise<Klusterlet>
   await installOcmCrds(kc, bins.crds, managedCrdFiles);
   await applyObjects(kc, [...renderKlusterletNamespaces(), ...renderClusterClaims(spec.claims ?? {})]);
   const hubKubeconfig = join(hubDir, 'kubeconfig');
-  const proc = await startOcmProcess({
+  return new Klusterlet(spec, await startAgent(spec, hubKubeconfig), hubKubeconfig);
+}
+
+function startAgent(spec: KlusterletSpec, hubKubeconfig: string): Promise<ManagedProcess> {
+  const bins = spec.binaries ?? ocmBinaries();
+  return startOcmProcess({
     name: `klusterlet-${spec.clusterName}`,
     file: bins.registrationOperator,
     args: [
@@ -71,7 +93,7 @@ export async function startKlusterlet(spec: KlusterletSpec): Promise<Klusterlet>
       `--namespace=${ocmNamespaces.agent}`,
       `--spoke-cluster-name=${spec.clusterName}`,
       `--bootstrap-kubeconfig=${spec.bootstrapKubeconfig}`,
-      `--hub-kubeconfig-dir=${hubDir}`,
+      `--hub-kubeconfig-dir=${dirname(hubKubeconfig)}`,
       `--workload-source-config=${hubKubeconfig}`,
       `--spoke-external-server-urls=${spec.externalServerUrl}`,
       `--status-sync-interval=${spec.statusSyncInterval ?? '2s'}`,
@@ -83,5 +105,4 @@ export async function startKlusterlet(spec: KlusterletSpec): Promise<Klusterlet>
     dir: spec.dir,
     onProcess: spec.onProcess,
   });
-  return new Klusterlet(spec.clusterName, proc, spec.kubeconfig, hubKubeconfig);
 }

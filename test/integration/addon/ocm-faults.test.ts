@@ -18,7 +18,7 @@ import {
 import { jsonLogger } from '../../../src/base/log.js';
 import { MemoryReporter } from '../../../src/base/reporter.js';
 import { resourceClient } from '../../../src/kube/resource-client.js';
-import { addonStatus, installAddon, rolloutAddon } from '../../../addon/cli.js';
+import { addonStatus, installAddon, rolloutAddon, uninstallAddon } from '../../../addon/cli.js';
 import { AddonController } from '../../../addon/controller.js';
 import { eventually } from '../../support/kubectl.js';
 import { startTestOcm, type TestOcm } from '../../support/ocm.js';
@@ -97,9 +97,18 @@ before(async () => {
   for (const o of refuse003) await objects.create(o);
 });
 
+// The clusters are left as they were found, for the tests after this file: cluster2's klusterlet back, cluster1's
+// policy gone, and the addon uninstalled while the controller runs (its finalizers and works removed).
 after(async () => {
-  await controller?.stop();
-  await ocm?.stop();
+  try {
+    await ocm?.fleet.klusterlets.find((k) => k.clusterName === 'cluster2')?.restart();
+    const objects = KubernetesObjectApi.makeApiClient(ocm.kubeConfig('cluster1'));
+    for (const o of [...refuse003].reverse()) await objects.delete(o).catch(() => undefined);
+    if (controller) await uninstallAddon(hub, { namespace: ns, timeoutMs: 180_000 }, new MemoryReporter());
+  } finally {
+    await controller?.stop();
+    await ocm?.stop();
+  }
 });
 
 void describe('faults in a rollout on a real OCM hub', () => {
