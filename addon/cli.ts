@@ -407,11 +407,11 @@ export async function followRollout(kc: KubeConfig, hash: string, namespace: str
   const start = Date.now();
   const seen = new Map<string, ClusterRollout>();
   const mcas = resourceClient(kc, ManagedClusterAddOnResource);
-  const cmas = resourceClient(kc, ClusterManagementAddOnResource);
+  // The strategy this rollout follows, read once: a poll is one list, so a completion is seen within about half a second.
+  const strategy = (await resourceClient(kc, ClusterManagementAddOnResource).get(addonName))?.spec?.installStrategy?.placements?.[0]?.rolloutStrategy;
+  const deadline = progressDeadlineMs(strategy);
   for (;;) {
     const list = (await mcas.list({ fieldSelector: `metadata.name=${addonName}` }));
-    const strategy = (await cmas.get(addonName))?.spec?.installStrategy?.placements?.[0]?.rolloutStrategy;
-    const deadline = progressDeadlineMs(strategy);
     for (const mca of list) {
       const cluster = mca.metadata.namespace ?? '';
       const ref = mca.status?.configReferences?.find(isOurs(namespace));
