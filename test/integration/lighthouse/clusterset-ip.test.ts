@@ -161,6 +161,8 @@ void describe('clusterset IPs and conflicts on real apiservers (cluster1, cluste
     for (const c of members) await createService(c, ns, 'web', { ports: [{ name: 'http', protocol: 'TCP', port: 80 }] });
     await exportService('cluster2', ns, 'web');
     const first = await sameVip(['cluster2'], ns, 'web');
+    // Exports are ordered by their creation time, in whole seconds (ties go by cluster name): the others come a second later.
+    await sleep(1_100);
     await exportService('cluster1', ns, 'web');
     await exportService('cluster3', ns, 'web');
     const vip = await sameVip(members, ns, 'web');
