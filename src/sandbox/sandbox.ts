@@ -63,9 +63,12 @@ export class Sandbox {
   async up(): Promise<void> {
     const topo = this.topology;
     const step = <T>(name: string, fn: () => Promise<T>): Promise<T> => this.progress.step(name, fn);
-    await step("Checking the host's image store: the agents, nginx, the toolbox, CoreDNS and kube-proxy", () =>
-      ensureSandboxImages({ runner: this.runner, binaries: this.bins, step }),
-    );
+    // Only runc runs containers from the store; the process runtime maps images to host programs.
+    if ((this.options.runtime ?? defaultRuntime) === 'runc') {
+      await step("Checking the host's image store: the agents, nginx, the toolbox, CoreDNS and kube-proxy", () =>
+        ensureSandboxImages({ runner: this.runner, binaries: this.bins, step }),
+      );
+    }
     await this.progress.step('Creating the host networks', () => this.network.createHost(topo));
     const endpoints = await this.progress.step(`Starting ${topo.clusters.length} control planes`, () =>
       Promise.all(topo.clusters.map((c) => this.startControlPlane(c))),
