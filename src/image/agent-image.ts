@@ -89,13 +89,19 @@ export function checkNode(version: string = process.version): void {
   if (major < 20) throw new Error(`the image needs Node.js 20 or newer and this build runs ${version}: run npm run image with a newer node`);
 }
 
-/** The image's layer with the project's build: dist, production node_modules, manifests and the agent command. */
+/** The oci-archive tarball `npm run image` writes into `out` (default dist/image). */
+export const agentImageArchive = (out: string, version: string): string => join(out, `${agentImage.name}-${version}.oci.tar`);
+
+/** The project's build the image carries: the agents, the cable driver plugins and the hub addon controller. */
+export const agentImageBuildDirs = ['dist/src', 'dist/plugins', 'dist/addon'] as const;
+
+/** The image's layer with the project's build: {@link agentImageBuildDirs}, production node_modules, manifests and the agent command. */
 async function appLayer(runner: CommandRunner, root: string, work: string): Promise<string> {
   const tree = join(work, 'app');
   const app = join(tree, appDir.slice(1));
   mkdirSync(app, { recursive: true });
   for (const f of ['package.json', 'package-lock.json']) copyFileSync(join(root, f), join(app, f));
-  for (const d of ['dist/src', 'dist/plugins']) {
+  for (const d of agentImageBuildDirs) {
     if (!existsSync(join(root, d))) throw new Error(`${join(root, d)} is missing: run npm run build before building the image`);
     cpSync(join(root, d), join(app, d), { recursive: true, filter: (src) => !src.endsWith('.map') });
   }
@@ -159,7 +165,7 @@ export async function buildAgentImage(runner: CommandRunner, o: AgentImageOption
     [annotationKeys.title]: agentImage.name,
     [annotationKeys.version]: version,
     [annotationKeys.created]: created,
-    [annotationKeys.description]: 'kubectl-submariner agents: gateway, route agent, GlobalNet, Lighthouse agent and DNS, operator',
+    [annotationKeys.description]: 'kubectl-submariner agents: gateway, route agent, GlobalNet, Lighthouse agent and DNS, operator; the hub addon controller',
     ...(pkg.license ? { [annotationKeys.licenses]: pkg.license } : {}),
     ...(revision ? { [annotationKeys.revision]: revision } : {}),
   };
@@ -170,7 +176,7 @@ export async function buildAgentImage(runner: CommandRunner, o: AgentImageOption
     labels: annotations,
   }, created, annotations);
 
-  const archive = join(out, `${agentImage.name}-${version}.oci.tar`);
+  const archive = agentImageArchive(out, version);
   await writeOciArchive(runner, layoutDir, archive, epoch);
   rmSync(work, { recursive: true, force: true });
   return { name, digest: manifest.digest, layout: layoutDir, archive, tag: version };

@@ -1,9 +1,8 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { agentImage } from '../api/names.js';
 import { packageJson, packageRoot } from '../base/package.js';
 import type { CommandRunner } from '../net/command.js';
-import { buildAgentImage } from '../image/agent-image.js';
+import { agentImageArchive, agentImageBuildDirs, buildAgentImage } from '../image/agent-image.js';
 import { buildDebianImage, defaultImageEpoch, exampleImages, imageInputs, inputsAnnotation, type DebianImageSpec } from '../image/debian-image.js';
 import { OciLayout, parseImageRef, type OciManifest } from '../image/oci.js';
 import { defaultStoreDir, ImageStore } from '../image/store.js';
@@ -111,11 +110,11 @@ function newestMtime(dir: string): number {
 async function ensureAgentImage(store: ImageStore, o: EnsureImagesOptions): Promise<EnsuredImage[]> {
   const root = packageRoot();
   const out = o.agentImageDir ?? join(root, 'dist', 'image');
-  const archive = join(out, `${agentImage.name}-${packageJson().version}.oci.tar`);
+  const archive = agentImageArchive(out, packageJson().version);
   const layoutDir = join(out, 'layout');
   const built = existsSync(archive) ? statSync(archive).mtimeMs : 0;
   let action: EnsuredImage['action'] = 'stored';
-  if (built < newestMtime(join(root, 'dist', 'src')) || !OciLayout.isLayout(layoutDir)) {
+  if (agentImageBuildDirs.some((d) => built < newestMtime(join(root, d))) || !OciLayout.isLayout(layoutDir)) {
     await o.step(`Building the agent image into ${out} (npm run image)`, () => buildAgentImage(o.runner, { out }));
     action = 'built';
   }

@@ -52,7 +52,7 @@ describe('the agent image', () => {
     assert.equal(info.Layers.length, 3);
   });
 
-  it('unpacks with umoci into a bundle whose entrypoint starts every agent under runc', async () => {
+  it('unpacks with umoci into a bundle whose entrypoint starts every agent and the hub addon controller under runc', async () => {
     const bundle = join(work, 'bundle');
     await runner.run('umoci', ['unpack', '--image', `${first.layout}:${first.tag}`, bundle], { timeoutMs: 300_000 });
     const config = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as { process: { args: string[] } };
@@ -62,6 +62,9 @@ describe('the agent image', () => {
       assert.equal(r.code, 0, r.out);
       assert.match(r.out, new RegExp(`kubectl-submariner-agent ${component}: the ${component} agent`));
     }
+    const addon = await runInBundle(bundle, [agentImage.entrypoint, 'addon', '--help']);
+    assert.equal(addon.code, 0, addon.out);
+    assert.match(addon.out, /kubectl-submariner-agent addon: the hub addon controller/);
     const version = await runInBundle(bundle, [agentImage.entrypoint, '--version']);
     assert.match(version.out, /kubectl-submariner-agent \d+\.\d+\.\d+ \(Node\.js v(2\d|[3-9]\d)\./);
   });
