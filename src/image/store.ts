@@ -46,12 +46,17 @@ export class ImageStore {
 
   /**
    * Adds every image of another OCI layout directory under the full name its index gives
-   * (`io.containerd.image.name`); `name` names an image that the index knows only by its tag.
+   * (`io.containerd.image.name`), or the one image it holds under `name` (as `docker load` then `docker tag`:
+   * a new version's name for a build, or the full name of an image the index knows only by its tag).
    */
   copyFrom(from: OciLayout, name?: string): StoredImage[] {
+    const images = [...from.images()];
+    if (name !== undefined && images.length > 1) {
+      throw new Error(`--name ${name} names one image, but the archive holds ${images.length} (${images.map(([n]) => n).join(', ')}): load it without --name`);
+    }
     const added: StoredImage[] = [];
-    for (const [indexed, desc] of from.images()) {
-      const full = indexed.includes('/') ? indexed : name;
+    for (const [indexed, desc] of images) {
+      const full = name ?? (indexed.includes('/') ? indexed : undefined);
       if (full === undefined) throw new Error(`the archive names its image only by the tag "${indexed}": give its full name with --name (e.g. --name registry.example.com/app:${indexed})`);
       const manifest = from.readJson<OciManifest>(desc.digest);
       for (const blob of [manifest.config, ...manifest.layers, desc]) this.copyBlob(from, blob);

@@ -189,7 +189,11 @@ hub_demo() {
   done
   kubectl submariner addon status --context hub
 
-  local version=0.1.1 out
+  local version=0.1.1 out archive
+  archive="dist/image/kubectl-submariner-agent-$(node -p 'require("./package.json").version').oci.tar"
+  step "kubectl submariner sandbox load-image $archive --name kubectl-submariner/kubectl-submariner-agent:$version"
+  echo "The new version's agent image (here the same build under the new tag) goes where the nodes pull images from:"
+  kubectl submariner sandbox load-image "$archive" --name "kubectl-submariner/kubectl-submariner-agent:$version"
   step "kubectl submariner addon rollout --context hub --version $version --strategy progressive --max-concurrency 1 --min-success-time 10s"
   echo "OCM moves one cluster at a time to the new config, each 10s after the previous one completed; the others wait:"
   kubectl submariner addon rollout --context hub --version "$version" --strategy progressive --max-concurrency 1 --min-success-time 10s &

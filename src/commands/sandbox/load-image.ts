@@ -11,10 +11,11 @@ export default class SandboxLoadImage extends BaseCommand<typeof SandboxLoadImag
   static override examples = [
     'kubectl submariner sandbox load-image dist/image/kubectl-submariner-agent-0.1.0.oci.tar',
     'kubectl submariner sandbox load-image app.oci.tar --name registry.example.com/team/app:1.0',
+    'kubectl submariner sandbox load-image dist/image/kubectl-submariner-agent-0.1.0.oci.tar --name kubectl-submariner/kubectl-submariner-agent:0.1.1',
   ];
   static override args = { archive: Args.string({ description: 'An oci-archive tarball (npm run image, skopeo copy ... oci-archive:FILE).', required: true }) };
   static override flags = {
-    name: Flags.string({ summary: 'The full name of an image the archive knows only by its tag.' }),
+    name: Flags.string({ summary: 'The name to store the archive\'s one image under: a new tag for a build, or the full name of an image the archive knows only by its tag.' }),
   };
 
   public async run(): Promise<void> {

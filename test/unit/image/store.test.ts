@@ -47,8 +47,13 @@ test('the store loads an oci-archive, finds images by the names a pod gives, and
   assert.equal(readFileSync(join(unpacked.rootfs, 'var/www/index.html'), 'utf8'), 'new');
   assert.equal(existsSync(join(unpacked.rootfs, 'etc/.wh.gone')), false);
 
+  // --name stores the archive's one image under another name too: a new version's tag for the same build.
+  const renamed = await store.load(archive, 'registry.example.com/web/nginx:1.23');
+  assert.deepEqual(renamed.map((i) => [i.name, i.digest]), [['registry.example.com/web/nginx:1.23', loaded[0]?.digest]]);
+  assert.deepEqual(store.list().map((i) => i.name).sort(), ['docker.io/library/nginx:1.22', 'registry.example.com/web/nginx:1.23']);
+
   // A second store on the same directory sees the image: it survives the process.
-  assert.equal(new ImageStore(join(dir, 'store'), runner).list().length, 1);
+  assert.equal(new ImageStore(join(dir, 'store'), runner).list().length, 2);
   assert.equal(removeStore(join(dir, 'store')), true);
   assert.equal(removeStore(join(dir, 'store')), false);
 });
@@ -63,6 +68,9 @@ test('an archive that is missing or names its image by tag only is refused with 
   const blob = src.writeBlob('{}', 'application/vnd.oci.image.manifest.v1+json');
   src.writeIndex({ ...index, manifests: [{ ...blob, annotations: { 'org.opencontainers.image.ref.name': '1.0' } }] });
   assert.throws(() => store.copyFrom(src), /names its image only by the tag "1.0": give its full name with --name/);
+  const two = OciLayout.init(join(dir, 'two'));
+  for (const n of ['registry.example.com/a:1', 'registry.example.com/b:1']) two.tag(n, blob);
+  assert.throws(() => store.copyFrom(two, 'registry.example.com/c:1'), /--name registry.example.com\/c:1 names one image, but the archive holds 2 \(registry.example.com\/a:1, registry.example.com\/b:1\): load it without --name/);
 });
 
 test('containers of one image starting together, from stores of several kubelets, share one unpacked root filesystem', async (t) => {
