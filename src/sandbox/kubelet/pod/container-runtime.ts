@@ -1,30 +1,21 @@
-import type { V1Container } from '@kubernetes/client-node';
 import type { RuntimeKind } from '../../topology.js';
+import type { BundleInput } from './bundle.js';
 import { kubernetesServiceEnv } from './env.js';
 import { imageRepository, resolveImage, type ImageHost } from './images.js';
 import type { ContainerLog } from './logs.js';
 import { ContainerProcess, type Exit } from './runtime.js';
-import type { PreparedVolume } from './volumes.js';
 
 
-/** Everything a runtime needs to start one container of a pod. */
-export interface ContainerStart {
-  pod: { namespace: string; name: string; uid: string; dir: string; hostname: string };
-  container: V1Container;
-  /** command and args, `$(VAR)`-expanded. */
-  command: readonly string[];
-  args: readonly string[];
-  env: Record<string, string>;
+/**
+ * Everything a runtime needs to start one container of a pod: what its bundle is made from (the image and root
+ * filesystem aside), the pod's directory, address and pause process, and the container's log.
+ */
+export interface ContainerStart
+  extends Pick<BundleInput, 'container' | 'command' | 'args' | 'env' | 'hostname' | 'netnsPath' | 'pidNamespacePath' | 'volumes' | 'podFiles'> {
+  pod: BundleInput['pod'] & { dir: string };
   podIp: string;
-  /** The pod's network namespace, or the node's for hostNetwork pods. */
-  netnsPath: string;
   /** The pod's pause process (its mount and UTS namespaces). */
   pausePid: number;
-  /** The pod's PID namespace when its containers share one. */
-  pidNamespacePath?: string | undefined;
-  volumes: ReadonlyMap<string, PreparedVolume>;
-  /** /etc/resolv.conf, /etc/hosts and /etc/hostname of the pod. */
-  podFiles: { resolvConf: string; hosts: string; hostname: string };
   logFile: string;
 }
 

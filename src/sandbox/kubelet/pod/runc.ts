@@ -91,18 +91,9 @@ export class RuncRuntime implements ContainerRuntime {
     let spec;
     try {
       spec = bundleConfig({
-        pod: { namespace: req.pod.namespace, name: req.pod.name, uid: req.pod.uid },
-        container: c,
-        command: req.command,
-        args: req.args,
-        env: req.env,
+        ...req,
         image: { entrypoint: unpacked.config.Entrypoint, cmd: unpacked.config.Cmd, env: unpacked.config.Env, workingDir: unpacked.config.WorkingDir },
         rootfs,
-        hostname: req.pod.hostname,
-        netnsPath: req.netnsPath,
-        pidNamespacePath: req.pidNamespacePath,
-        volumes: req.volumes,
-        podFiles: req.podFiles,
         hostCapabilities: this.hostCaps,
       });
     } catch (err) {

@@ -201,7 +201,8 @@ export class PodWorker {
     const env = await containerEnv(this.pod, c, sandbox.facts(), textLookup(deps.config), base);
     const { command, args } = expandCommand(c, env);
     return {
-      pod: { namespace: this.namespace, name: this.name, uid: this.uid, dir: this.dir, hostname: sandbox.hostname },
+      pod: { namespace: this.namespace, name: this.name, uid: this.uid, dir: this.dir },
+      hostname: sandbox.hostname,
       container: c,
       command,
       args,

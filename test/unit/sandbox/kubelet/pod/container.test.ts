@@ -79,7 +79,7 @@ function host(runtime: ContainerRuntime, restartPolicy = 'Always'): ContainerHos
     changed: () => undefined,
     prepare: (c: V1Container) =>
       Promise.resolve({
-        pod: { namespace: 'default', name: 'p', uid: 'u', dir: '/nonexistent', hostname: 'p' }, container: c, command: [], args: [], env: { A: '1' },
+        pod: { namespace: 'default', name: 'p', uid: 'u', dir: '/nonexistent' }, hostname: 'p', container: c, command: [], args: [], env: { A: '1' },
         podIp: '10.0.0.5', netnsPath: '/run/netns/x', pausePid: 1, volumes: new Map(),
         podFiles: { resolvConf: join(logs, 'resolv.conf'), hosts: join(logs, 'hosts'), hostname: join(logs, 'hostname') }, logFile,
       }),
@@ -139,7 +139,7 @@ describe('container runner over a runtime', () => {
   it('the process runtime reports images without a stand-in as pull errors and project images without the agent command as config errors', async () => {
     const rt = new ProcessRuntime({ binaries: { kubeProxy: '/kp', coredns: '/cd' }, repoRoot: '/repo', nodePath: '/node' });
     const req = (image: string): ContainerStart => ({
-      pod: { namespace: 'default', name: 'p', uid: 'u', dir: '/x', hostname: 'p' }, container: { name: 'c', image }, command: [], args: [], env: {},
+      pod: { namespace: 'default', name: 'p', uid: 'u', dir: '/x' }, hostname: 'p', container: { name: 'c', image }, command: [], args: [], env: {},
       podIp: '', netnsPath: '', pausePid: 1, volumes: new Map(), podFiles: { resolvConf: '', hosts: '', hostname: '' }, logFile,
     });
     await assert.rejects(rt.start(req('example.com/unknown:1')), (e: unknown) => e instanceof ImagePullError && /example\.com\/unknown:1/.test(e.message));

@@ -79,7 +79,8 @@ function request(command: string[], imageRef = 'kubectl-submariner/toolbox:1'): 
   const dir = join(work, `pod-${++n}`);
   mkdirSync(join(dir, 'logs'), { recursive: true });
   return {
-    pod: { namespace: 'default', name: 'tools', uid: `uid-${n}`, dir, hostname: 'tools' },
+    pod: { namespace: 'default', name: 'tools', uid: `uid-${n}`, dir },
+    hostname: 'tools',
     container: { name: 'main', image: imageRef },
     command,
     args: [],
