@@ -3,106 +3,35 @@
 // real kubectl for exec and logs. Needs root and the control-plane binaries (npm run setup).
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import yaml from 'js-yaml';
 import { cidrContains, parseCidr, parseIp } from '../../../src/net/cidr.js';
-import { ExecRunner } from '../../../src/net/command.js';
 import { renderAddons } from '../../../src/sandbox/addons.js';
 import { binaries } from '../../../src/sandbox/binaries/versions.js';
-import { ControlPlaneFleet } from '../../../src/sandbox/controlplane/fleet.js';
-import { SandboxKubelet } from '../../../src/sandbox/kubelet/kubelet.js';
-import type { ClusterTopology, NodeTopology } from '../../../src/sandbox/topology.js';
+import { eventually } from '../../support/kubectl.js';
+import { oneNodeCluster, quiet, startKubeletNode, type KubeletNode } from '../../support/kubelet-node.js';
 
 const run = promisify(execFile);
-const repoRoot = new URL('../../..', import.meta.url).pathname;
 const bins = binaries();
 const isRoot = process.getuid?.() === 0;
 const missing = [bins.kubeApiserver, bins.kubectl, bins.kubeProxy, bins.coredns].filter((b) => !existsSync(b));
 const skip = !isRoot ? 'needs root (network namespaces)' : missing.length > 0 ? `needs the control-plane binaries (npm run setup): ${missing.join(', ')}` : false;
 
 // Addresses of this test only, apart from any sandbox fleet on the host.
-const hostBridge = 'ksubt-br';
-const apiAddress = '10.252.255.9';
-const node: NodeTopology = {
-  name: 'kt1-gateway',
+const { node, cluster } = oneNodeCluster({
   cluster: 'kt1',
-  netns: 'ksubt-kt1-gateway',
-  ip: '10.252.9.11',
-  publicIp: '192.168.252.11',
-  gateway: true,
-  hostLink: 'ksubt-n1',
-};
-const cluster: ClusterTopology = {
-  name: 'kt1',
-  index: 9,
-  podCidr: '10.253.0.0/16',
-  serviceCidr: '10.254.0.0/16',
-  apiAddress,
-  underlayCidr: '10.252.9.0/24',
-  underlayGateway: '10.252.9.1',
-  bridge: hostBridge,
-  dnsServiceIp: '10.254.0.10',
-  nodes: [node],
-  hub: false,
-};
-
-function sh(args: string[]): void {
-  execFileSync(args[0] ?? '', args.slice(1), { stdio: 'pipe' });
-}
-function quiet(args: string[]): void {
-  try {
-    sh(args);
-  } catch {
-    // already gone
-  }
-}
-
-function createHostNetwork(): void {
-  removeHostNetwork();
-  sh(['ip', 'link', 'add', hostBridge, 'type', 'bridge']);
-  sh(['ip', 'addr', 'add', `${cluster.underlayGateway}/24`, 'dev', hostBridge]);
-  sh(['ip', 'addr', 'add', `${apiAddress}/32`, 'dev', hostBridge]);
-  sh(['ip', 'link', 'set', hostBridge, 'up']);
-  sh(['ip', 'netns', 'add', node.netns]);
-  sh(['ip', 'link', 'add', node.hostLink, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.netns]);
-  sh(['ip', 'link', 'set', node.hostLink, 'master', hostBridge, 'up']);
-  sh(['ip', '-n', node.netns, 'addr', 'add', `${node.ip}/24`, 'dev', 'eth0']);
-  sh(['ip', '-n', node.netns, 'link', 'set', 'eth0', 'up']);
-  sh(['ip', '-n', node.netns, 'link', 'set', 'lo', 'up']);
-  sh(['ip', '-n', node.netns, 'route', 'add', 'default', 'via', cluster.underlayGateway]);
-}
-
-function removeHostNetwork(): void {
-  quiet(['ip', 'netns', 'del', node.netns]);
-  quiet(['ip', 'link', 'del', node.hostLink]);
-  quiet(['ip', 'link', 'del', hostBridge]);
-}
+  octet: 252,
+  bridge: 'ksubt-br',
+  node: { name: 'kt1-gateway', netns: 'ksubt-kt1-gateway', publicIp: '192.168.252.11', gateway: true, hostLink: 'ksubt-n1' },
+});
 
 function podNetns(): string[] {
   return execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' })
     .split('\n')
     .map((l) => l.split(' ')[0] ?? '')
     .filter((n) => n.startsWith('ksub-p-'));
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(500);
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 interface Obj {
@@ -112,76 +41,35 @@ interface Obj {
 }
 
 describe('sandbox kubelet against a real control plane (root)', { skip, timeout: 600_000 }, () => {
-  let fleet: ControlPlaneFleet | undefined;
-  let kubelet: SandboxKubelet | undefined;
-  let kubeconfig = '';
-
-  const kubectl = async (...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> => {
-    try {
-      const r = await run(bins.kubectl, ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 });
-      return { ...r, code: 0 };
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string; code?: number };
-      return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : -1 };
-    }
-  };
+  let kn: KubeletNode;
+  const kubectl = (...args: string[]): ReturnType<KubeletNode['kubectl']> => kn.kubectl(...args);
   const get = async <T = Obj>(...args: string[]): Promise<T> => {
     const r = await kubectl('get', '-o', 'json', ...args);
     if (r.code !== 0) throw new Error(`kubectl get ${args.join(' ')}: ${r.stderr}`);
     return JSON.parse(r.stdout) as T;
   };
-  const apply = async (docs: object[]): Promise<void> => {
-    const file = join(fleet?.state.dir ?? '/tmp', `apply-${Date.now()}.yaml`);
-    writeFileSync(file, docs.map((d) => yaml.dump(d)).join('---\n'));
-    const r = await kubectl('apply', '--server-side', '-f', file);
-    assert.equal(r.code, 0, r.stderr);
-  };
-  const runningPods = async (selector: string, count: number, namespace = 'default', timeoutMs?: number): Promise<Obj[]> =>
-    eventually(`${count} Running pods ${selector}`, async () => {
+  const runningPods = async (selector: string, count: number, namespace = 'default', timeoutMs = 90_000): Promise<Obj[]> =>
+    eventually(async () => {
       const pods = (await get<{ items: Obj[] }>('pods', '-n', namespace, '-l', selector)).items;
       const ready = pods.filter((p) => (p.status?.conditions as { type: string; status: string }[] | undefined)?.some((c) => c.type === 'Ready' && c.status === 'True'));
       return ready.length === count && pods.length === count ? ready : undefined;
-    }, timeoutMs);
+    }, timeoutMs, `${count} Running pods ${selector}`);
 
   before(async () => {
-    createHostNetwork();
-    fleet = await ControlPlaneFleet.start({
-      name: 'test-kubelet',
-      runner: new ExecRunner(),
-      clusters: [{ name: cluster.name, serviceCidr: cluster.serviceCidr, clusterCidr: cluster.podCidr, advertiseAddress: apiAddress, scheduler: true }],
-    });
-    kubeconfig = fleet.kubeconfigPath;
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    const endpoint = fleet.endpoints[0];
-    assert.ok(endpoint);
-    kubelet = new SandboxKubelet({
-      node,
-      cluster,
-      kubeConfig: kc,
-      apiserverInternalUrl: endpoint.internalServer,
-      caData: endpoint.caData,
-      dir: join(fleet.state.dir, 'nodes', node.name),
-      runner: new ExecRunner(),
-      binaries: bins,
-      repoRoot,
-    });
-    await kubelet.start();
-    await apply(renderAddons({ cluster, apiServer: endpoint.internalServer }));
+    kn = await startKubeletNode({ name: 'test-kubelet', node, cluster });
+    await kn.apply(renderAddons({ cluster, apiServer: kn.endpoint.internalServer }));
   });
 
   after(async () => {
-    await kubelet?.stop().catch((err: unknown) => console.error('kubelet stop:', err));
-    await fleet?.stop().catch((err: unknown) => console.error('fleet stop:', err));
+    await kn?.stop();
     for (const ns of podNetns()) quiet(['ip', 'netns', 'del', ns]);
-    removeHostNetwork();
   });
 
   it('registers a Ready node with its podCIDR, public-IP annotation, lease and kubelet port', async () => {
-    const n = await eventually('node podCIDR', async () => {
+    const n = await eventually(async () => {
       const obj = await get('node', node.name);
       return obj.spec?.podCIDR ? obj : undefined;
-    });
+    }, 90_000, 'node podCIDR');
     assert.ok(cidrContains(parseCidr(cluster.podCidr), parseIp(String(n.spec?.podCIDR).split('/')[0] ?? '')));
     assert.equal(n.metadata.annotations?.['gateway.submariner.io/public-ip'], `ipv4:${node.publicIp}`);
     assert.equal(n.metadata.labels?.['kubernetes.io/hostname'], node.name);
@@ -200,7 +88,7 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
   });
 
   it('runs an nginx Deployment with pod IPs from the node podCIDR, listed in its EndpointSlice', async () => {
-    await apply([
+    await kn.apply([
       {
         apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'nginx', namespace: 'default' },
         spec: {
@@ -214,28 +102,28 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
     const podCidr = String((await get('node', node.name)).spec?.podCIDR);
     const ips = pods.map((p) => String(p.status?.podIP)).sort();
     for (const ip of ips) assert.ok(cidrContains(parseCidr(podCidr), parseIp(ip)), `${ip} is in ${podCidr}`);
-    await eventually('EndpointSlice with both pods', async () => {
+    await eventually(async () => {
       const slices = await get<{ items: { endpoints?: { addresses: string[]; conditions?: { ready?: boolean } }[] }[] }>('endpointslices', '-l', 'kubernetes.io/service-name=nginx');
       const ready = slices.items.flatMap((s) => s.endpoints ?? []).filter((e) => e.conditions?.ready).flatMap((e) => e.addresses).sort();
       return JSON.stringify(ready) === JSON.stringify(ips) ? true : undefined;
-    });
+    }, 90_000, 'EndpointSlice with both pods');
   });
 
   it('execs dig and curl in a toolbox pod and shows the nginx access log', async () => {
-    await apply([
+    await kn.apply([
       { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'toolbox', namespace: 'default', labels: { app: 'toolbox' } }, spec: { containers: [{ name: 'toolbox', image: 'kubectl-submariner/toolbox:1' }] } },
     ]);
     const [toolbox] = await runningPods('app=toolbox', 1);
-    const dig = await eventually('dig through CoreDNS', async () => {
+    const dig = await eventually(async () => {
       const r = await kubectl('exec', 'toolbox', '--', 'dig', '+short', '+time=2', '+tries=1', 'nginx.default.svc.cluster.local');
       return r.code === 0 && r.stdout.trim() !== '' ? r.stdout.trim() : undefined;
-    });
+    }, 90_000, 'dig through CoreDNS');
     const svc = await get('service', 'nginx');
     assert.equal(dig, svc.spec?.clusterIP);
-    const curl = await eventually('curl through the Service', async () => {
+    const curl = await eventually(async () => {
       const r = await kubectl('exec', 'toolbox', '--', 'curl', '-s', '--max-time', '3', 'http://nginx');
       return r.code === 0 && r.stdout.startsWith('nginx-') ? r.stdout : undefined;
-    });
+    }, 90_000, 'curl through the Service');
     const [name, ip] = curl.trim().split(' ');
     const served = (await get<{ items: Obj[] }>('pods', '-l', 'app=nginx')).items.find((p) => p.metadata.name === name);
     assert.equal(served?.status?.podIP, ip);
@@ -248,7 +136,7 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
     assert.equal(failed.code, 3);
     assert.equal(failed.stdout, 'out\n');
     assert.match(failed.stderr, /err/);
-    const stdin = await run('sh', ['-c', `echo hello-stdin | ${bins.kubectl} --kubeconfig ${kubeconfig} exec -i toolbox -- cat`]);
+    const stdin = await run('sh', ['-c', `echo hello-stdin | ${bins.kubectl} --kubeconfig ${kn.kubeconfig} exec -i toolbox -- cat`]);
     assert.equal(stdin.stdout, 'hello-stdin\n');
     const api = await kubectl('exec', 'toolbox', '--', 'sh', '-c', 'curl -s --cacert /var/run/secrets/kubernetes.io/serviceaccount/ca.crt -H "Authorization: Bearer $(cat /var/run/secrets/kubernetes.io/serviceaccount/token)" https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT/version');
     assert.equal(api.code, 0, api.stderr);
@@ -256,7 +144,7 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
   });
 
   it('mounts a ConfigMap at a path missing on the host and keeps it up to date', async () => {
-    await apply([
+    await kn.apply([
       { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'demo', namespace: 'default' }, data: { greeting: 'hello' } },
       {
         apiVersion: 'v1', kind: 'Pod', metadata: { name: 'reader', namespace: 'default', labels: { app: 'reader' } },
@@ -275,14 +163,14 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
     assert.equal((await kubectl('exec', 'reader', '--', 'sh', '-c', 'echo "$MSG"')).stdout, 'hello from $(POD)\n');
     assert.ok(!existsSync('/etc/ksub-demo'), 'nothing is created on the host');
     assert.equal((await kubectl('patch', 'configmap', 'demo', '--type=merge', '-p', '{"data":{"greeting":"bonjour"}}')).code, 0);
-    await eventually('the updated ConfigMap in the pod', async () =>
-      (await kubectl('exec', 'reader', '--', 'cat', '/etc/ksub-demo/conf/greeting')).stdout === 'bonjour' ? true : undefined, 60_000);
+    await eventually(async () =>
+      (await kubectl('exec', 'reader', '--', 'cat', '/etc/ksub-demo/conf/greeting')).stdout === 'bonjour' ? true : undefined, 60_000, 'the updated ConfigMap in the pod');
   });
 
   it('reports ErrImagePull, then ImagePullBackOff, for an image the sandbox cannot run', async () => {
-    await apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unknown', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'example.com/no-such-image:1' }] } }]);
+    await kn.apply([{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'unknown', namespace: 'default' }, spec: { containers: [{ name: 'app', image: 'example.com/no-such-image:1' }] } }]);
     const reasons = new Set<string>();
-    await eventually('ImagePullBackOff', async () => {
+    await eventually(async () => {
       const p = await get('pod', 'unknown');
       const st = (p.status?.containerStatuses as { state: { waiting?: { reason: string; message?: string } } }[] | undefined)?.[0];
       if (st?.state.waiting) {
@@ -291,7 +179,7 @@ describe('sandbox kubelet against a real control plane (root)', { skip, timeout:
       }
       assert.equal(p.status?.phase, 'Pending');
       return reasons.has('ImagePullBackOff') ? true : undefined;
-    });
+    }, 90_000, 'ImagePullBackOff');
     assert.ok(reasons.has('ErrImagePull') || reasons.has('ImagePullBackOff'));
     const logs = await kubectl('logs', 'unknown');
     assert.notEqual(logs.code, 0);

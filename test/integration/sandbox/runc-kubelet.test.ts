@@ -3,23 +3,18 @@
 // Needs root, runc and the control-plane binaries (npm run setup).
 import assert from 'node:assert/strict';
 import { execFile, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { KubeConfig } from '@kubernetes/client-node';
-import yaml from 'js-yaml';
 import { buildDebianImage, debianImageSpec } from '../../../src/image/debian-image.js';
 import { ExecRunner } from '../../../src/net/command.js';
 import { binaries } from '../../../src/sandbox/binaries/versions.js';
-import { ControlPlaneFleet } from '../../../src/sandbox/controlplane/fleet.js';
-import { SandboxKubelet } from '../../../src/sandbox/kubelet/kubelet.js';
-import type { ClusterTopology, NodeTopology } from '../../../src/sandbox/topology.js';
+import { eventually } from '../../support/kubectl.js';
+import { oneNodeCluster, quiet, startKubeletNode, type KubeletNode } from '../../support/kubelet-node.js';
 
 const run = promisify(execFile);
-const repoRoot = new URL('../../..', import.meta.url).pathname;
 const bins = binaries();
 const isRoot = process.getuid?.() === 0;
 const missing = [bins.kubeApiserver, bins.kubectl, '/usr/sbin/runc'].filter((b) => !existsSync(b));
@@ -27,68 +22,13 @@ const skip = !isRoot ? 'needs root (network namespaces, runc)' : missing.length 
 
 // Names and addresses of this test only, apart from any sandbox fleet and other tests on the host.
 const tag = `r${process.pid % 10000}`;
-const hostBridge = `ksub${tag}b`;
-const apiAddress = '10.236.255.9';
-const node: NodeTopology = { name: 'kr1-node', cluster: 'kr1', netns: `ksub-${tag}-node`, ip: '10.236.9.11', gateway: false, hostLink: `ksub${tag}n` };
-const cluster: ClusterTopology = {
-  name: 'kr1',
-  index: 9,
-  podCidr: '10.237.0.0/16',
-  serviceCidr: '10.238.0.0/16',
-  apiAddress,
-  underlayCidr: '10.236.9.0/24',
-  underlayGateway: '10.236.9.1',
-  bridge: hostBridge,
-  dnsServiceIp: '10.238.0.10',
-  nodes: [node],
-  hub: false,
-};
+const { node, cluster } = oneNodeCluster({
+  cluster: 'kr1',
+  octet: 236,
+  bridge: `ksub${tag}b`,
+  node: { name: 'kr1-node', netns: `ksub-${tag}-node`, gateway: false, hostLink: `ksub${tag}n` },
+});
 const toolbox = 'kubectl-submariner/toolbox:1';
-
-function quiet(args: string[]): void {
-  try {
-    execFileSync(args[0] ?? '', args.slice(1), { stdio: 'pipe' });
-  } catch {
-    // already gone
-  }
-}
-
-function createHostNetwork(): void {
-  removeHostNetwork();
-  const sh = (args: string[]): void => void execFileSync(args[0] ?? '', args.slice(1), { stdio: 'pipe' });
-  sh(['ip', 'link', 'add', hostBridge, 'type', 'bridge']);
-  sh(['ip', 'addr', 'add', `${cluster.underlayGateway}/24`, 'dev', hostBridge]);
-  sh(['ip', 'addr', 'add', `${apiAddress}/32`, 'dev', hostBridge]);
-  sh(['ip', 'link', 'set', hostBridge, 'up']);
-  sh(['ip', 'netns', 'add', node.netns]);
-  sh(['ip', 'link', 'add', node.hostLink, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', node.netns]);
-  sh(['ip', 'link', 'set', node.hostLink, 'master', hostBridge, 'up']);
-  sh(['ip', '-n', node.netns, 'addr', 'add', `${node.ip}/24`, 'dev', 'eth0']);
-  sh(['ip', '-n', node.netns, 'link', 'set', 'eth0', 'up']);
-  sh(['ip', '-n', node.netns, 'link', 'set', 'lo', 'up']);
-  sh(['ip', '-n', node.netns, 'route', 'add', 'default', 'via', cluster.underlayGateway]);
-}
-
-function removeHostNetwork(): void {
-  quiet(['ip', 'netns', 'del', node.netns]);
-  quiet(['ip', 'link', 'del', node.hostLink]);
-  quiet(['ip', 'link', 'del', hostBridge]);
-}
-
-async function eventually<T>(what: string, fn: () => Promise<T | undefined>, timeoutMs = 90_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await sleep(500);
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
-}
 
 interface ContainerStatus {
   name: string;
@@ -106,31 +46,14 @@ describe('sandbox kubelet running pods from OCI images under runc (root)', { ski
   const work = mkdtempSync(join(tmpdir(), 'runc-kubelet-'));
   const storeDir = join(work, 'store');
   const runcRoot = join(work, 'runc');
-  let fleet: ControlPlaneFleet | undefined;
-  let kubelet: SandboxKubelet | undefined;
-  let kubeconfig = '';
-  let nodeDir = '';
-
-  const kubectl = async (...args: string[]): Promise<{ stdout: string; stderr: string; code: number }> => {
-    try {
-      return { ...(await run(bins.kubectl, ['--kubeconfig', kubeconfig, ...args], { timeout: 60_000 })), code: 0 };
-    } catch (err) {
-      const e = err as { stdout?: string; stderr?: string; code?: number };
-      return { stdout: e.stdout ?? '', stderr: e.stderr ?? '', code: typeof e.code === 'number' ? e.code : -1 };
-    }
-  };
+  let kn: KubeletNode;
+  const kubectl = (...args: string[]): ReturnType<KubeletNode['kubectl']> => kn.kubectl(...args);
   const pod = async (name: string): Promise<PodObj> => {
     const r = await kubectl('get', 'pod', name, '-o', 'json');
     if (r.code !== 0) throw new Error(r.stderr);
     return JSON.parse(r.stdout) as PodObj;
   };
   const status = async (name: string): Promise<ContainerStatus | undefined> => (await pod(name)).status?.containerStatuses?.[0];
-  const apply = async (docs: object[]): Promise<void> => {
-    const file = join(work, `apply-${Date.now()}.yaml`);
-    writeFileSync(file, docs.map((d) => yaml.dump(d)).join('---\n'));
-    const r = await kubectl('apply', '--server-side', '-f', file);
-    assert.equal(r.code, 0, r.stderr);
-  };
   const podSpec = (name: string, image: string, command: string[], extra: Record<string, unknown> = {}): object => ({
     apiVersion: 'v1',
     kind: 'Pod',
@@ -142,50 +65,30 @@ describe('sandbox kubelet running pods from OCI images under runc (root)', { ski
   const overlayMounts = (): string[] => readFileSync('/proc/self/mounts', 'utf8').split('\n').filter((l) => l.startsWith('overlay ') && l.includes(work));
 
   before(async () => {
-    const runner = new ExecRunner();
     // The toolbox image, built from Debian packages (the root filesystem is cached per package set).
-    await buildDebianImage(runner, debianImageSpec('toolbox', []), { storeDir });
-    createHostNetwork();
-    fleet = await ControlPlaneFleet.start({
-      name: `test-runc-kubelet-${process.pid}`,
-      runner,
-      clusters: [{ name: cluster.name, serviceCidr: cluster.serviceCidr, clusterCidr: cluster.podCidr, advertiseAddress: apiAddress, scheduler: true }],
-    });
-    kubeconfig = fleet.kubeconfigPath;
-    const kc = new KubeConfig();
-    kc.loadFromFile(kubeconfig);
-    const endpoint = fleet.endpoints[0];
-    assert.ok(endpoint);
-    nodeDir = join(fleet.state.dir, 'nodes', node.name);
-    kubelet = new SandboxKubelet({
-      node, cluster, kubeConfig: kc, apiserverInternalUrl: endpoint.internalServer, caData: endpoint.caData, dir: nodeDir, runner, binaries: bins, repoRoot,
-      runtime: { kind: 'runc', root: runcRoot, storeDir },
-    });
-    await kubelet.start();
-    await eventually('the node\'s podCIDR', async () => {
+    await buildDebianImage(new ExecRunner(), debianImageSpec('toolbox', []), { storeDir });
+    kn = await startKubeletNode({ name: `test-runc-kubelet-${process.pid}`, node, cluster, runtime: { kind: 'runc', root: runcRoot, storeDir } });
+    await eventually(async () => {
       const r = await kubectl('get', 'node', node.name, '-o', 'jsonpath={.spec.podCIDR}');
       return r.stdout.trim() || undefined;
-    });
+    }, 90_000, 'the node\'s podCIDR');
   });
 
   after(async () => {
-    await kubelet?.stop().catch((err: unknown) => console.error('kubelet stop:', err));
-    if (nodeDir) await SandboxKubelet.cleanup(nodeDir, new ExecRunner()).catch(() => undefined);
-    await fleet?.stop().catch((err: unknown) => console.error('fleet stop:', err));
+    await kn?.stop();
     for (const id of await runcIds()) quiet(['runc', '--root', runcRoot, 'delete', '--force', id]);
     for (const l of overlayMounts()) quiet(['umount', l.split(' ')[1] ?? '']);
-    removeHostNetwork();
     rmSync(work, { recursive: true, force: true });
   });
 
   it('runs a toolbox pod from its image: Running with a runc container id, its output in kubectl logs, kubectl exec inside it', async () => {
-    await apply([podSpec('tools', toolbox, ['sh', '-c', 'echo "$GREETING"; echo to-stderr >&2; exec sleep infinity'])]);
-    const s = await eventually('tools Running', async () => ((await status('tools'))?.state.running ? status('tools') : undefined));
+    await kn.apply([podSpec('tools', toolbox, ['sh', '-c', 'echo "$GREETING"; echo to-stderr >&2; exec sleep infinity'])]);
+    const s = await eventually(async () => ((await status('tools'))?.state.running ? status('tools') : undefined), 90_000, 'tools Running');
     assert.match(s?.containerID ?? '', /^runc:\/\//);
-    const logs = await eventually('logs', async () => {
+    const logs = await eventually(async () => {
       const r = await kubectl('logs', 'tools');
       return r.stdout.includes('to-stderr') ? r.stdout : undefined;
-    });
+    }, 90_000, 'logs');
     // stdout and stderr are two pipes: each line lands, in either order.
     assert.deepEqual(logs.split('\n').filter(Boolean).sort(), ['hello from runc', 'to-stderr']);
     // The container's own root filesystem (Debian's), hostname, network namespace, and its tools.
@@ -207,25 +110,25 @@ describe('sandbox kubelet running pods from OCI images under runc (root)', { ski
   });
 
   it('containers of a pod with shareProcessNamespace see each other\'s processes; others do not', async () => {
-    await apply([{
+    await kn.apply([{
       apiVersion: 'v1', kind: 'Pod', metadata: { name: 'shared', namespace: 'default' },
       spec: {
         nodeName: node.name, terminationGracePeriodSeconds: 2, shareProcessNamespace: true,
         containers: [{ name: 'a', image: toolbox, command: ['sleep', '4242'] }, { name: 'b', image: toolbox, command: ['sleep', 'infinity'] }],
       },
     }]);
-    await eventually('shared Running', async () => ((await pod('shared')).status?.containerStatuses?.every((c) => c.state.running) ? true : undefined));
+    await eventually(async () => ((await pod('shared')).status?.containerStatuses?.every((c) => c.state.running) ? true : undefined), 90_000, 'shared Running');
     const processes = "cat /proc/[0-9]*/cmdline | tr '\\0' ' '";
     assert.match((await kubectl('exec', 'shared', '-c', 'b', '--', 'sh', '-c', processes)).stdout, /sleep 4242/);
     assert.doesNotMatch((await kubectl('exec', 'tools', '--', 'sh', '-c', processes)).stdout, /sleep 4242/);
   });
 
   it('restarts a container that exits, reporting restartCount and lastState', async () => {
-    await apply([podSpec('crasher', toolbox, ['sh', '-c', 'echo "run"; sleep 1; exit 3'])]);
-    const s = await eventually('a restart', async () => {
+    await kn.apply([podSpec('crasher', toolbox, ['sh', '-c', 'echo "run"; sleep 1; exit 3'])]);
+    const s = await eventually(async () => {
       const c = await status('crasher');
       return c && c.restartCount >= 1 && c.lastState.terminated ? c : undefined;
-    });
+    }, 90_000, 'a restart');
     assert.equal(s.lastState.terminated?.exitCode, 3);
     assert.equal(s.lastState.terminated?.reason, 'Error');
     const previous = await kubectl('logs', 'crasher', '--previous');
@@ -233,21 +136,21 @@ describe('sandbox kubelet running pods from OCI images under runc (root)', { ski
   });
 
   it('a pod whose image is not in the store waits with ErrImagePull naming the image and how to load it', async () => {
-    await apply([podSpec('absent', 'example.com/not-loaded:1', ['sleep', 'infinity'])]);
-    const s = await eventually('ErrImagePull', async () => {
+    await kn.apply([podSpec('absent', 'example.com/not-loaded:1', ['sleep', 'infinity'])]);
+    const s = await eventually(async () => {
       const w = (await status('absent'))?.state.waiting;
       return w && (w.reason === 'ErrImagePull' || w.reason === 'ImagePullBackOff') ? w : undefined;
-    });
+    }, 90_000, 'ErrImagePull');
     assert.match(s.message ?? '', /example\.com\/not-loaded:1/);
     assert.match(s.message ?? '', /sandbox load-image ARCHIVE/);
   });
 
   it('runc failing to start the container is CreateContainerError with runc\'s message', async () => {
-    await apply([podSpec('badcmd', toolbox, ['/no/such/program'])]);
-    const s = await eventually('CreateContainerError', async () => {
+    await kn.apply([podSpec('badcmd', toolbox, ['/no/such/program'])]);
+    const s = await eventually(async () => {
       const w = (await status('badcmd'))?.state.waiting;
       return w?.reason === 'CreateContainerError' ? w : undefined;
-    });
+    }, 90_000, 'CreateContainerError');
     assert.match(s.message ?? '', /\/no\/such\/program/);
   });
 
@@ -257,6 +160,6 @@ describe('sandbox kubelet running pods from OCI images under runc (root)', { ski
     assert.equal(r.code, 0, r.stderr);
     assert.deepEqual(await runcIds(), []);
     assert.deepEqual(overlayMounts(), []);
-    assert.equal(existsSync(join(nodeDir, 'pods')) ? execFileSync('find', [join(nodeDir, 'pods'), '-name', 'config.json'], { encoding: 'utf8' }) : '', '');
+    assert.equal(existsSync(join(kn.nodeDir, 'pods')) ? execFileSync('find', [join(kn.nodeDir, 'pods'), '-name', 'config.json'], { encoding: 'utf8' }) : '', '');
   });
 });
