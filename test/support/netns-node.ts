@@ -11,7 +11,7 @@ import { IpRoute2 } from '../../src/net/iproute2/exec.js';
 import type { DriverContext } from '../../plugins/driver.js';
 import { SpawnStarter, type ChildHandle, type ProcessStarter, type StartOptions } from '../../plugins/process.js';
 
-export const isRoot = process.getuid?.() === 0;
+export { isRoot } from './skip.js';
 export const PSK = Buffer.from('integration-test-psk-0123456789ab').toString('base64');
 
 const host = new ExecRunner();

@@ -12,12 +12,11 @@ import { renderAddons } from '../../../src/sandbox/addons.js';
 import { binaries } from '../../../src/sandbox/binaries/versions.js';
 import { eventually } from '../../support/kubectl.js';
 import { oneNodeCluster, quiet, startKubeletNode, type KubeletNode } from '../../support/kubelet-node.js';
+import { skipUnlessRoot } from '../../support/skip.js';
 
 const run = promisify(execFile);
 const bins = binaries();
-const isRoot = process.getuid?.() === 0;
-const missing = [bins.kubeApiserver, bins.kubectl, bins.kubeProxy, bins.coredns].filter((b) => !existsSync(b));
-const skip = !isRoot ? 'needs root (network namespaces)' : missing.length > 0 ? `needs the control-plane binaries (npm run setup): ${missing.join(', ')}` : false;
+const skip = skipUnlessRoot('network namespaces', [bins.kubeApiserver, bins.kubectl, bins.kubeProxy, bins.coredns]);
 
 // Addresses of this test only, apart from any sandbox fleet on the host.
 const { node, cluster } = oneNodeCluster({

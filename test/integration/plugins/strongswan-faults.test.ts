@@ -9,7 +9,8 @@ import { ExecRunner } from '../../../src/net/command.js';
 import { SOCKET_BUFFER_BYTES } from '../../../plugins/strongswan/socket-buffers.js';
 import { CHARON_TABLE, KILL_SWITCH_METRIC, LIBIPSEC_DEVICE, StrongswanDriver } from '../../../plugins/strongswan/strongswan.js';
 import { eventually } from '../../support/kubectl.js';
-import { isRoot, podBehind, switchedNodes, type NetnsNode, type SwitchedNodes } from '../../support/netns-node.js';
+import { podBehind, switchedNodes, type NetnsNode, type SwitchedNodes } from '../../support/netns-node.js';
+import { skipUnlessRoot } from '../../support/skip.js';
 import { charonPid, install, swanctl } from '../../support/strongswan.js';
 
 const host = new ExecRunner();
@@ -71,7 +72,7 @@ async function pingCounted(runner: { run: ExecRunner['run'] }, dst: string, coun
   return { sent: Number(m[1]), received: Number(m[2]) };
 }
 
-void describe('strongswan under faults: three gateways, one with the wrong pre-shared key (needs root and strongSwan)', { skip: isRoot ? false : 'needs root (network namespaces)' }, () => {
+void describe('strongswan under faults: three gateways, one with the wrong pre-shared key (needs root and strongSwan)', { skip: skipUnlessRoot('network namespaces') }, () => {
   let nodes: SwitchedNodes;
   let east: NetnsNode;
   let west: NetnsNode;

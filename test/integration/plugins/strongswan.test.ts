@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import type { Connection } from '../../../src/api/generated.js';
 import { KILL_SWITCH_METRIC, LIBIPSEC_DEVICE, StrongswanDriver, tsAddress } from '../../../plugins/strongswan/strongswan.js';
-import { isRoot, tcpEcho, twoNodes, type NetnsNode } from '../../support/netns-node.js';
+import { tcpEcho, twoNodes, type NetnsNode } from '../../support/netns-node.js';
+import { skipUnlessRoot } from '../../support/skip.js';
 import { charonPid, install, swanctl } from '../../support/strongswan.js';
 
 const SERVICE_CIDR = { east: '100.91.0.0/16', west: '100.92.0.0/16' };
@@ -51,7 +52,7 @@ const connected = async (d: StrongswanDriver): Promise<Connection[] | undefined>
 };
 
 
-void describe('strongswan: two charons in two network namespaces carry pod traffic in ESP over UDP 4500 (needs root and strongSwan)', { skip: isRoot ? false : 'needs root (network namespaces)' }, () => {
+void describe('strongswan: two charons in two network namespaces carry pod traffic in ESP over UDP 4500 (needs root and strongSwan)', { skip: skipUnlessRoot('network namespaces') }, () => {
   let a: NetnsNode;
   let b: NetnsNode;
   let da: StrongswanDriver;

@@ -13,12 +13,11 @@ import { ExecRunner } from '../../../src/net/command.js';
 import { binaries } from '../../../src/sandbox/binaries/versions.js';
 import { eventually } from '../../support/kubectl.js';
 import { oneNodeCluster, quiet, startKubeletNode, type KubeletNode } from '../../support/kubelet-node.js';
+import { skipUnlessRoot } from '../../support/skip.js';
 
 const run = promisify(execFile);
 const bins = binaries();
-const isRoot = process.getuid?.() === 0;
-const missing = [bins.kubeApiserver, bins.kubectl, '/usr/sbin/runc'].filter((b) => !existsSync(b));
-const skip = !isRoot ? 'needs root (network namespaces, runc)' : missing.length > 0 ? `needs ${missing.join(', ')} (npm run setup)` : false;
+const skip = skipUnlessRoot('network namespaces, runc', [bins.kubeApiserver, bins.kubectl, '/usr/sbin/runc']);
 
 // Names and addresses of this test only, apart from any sandbox fleet and other tests on the host.
 const tag = `r${process.pid % 10000}`;
