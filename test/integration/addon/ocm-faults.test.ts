@@ -6,48 +6,27 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import {
-  ClusterManagementAddOnResource,
-  ManagedClusterAddOnResource,
-  ManagedClusterResource,
-  ManifestWorkResource,
-  SubmarinerConfigResource,
-  type ManagedClusterAddOn,
-  type ManifestWork,
-} from '../../../src/api/index.js';
-import { jsonLogger } from '../../../src/base/log.js';
+import { ClusterManagementAddOnResource, ManagedClusterResource, type ManagedClusterAddOn } from '../../../src/api/index.js';
 import { MemoryReporter } from '../../../src/base/reporter.js';
 import { resourceClient } from '../../../src/kube/resource-client.js';
-import { addonStatus, installAddon, rolloutAddon, uninstallAddon } from '../../../addon/cli.js';
-import { AddonController } from '../../../addon/controller.js';
+import { addonStatus, rolloutAddon, uninstallAddon } from '../../../addon/cli.js';
+import type { AddonController } from '../../../addon/controller.js';
 import { eventually } from '../../support/kubectl.js';
 import { startTestOcm, type TestOcm } from '../../support/ocm.js';
-import { truthy } from './support.js';
-
-const ns = 'submariner-addon';
-const networks: Record<string, { clusterCIDR: string; serviceCIDR: string }> = {
-  cluster1: { clusterCIDR: '10.241.0.0/16', serviceCIDR: '10.141.0.0/16' },
-  cluster2: { clusterCIDR: '10.242.0.0/16', serviceCIDR: '10.142.0.0/16' },
-};
+import { addonNamespace as ns, addonOf, agentImages, conditionOf, startAddon, truthy, worksOf } from './support.js';
 
 let ocm: TestOcm;
 let hub: KubeConfig;
 let controller: AddonController | undefined;
 
 const mcaOf = async (cluster: string): Promise<ManagedClusterAddOn> => {
-  const mca = await resourceClient(hub, ManagedClusterAddOnResource).get('submariner', cluster);
+  const mca = await addonOf(hub, cluster);
   assert.ok(mca, `${cluster}'s ManagedClusterAddOn`);
   return mca;
 };
-const conditionOf = async (cluster: string, type: string) => (await mcaOf(cluster)).status?.conditions?.find((c) => c.type === type);
-const worksOf = (cluster: string): Promise<ManifestWork[]> =>
-  resourceClient(hub, ManifestWorkResource).list({ namespace: cluster, labelSelector: 'open-cluster-management.io/addon-name=submariner' });
 /** The image tags the cluster's works on the hub deliver to its agents. */
 const tagsOf = async (cluster: string): Promise<string[]> => {
-  const images = (await worksOf(cluster))
-    .flatMap((w) => w.spec.workload.manifests)
-    .filter((m) => m.kind === 'DaemonSet' || m.kind === 'Deployment')
-    .map((m) => (m as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]?.image ?? '');
+  const images = agentImages(await worksOf(hub, cluster));
   return [...new Set(images.map((i) => i.slice(i.lastIndexOf(':') + 1)))];
 };
 /** The config (AddOnDeploymentConfig spec hash) OCM marks desired for the cluster, and the one it last recorded applied. */
@@ -83,15 +62,9 @@ before(async () => {
   hub = ocm.kubeConfig(ocm.hub);
   // A short lease (OCM's grace is 5 leases) so that a stopped klusterlet reads Unknown within seconds.
   for (const c of ocm.clusters) await resourceClient(hub, ManagedClusterResource).patch(c, { spec: { leaseDurationSeconds: 2 } });
-  await installAddon(hub, { namespace: ns, clusterSet: ocm.clusterSet.name, controller: false }, new MemoryReporter());
-  for (const c of ocm.clusters) {
-    await resourceClient(hub, SubmarinerConfigResource).apply({ metadata: { name: 'submariner', namespace: c }, spec: { cableDriver: 'vxlan', ...networks[c] } });
-  }
-  const log = jsonLogger('addon', false, () => undefined);
-  controller = new AddonController({ kc: hub, log, brokerUrl: hub.getCurrentCluster()?.server ?? '', clusterSets: [ocm.clusterSet.name], uninstallTimeoutMs: 5_000 });
-  await controller.start();
+  controller = await startAddon(ocm);
   for (const cluster of ocm.clusters) {
-    await eventually(truthy(async () => (await conditionOf(cluster, 'Progressing'))?.reason === 'Completed'), 120_000, `${cluster}'s first rollout completed`);
+    await eventually(truthy(async () => (await conditionOf(hub, cluster, 'Progressing'))?.reason === 'Completed'), 120_000, `${cluster}'s first rollout completed`);
   }
   const objects = KubernetesObjectApi.makeApiClient(ocm.kubeConfig('cluster1'));
   for (const o of refuse003) await objects.create(o);
@@ -124,7 +97,7 @@ void describe('faults in a rollout on a real OCM hub', () => {
     );
     // cluster1 has the new config on the hub, refused by its API server; the addon says why.
     assert.deepEqual(await tagsOf('cluster1'), ['0.0.3']);
-    const applied = await conditionOf('cluster1', 'ManifestApplied');
+    const applied = await conditionOf(hub, 'cluster1', 'ManifestApplied');
     assert.equal(applied?.status, 'False');
     assert.equal(applied?.reason, 'ManifestWorkApplyFailed');
     assert.match(applied?.message ?? '', /images tagged 0\.0\.3 are not allowed here/);
@@ -168,11 +141,11 @@ void describe('faults in a rollout on a real OCM hub', () => {
       'cluster2 Unknown on the hub',
     );
     const available = await eventually(truthy(async () => {
-      const c = await conditionOf('cluster2', 'Available');
+      const c = await conditionOf(hub, 'cluster2', 'Available');
       return c?.status === 'Unknown' ? c : undefined;
     }), 30_000, 'cluster2\'s addon Unknown');
     assert.equal(available.reason, 'ManagedClusterLeaseUpdateStopped');
-    await eventually(truthy(async () => (await conditionOf('cluster2', 'SubmarinerAgentDegraded'))?.status === 'Unknown'), 30_000, 'cluster2\'s agent status Unknown');
+    await eventually(truthy(async () => (await conditionOf(hub, 'cluster2', 'SubmarinerAgentDegraded'))?.status === 'Unknown'), 30_000, 'cluster2\'s agent status Unknown');
     // Tainted unreachable, the cluster stays selected: its addon and its works stay.
     await eventually(
       truthy(async () => (await clusters.get('cluster2'))?.spec?.taints?.some((t) => t.key === 'cluster.open-cluster-management.io/unreachable')),
@@ -198,13 +171,13 @@ void describe('faults in a rollout on a real OCM hub', () => {
       /did not complete within 60s; still pending: cluster2 \(the cluster stopped reporting: Registration agent stopped updating its lease\.\)/,
     );
     assert.deepEqual(await tagsOf('cluster1'), ['0.0.4']);
-    assert.equal((await conditionOf('cluster1', 'Progressing'))?.reason, 'Completed');
+    assert.equal((await conditionOf(hub, 'cluster1', 'Progressing'))?.reason, 'Completed');
     // cluster2's works carry 0.0.4 for its work agent to apply when it is back; OCM sees it progressing, not failed.
     assert.deepEqual(await tagsOf('cluster2'), ['0.0.4']);
-    const progressing = await conditionOf('cluster2', 'Progressing');
+    const progressing = await conditionOf(hub, 'cluster2', 'Progressing');
     assert.equal(progressing?.status, 'True');
     assert.equal(progressing?.reason, 'Progressing');
     assert.match(await progressionMessage(), /0 failed 0 timeout/);
-    assert.equal((await conditionOf('cluster2', 'Available'))?.status, 'Unknown');
+    assert.equal((await conditionOf(hub, 'cluster2', 'Available'))?.status, 'Unknown');
   });
 });

@@ -4,51 +4,26 @@
 // change rolls out through OCM, and removal leaves the clusters as they were.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { eventually } from '../../support/kubectl.js';
-import { truthy } from './support.js';
 import { CoreV1Api, KubernetesObjectApi, type KubeConfig } from '@kubernetes/client-node';
-import {
-  ManagedClusterAddOnResource,
-  ManifestWorkResource,
-  NamespaceResource,
-  SubmarinerConfigResource,
-  type ManagedClusterAddOn,
-  type ManifestWork,
-} from '../../../src/api/index.js';
-import { jsonLogger } from '../../../src/base/log.js';
+import { NamespaceResource } from '../../../src/api/index.js';
 import { MemoryReporter } from '../../../src/base/reporter.js';
 import { resourceClient } from '../../../src/kube/resource-client.js';
 import { parseClusterValues, renderCluster } from '../../../src/render/index.js';
-import { addonStatus, installAddon, rolloutAddon, uninstallAddon } from '../../../addon/cli.js';
-import { AddonController } from '../../../addon/controller.js';
+import { addonStatus, rolloutAddon, uninstallAddon } from '../../../addon/cli.js';
+import type { AddonController } from '../../../addon/controller.js';
+import { eventually } from '../../support/kubectl.js';
 import { startTestOcm, type TestOcm } from '../../support/ocm.js';
-
-const ns = 'submariner-addon';
-const networks: Record<string, { clusterCIDR: string; serviceCIDR: string }> = {
-  cluster1: { clusterCIDR: '10.241.0.0/16', serviceCIDR: '10.141.0.0/16' },
-  cluster2: { clusterCIDR: '10.242.0.0/16', serviceCIDR: '10.142.0.0/16' },
-};
+import { addonNamespace as ns, addonOf, agentImages, conditionOf, networks, startAddon, truthy, worksOf } from './support.js';
 
 let ocm: TestOcm;
 let hub: KubeConfig;
 let controller: AddonController | undefined;
 const phases: string[] = [];
 
-const mcaOf = (cluster: string): Promise<ManagedClusterAddOn | undefined> => resourceClient(hub, ManagedClusterAddOnResource).get('submariner', cluster);
-const conditionOf = async (cluster: string, type: string) => (await mcaOf(cluster))?.status?.conditions?.find((c) => c.type === type);
-const worksOf = async (cluster: string): Promise<ManifestWork[]> =>
-  (await resourceClient(hub, ManifestWorkResource).list({ namespace: cluster, labelSelector: 'open-cluster-management.io/addon-name=submariner' }));
-
 before(async () => {
   ocm = await startTestOcm();
   hub = ocm.kubeConfig(ocm.hub);
-  await installAddon(hub, { namespace: ns, clusterSet: ocm.clusterSet.name, controller: false }, new MemoryReporter());
-  for (const c of ocm.clusters) {
-    await resourceClient(hub, SubmarinerConfigResource).apply({ metadata: { name: 'submariner', namespace: c }, spec: { cableDriver: 'vxlan', ...networks[c] } });
-  }
-  const log = jsonLogger('addon', false, () => undefined);
-  controller = new AddonController({ kc: hub, log, brokerUrl: hub.getCurrentCluster()?.server ?? '', clusterSets: [ocm.clusterSet.name], uninstallTimeoutMs: 5_000 });
-  await controller.start();
+  controller = await startAddon(ocm);
 });
 
 after(async () => {
@@ -60,7 +35,7 @@ void describe('the hub addon on a real OCM hub', () => {
   void it('OCM adds the addon to the set\'s clusters and their work agents apply exactly renderCluster\'s objects', async () => {
     for (const cluster of ocm.clusters) {
       const works = await eventually(truthy(async () => {
-        const list = await worksOf(cluster);
+        const list = await worksOf(hub, cluster);
         return list.length > 0 && list.every((w) => w.status?.conditions?.some((c) => c.type === 'Applied' && c.status === 'True')) ? list : undefined;
       }), 90_000, `${cluster}'s works applied`);
       // The values the controller rendered the cluster from: its broker account's token and CA, the set's PSK.
@@ -95,16 +70,16 @@ void describe('the hub addon on a real OCM hub', () => {
     for (const cluster of ocm.clusters) {
       // No node runs pods here: the DaemonSets are scheduled nowhere and the Deployments have no ready replica.
       const degraded = await eventually(truthy(async () => {
-        const c = await conditionOf(cluster, 'SubmarinerAgentDegraded');
+        const c = await conditionOf(hub, cluster, 'SubmarinerAgentDegraded');
         return c?.reason.includes('NoOperatorAvailable') ? c : undefined;
       }), 90_000, `${cluster}'s agent status`);
       assert.equal(degraded.status, 'True');
       assert.equal(degraded.reason, 'NoScheduledGateways,NoLighthouseAgentAvailable,NoLighthouseCoreDNSAvailable,NoOperatorAvailable');
       // The work agent may report a failed apply first (a custom resource before its CRD is served), then retries.
-      await eventually(truthy(async () => (await conditionOf(cluster, 'ManifestApplied'))?.reason === 'AddonManifestApplied'), 60_000, `${cluster}'s works applied`);
-      assert.equal((await conditionOf(cluster, 'SubmarinerGatewaysLabeled'))?.reason, 'InsufficientNodes');
+      await eventually(truthy(async () => (await conditionOf(hub, cluster, 'ManifestApplied'))?.reason === 'AddonManifestApplied'), 60_000, `${cluster}'s works applied`);
+      assert.equal((await conditionOf(hub, cluster, 'SubmarinerGatewaysLabeled'))?.reason, 'InsufficientNodes');
       // OCM's addon manager found the works applied with the config hashes it rolled out.
-      await eventually(truthy(async () => (await conditionOf(cluster, 'Progressing'))?.reason === 'Completed'), 90_000, `${cluster}'s rollout completed`);
+      await eventually(truthy(async () => (await conditionOf(hub, cluster, 'Progressing'))?.reason === 'Completed'), 90_000, `${cluster}'s rollout completed`);
     }
     const rows = await addonStatus(hub);
     assert.deepEqual(
@@ -118,17 +93,14 @@ void describe('the hub addon on a real OCM hub', () => {
     assert.deepEqual(result.clusters.map((c) => c.cluster), ocm.clusters);
     for (const c of result.clusters) assert.ok(c.completedMs !== undefined, c.cluster);
     for (const cluster of ocm.clusters) {
-      const images = (await worksOf(cluster))
-        .flatMap((w) => w.spec.workload.manifests)
-        .filter((m) => m.kind === 'DaemonSet' || m.kind === 'Deployment')
-        .map((m) => (m as { spec: { template: { spec: { containers: { image: string }[] } } } }).spec.template.spec.containers[0]?.image ?? '');
+      const images = agentImages(await worksOf(hub, cluster));
       assert.ok(images.length > 0 && images.every((i) => i.endsWith(':0.0.2')), images.join(' '));
     }
   });
 
   void it('uninstall: agents in uninstall mode, then the operator, then the works and the broker; the clusters are as before', async () => {
     const watch = setInterval(() => {
-      void worksOf('cluster1').then((list) => {
+      void worksOf(hub, 'cluster1').then((list) => {
         const phase = list[0]?.metadata.annotations?.['submarineraddon.open-cluster-management.io/uninstall-phase'];
         if (phase && phases.at(-1) !== phase) phases.push(phase);
       }, () => undefined);
@@ -140,8 +112,8 @@ void describe('the hub addon on a real OCM hub', () => {
     }
     assert.deepEqual(phases, ['agents', 'operator']);
     for (const cluster of ocm.clusters) {
-      assert.deepEqual(await worksOf(cluster), []);
-      assert.equal(await mcaOf(cluster), undefined);
+      assert.deepEqual(await worksOf(hub, cluster), []);
+      assert.equal(await addonOf(hub, cluster), undefined);
       await eventually(truthy(async () => (await resourceClient(ocm.kubeConfig(cluster), NamespaceResource).get('submariner-operator')) === undefined), 90_000, `${cluster}'s Submariner namespace gone`);
       const crds = await resourceClient(ocm.kubeConfig(cluster), { group: 'apiextensions.k8s.io', version: 'v1', kind: 'CustomResourceDefinition', plural: 'customresourcedefinitions', namespaced: false }).list();
       assert.deepEqual(crds.map((c) => c.metadata?.name ?? '').filter((n) => n.endsWith('.submariner.io')), []);
