@@ -4,6 +4,7 @@ import type { Connection } from '../../../src/api/generated.js';
 import { KILL_SWITCH_METRIC, LIBIPSEC_DEVICE, StrongswanDriver, tsAddress } from '../../../plugins/strongswan/strongswan.js';
 import { tcpEcho, twoNodes, type NetnsNode } from '../../support/netns-node.js';
 import { skipUnlessRoot } from '../../support/skip.js';
+import { eventually } from '../../support/kubectl.js';
 import { charonPid, install, swanctl } from '../../support/strongswan.js';
 
 const SERVICE_CIDR = { east: '100.91.0.0/16', west: '100.92.0.0/16' };
@@ -29,21 +30,6 @@ async function counters(node: NetnsNode): Promise<Record<string, number>> {
     if (m) c[m[2] ?? ''] = Number(m[1]);
   }
   return c;
-}
-
-async function until<T>(what: string, timeoutMs: number, fn: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const v = await fn();
-      if (v !== undefined) return v;
-    } catch (err) {
-      last = err;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ''}`);
 }
 
 const connected = async (d: StrongswanDriver): Promise<Connection[] | undefined> => {
@@ -85,7 +71,7 @@ void describe('strongswan: two charons in two network namespaces carry pod traff
     await db.connectToEndpoint({ endpoint: a.endpoint('strongswan', { subnets: [a.podCidr, SERVICE_CIDR.east] }), useIP: a.underlayIp, useNAT: false });
     await new Promise((r) => setTimeout(r, 1000));
     await da.connectToEndpoint({ endpoint: b.endpoint('strongswan', { subnets: [b.podCidr, SERVICE_CIDR.west] }), useIP: b.underlayIp, useNAT: false });
-    const [conn] = await until('both cables connected', 45_000, async () => ((await connected(db)) ? connected(da) : undefined));
+    const [conn] = await eventually(async () => ((await connected(db)) ? connected(da) : undefined), 45_000, 'both cables connected');
     assert.match(conn?.statusMessage ?? '', /^userspace ESP \(kernel-libipsec\): CHILD_SA INSTALLED, TUNNEL-in-UDP, /);
     assert.match(await swanctl(a, '--list-sas'), /INSTALLED, TUNNEL-in-UDP/);
     // The gateway has no address in its service CIDR: the driver put one on lo.
@@ -110,12 +96,12 @@ void describe('strongswan: two charons in two network namespaces carry pod traff
     const pid = charonPid(a);
     const before = await counters(a);
     process.kill(pid, 'SIGKILL');
-    await until('ipsec0 gone', 5000, async () => ((await a.links()).includes(LIBIPSEC_DEVICE) ? undefined : true));
+    await eventually(async () => ((await a.links()).includes(LIBIPSEC_DEVICE) ? undefined : true), 5000, 'ipsec0 gone');
     assert.equal(await a.ping(b.podIp, 1), false, 'no pod traffic while charon is dead');
     assert.equal((await counters(a))['plaintext-out'] ?? 0, before['plaintext-out'] ?? 0, 'nothing left in plaintext');
-    await until('charon restarted', 20_000, async () => (charonPid(a) !== pid && (await a.links()).includes(LIBIPSEC_DEVICE) ? true : undefined));
-    await until('the cable connected again', 45_000, async () => ((await connected(da)) ? connected(db) : undefined));
-    await until('pod traffic flows again', 20_000, async () => ((await a.ping(b.podIp, 1)) ? true : undefined));
+    await eventually(async () => (charonPid(a) !== pid && (await a.links()).includes(LIBIPSEC_DEVICE) ? true : undefined), 20_000, 'charon restarted');
+    await eventually(async () => ((await connected(da)) ? connected(db) : undefined), 45_000, 'the cable connected again');
+    await eventually(async () => ((await a.ping(b.podIp, 1)) ? true : undefined), 20_000, 'pod traffic flows again');
     const after = await counters(a);
     assert.equal((after['plaintext-out'] ?? 0) - (before['plaintext-out'] ?? 0), 0, 'still no plaintext on the underlay');
   });
