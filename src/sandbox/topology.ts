@@ -16,7 +16,7 @@ export interface SandboxOptions {
 /** How the sandbox kubelets run containers: OCI images of the host's store under runc, or host processes standing in for images. */
 export const runtimeKinds = ['runc', 'process'] as const;
 export type RuntimeKind = (typeof runtimeKinds)[number];
-export const defaultRuntime: RuntimeKind = 'process';
+export const defaultRuntime: RuntimeKind = 'runc';
 
 export const defaultSandboxOptions: SandboxOptions = { clusters: 2, nodes: 2, gateways: 1, overlapping: false, hub: false, runtime: defaultRuntime };
 
