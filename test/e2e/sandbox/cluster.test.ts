@@ -1,5 +1,6 @@
 // The shared sandbox fleet as a user sees it: pods, Services, DNS, exec, logs, scaling and node health.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
 import { cidrContains, parseCidr, parseIp } from '../../../src/net/cidr.js';
 import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
@@ -35,7 +36,7 @@ describe('a sandbox cluster', () => {
     assert.equal(body.trim(), `${nginx.metadata.name} ${nginx.status.podIP}`);
   });
 
-  it('runs dig through kubectl exec and shows the nginx stand-in\'s access log through kubectl logs', async () => {
+  it('runs dig through kubectl exec and shows nginx\'s access log through kubectl logs', async () => {
     const svcIp = (await k(['-n', ns, 'get', 'svc', 'nginx', '-o', 'jsonpath={.spec.clusterIP}'])).trim();
     const answer = await k(['-n', ns, 'exec', 'toolbox', '--', 'dig', '+short', `nginx.${ns}.svc.cluster.local`]);
     assert.equal(answer.trim(), svcIp);
@@ -76,6 +77,24 @@ describe('a sandbox cluster', () => {
       const running = p.items.filter((x) => x.status.phase === 'Running');
       return running.length === 3 && !running.some((x) => x.metadata.name === victim) ? true : undefined;
     }, 60_000, 'a replacement pod');
+  });
+
+  it('runs containers from their images under runc, and leaves a pod whose image is not in the store in ErrImagePull naming it', async () => {
+    // The toolbox runs in its own PID namespace: its PID 1 is its own command, not the host's init.
+    const pid1 = (await k(['-n', ns, 'exec', 'toolbox', '--', 'cat', '/proc/1/comm'])).trim();
+    assert.notEqual(pid1, readFileSync('/proc/1/comm', 'utf8').trim());
+    const image = 'registry.example.com/not-loaded:1';
+    await k(['-n', ns, 'run', 'not-loaded', `--image=${image}`, '--restart=Never']);
+    const waiting = await eventually(async () => {
+      const p = JSON.parse(await k(['-n', ns, 'get', 'pod', 'not-loaded', '-o', 'json'])) as {
+        status: { phase: string; containerStatuses?: { state: { waiting?: { reason: string; message?: string } } }[] };
+      };
+      const w = p.status.containerStatuses?.[0]?.state.waiting;
+      assert.equal(p.status.phase, 'Pending');
+      return w?.reason === 'ErrImagePull' || w?.reason === 'ImagePullBackOff' ? w : undefined;
+    }, 60_000, 'the pod of an image not loaded waiting on its image');
+    assert.match(waiting.message ?? '', /Failed to pull image "registry\.example\.com\/not-loaded:1": it is not in the sandbox's image store .*sandbox load-image/);
+    await k(['-n', ns, 'delete', 'pod', 'not-loaded', '--wait=false']);
   });
 
   it('keeps every node Ready for longer than the node-monitor grace period (50 s)', async () => {
