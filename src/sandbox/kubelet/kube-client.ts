@@ -19,6 +19,7 @@ export class KubeApiError extends Error {
 export const isNotFound = (err: unknown): boolean => err instanceof KubeApiError && err.status === 404;
 export const isConflict = (err: unknown): boolean => err instanceof KubeApiError && err.status === 409;
 export const isGone = (err: unknown): boolean => err instanceof KubeApiError && err.status === 410;
+const isConnectionReset = (err: unknown): boolean => (err as NodeJS.ErrnoException | undefined)?.code === 'ECONNRESET';
 
 export type PatchType = 'merge' | 'strategic';
 
@@ -91,7 +92,12 @@ export class HttpsKubeApi implements KubeApi {
   }
 
   private async call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
-    const res = await this.open(method, path, body, contentType, AbortSignal.timeout(30_000));
+    const res = await this.open(method, path, body, contentType, AbortSignal.timeout(30_000)).catch((err: unknown) => {
+      // A kept-alive connection the apiserver closed as the request went out ("socket hang up"): the request
+      // never reached it, so one that is safe to repeat goes again on a new connection.
+      if (method === 'POST' || !isConnectionReset(err)) throw err;
+      return this.open(method, path, body, contentType, AbortSignal.timeout(30_000));
+    });
     const text = await readBody(res);
     const status = res.statusCode ?? 0;
     if (status < 200 || status >= 300) throw apiError(method, path, status, text);

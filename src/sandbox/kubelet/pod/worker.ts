@@ -2,14 +2,14 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { V1Container, V1Pod } from '@kubernetes/client-node';
-import type { CommandRunner } from '../../../net/command.js';
+import { retry, type CommandRunner } from '../../../net/command.js';
 import type { ApiTokenSource } from './config-source.js';
 import { textLookup } from './config-source.js';
 import { ContainerRunner, type ContainerHost } from './container.js';
 import { runtimeEnv, type ContainerRuntime, type ContainerStart } from './container-runtime.js';
 import { containerEnv, expandCommand, kubernetesServiceEnv } from './env.js';
 import type { ExecTarget } from '../server/exec-session.js';
-import type { KubeApi } from '../kube-client.js';
+import { isConflict, type KubeApi } from '../kube-client.js';
 import { errorText, type KubeletLog } from '../log.js';
 import type { ContainerLog } from './logs.js';
 import { PodSandbox, type SandboxDeps } from './sandbox.js';
@@ -277,9 +277,16 @@ export class PodWorker {
       await this.stopAll(seconds * 1000);
       await this.teardown(true);
       this.closeStatus();
-      await this.deps.api
-        .delete(this.path, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: this.uid } })
-        .catch((err: unknown) => this.deps.log.warn('cannot delete pod', { pod: this.ref, error: errorText(err) }));
+      // The confirming DELETE is tried again until it lands: without it the pod stays Terminating for good. A
+      // conflict means the name belongs to a new pod already (the uid precondition), so this one is gone.
+      await retry(() => this.deps.api.delete(this.path, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: this.uid } }), {
+        tries: 20,
+        delayMs: retryMs,
+        retryIf: (err) => {
+          this.deps.log.warn('cannot delete pod, retrying', { pod: this.ref, error: errorText(err) });
+          return !isConflict(err);
+        },
+      }).catch((err: unknown) => this.deps.log.warn('cannot delete pod', { pod: this.ref, error: errorText(err) }));
       rmSync(this.dir, { recursive: true, force: true });
     })();
     return this.ending;
