@@ -4,7 +4,7 @@
 // addon is Available, and the controller's memory; baselines: a minimal controller writing one ManifestWork per
 // cluster and nothing else, in the same run: with one ConfigMap in it, and with the agents renderCluster gives.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -30,8 +30,8 @@ import { agentStatus } from '../support/work-status.js';
 import { cachedWork } from '../../addon/controller.js';
 import { installOcmCrds } from '../support/ocm-crds.js';
 import { baselineLabel, type BaselinePayload } from './addon-baseline.js';
-import { agentCommand } from './lighthouse-fleet.js';
-import { pool, stopChild, track } from './process.js';
+import { agentCommand, apiRequests, requestsBetween } from './lighthouse-fleet.js';
+import { cpuSeconds, pool, stopChild, track } from './process.js';
 import { mib, printBench, sec, type BenchRow } from './table.js';
 
 const clusters = Number(process.env.BENCH_ADDON_CLUSTERS ?? '1000');
@@ -82,6 +82,22 @@ async function populate(hub: KubeConfig): Promise<void> {
   );
 }
 
+/** What one controller cost the hub between two readings: API requests by verb and resource, and CPU seconds. */
+interface Cost {
+  requests: Map<string, number>;
+  controllerCpu: number;
+  serverCpu: number;
+}
+
+const isWrite = (key: string): boolean => !['GET', 'LIST', 'WATCH'].includes(key.split(' ')[0] ?? '');
+const writesOf = (c: Cost): number => [...c.requests].filter(([k]) => isWrite(k)).reduce((a, [, n]) => a + n, 0);
+
+/** Each request kind per cluster, largest first, for the log. */
+function describeCost(what: string, c: Cost): string {
+  const rows = [...c.requests].sort((a, b) => b[1] - a[1]).map(([k, n]) => `    ${(n / clusters).toFixed(2).padStart(7)}  ${k}`);
+  return `${what}: ${(writesOf(c) / clusters).toFixed(1)} writes per cluster, controller CPU ${c.controllerCpu.toFixed(1)} s, hub control plane CPU ${c.serverCpu.toFixed(1)} s; requests per cluster:\n${rows.join('\n')}`;
+}
+
 function startChild(args: string[], env: NodeJS.ProcessEnv, log: string): ChildProcess {
   const out = openSync(log, 'a');
   const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', out, out] });
@@ -104,15 +120,22 @@ export async function run(): Promise<void> {
     const log = jsonLogger('bench', false, () => undefined);
 
     // Baselines: one work per cluster and nothing else, with one ConfigMap in it, then with the agents it delivers.
-    const baselineRun = async (payload: BaselinePayload): Promise<{ ms: number; peak: number }> => {
+    const serverCpu = (): number => fleet.state.data.pids.reduce((a, pid) => a + (existsSync(`/proc/${pid}`) ? cpuSeconds(pid) : 0), 0);
+    const measure = async (): Promise<(child: ChildProcess) => Promise<Cost>> => {
+      const [requests, cpu] = [await apiRequests(hub), serverCpu()];
+      return async (child) => ({ requests: requestsBetween(requests, await apiRequests(hub)), controllerCpu: cpuSeconds(child.pid ?? 0), serverCpu: serverCpu() - cpu });
+    };
+    const baselineRun = async (payload: BaselinePayload): Promise<{ ms: number; peak: number; cost: Cost }> => {
       const baselineWorks = watchResource(hub, ManifestWorkResource, { log, labelSelector: `${baselineLabel}=${payload}`, transform: cachedWork });
       await baselineWorks.start();
       progress(`baseline controller running (${payload})`);
       const start = Date.now();
+      const cost = await measure();
       const baseline = startChild(['--import', 'tsx', join(import.meta.dirname, 'addon-baseline.ts')], { KUBECONFIG: kubeconfig, BASELINE_PAYLOAD: payload }, join(dir, `baseline-${payload}.log`));
       children.push(baseline);
       await until(`the ${payload} baseline works`, () => baselineWorks.list().length >= clusters, 900_000);
-      const result = { ms: Date.now() - start, peak: peakRss(baseline.pid ?? 0) };
+      const result = { ms: Date.now() - start, peak: peakRss(baseline.pid ?? 0), cost: await cost(baseline) };
+      progress(describeCost(`${payload} baseline`, result.cost));
       await stopChild(baseline);
       await baselineWorks.stop();
       return result;
@@ -152,6 +175,7 @@ export async function run(): Promise<void> {
 
     progress('addon controller running');
     const t0 = Date.now();
+    const measured = await measure();
     const controller = startChild([...agentCommand().args, 'addon'], {
       KUBECONFIG: kubeconfig,
       ADDON_BROKER_URL: hub.getCurrentCluster()?.server ?? '',
@@ -170,6 +194,8 @@ export async function run(): Promise<void> {
     }, 900_000);
     const availableMs = Date.now() - t0;
     const controllerPeak = peakRss(controller.pid ?? 0);
+    const cost = await measured(controller);
+    progress(describeCost('addon controller (with the work status the benchmark writes)', cost));
     writing = false;
     await writer;
     await Promise.all([works.stop(), mcas.stop()]);
@@ -178,6 +204,9 @@ export async function run(): Promise<void> {
       { metric: `time until ${clusters} ManifestWorks exist`, value: sec(worksMs), baseline: sec(baselineMs), target: `< 30 s, ≤ 2× baseline (${(worksMs / baselineMs).toFixed(1)}×)` },
       { metric: '  the same, against works carrying the agents', value: sec(worksMs), baseline: sec(rendered.ms), target: `${(worksMs / rendered.ms).toFixed(1)}×` },
       { metric: `time until ${clusters} addons are Available`, value: sec(availableMs), baseline: sec(baselineMs), target: '< 30 s' },
+      { metric: 'API writes per cluster', value: (writesOf(cost) / clusters).toFixed(1), baseline: (writesOf(rendered.cost) / clusters).toFixed(1), target: '' },
+      { metric: 'controller CPU', value: `${cost.controllerCpu.toFixed(1)} s`, baseline: `${rendered.cost.controllerCpu.toFixed(1)} s`, target: '' },
+      { metric: 'hub control plane CPU (apiserver, etcd, controllers)', value: `${cost.serverCpu.toFixed(1)} s`, baseline: `${rendered.cost.serverCpu.toFixed(1)} s`, target: '' },
       { metric: 'controller peak memory (VmHWM)', value: mib(controllerPeak), baseline: mib(baselinePeak), target: '< 300 MiB' },
     ];
     printBench(`Hub addon: ${clusters} managed clusters on a real hub apiserver (work status written by the benchmark; baseline: one work per cluster with a ConfigMap, or with renderCluster's objects)`, rows);
