@@ -2,7 +2,7 @@
 // cluster's render as ManifestWork, its status on the addon, and ordered removal. One work queue, keyed by
 // `cma`, `set/<name>` and `cluster/<name>`, fed by watches of the OCM kinds and of the brokers' objects: a pass
 // reads only caches, and writes only what changed.
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { ApisApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { createHash } from 'node:crypto';
 import {
   AddOnDeploymentConfigResource,
@@ -21,7 +21,7 @@ import {
   type ManifestWork,
   type SubmarinerConfig,
 } from '../src/api/ocm.js';
-import { BrokerResource, ClusterResource, NamespaceResource, SecretResource, ServiceAccountResource, type Broker } from '../src/api/index.js';
+import { BrokerResource, ClusterResource, NamespaceResource, SecretResource, ServiceAccountResource, apiVersionOf, type Broker } from '../src/api/index.js';
 import { clusterServiceAccount, labels, managedByLabels, names, ocm, wellKnown } from '../src/api/names.js';
 import { UserError } from '../src/base/errors.js';
 import type { Logger } from '../src/base/log.js';
@@ -125,6 +125,12 @@ export class AddonController {
   private readonly worksByCluster;
   /** The sets whose broker this controller has tried to write since it started. */
   private readonly ensured = new Set<string>();
+  /**
+   * The apiVersion of the works' owner references: the one the hub's garbage collector observes ManagedClusterAddOns
+   * at, the group's preferred version. With another version it takes every new work's reference for a possibly
+   * dangling one and reads the work and its owner back from the API server.
+   */
+  private ownerApiVersion: string = apiVersionOf(ManagedClusterAddOnResource);
 
   constructor(private readonly o: AddonControllerOptions) {
     const { kc, log } = o;
@@ -205,6 +211,13 @@ export class AddonController {
 
   async start(): Promise<void> {
     this.log.info('starting', { brokerUrl: this.o.brokerUrl, clusterSets: this.o.clusterSets ?? 'all' });
+    try {
+      const { groups } = await this.o.kc.makeApiClient(ApisApi).getAPIVersions();
+      const preferred = groups.find((g) => g.name === ManagedClusterAddOnResource.group)?.preferredVersion?.groupVersion;
+      if (preferred !== undefined) this.ownerApiVersion = preferred;
+    } catch (err) {
+      this.log.warn('cannot read the API groups; owner references keep the version the addon speaks', { error: String(err) });
+    }
     await Promise.all(this.watches().map((w) => w.start()));
   }
 
@@ -433,7 +446,7 @@ export class AddonController {
     }
     extra.push(condition(T.configApplied, 'True', R.configApplied, 'the cluster is rendered from its SubmarinerConfig and AddOnDeploymentConfig'));
 
-    const owner = { name: mca.metadata.name ?? addonName, uid: mca.metadata.uid ?? '' };
+    const owner = { name: mca.metadata.name ?? addonName, uid: mca.metadata.uid ?? '', apiVersion: this.ownerApiVersion };
     // Rendering is the costly part of a pass: skipped while its inputs and the works on the hub are unchanged.
     const inputs = hashOf({ values, placement: settings.nodePlacement, registries: settings.registries, hashes: configs.hashes, owner });
     const last = this.rendered.get(name);

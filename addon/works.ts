@@ -15,6 +15,8 @@ export interface WorkOwner {
   /** The ManagedClusterAddOn the works belong to (garbage-collected with it). */
   name: string;
   uid: string;
+  /** The owner reference's apiVersion (default: the version the addon speaks); see AddonController's ownerApiVersion. */
+  apiVersion?: string;
 }
 
 export interface WorkOptions {
@@ -152,7 +154,7 @@ export function workMeta(index: number, o: WorkOptions): ManifestWork['metadata'
     annotations: { [ocmAnnotations.configSpecHash]: JSON.stringify(Object.fromEntries(Object.entries(o.hashes).sort())) },
     ownerReferences: [
       {
-        apiVersion: apiVersionOf(ManagedClusterAddOnResource),
+        apiVersion: o.owner.apiVersion ?? apiVersionOf(ManagedClusterAddOnResource),
         kind: ManagedClusterAddOnResource.kind,
         name: o.owner.name,
         uid: o.owner.uid,

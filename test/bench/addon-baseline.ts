@@ -1,7 +1,8 @@
 // The addon benchmark's baselines: a minimal hub controller that writes one ManifestWork per ManagedClusterAddOn
 // `submariner` and nothing else. `BASELINE_PAYLOAD=configmap` puts one ConfigMap in it; `rendered` puts the
 // cluster's agents as renderCluster gives them (what the addon's works carry, without registering the cluster).
-// Usage: KUBECONFIG=... BASELINE_PAYLOAD=configmap|rendered node --import tsx test/bench/addon-baseline.ts
+// `BASELINE_NAME` names the works and their label's value (default: the payload), so one payload can be measured twice.
+// Usage: KUBECONFIG=... BASELINE_PAYLOAD=configmap|rendered [BASELINE_NAME=...] node --import tsx test/bench/addon-baseline.ts
 import { KubeConfig } from '@kubernetes/client-node';
 import { ManagedClusterAddOnResource, ManifestWorkResource } from '../../src/api/index.js';
 import { jsonLogger } from '../../src/base/log.js';
@@ -31,11 +32,12 @@ if (import.meta.filename === process.argv[1]) {
   kc.loadFromDefault();
   const log = jsonLogger('baseline', false);
   const works = resourceClient(kc, ManifestWorkResource);
-  const name = `baseline-${payload}`;
+  const label = process.env.BASELINE_NAME ?? payload;
+  const name = `baseline-${label}`;
   const queue = new WorkQueue(
     async (cluster) => {
       if ((await works.get(name, cluster)) !== undefined) return;
-      await works.create({ metadata: { name, namespace: cluster, labels: { [baselineLabel]: payload } }, spec: { workload: { manifests: manifests(payload, cluster) } } });
+      await works.create({ metadata: { name, namespace: cluster, labels: { [baselineLabel]: label } }, spec: { workload: { manifests: manifests(payload, cluster) } } });
     },
     { name: 'baseline', log, concurrency: 16 },
   );

@@ -170,8 +170,8 @@ export async function stopComponent(p: ComponentProcess): Promise<void> {
   if (await stopChild(p.child, 10_000)) process.stderr.write(`warning: the ${p.cluster} ${p.component} did not exit within 10 s of SIGTERM (log: ${p.log})\n`);
 }
 
-/** How many write requests (every verb but GET, LIST and WATCH) a cluster's API server has served, from its /metrics. */
-export async function apiWrites(kc: KubeConfig): Promise<number> {
+/** The requests a cluster's API server has served so far, by `VERB resource[/subresource]`, from its /metrics. */
+export async function apiRequests(kc: KubeConfig): Promise<Map<string, number>> {
   const server = new URL(kc.getCurrentCluster()?.server ?? '');
   const opts: RequestOptions = { hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' };
   await kc.applyToHTTPSOptions(opts);
@@ -185,10 +185,26 @@ export async function apiWrites(kc: KubeConfig): Promise<number> {
     req.on('error', reject);
     req.end();
   });
-  let writes = 0;
+  const counts = new Map<string, number>();
   for (const m of body.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)$/gm)) {
-    const verb = /(?:^|,)verb="([^"]*)"/.exec(m[1] ?? '')?.[1];
-    if (verb !== undefined && !['GET', 'LIST', 'WATCH'].includes(verb)) writes += Number(m[2]);
+    const label = (name: string): string => new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(m[1] ?? '')?.[1] ?? '';
+    const sub = label('subresource');
+    const key = `${label('verb')} ${label('resource')}${sub ? `/${sub}` : ''}`;
+    counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
   }
+  return counts;
+}
+
+/** The requests served between two apiRequests() readings, by key, leaving out keys that did not grow. */
+export function requestsBetween(before: Map<string, number>, after: Map<string, number>): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [k, v] of after) if (v - (before.get(k) ?? 0) > 0) out.set(k, v - (before.get(k) ?? 0));
+  return out;
+}
+
+/** How many write requests (every verb but GET, LIST and WATCH) a cluster's API server has served, from its /metrics. */
+export async function apiWrites(kc: KubeConfig): Promise<number> {
+  let writes = 0;
+  for (const [key, n] of await apiRequests(kc)) if (!['GET', 'LIST', 'WATCH'].includes(key.split(' ')[0] ?? '')) writes += n;
   return writes;
 }

@@ -59,6 +59,12 @@ void test('every work is labelled as the addon\'s, carries the config hashes and
   }
 });
 
+void test('the owner reference takes the apiVersion it is given, the one the garbage collector observes the owner at', () => {
+  const [w] = renderWorks(clusterObjects(), { namespace: 'cluster1', owner: { ...owner, apiVersion: 'addon.open-cluster-management.io/v1beta1' }, hashes });
+  assert.equal(w?.metadata.ownerReferences?.[0]?.apiVersion, 'addon.open-cluster-management.io/v1beta1');
+  assert.equal(w?.metadata.ownerReferences?.[0]?.uid, owner.uid);
+});
+
 void test('splitObjects keeps order and puts an object larger than the limit alone', () => {
   const big = 'x'.repeat(100);
   assert.deepEqual(splitObjects(['a', big, 'b', 'c'], 20), [['a'], [big], ['b', 'c']]);
