@@ -252,7 +252,7 @@ kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.cluster.
 step "kubectl exec toolbox -- curl -s http://nginx.default.svc.cluster.local"
 kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --retry-connrefused --retry-delay 1 http://nginx.default.svc.cluster.local
 
-step "kubectl logs deployment/nginx (the nginx stand-in's access log)"
+step "kubectl logs deployment/nginx (nginx's access log)"
 kubectl --context cluster1 logs deployment/nginx
 
 step "kubectl submariner deploy-broker, then join cluster1 and cluster2 (IPsec with strongSwan, the default cable driver)"

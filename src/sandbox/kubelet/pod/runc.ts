@@ -100,8 +100,9 @@ export class RuncRuntime implements ContainerRuntime {
       throw new CreateContainerError(err instanceof Error ? err.message : String(err), false);
     }
     const rec: BundleRecord = { root, id: runcId(req.pod.uid, c.name) };
-    // A fresh writable layer for every start, as a container runtime creates a new container.
-    await removeBundle(runner, bundle, rec);
+    // A fresh writable layer for every start, as a container runtime creates a new container (a first start has
+    // no earlier bundle to remove, and spares runc's exec).
+    if (existsSync(bundle)) await removeBundle(runner, bundle, rec);
     for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(bundle, d), { recursive: true });
     mkdirSync(root, { recursive: true });
     writeFileSync(join(bundle, recordFile), JSON.stringify(rec));
@@ -136,7 +137,7 @@ export class RuncRuntime implements ContainerRuntime {
     const readPid = (): number => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim() || NaN) : NaN);
     let pid = readPid();
     while (Number.isNaN(pid) && !ended && Date.now() < deadline) {
-      await sleep(25);
+      await sleep(5);
       pid = readPid();
     }
     if (!Number.isInteger(pid) || pid <= 0) {
