@@ -89,7 +89,10 @@ export function checkNode(version: string = process.version): void {
   if (major < 20) throw new Error(`the image needs Node.js 20 or newer and this build runs ${version}: run npm run image with a newer node`);
 }
 
-/** The oci-archive tarball `npm run image` writes into `out` (default dist/image). */
+/** Where `npm run image` writes the agent image by default: the OCI layout and the oci-archive tarball. */
+export const defaultAgentImageDir = (): string => join(packageRoot(), 'dist', 'image');
+
+/** The oci-archive tarball `npm run image` writes into `out` (default {@link defaultAgentImageDir}). */
 export const agentImageArchive = (out: string, version: string): string => join(out, `${agentImage.name}-${version}.oci.tar`);
 
 /** The project's build the image carries: the agents, the cable driver plugins and the hub addon controller. */
@@ -138,7 +141,7 @@ export async function buildAgentImage(runner: CommandRunner, o: AgentImageOption
   const epoch = o.epoch ?? fromEnv ?? Number(await gitText(runner, root, ['log', '-1', '--format=%ct']) ?? 0);
   // The Debian layer changes with its own definition only, so that it stays cached across commits.
   const rootfsEpoch = o.epoch ?? fromEnv ?? Number(await gitText(runner, root, ['log', '-1', '--format=%ct', '--', 'src/image']) ?? epoch);
-  const out = o.out ?? join(root, 'dist', 'image');
+  const out = o.out ?? defaultAgentImageDir();
   const work = join(out, 'work');
   const layoutDir = join(out, 'layout');
   rmSync(work, { recursive: true, force: true });

@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageJson, packageRoot } from '../base/package.js';
 import type { CommandRunner } from '../net/command.js';
-import { agentImageArchive, agentImageBuildDirs, buildAgentImage } from '../image/agent-image.js';
+import { agentImageArchive, agentImageBuildDirs, buildAgentImage, defaultAgentImageDir } from '../image/agent-image.js';
 import { buildDebianImage, defaultImageEpoch, exampleImages, imageInputs, inputsAnnotation, type DebianImageSpec } from '../image/debian-image.js';
 import { OciLayout, parseImageRef, type OciManifest } from '../image/oci.js';
 import { defaultStoreDir, ImageStore } from '../image/store.js';
@@ -109,7 +109,7 @@ function newestMtime(dir: string): number {
 /** The agent image of `npm run image`, built again when missing or older than the project's build, then stored. */
 async function ensureAgentImage(store: ImageStore, o: EnsureImagesOptions): Promise<EnsuredImage[]> {
   const root = packageRoot();
-  const out = o.agentImageDir ?? join(root, 'dist', 'image');
+  const out = o.agentImageDir ?? defaultAgentImageDir();
   const archive = agentImageArchive(out, packageJson().version);
   const layoutDir = join(out, 'layout');
   const built = existsSync(archive) ? statSync(archive).mtimeMs : 0;

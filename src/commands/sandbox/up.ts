@@ -16,7 +16,7 @@ export default class SandboxUp extends BaseCommand<typeof SandboxUp> {
     'kubectl submariner sandbox up',
     'kubectl submariner sandbox up --clusters 3 --gateways 2 --nodes 3',
     'kubectl submariner sandbox up --overlapping --hub',
-    'kubectl submariner sandbox up --runtime runc',
+    'kubectl submariner sandbox up --runtime process',
   ];
   static override flags = {
     clusters: Flags.integer({ summary: 'Number of member clusters.', default: defaultSandboxOptions.clusters }),

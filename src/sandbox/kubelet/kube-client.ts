@@ -93,8 +93,8 @@ export class HttpsKubeApi implements KubeApi {
 
   private async call<T>(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<T> {
     const res = await this.open(method, path, body, contentType, AbortSignal.timeout(30_000)).catch((err: unknown) => {
-      // A kept-alive connection the apiserver closed as the request went out ("socket hang up"): the request
-      // never reached it, so one that is safe to repeat goes again on a new connection.
+      // A kept-alive connection the apiserver closed as the request went out ("socket hang up"): a request that
+      // is safe to repeat (all but POST) goes again, once, on a new connection.
       if (method === 'POST' || !isConnectionReset(err)) throw err;
       return this.open(method, path, body, contentType, AbortSignal.timeout(30_000));
     });

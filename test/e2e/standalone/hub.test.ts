@@ -6,14 +6,13 @@
 // Needs root; runs alone.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { cliPath, runCli, type CliResult } from '../../support/cli.js';
 import { addonStatus as readAddonStatus, type ClusterRollout, type ClusterStatusRow } from '../../../addon/cli.js';
 import { kubeConfigFromFile } from '../../../src/kube/kubeconfig-file.js';
 import { agentImage } from '../../../src/api/names.js';
-import { packageJson, packageRoot } from '../../../src/base/package.js';
-import { agentImageArchive } from '../../../src/image/agent-image.js';
+import { packageJson } from '../../../src/base/package.js';
+import { agentImageArchive, defaultAgentImageDir } from '../../../src/image/agent-image.js';
 import type { Condition } from '../../../src/api/index.js';
 import type { StatusResult } from '../../../src/sandbox/control.js';
 import { fleetTopology } from '../../../src/sandbox/topology.js';
@@ -220,7 +219,7 @@ describe('sandbox up --hub --clusters 3 and the Submariner addon', { skip: proce
   step('a Progressive rollout with maxConcurrency 1 moves one cluster at a time, each after the previous one completed, and addon status shows it', async () => {
     const version = '0.0.2';
     // The new version's agent image where the nodes pull from (the sandbox's image store): this build, tagged 0.0.2.
-    const archive = agentImageArchive(join(packageRoot(), 'dist', 'image'), packageJson().version);
+    const archive = agentImageArchive(defaultAgentImageDir(), packageJson().version);
     const load = runCli(['sandbox', 'load-image', archive, '--name', `${agentImage.defaultRepository}/${agentImage.name}:${version}`], env);
     assert.equal(load.code, 0, load.stderr);
     const t0 = Date.now();

@@ -279,14 +279,15 @@ export class PodWorker {
       this.closeStatus();
       // The confirming DELETE is tried again until it lands: without it the pod stays Terminating for good. A
       // conflict means the name belongs to a new pod already (the uid precondition), so this one is gone.
-      await retry(() => this.deps.api.delete(this.path, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: this.uid } }), {
-        tries: 20,
-        delayMs: retryMs,
-        retryIf: (err) => {
-          this.deps.log.warn('cannot delete pod, retrying', { pod: this.ref, error: errorText(err) });
-          return !isConflict(err);
-        },
-      }).catch((err: unknown) => this.deps.log.warn('cannot delete pod', { pod: this.ref, error: errorText(err) }));
+      const confirm = (): Promise<void> =>
+        this.deps.api.delete(this.path, { apiVersion: 'v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: this.uid } }).catch((err: unknown) => {
+          if (!isConflict(err)) throw err;
+        });
+      const retrying = (err: unknown): boolean => {
+        this.deps.log.warn('cannot delete pod, retrying', { pod: this.ref, error: errorText(err) });
+        return true;
+      };
+      await retry(confirm, { tries: 20, delayMs: retryMs, retryIf: retrying }).catch((err: unknown) => this.deps.log.warn('cannot delete pod', { pod: this.ref, error: errorText(err) }));
       rmSync(this.dir, { recursive: true, force: true });
     })();
     return this.ending;
