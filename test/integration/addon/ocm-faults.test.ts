@@ -68,6 +68,14 @@ before(async () => {
   }
   const objects = KubernetesObjectApi.makeApiClient(ocm.kubeConfig('cluster1'));
   for (const o of refuse003) await objects.create(o);
+  // The API server enforces a new policy a moment after it is created: wait until a dry-run create is refused.
+  const probe = {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: 'policy-probe', namespace: 'default' },
+    spec: { selector: { matchLabels: { app: 'probe' } }, template: { metadata: { labels: { app: 'probe' } }, spec: { containers: [{ name: 'c', image: 'probe:0.0.3' }] } } },
+  } as KubernetesObject;
+  await eventually(truthy(async () => objects.create(probe, undefined, 'All').then(() => false, (err: unknown) => /images tagged 0\.0\.3 are not allowed here/.test(String(err)))), 30_000, 'cluster1 enforcing the policy');
 });
 
 // The clusters are left as they were found, for the tests after this file: cluster2's klusterlet back, cluster1's
