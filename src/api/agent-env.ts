@@ -121,8 +121,11 @@ export const gatewayEnv = {
   retryPeriod: 'LEADERSHIP_RETRYPERIOD',
 } as const;
 
-/** Gateway leader election: a dead leader is replaced within about 3 s (Submariner's 15/10/2 take about 15 s). */
-export const leaderElection = { leaseDuration: '3', renewDeadline: '2', retryPeriod: '0.5' } as const;
+/**
+ * Gateway leader election: a dead or paused leader is replaced within about 2 s (Submariner's 15/10/2 take about
+ * 15 s). The leader fences itself 0.5 s before a standby may take over (src/kube/lease/elector.ts).
+ */
+export const leaderElection = { leaseDuration: '2', renewDeadline: '1.5', retryPeriod: '0.5' } as const;
 
 export const routeAgentEnv = {
   ...commonEnv,

@@ -3,7 +3,7 @@ import { isDeepStrictEqual } from 'node:util';
 import type { Cluster, Endpoint } from '../api/generated.js';
 import { labels } from '../api/names.js';
 import type { Logger } from '../base/log.js';
-import { WorkQueue } from '../kube/work-queue.js';
+import { WorkQueue, type ReconcileResult } from '../kube/work-queue.js';
 import { overlappingSubnet } from './endpoint-validation.js';
 import { ensureObject, type ObjectCache, type ObjectClient } from './custom-objects.js';
 
@@ -27,8 +27,16 @@ export interface DatastoreSyncerOptions {
   localCluster: () => Cluster;
   /** Remote Endpoints with a subnet overlapping these are not synced down. */
   localSubnets: readonly string[];
+  /**
+   * The leader's fence: false once this gateway may no longer hold the lease (paused past its renew
+   * deadline, say), when a newer active gateway may be deleting what this one would write back.
+   */
+  mayWrite?: () => boolean;
   log: Logger;
 }
+
+/** How soon a change held back by the fence is looked at again (by then the gateway has renewed or stepped down). */
+const FENCED_RETRY_MS = 250;
 
 type Kind = 'endpoint' | 'cluster';
 
@@ -79,8 +87,9 @@ export class DatastoreSyncer {
     return this.queue.idle();
   }
 
-  async reconcile(key: string): Promise<void> {
+  async reconcile(key: string): Promise<ReconcileResult | void> {
     if (!this.started) return;
+    if (this.o.mayWrite?.() === false) return { requeueAfterMs: FENCED_RETRY_MS };
     const i = key.indexOf('/');
     const kind = key.slice(0, i) as Kind;
     const name = key.slice(i + 1);

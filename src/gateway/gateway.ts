@@ -16,6 +16,7 @@ import { endpointName, localSubnets } from './local-endpoint.js';
 import type { NatDiscoveryDeps } from './natdiscovery/nat-discovery.js';
 import type { RunningNatDiscovery } from './natdiscovery/udp.js';
 import type { ObjectClient } from './custom-objects.js';
+import { StandbyProbe } from './standby.js';
 import { GatewayStatusSyncer } from './status-syncer.js';
 import { TunnelController } from './tunnel-controller.js';
 
@@ -66,6 +67,7 @@ export class GatewayAgent {
   private nat: RunningNatDiscovery | undefined;
   private election: Election | undefined;
   private status: GatewayStatusSyncer | undefined;
+  private standby: StandbyProbe | undefined;
   private transitions: Promise<void> = Promise.resolve();
 
   private readonly pingSource: string | undefined;
@@ -77,6 +79,11 @@ export class GatewayAgent {
 
   get isActive(): boolean {
     return this.active !== undefined;
+  }
+
+  /** Active, and still holding the lease by this process's clock: the fence on every write made as the active gateway. */
+  private get leads(): boolean {
+    return this.active !== undefined && this.election?.holdsLease === true;
   }
 
   get localEndpoint(): EndpointSpec {
@@ -114,12 +121,20 @@ export class GatewayAgent {
     const listed = Promise.all(caches.map((k) => k.start())).catch((err: unknown) => d.log.warn('a watch failed to start', { error: errorText(err) }));
     await Promise.race([listed, new Promise((r) => setTimeout(r, CACHE_WAIT_MS).unref())]);
     await this.labelPod('passive');
+    this.standby = new StandbyProbe({
+      endpoints: d.endpoints.localCache,
+      nat: this.nat.discovery,
+      localClusterId: d.config.clusterId,
+      localDriver: d.config.cableDriver,
+      knownDrivers: d.drivers.names(),
+    });
+    this.standby.start();
     d.metrics?.recordCreation(this.local);
     this.status = new GatewayStatusSyncer({
       gateways: d.gateways,
       name: d.config.nodeName,
       status: () => this.currentStatus(),
-      isActive: () => this.isActive,
+      isActive: () => this.leads,
       log: d.log,
       ...(d.statusIntervalMs ? { intervalMs: d.statusIntervalMs } : {}),
       ...(d.metrics ? { countGateways: (n: number) => d.metrics?.recordGateways(n) } : {}),
@@ -151,6 +166,8 @@ export class GatewayAgent {
     const { d } = this;
     const nat = this.nat;
     if (!nat) return;
+    // What the standby probe discovered stays with NAT discovery: the cables to known gateways go in at once.
+    this.standby?.stop();
     let driver: CableDriver | undefined;
     try {
       driver = d.drivers.create(d.config.cableDriver, d.driverContext(this.local));
@@ -184,6 +201,7 @@ export class GatewayAgent {
       localEndpoint: () => this.endpointObject(),
       localCluster: () => this.clusterObject(),
       localSubnets: localSubnets(d.config),
+      mayWrite: () => this.election?.holdsLease === true,
       log: d.log,
     });
     const tunnels = new TunnelController({
@@ -231,13 +249,14 @@ export class GatewayAgent {
     } catch (err) {
       this.d.log.warn('cleaning up the cable driver failed', { error: errorText(err) });
     }
+    this.standby?.start();
     await this.status?.syncSafely();
     this.d.log.info('this gateway is passive', { node: this.d.config.nodeName });
   }
 
   /** The Gateway status as it is now. */
   async currentStatus(): Promise<GatewayStatus> {
-    const parts = this.active;
+    const parts = this.leads ? this.active : undefined;
     let connections: GatewayStatus['connections'] = [];
     if (parts) {
       parts.health?.setEndpoints(parts.engine.remoteEndpoints());
@@ -260,6 +279,7 @@ export class GatewayAgent {
   async stop(): Promise<void> {
     await this.election?.stop();
     await this.transition(() => this.becomePassive());
+    this.standby?.stop();
     await this.status?.stop();
     await this.nat?.stop();
     const { d } = this;

@@ -8,6 +8,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecRunner } from '../../src/net/command.js';
+import { exampleImages } from '../../src/image/debian-image.js';
 import { sandboxDown, sandboxUp } from '../../src/sandbox/control.js';
 import { binaries } from '../../src/sandbox/binaries/versions.js';
 import { fleetTopology } from '../../src/sandbox/topology.js';
@@ -46,12 +47,12 @@ const progress = (message: string) => process.stderr.write(`dataplane benchmark:
 
 const workload = (cluster: 'cluster1' | 'cluster2') =>
   cluster === 'cluster1'
-    ? { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'cluster1-worker', containers: [{ name: 'toolbox', image: 'kubectl-submariner/toolbox' }] } }
+    ? { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'cluster1-worker', containers: [{ name: 'toolbox', image: exampleImages.toolbox.name }] } }
     : {
         apiVersion: 'v1',
         kind: 'Pod',
         metadata: { name: 'server' },
-        spec: { nodeName: 'cluster2-worker', containers: [{ name: 'iperf3', image: 'kubectl-submariner/toolbox', command: ['iperf3', '-s'], ports: [{ containerPort: 5201 }] }] },
+        spec: { nodeName: 'cluster2-worker', containers: [{ name: 'iperf3', image: exampleImages.toolbox.name, command: ['iperf3', '-s'], ports: [{ containerPort: 5201 }] }] },
       };
 
 /** Waits until no other sandbox holds the host's fixed links (`ksub-api`), for at most 30 minutes. */

@@ -23,6 +23,7 @@ import { Dataplane } from '../../src/globalnet/dataplane.js';
 import { kubeProxyServiceChain } from '../../src/globalnet/names.js';
 import { keepAliveClient } from '../../src/kube/keep-alive.js';
 import { ExecRunner } from '../../src/net/command.js';
+import { exampleImages } from '../../src/image/debian-image.js';
 import { IpsetCommand } from '../../src/net/ipset.js';
 import { Iptables } from '../../src/net/packetfilter/iptables.js';
 import { sandboxDown, sandboxUp } from '../../src/sandbox/control.js';
@@ -412,13 +413,13 @@ const podNs = 'bench-globalnet';
 
 const pods = (cluster: 'cluster1' | 'cluster2') =>
   cluster === 'cluster1'
-    ? [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'cluster1-worker', containers: [{ name: 'toolbox', image: 'kubectl-submariner/toolbox' }] } }]
+    ? [{ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'client' }, spec: { nodeName: 'cluster1-worker', containers: [{ name: 'toolbox', image: exampleImages.toolbox.name }] } }]
     : [
         {
           apiVersion: 'v1',
           kind: 'Pod',
           metadata: { name: 'server', labels: { app: 'iperf' } },
-          spec: { nodeName: 'cluster2-worker', containers: [{ name: 'iperf3', image: 'kubectl-submariner/toolbox', command: ['iperf3', '-s'], ports: [{ containerPort: 5201 }] }] },
+          spec: { nodeName: 'cluster2-worker', containers: [{ name: 'iperf3', image: exampleImages.toolbox.name, command: ['iperf3', '-s'], ports: [{ containerPort: 5201 }] }] },
         },
         // Headless: GlobalNet gives the server pod itself a global IP.
         { apiVersion: 'v1', kind: 'Service', metadata: { name: 'iperf' }, spec: { clusterIP: 'None', selector: { app: 'iperf' }, ports: [{ port: 5201 }] } },

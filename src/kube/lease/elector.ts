@@ -5,6 +5,12 @@ import { LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseWatch 
 export interface Election {
   start(): Promise<void>;
   stop(): Promise<void>;
+  /**
+   * True while this process leads and renewed the lease within the renew deadline, by its own clock: the
+   * fence a leader checks before it writes as the leader. It turns false as soon as the deadline passes,
+   * even while the process was paused and has not yet noticed that another took over.
+   */
+  readonly holdsLease: boolean;
 }
 
 export interface LeaderElectorOptions {
@@ -28,12 +34,18 @@ const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
  * Lease-based leader election with client-go's semantics: a candidate takes the lease when it is free
  * or when its record has not changed for a lease duration as observed on the candidate's own clock
  * (clock skew between nodes does not matter); the leader renews every retry period and steps down
- * when it could not renew within the renew deadline. Stopping releases the lease, so a standby takes
- * over within one retry period, or at once when the store reports the lease's changes.
+ * when it could not renew within the renew deadline, counted from the start of its last successful
+ * renewal. A candidate tries again the moment the lease it watches would expire, not at its next
+ * retry. Stopping releases the lease, so a standby takes over within one retry period, or at once when
+ * the store reports the lease's changes.
  */
 export class LeaderElector implements Election {
   private observed: { key: string; at: number } | undefined;
   private leading = false;
+  /** When the last successful renewal started (the lease's expiry counts from no earlier than that). */
+  private renewedAt = 0;
+  /** How long until the lease held by another expires, as last observed. */
+  private expiresInMs: number | undefined;
   private stopped = false;
   private wake: (() => void) | undefined;
   private running: Promise<void> | undefined;
@@ -46,6 +58,10 @@ export class LeaderElector implements Election {
 
   get isLeader(): boolean {
     return this.leading;
+  }
+
+  get holdsLease(): boolean {
+    return this.leading && this.now() - this.renewedAt < this.o.renewDeadlineMs;
   }
 
   private now(): number {
@@ -68,6 +84,7 @@ export class LeaderElector implements Election {
   /** One attempt to take or renew the lease; true when we hold it afterwards. */
   async tryAcquireOrRenew(): Promise<boolean> {
     const now = this.now();
+    this.expiresInMs = undefined;
     const seconds = Math.max(1, Math.ceil(this.o.leaseDurationMs / 1000));
     const mine = (acquireTime: Date, leaseTransitions: number): LeaseRecord => ({
       holderIdentity: this.o.identity,
@@ -86,7 +103,10 @@ export class LeaderElector implements Election {
       const key = `${rec.holderIdentity}|${rec.renewTime?.getTime() ?? ''}|${rec.leaseTransitions}`;
       if (this.observed?.key !== key) this.observed = { key, at: now };
       const heldByOther = rec.holderIdentity !== '' && rec.holderIdentity !== this.o.identity;
-      if (heldByOther && this.observed.at + rec.leaseDurationSeconds * 1000 > now) return false;
+      if (heldByOther && this.observed.at + rec.leaseDurationSeconds * 1000 > now) {
+        this.expiresInMs = this.observed.at + rec.leaseDurationSeconds * 1000 - now;
+        return false;
+      }
       const ours = rec.holderIdentity === this.o.identity;
       await this.o.store.update(mine(ours && rec.acquireTime ? rec.acquireTime : new Date(now), ours ? rec.leaseTransitions : rec.leaseTransitions + 1), existing.resourceVersion);
       return true;
@@ -111,17 +131,24 @@ export class LeaderElector implements Election {
 
   private async loop(): Promise<void> {
     while (!this.stopped) {
-      while (!this.stopped && !(await this.tryAcquireOrRenew())) await this.pause(this.o.retryPeriodMs);
+      for (;;) {
+        const started = this.now();
+        if (this.stopped || (await this.tryAcquireOrRenew())) {
+          this.renewedAt = started;
+          break;
+        }
+        await this.pause(Math.min(this.o.retryPeriodMs, this.expiresInMs ?? Infinity));
+      }
       if (this.stopped) break;
       this.leading = true;
       this.o.log.info('became the leader', { identity: this.o.identity });
       this.callback(this.o.onStartedLeading);
-      let renewedAt = this.now();
       while (!this.stopped) {
         await this.pause(this.o.retryPeriodMs);
         if (this.stopped) break;
-        if (await this.tryAcquireOrRenew()) renewedAt = this.now();
-        else if (this.now() - renewedAt >= this.o.renewDeadlineMs) break;
+        const started = this.now();
+        if (await this.tryAcquireOrRenew()) this.renewedAt = started;
+        else if (this.now() - this.renewedAt >= this.o.renewDeadlineMs) break;
       }
       this.leading = false;
       this.o.log.info('stopped leading', { identity: this.o.identity });

@@ -44,7 +44,8 @@ function setup(opts: { config?: typeof config; local?: EndpointSpec; cniIp?: str
   const driver = new FakeCableDriver('vxlan', { 'driver-key': 'x' });
   const drivers = new DriverRegistry().add('vxlan', () => driver).add('wireguard', () => new FakeCableDriver('wireguard')).add('libreswan', () => new FakeCableDriver('libreswan'));
   const podLabels: Record<string, string>[] = [];
-  const election = { lead: async () => {}, unlead: async () => {} };
+  /** A fake election: `holds` is the lease as the elector's clock sees it, which a paused leader loses before it steps down. */
+  const election = { holds: false, lead: async () => {}, unlead: async () => {} };
   const log = captureLogger();
   const agent = new GatewayAgent({
     config: opts.config ?? config,
@@ -59,9 +60,21 @@ function setup(opts: { config?: typeof config; local?: EndpointSpec; cniIp?: str
     gateways: ns.gateways,
     setPodLabels: async (l) => void podLabels.push(l),
     newElection: (cb) => {
-      election.lead = cb.onStartedLeading;
-      election.unlead = cb.onStoppedLeading;
-      return { start: async () => {}, stop: async () => {} };
+      election.lead = async () => {
+        election.holds = true;
+        await cb.onStartedLeading();
+      };
+      election.unlead = async () => {
+        election.holds = false;
+        await cb.onStoppedLeading();
+      };
+      return {
+        start: async () => {},
+        stop: async () => {},
+        get holdsLease() {
+          return election.holds;
+        },
+      };
     },
     startNatDiscovery: async (deps) => ({ discovery: new NatDiscovery({ ...deps, send: () => {} }), stop: async () => {} }),
     ping: async (dst, source) => {
@@ -171,6 +184,20 @@ void describe('gateway agent over fake clients and a fake driver', () => {
       const s = t.ns.gateways.cache.get('east-gw')?.status;
       return s?.haStatus === 'passive' && s.connections.length === 0 ? s : undefined;
     });
+  });
+
+  void it('behind its fence (past its renew deadline, as when paused) writes nothing as the active gateway, and catches up once it renews', async () => {
+    await t.election.lead();
+    await eventually('the Endpoint on the broker', () => t.broker.endpoints.cache.get(OWN));
+    t.election.holds = false;
+    // A newer active gateway deletes this one's Endpoint as stale.
+    t.broker.endpoints.remove(OWN);
+    await eventually('a Gateway reading passive', () => t.ns.gateways.cache.get('east-gw')?.status?.haStatus === 'passive' || undefined);
+    await new Promise((r) => setTimeout(r, 300));
+    assert.deepEqual(t.broker.endpoints.names(), [], 'the Endpoint is not written back');
+    t.election.holds = true;
+    await eventually('the Endpoint published again after renewing', () => t.broker.endpoints.cache.get(OWN));
+    await eventually('an active Gateway', () => t.ns.gateways.cache.get('east-gw')?.status?.haStatus === 'active' || undefined);
   });
 
   void it('as active, deletes Gateways that stopped updating', async () => {

@@ -189,4 +189,74 @@ void describe('NAT discovery between two in-process gateways', () => {
       ['NAT_DETECTED', true, true, false, { ip: '192.168.242.2', port: 31000 }],
     );
   });
+
+  void it('discovers back a gateway that asked, so that its Endpoint, published later, connects at once', () => {
+    const t = pair({ deliver: natted });
+    // west, a standby gateway, probes east's active gateway; east learns west from the request.
+    t.west.addEndpoint('east-ep', t.eastSpec);
+    t.advance(1000);
+    assert.deepEqual(t.west.result('east-ep'), { useIP: '192.168.241.2', useNAT: true, via: 'public' });
+    assert.equal(t.ready.has('east->learned:west/' + t.westSpec.cable_name), false, 'nothing is connected for a gateway without an Endpoint');
+    t.east.addEndpoint('west-ep', t.westSpec);
+    assert.deepEqual(t.east.result('west-ep'), { useIP: '192.168.242.2', useNAT: true, via: 'public' }, 'decided without waiting for an answer');
+    assert.deepEqual(t.ready.get('east->west-ep'), { useIP: '192.168.242.2', useNAT: true, via: 'public' });
+  });
+
+  void it('does not use what it learned for other addresses, or after 5 minutes', () => {
+    const t = pair({ deliver: natted });
+    t.west.addEndpoint('east-ep', t.eastSpec);
+    t.advance(1000);
+    t.east.addEndpoint('moved', { ...t.westSpec, private_ip: '10.250.2.7' });
+    assert.equal(t.east.result('moved'), undefined, 'another private IP is discovered afresh');
+    t.east.removeEndpoint('moved');
+    t.advance(5 * 60_000);
+    t.east.addEndpoint('west-ep', t.westSpec);
+    assert.equal(t.east.result('west-ep'), undefined, 'a stale result is discovered afresh');
+    t.advance(1000);
+    assert.equal(t.east.result('west-ep')?.via, 'public');
+  });
+
+  void it('refreshes a result without dropping it, and tells only of a change', () => {
+    let moved = false;
+    const t = pair({ deliver: (d) => (moved && d.to === '10.250.2.2' ? undefined : flat(d)) });
+    t.east.addEndpoint('west-ep', t.westSpec);
+    assert.equal(t.east.result('west-ep')?.via, 'private');
+    t.ready.clear();
+    t.east.refresh('west-ep');
+    assert.equal(t.east.result('west-ep')?.via, 'private');
+    assert.equal(t.ready.size, 0, 'the same answer is no news');
+    moved = true;
+    t.east.refresh('west-ep');
+    assert.equal(t.east.result('west-ep')?.via, 'private', 'kept while the new answer is awaited');
+    t.advance(1000);
+    assert.deepEqual(t.ready.get('east->west-ep'), { useIP: '192.168.242.2', useNAT: true, via: 'public' });
+  });
+
+  void it('discovers back at most 64 asking gateways, and none of its own cluster', () => {
+    const sent: string[] = [];
+    const local = spec('east', '10.250.1.2', '');
+    const d = new NatDiscovery({ local: () => local, localPort: PORT, log: captureLogger(), send: (_m, ip) => void sent.push(ip) });
+    const ask = (cluster: string, ip: string) =>
+      d.handleMessage(
+        encodeNatMessage({
+          version: 1,
+          type: 'request',
+          requestNumber: 1,
+          sender: { clusterId: cluster, endpointId: `cable-${ip}` },
+          receiver: { clusterId: 'east', endpointId: local.cable_name },
+          usingSrc: { ip, port: PORT },
+          usingDst: { ip: '10.250.1.2', port: PORT },
+        }),
+        { address: ip, port: PORT },
+      );
+    ask('east', '10.250.1.3');
+    assert.deepEqual(sent, ['10.250.1.3'], 'only the answer');
+    sent.length = 0;
+    for (let i = 1; i <= 70; i++) ask('west', `10.250.3.${i}`);
+    const probed = new Set(sent.filter((_, i) => i % 2 === 1));
+    assert.equal(probed.size, 70, 'every asking gateway is discovered back once');
+    sent.length = 0;
+    d.tick();
+    assert.equal(sent.length, 0, 'no re-send before 2 s');
+  });
 });

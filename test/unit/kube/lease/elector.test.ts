@@ -178,4 +178,43 @@ void describe('lease leader election', () => {
     await clock.advance(3_000);
     assert.deepEqual(events, ['gw-a leads at 0', 'gw-a stops at 2000']);
   });
+
+  void it('a paused leader loses the lease at its renew deadline, the standby takes over at the expiry, and the leader steps down on waking', async () => {
+    const timing = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 500 };
+    const { clock, events, candidate, shared } = election(timing);
+    // gw-a's timers do not fire while it is paused (SIGSTOP), then all at once.
+    let paused = false;
+    const held: (() => void)[] = [];
+    const a = new LeaderElector({
+      identity: 'gw-a',
+      store: shared,
+      ...timing,
+      log: captureLogger(),
+      now: clock.now,
+      sleep: (ms) => clock.sleep(ms).then(() => (paused ? new Promise<void>((r) => held.push(r)) : undefined)),
+      onStartedLeading: () => void events.push(`gw-a leads at ${clock.t}`),
+      onStoppedLeading: () => void events.push(`gw-a stops at ${clock.t}`),
+    });
+    const b = candidate('gw-b', true);
+    void a.start();
+    await clock.advance(0);
+    void b.elector.start();
+    await clock.advance(10_000);
+    paused = true;
+    const pausedAt = clock.t;
+    await clock.advance(1_499);
+    assert.equal(a.holdsLease, true, 'within the renew deadline of its last renewal');
+    await clock.advance(1);
+    assert.equal(a.holdsLease, false, 'the fence is down at the renew deadline, though gw-a has not run');
+    await clock.advance(1_500);
+    assert.deepEqual(events, ['gw-a leads at 0', `gw-b leads at ${pausedAt + 2_000}`], 'gw-b takes over the moment the lease expires');
+    paused = false;
+    held.splice(0).forEach((wake) => wake());
+    await clock.advance(10_000);
+    assert.deepEqual(events, ['gw-a leads at 0', `gw-b leads at ${pausedAt + 2_000}`, `gw-a stops at ${pausedAt + 3_000}`], 'one takeover, no flapping');
+    assert.equal(shared.peek()?.holderIdentity, 'gw-b');
+    assert.equal(shared.peek()?.leaseTransitions, 1);
+    await a.stop();
+    await b.elector.stop();
+  });
 });
