@@ -19,6 +19,17 @@ export function vtepIp(privateIp: string): string {
 }
 
 /**
+ * The MAC address of a gateway's vxlan-tunnel device: 02:53 (locally administered) and the four bytes of its
+ * VTEP address. The same gateway gets the same address each time it becomes active, so the neighbour entries
+ * remote gateways keep for its VTEP stay right across failovers (a new random address would be dropped until
+ * their entries expire, seconds later).
+ */
+export function vtepMac(privateIp: string): string {
+  const bytes = vtepIp(privateIp).split('.').map((b) => Number(b).toString(16).padStart(2, '0'));
+  return ['02', '53', ...bytes].join(':');
+}
+
+/**
  * Unencrypted gateway-to-gateway VXLAN (for networks without NAT): one `vxlan-tunnel` device, an FDB
  * flood entry per remote gateway and, in table 100, routes to the remote subnets via the remote VTEP.
  */
@@ -36,7 +47,7 @@ export class VxlanDriver implements CableDriver {
     const port = udpPort(localEndpoint, this.ctx.settings.nattPort);
     if (localEndpoint.nat_enabled) this.ctx.log.warn('the vxlan cable driver is meant for networks without NAT; traffic through NAT may not pass');
     const mtu = (await this.defaultLinkMtu()) - VXLAN_OVERHEAD;
-    await ip.ensureVxlan({ name: VXLAN_IFACE, kind: 'vxlan', vni: VXLAN_VNI, port, mtu, up: true });
+    await ip.ensureVxlan({ name: VXLAN_IFACE, kind: 'vxlan', vni: VXLAN_VNI, port, mtu, address: vtepMac(localEndpoint.private_ip), up: true });
     await ip.addrAddIfNotPresent({ dev: VXLAN_IFACE, cidr: `${vtepIp(localEndpoint.private_ip)}/8` });
     await ip.ruleAddIfNotPresent(VXLAN_RULE);
     await ip.sysctlWrite(`net.ipv4.conf.${VXLAN_IFACE}.rp_filter`, '2');

@@ -46,6 +46,10 @@ export interface GatewayDeps {
 
 /** How long start-up waits for the first lists of the watched objects. */
 const CACHE_WAIT_MS = 5000;
+/** How long a gateway shutting down keeps carrying traffic after its successor published its Endpoint (the route agents move meanwhile). */
+export const HANDOVER_GRACE_MS = 1000;
+/** The longest a gateway shutting down waits for a successor before it tears its cables down. */
+export const HANDOVER_MAX_MS = 4000;
 
 interface ActiveParts {
   driver: CableDriver;
@@ -69,6 +73,8 @@ export class GatewayAgent {
   private status: GatewayStatusSyncer | undefined;
   private standby: StandbyProbe | undefined;
   private transitions: Promise<void> = Promise.resolve();
+  /** Set by stop(): whether stepping down waits for a successor first. */
+  private stopping: { handOver: boolean } | undefined;
 
   private readonly pingSource: string | undefined;
 
@@ -143,7 +149,7 @@ export class GatewayAgent {
     this.status.start();
     this.election = d.newElection({
       onStartedLeading: () => this.transition(() => this.becomeActive()),
-      onStoppedLeading: () => this.transition(() => this.becomePassive()),
+      onStoppedLeading: () => this.transition(() => this.stepDown()),
     });
     void this.election.start();
     d.log.info('gateway started', { node: d.config.nodeName, endpoint: this.endpointName, privateIp: this.local.private_ip, publicIp: this.local.public_ip });
@@ -236,6 +242,33 @@ export class GatewayAgent {
     this.active?.syncer.publish();
   }
 
+  /**
+   * Steps down. When shutting down with a successor, the cables stay up until the successor's Endpoint is
+   * published and a grace period has passed: until the remote clusters and the route agents have moved to
+   * it, packets still come this way, and this gateway still carries them (make before break).
+   */
+  private async stepDown(): Promise<void> {
+    if (this.stopping?.handOver && this.active) await this.awaitSuccessor();
+    await this.becomePassive();
+  }
+
+  private async awaitSuccessor(): Promise<void> {
+    const { d } = this;
+    const cache = d.endpoints.localCache;
+    const successor = () => cache.list().some((ep) => ep.spec?.cluster_id === d.config.clusterId && ep.metadata?.name !== this.endpointName);
+    const started = Date.now();
+    await new Promise<void>((resolve) => {
+      const deadline = setTimeout(resolve, HANDOVER_MAX_MS);
+      const poll = setInterval(() => {
+        if (!successor()) return;
+        clearInterval(poll);
+        clearTimeout(deadline);
+        setTimeout(resolve, HANDOVER_GRACE_MS);
+      }, 20);
+    });
+    d.log.info('handed over', { successor: successor(), waitedMs: Date.now() - started });
+  }
+
   private async becomePassive(): Promise<void> {
     const parts = this.active;
     this.active = undefined;
@@ -275,8 +308,13 @@ export class GatewayAgent {
     };
   }
 
-  /** Steps down (cleaning up the driver), releases the lease and stops writing status. */
-  async stop(): Promise<void> {
+  /**
+   * Releases the lease, steps down (cleaning up the driver) and stops writing status. With `handOver` (the
+   * default), an active gateway keeps carrying traffic until a successor took over, for at most
+   * HANDOVER_MAX_MS; an uninstall does not wait.
+   */
+  async stop(opts: { handOver?: boolean } = {}): Promise<void> {
+    this.stopping = { handOver: opts.handOver ?? true };
     await this.election?.stop();
     await this.transition(() => this.becomePassive());
     this.standby?.stop();

@@ -186,7 +186,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const why = await done;
   const uninstalling = why !== 'fatal' && (await submarinerDeleted(c));
   log.info('stopping', { reason: why, uninstall: uninstalling });
-  await gateway.stop();
+  await gateway.stop({ handOver: !uninstalling });
   await metricsServer?.close();
   if (uninstalling) await runUninstall(c);
   if (fatal !== undefined) throw fatal;

@@ -70,7 +70,9 @@ function setup(opts: { config?: typeof config; local?: EndpointSpec; cniIp?: str
       };
       return {
         start: async () => {},
-        stop: async () => {},
+        stop: async () => {
+          if (election.holds) await election.unlead();
+        },
         get holdsLease() {
           return election.holds;
         },
@@ -94,7 +96,7 @@ void describe('gateway agent over fake clients and a fake driver', () => {
     await t.agent.start();
   });
   afterEach(async () => {
-    await t.agent.stop();
+    await t.agent.stop({ handOver: false });
   });
 
   void it('starts passive: labels its pod and writes a passive Gateway, without touching the driver or the broker', async () => {
@@ -200,6 +202,32 @@ void describe('gateway agent over fake clients and a fake driver', () => {
     await eventually('an active Gateway', () => t.ns.gateways.cache.get('east-gw')?.status?.haStatus === 'active' || undefined);
   });
 
+  void it('shutting down, keeps its cables until a successor published its Endpoint and the grace period passed', async () => {
+    await t.election.lead();
+    t.broker.endpoints.put(endpoint('west-ep', remoteEndpoint()));
+    await eventually('the cable', () => t.driver.connections.get(remoteEndpoint().cable_name));
+    let stopped = false;
+    const stopping = t.agent.stop().then(() => (stopped = true));
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(t.driver.cleanedUp, false, 'still carrying traffic while no successor is there');
+    assert.ok(t.driver.connections.get(remoteEndpoint().cable_name));
+    const successorAt = Date.now();
+    t.ns.endpoints.put(endpoint('east-successor', { ...local, cable_name: 'submariner-cable-east-10-250-1-3', private_ip: '10.250.1.3' }));
+    await stopping;
+    const held = Date.now() - successorAt;
+    assert.equal(t.driver.cleanedUp, true);
+    assert.ok(stopped);
+    assert.ok(held >= 1000 && held < 3000, `cables torn down ${held} ms after the successor appeared`);
+  });
+
+  void it('shutting down for an uninstall, tears its cables down at once', async () => {
+    await t.election.lead();
+    const started = Date.now();
+    await t.agent.stop({ handOver: false });
+    assert.equal(t.driver.cleanedUp, true);
+    assert.ok(Date.now() - started < 1000);
+  });
+
   void it('as active, deletes Gateways that stopped updating', async () => {
     t.ns.gateways.put({ apiVersion: 'submariner.io/v1', kind: 'Gateway', metadata: { name: 'east-gw-old', annotations: { 'update-timestamp': '1000' } } });
     await t.election.lead();
@@ -222,7 +250,7 @@ void describe('gateway agent with Globalnet', () => {
     await t.agent.start();
   });
   afterEach(async () => {
-    await t.agent.stop();
+    await t.agent.stop({ handOver: false });
   });
 
   void it('publishes the GlobalCIDR as its subnets, and its global IP from the Gateway annotation as the health-check IP', async () => {

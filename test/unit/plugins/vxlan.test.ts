@@ -30,6 +30,7 @@ void describe('vxlan cable driver over the fake kernel', () => {
     const link = st.links.get('vxlan-tunnel');
     assert.equal(link?.up, true);
     assert.equal(link?.mtu, 1450);
+    assert.equal(link?.address, '02:53:f1:fa:01:02', 'the same MAC address each time, from the VTEP address');
     assert.deepEqual({ vni: link?.vxlan?.vni, port: link?.vxlan?.port }, { vni: 1000, port: 4500 });
     assert.deepEqual(st.addrs.filter((a) => a.dev === 'vxlan-tunnel').map((a) => a.cidr), ['241.250.1.2/8']);
     assert.ok(st.rules.some((r) => r.table === 100 && r.priority === 100 && r.from === undefined));
