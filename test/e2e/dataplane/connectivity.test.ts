@@ -3,13 +3,16 @@
 // connections reports them connected with an RTT, agent restarts leave identical rules, a gateway failover
 // resumes traffic, a malformed remote Endpoint is reported and skipped, and uninstall leaves nothing.
 import assert from 'node:assert/strict';
+import { readFileSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { CustomObjectsApi } from '@kubernetes/client-node';
 import { connectClusters, disconnectClusters, nodeNetworkState, submariner } from '../../support/submariner.js';
 import { eventually, inventory, kubectlFor, type Kubectl } from '../../support/kubectl.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
 import { startNginxAndToolbox } from '../../support/workloads.js';
 import { EndpointResource, GatewayResource, customObjectRef } from '../../../src/api/index.js';
+import { wellKnown } from '../../../src/api/names.js';
 
 let fleet: TestFleet;
 const k: Record<'cluster1' | 'cluster2', Kubectl> = {} as never;
@@ -36,6 +39,35 @@ async function reachable(from: 'cluster1' | 'cluster2', url: string, timeoutMs =
     const r = await curl(from, url).catch(() => undefined);
     return r?.code === '200' ? r : undefined;
   }, timeoutMs, `${from} reaches ${url}`);
+}
+
+/** The gateway agent's process in a node's network namespace (a gateway pod uses the node's network). */
+function gatewayPid(node: string): number {
+  const netns = statSync(`/run/netns/ksub-${node}`).ino;
+  const pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).filter((pid) => {
+    try {
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      const agent = argv.some((a) => a.endsWith('kubectl-submariner-agent') || a.endsWith('bin/agent.js'));
+      return agent && argv.includes('gateway') && readlinkSync(`/proc/${pid}/ns/net`) === `net:[${netns}]`;
+    } catch {
+      return false;
+    }
+  });
+  assert.equal(pids.length, 1, `one gateway agent process in ${node}'s network namespace: ${pids.join(', ')}`);
+  return Number(pids[0]);
+}
+
+/** Who holds cluster2's gateway lease, and how many times it changed hands. */
+async function gatewayLease(): Promise<{ holder: string; transitions: number }> {
+  const out = await k.cluster2(['-n', 'submariner-operator', 'get', 'lease', wellKnown.gatewayLease, '-o', 'jsonpath={.spec.holderIdentity} {.spec.leaseTransitions}']);
+  const [holder = '', transitions = '0'] = out.trim().split(' ');
+  return { holder, transitions: Number(transitions) };
+}
+
+/** The nodes of cluster2's gateway pods labelled active. */
+async function activeGatewayNodes(): Promise<string[]> {
+  const out = await k.cluster2(['-n', 'submariner-operator', 'get', 'pods', '-l', 'gateway.submariner.io/status=active', '-o', 'jsonpath={.items[*].spec.nodeName}']);
+  return out.trim().split(' ').filter((n) => n !== '');
 }
 
 before(async () => {
@@ -142,6 +174,35 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
         const interruptedMs = Date.now() - started;
         console.log(`# failover from ${activeNode} to ${newActive}: traffic resumed after ${interruptedMs} ms`);
         assert.ok(interruptedMs < 60_000);
+      });
+
+      it('pausing the active gateway of cluster2 for 3 s (SIGSTOP) hands the lease over exactly once, with no flapping', async () => {
+        const t = await target('cluster2');
+        await reachable('cluster1', `http://${t.podIp}/`);
+        const [paused] = await eventually(async () => {
+          const nodes = await activeGatewayNodes();
+          return nodes.length === 1 ? nodes : undefined;
+        }, 60_000, 'one active gateway in cluster2');
+        assert.ok(paused);
+        const before = await gatewayLease();
+        assert.equal(before.holder, `${paused}-submariner-gateway`);
+        const pid = gatewayPid(paused);
+        process.kill(pid, 'SIGSTOP');
+        try {
+          await sleep(3000);
+        } finally {
+          process.kill(pid, 'SIGCONT');
+        }
+        const handedOver = await gatewayLease();
+        assert.equal(handedOver.transitions, before.transitions + 1, `one takeover while ${paused} was paused: ${JSON.stringify(handedOver)}`);
+        const successor = handedOver.holder.replace(/-submariner-gateway$/, '');
+        assert.notEqual(successor, paused);
+        // The paused gateway wakes up, finds the lease taken, steps down and stays passive.
+        await eventually(async () => ((await activeGatewayNodes()).join() === successor ? true : undefined), 30_000, `${successor} alone labelled active`);
+        await sleep(10_000);
+        assert.deepEqual(await gatewayLease(), handedOver, 'the lease stays where it went');
+        assert.deepEqual(await activeGatewayNodes(), [successor]);
+        await reachable('cluster1', `http://${t.podIp}/`, 30_000);
       });
 
       it('a malformed remote Endpoint is reported on the Gateway status and skipped; the other connection stays up', async () => {
