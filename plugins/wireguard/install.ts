@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { cacheDir } from '../../src/base/cache.js';
+import { cacheDir, wireguardGoPath } from '../../src/base/cache.js';
 
 /**
  * The wireguard-go the driver starts when the kernel has no WireGuard: the one built from the Go module proxy
@@ -8,6 +7,6 @@ import { cacheDir } from '../../src/base/cache.js';
  * the one on PATH.
  */
 export function findWireguardGo(env: NodeJS.ProcessEnv = process.env, exists: (path: string) => boolean = existsSync): string {
-  const cached = join(cacheDir(env), 'wireguard-go', 'wireguard-go');
+  const cached = wireguardGoPath(cacheDir(env));
   return exists(cached) ? cached : 'wireguard-go';
 }

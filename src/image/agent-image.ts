@@ -1,7 +1,7 @@
 import { copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { agentImage } from '../api/names.js';
-import { cacheDir } from '../base/cache.js';
+import { cacheDir, wireguardGoPath } from '../base/cache.js';
 import { packageRoot } from '../base/package.js';
 import type { CommandRunner } from '../net/command.js';
 import { bookwormSources, debianRootfs, slimExcludes, type RootfsSpec } from './debian.js';
@@ -19,7 +19,7 @@ const strongswanPackages = [
 
 /** Everything the agents call, from Debian: the packet filter, routes, tunnels and what Node.js and strongSwan link. */
 export const agentPackages = [
-  'ca-certificates', 'conntrack', 'ipset', 'iproute2', 'iptables', 'iputils-ping', 'libreswan', 'nftables', 'procps', 'wireguard-go', 'wireguard-tools',
+  'ca-certificates', 'conntrack', 'ipset', 'iproute2', 'iptables', 'iputils-ping', 'libreswan', 'nftables', 'procps', 'wireguard-tools',
   // Node.js and strongSwan's libraries.
   'libstdc++6', 'libcap2', 'libgmp10', 'libsystemd0', 'libip4tc2', 'libpam0g', 'libssl3',
 ];
@@ -117,10 +117,20 @@ async function appLayer(runner: CommandRunner, root: string, work: string): Prom
   return tree;
 }
 
-function nodeLayer(work: string, nodePath: string): string {
-  const tree = join(work, 'node');
+/**
+ * The binaries the build machine provides: its Node.js, and the current wireguard-go from the Go module proxy
+ * (built as setup does when missing), where the wireguard driver finds it through KSUB_CACHE. Debian 12's
+ * wireguard-go is a 2022 release without the TUN offloads that make the current one several times faster.
+ */
+async function binariesLayer(runner: CommandRunner, root: string, work: string, nodePath: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const tree = join(work, 'binaries');
   mkdirSync(join(tree, 'usr/local/bin'), { recursive: true });
   copyFileSync(nodePath, join(tree, 'usr/local/bin/node'));
+  const wireguardGo = wireguardGoPath(cacheDir(env));
+  if (!existsSync(wireguardGo)) await runner.run('bash', [join(root, 'src/sandbox/binaries/build.sh'), 'wireguard-go'], { timeoutMs: 900_000 });
+  const into = join(tree, wireguardGoPath(imageCache).slice(1));
+  mkdirSync(dirname(into), { recursive: true });
+  copyFileSync(wireguardGo, into);
   return tree;
 }
 
@@ -153,10 +163,10 @@ export async function buildAgentImage(runner: CommandRunner, o: AgentImageOption
   const layout = OciLayout.init(layoutDir);
   const layers: Layer[] = [await addLayer(layout, rootfs, 'mmdebstrap --variant=minbase bookworm')];
 
-  say(`Node.js ${process.version} from ${process.execPath}`);
-  const nodeTar = join(work, 'node.tar');
-  await tarDirectory(runner, nodeLayer(work, process.execPath), nodeTar, epoch);
-  layers.push(await addLayer(layout, nodeTar, `node ${process.version}`));
+  say(`Node.js ${process.version} from ${process.execPath}, and wireguard-go`);
+  const binTar = join(work, 'binaries.tar');
+  await tarDirectory(runner, await binariesLayer(runner, root, work, process.execPath, env), binTar, epoch);
+  layers.push(await addLayer(layout, binTar, `node ${process.version}, wireguard-go`));
 
   say('the build: dist, production node_modules, manifests');
   const appTar = join(work, 'app.tar');

@@ -361,7 +361,7 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
               metric: `${driver}: failover interruption (median of ${failovers})`,
               value: `${seconds(failoverMs)} (${gaps.map(seconds).join(', ')})`,
               baseline: '-',
-              target: '< 5 s (Submariner defaults: ~15 s)',
+              target: 'median < 1 s, each < 2 s (Submariner defaults: ~15 s)',
             },
           ]),
       ...bareRows,

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { cacheDir } from '../../base/cache.js';
+import { cacheDir, wireguardGoPath } from '../../base/cache.js';
 
 export { cacheDir };
 
@@ -37,7 +37,7 @@ export function binaries(cache = cacheDir()): Binaries {
     kubectl: join(k8s, 'kubectl'),
     etcd: join(cache, `etcd-v${versions.etcd}`, 'etcd'),
     coredns: join(cache, `coredns-v${versions.coredns}`, 'coredns'),
-    wireguardGo: join(cache, 'wireguard-go', 'wireguard-go'),
+    wireguardGo: wireguardGoPath(cache),
   };
 }
 

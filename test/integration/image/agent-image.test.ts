@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { agentComponents } from '../../../src/api/agent-env.js';
 import { agentImage } from '../../../src/api/names.js';
+import { wireguardGoPath } from '../../../src/base/cache.js';
 import { buildAgentImage, type BuiltImage } from '../../../src/image/agent-image.js';
 import { ExecRunner } from '../../../src/net/command.js';
 import { bundleConfig, capabilitiesOfMask } from '../../../src/sandbox/kubelet/pod/bundle.js';
@@ -73,7 +75,7 @@ describe('the agent image', () => {
     const bundle = join(work, 'bundle');
     const swan = '/opt/kubectl-submariner/strongswan';
     const checks = [
-      'iptables-nft --version', 'iptables-legacy --version', 'ipset --version', 'ip -V', 'wg --version', 'wireguard-go --version',
+      'iptables-nft --version', 'iptables-legacy --version', 'ipset --version', 'ip -V', 'wg --version', '/opt/kubectl-submariner/wireguard-go/wireguard-go --version',
       'conntrack --version', 'ipsec --version',
       `STRONGSWAN_CONF=${swan}/etc/strongswan.conf LD_LIBRARY_PATH=${swan}/usr/lib/ipsec ${swan}/usr/lib/ipsec/charon --version`,
     ];
@@ -82,6 +84,10 @@ describe('the agent image', () => {
     for (const expected of [/iptables v1\.8\.\d+ \(nf_tables\)/, /iptables v1\.8\.\d+ \(legacy\)/, /ipset v7/, /iproute2-/, /wireguard-tools v/, /conntrack v/, /Libreswan/, /strongSwan 5/]) {
       assert.match(r.out, expected);
     }
+    // The current wireguard-go built from the Go module proxy, the one the host's cache holds, not Debian 12's.
+    const built = execFileSync(wireguardGoPath(), ['--version'], { encoding: 'utf8' }).split('\n')[0] ?? '';
+    assert.match(built, /^wireguard-go v/);
+    assert.ok(r.out.includes(built), `${built} in the image`);
   });
 
   it('starts an agent from the bundle config.json the sandbox kubelet writes, in a pod\'s network namespace', async (t) => {
