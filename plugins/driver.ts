@@ -40,13 +40,6 @@ export interface CableDriver {
   cleanup(): Promise<void>;
   /** Entries the driver adds to the local Endpoint's backend_config once init has run (WireGuard: publicKey). */
   backendConfig(): Record<string, string>;
-  /**
-   * Whether its cables may keep carrying traffic after another gateway of the cluster took over, while a
-   * gateway shutting down hands over (make before break). True for drivers whose tunnels are static state
-   * (vxlan, wireguard). IPsec daemons would negotiate with the remote gateways on their own meanwhile, and a
-   * late security association of the old gateway could take the traffic back: they leave at once.
-   */
-  readonly handsOver?: boolean;
 }
 
 /** The driver settings the gateway receives as CE_IPSEC_* variables. */

@@ -6,8 +6,6 @@ import type { CableDriver, CableTraffic, NatEndpointInfo } from '../driver.js';
 export class FakeCableDriver implements CableDriver {
   initialized = false;
   cleanedUp = false;
-  /** As vxlan and wireguard: its cables may stay while a successor takes over. */
-  handsOver = true;
   readonly connections = new Map<string, Connection>();
   /** Connections to these cluster IDs fail with the given message. */
   readonly failConnect = new Map<string, string>();

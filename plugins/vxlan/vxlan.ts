@@ -34,7 +34,6 @@ export function vtepMac(privateIp: string): string {
  * flood entry per remote gateway and, in table 100, routes to the remote subnets via the remote VTEP.
  */
 export class VxlanDriver implements CableDriver {
-  readonly handsOver = true;
   private connections: Connection[] = [];
 
   constructor(private readonly ctx: DriverContext) {}

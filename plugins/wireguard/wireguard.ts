@@ -28,7 +28,6 @@ interface Peer {
  * the remote subnets through the device. Keys are new at every start.
  */
 export class WireGuardDriver implements CableDriver {
-  readonly handsOver = true;
   private readonly wg: Wg;
   private readonly peers = new Map<string, Peer>();
   private publicKey: string | undefined;

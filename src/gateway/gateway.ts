@@ -243,13 +243,12 @@ export class GatewayAgent {
   }
 
   /**
-   * Steps down. When shutting down with a successor, the cables of a driver that allows it stay up until
-   * the successor's Endpoint is published and a grace period has passed: until the remote clusters and the
-   * route agents have moved to it, packets still come this way, and this gateway still carries them (make
-   * before break).
+   * Steps down. When shutting down with a successor, the cables stay up until the successor's Endpoint is
+   * published and a grace period has passed: until the remote clusters and the route agents have moved to
+   * it, packets still come this way, and this gateway still carries them (make before break).
    */
   private async stepDown(): Promise<void> {
-    if (this.stopping?.handOver && this.active?.driver.handsOver) await this.awaitSuccessor();
+    if (this.stopping?.handOver && this.active) await this.awaitSuccessor();
     await this.becomePassive();
   }
 
@@ -311,8 +310,8 @@ export class GatewayAgent {
 
   /**
    * Releases the lease, steps down (cleaning up the driver) and stops writing status. With `handOver` (the
-   * default), an active gateway whose driver allows it keeps carrying traffic until a successor took over,
-   * for at most HANDOVER_MAX_MS; an uninstall does not wait.
+   * default), an active gateway keeps carrying traffic until a successor took over, for at most
+   * HANDOVER_MAX_MS; an uninstall does not wait.
    */
   async stop(opts: { handOver?: boolean } = {}): Promise<void> {
     this.stopping = { handOver: opts.handOver ?? true };

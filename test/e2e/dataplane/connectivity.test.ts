@@ -193,7 +193,11 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
         } finally {
           process.kill(pid, 'SIGCONT');
         }
-        const handedOver = await gatewayLease();
+        // Taken while paused; read once the apiserver answers with the new holder.
+        const handedOver = await eventually(async () => {
+          const l = await gatewayLease();
+          return l.holder !== before.holder ? l : undefined;
+        }, 10_000, 'the lease with another holder');
         assert.equal(handedOver.transitions, before.transitions + 1, `one takeover while ${paused} was paused: ${JSON.stringify(handedOver)}`);
         const successor = handedOver.holder.replace(/-submariner-gateway$/, '');
         assert.notEqual(successor, paused);
