@@ -17,7 +17,7 @@ import type { NatDiscoveryDeps } from './natdiscovery/nat-discovery.js';
 import type { RunningNatDiscovery } from './natdiscovery/udp.js';
 import type { ObjectClient } from './custom-objects.js';
 import { StandbyProbe } from './standby.js';
-import { GatewayStatusSyncer } from './status-syncer.js';
+import { GatewayStatusSyncer, STALE_GATEWAY_MS } from './status-syncer.js';
 import { TunnelController } from './tunnel-controller.js';
 
 export interface GatewayDeps {
@@ -248,8 +248,26 @@ export class GatewayAgent {
    * it, packets still come this way, and this gateway still carries them (make before break).
    */
   private async stepDown(): Promise<void> {
-    if (this.stopping?.handOver && this.active) await this.awaitSuccessor();
+    if (this.stopping?.handOver && this.active && (await this.standbyExists())) {
+      // No longer the active gateway for anyone who asks (a load balancer selects on this label), while the cables carry on.
+      await this.labelPod('passive');
+      await this.awaitSuccessor();
+    }
     await this.becomePassive();
+  }
+
+  /** Whether a passive gateway on another node is alive (its Gateway written lately) to take over: else there is no one to wait for. */
+  private async standbyExists(): Promise<boolean> {
+    try {
+      const now = Date.now();
+      return (await this.d.gateways.list()).some((gw) => {
+        const stamp = Number(gw.metadata?.annotations?.[annotations.updateTimestamp] ?? 0) * 1000;
+        return gw.metadata?.name !== this.d.config.nodeName && gw.status?.haStatus === 'passive' && now - stamp < STALE_GATEWAY_MS;
+      });
+    } catch (err) {
+      this.d.log.warn('cannot tell whether another gateway can take over; not waiting for one', { error: errorText(err) });
+      return false;
+    }
   }
 
   private async awaitSuccessor(): Promise<void> {

@@ -206,10 +206,18 @@ void describe('gateway agent over fake clients and a fake driver', () => {
     await t.election.lead();
     t.broker.endpoints.put(endpoint('west-ep', remoteEndpoint()));
     await eventually('the cable', () => t.driver.connections.get(remoteEndpoint().cable_name));
+    // A passive gateway on another node, alive.
+    t.ns.gateways.put({
+      apiVersion: 'submariner.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'east-gw2', annotations: { 'update-timestamp': String(Math.floor(Date.now() / 1000)) } },
+      status: { version: 'v0.1.0', haStatus: 'passive', localEndpoint: { ...local, cable_name: 'submariner-cable-east-10-250-1-3', private_ip: '10.250.1.3' }, connections: [] },
+    });
     let stopped = false;
     const stopping = t.agent.stop().then(() => (stopped = true));
     await new Promise((r) => setTimeout(r, 300));
     assert.equal(t.driver.cleanedUp, false, 'still carrying traffic while no successor is there');
+    assert.deepEqual(t.podLabels.at(-1), { 'gateway.submariner.io/status': 'passive', 'gateway.submariner.io/node': 'east-gw' }, 'labelled passive at once');
     assert.ok(t.driver.connections.get(remoteEndpoint().cable_name));
     const successorAt = Date.now();
     t.ns.endpoints.put(endpoint('east-successor', { ...local, cable_name: 'submariner-cable-east-10-250-1-3', private_ip: '10.250.1.3' }));
@@ -220,11 +228,20 @@ void describe('gateway agent over fake clients and a fake driver', () => {
     assert.ok(held >= 1000 && held < 3000, `cables torn down ${held} ms after the successor appeared`);
   });
 
-  void it('shutting down for an uninstall, tears its cables down at once', async () => {
+  void it('shutting down for an uninstall, or with no other gateway alive to take over, tears its cables down at once', async () => {
     await t.election.lead();
-    const started = Date.now();
+    let started = Date.now();
     await t.agent.stop({ handOver: false });
     assert.equal(t.driver.cleanedUp, true);
+    assert.ok(Date.now() - started < 1000);
+    const alone = setup();
+    await alone.agent.start();
+    await alone.election.lead();
+    // Another node's Gateway, not written for a minute: that gateway is gone.
+    alone.ns.gateways.put({ apiVersion: 'submariner.io/v1', kind: 'Gateway', metadata: { name: 'east-gw2', annotations: { 'update-timestamp': String(Math.floor(Date.now() / 1000) - 60) } } });
+    started = Date.now();
+    await alone.agent.stop();
+    assert.equal(alone.driver.cleanedUp, true);
     assert.ok(Date.now() - started < 1000);
   });
 
