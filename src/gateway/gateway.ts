@@ -1,4 +1,5 @@
 import { isIPv4 } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { Cluster, Endpoint, EndpointSpec, Gateway, GatewayStatus } from '../api/generated.js';
 import { ClusterResource, EndpointResource, apiVersionOf } from '../api/index.js';
 import { annotations, labels } from '../api/names.js';
@@ -50,6 +51,8 @@ const CACHE_WAIT_MS = 5000;
 export const HANDOVER_GRACE_MS = 1000;
 /** The longest a gateway shutting down waits for a successor before it tears its cables down. */
 export const HANDOVER_MAX_MS = 4000;
+/** How long a gateway shutting down asks the API server whether a standby is alive. */
+const STANDBY_LOOKUP_MS = 1000;
 
 interface ActiveParts {
   driver: CableDriver;
@@ -256,11 +259,15 @@ export class GatewayAgent {
     await this.becomePassive();
   }
 
-  /** Whether a passive gateway on another node is alive (its Gateway written lately) to take over: else there is no one to wait for. */
+  /**
+   * Whether a passive gateway on another node is alive (its Gateway written lately) to take over: else there is
+   * no one to wait for. An API server that does not answer within a second counts as no.
+   */
   private async standbyExists(): Promise<boolean> {
     try {
       const now = Date.now();
-      return (await this.d.gateways.list()).some((gw) => {
+      const gateways = await Promise.race([this.d.gateways.list(), sleep(STANDBY_LOOKUP_MS).then(() => [])]);
+      return gateways.some((gw) => {
         const stamp = Number(gw.metadata?.annotations?.[annotations.updateTimestamp] ?? 0) * 1000;
         return gw.metadata?.name !== this.d.config.nodeName && gw.status?.haStatus === 'passive' && now - stamp < STALE_GATEWAY_MS;
       });
@@ -276,13 +283,16 @@ export class GatewayAgent {
     const successor = () => cache.list().some((ep) => ep.spec?.cluster_id === d.config.clusterId && ep.metadata?.name !== this.endpointName);
     const started = Date.now();
     await new Promise<void>((resolve) => {
-      const deadline = setTimeout(resolve, HANDOVER_MAX_MS);
       const poll = setInterval(() => {
         if (!successor()) return;
         clearInterval(poll);
         clearTimeout(deadline);
         setTimeout(resolve, HANDOVER_GRACE_MS);
       }, 20);
+      const deadline = setTimeout(() => {
+        clearInterval(poll);
+        resolve();
+      }, HANDOVER_MAX_MS);
     });
     d.log.info('handed over', { successor: successor(), waitedMs: Date.now() - started });
   }
@@ -300,7 +310,7 @@ export class GatewayAgent {
     } catch (err) {
       this.d.log.warn('cleaning up the cable driver failed', { error: errorText(err) });
     }
-    this.standby?.start();
+    if (!this.stopping) this.standby?.start();
     await this.status?.syncSafely();
     this.d.log.info('this gateway is passive', { node: this.d.config.nodeName });
   }

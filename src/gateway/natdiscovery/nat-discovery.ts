@@ -100,6 +100,7 @@ export class NatDiscovery {
       have.spec = spec;
       return;
     }
+    this.forgetRequests(name);
     const p = this.newPending(spec, key, false);
     this.pending.set(name, p);
     const learned = this.learnedResult(spec);
@@ -152,6 +153,7 @@ export class NatDiscovery {
       const oldest = learned.reduce((a, b) => (b[1].startedAt < a[1].startedAt ? b : a));
       this.removeEndpoint(oldest[0]);
     }
+    this.forgetRequests(name);
     const p = this.newPending(spec, key, true);
     this.pending.set(name, p);
     this.sendRequests(name, p);
@@ -159,6 +161,11 @@ export class NatDiscovery {
 
   removeEndpoint(name: string): void {
     this.pending.delete(name);
+    this.forgetRequests(name);
+  }
+
+  /** Drops the requests sent for a remote gateway: late answers to them are ignored. */
+  private forgetRequests(name: string): void {
     for (const [n, r] of this.requests) if (r.name === name) this.requests.delete(n);
   }
 
@@ -174,6 +181,7 @@ export class NatDiscovery {
         this.removeEndpoint(name);
       } else if (p.refreshing && now - p.startedAt >= TIMEOUT_MS) {
         p.refreshing = false;
+        this.forgetRequests(name);
       } else if (now - p.startedAt >= (usingLb(p.spec) ? LB_TIMEOUT_MS : TIMEOUT_MS)) {
         this.d.log.info('NAT discovery got no answer: using the legacy NAT settings', { endpoint: name });
         this.finish(name, p, this.fallback(p.spec));
@@ -192,7 +200,7 @@ export class NatDiscovery {
   private finish(name: string, p: Pending, result: NatResult): void {
     const changed = !sameResult(p.result, result);
     Object.assign(p, { result, decidedAt: this.now(), refreshing: false, publicAnswer: undefined });
-    for (const [n, r] of this.requests) if (r.name === name) this.requests.delete(n);
+    this.forgetRequests(name);
     if (!changed) return;
     this.d.log.info('NAT discovery decided', { endpoint: name, ...result });
     if (!p.learned) this.d.onReady?.(name, result);
@@ -271,7 +279,9 @@ export class NatDiscovery {
     const p = req && this.pending.get(req.name);
     if (!req || !p || (p.result && !p.refreshing)) return;
     if (res.response !== 'OK' && res.response !== 'NAT_DETECTED') {
-      this.d.log.warn('a remote gateway refused NAT discovery', { endpoint: req.name, response: res.response });
+      // A gateway discovered back may share its public IP with another, which refuses on its behalf: no news.
+      if (p.learned) this.d.log.debug('a gateway that asked refused NAT discovery back', { endpoint: req.name, response: res.response });
+      else this.d.log.warn('a remote gateway refused NAT discovery', { endpoint: req.name, response: res.response });
       return;
     }
     if (res.sender.clusterId !== p.spec.cluster_id || res.sender.endpointId !== p.spec.cable_name) return;

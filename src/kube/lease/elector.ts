@@ -83,7 +83,7 @@ export class LeaderElector implements Election {
 
   /** One attempt to take or renew the lease; true when we hold it afterwards. */
   async tryAcquireOrRenew(): Promise<boolean> {
-    const now = this.now();
+    let now = this.now();
     this.expiresInMs = undefined;
     const seconds = Math.max(1, Math.ceil(this.o.leaseDurationMs / 1000));
     const mine = (acquireTime: Date, leaseTransitions: number): LeaseRecord => ({
@@ -95,6 +95,8 @@ export class LeaderElector implements Election {
     });
     try {
       const existing = await this.o.store.get();
+      // A record is observed when it arrives: dating it from before the request would shorten the lease by its latency.
+      now = this.now();
       if (!existing) {
         await this.o.store.create(mine(new Date(now), 0));
         return true;

@@ -225,7 +225,22 @@ void describe('gateway agent over fake clients and a fake driver', () => {
     const held = Date.now() - successorAt;
     assert.equal(t.driver.cleanedUp, true);
     assert.ok(stopped);
-    assert.ok(held >= 1000 && held < 3000, `cables torn down ${held} ms after the successor appeared`);
+    assert.ok(held >= 990 && held < 3000, `cables torn down ${held} ms after the successor appeared`);
+  });
+
+  void it('shutting down with a live standby that never takes over, tears its cables down after 4 s', async () => {
+    await t.election.lead();
+    t.ns.gateways.put({
+      apiVersion: 'submariner.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'east-gw2', annotations: { 'update-timestamp': String(Math.floor(Date.now() / 1000)) } },
+      status: { version: 'v0.1.0', haStatus: 'passive', localEndpoint: { ...local, cable_name: 'submariner-cable-east-10-250-1-3', private_ip: '10.250.1.3' }, connections: [] },
+    });
+    const started = Date.now();
+    await t.agent.stop();
+    const waited = Date.now() - started;
+    assert.equal(t.driver.cleanedUp, true);
+    assert.ok(waited >= 3990 && waited < 5000, `torn down after ${waited} ms`);
   });
 
   void it('shutting down for an uninstall, or with no other gateway alive to take over, tears its cables down at once', async () => {
@@ -238,7 +253,12 @@ void describe('gateway agent over fake clients and a fake driver', () => {
     await alone.agent.start();
     await alone.election.lead();
     // Another node's Gateway, not written for a minute: that gateway is gone.
-    alone.ns.gateways.put({ apiVersion: 'submariner.io/v1', kind: 'Gateway', metadata: { name: 'east-gw2', annotations: { 'update-timestamp': String(Math.floor(Date.now() / 1000) - 60) } } });
+    alone.ns.gateways.put({
+      apiVersion: 'submariner.io/v1',
+      kind: 'Gateway',
+      metadata: { name: 'east-gw2', annotations: { 'update-timestamp': String(Math.floor(Date.now() / 1000) - 60) } },
+      status: { version: 'v0.1.0', haStatus: 'passive', localEndpoint: { ...local, cable_name: 'submariner-cable-east-10-250-1-3', private_ip: '10.250.1.3' }, connections: [] },
+    });
     started = Date.now();
     await alone.agent.stop();
     assert.equal(alone.driver.cleanedUp, true);

@@ -235,7 +235,8 @@ void describe('NAT discovery between two in-process gateways', () => {
   void it('discovers back at most 64 asking gateways, and none of its own cluster', () => {
     const sent: string[] = [];
     const local = spec('east', '10.250.1.2', '');
-    const d = new NatDiscovery({ local: () => local, localPort: PORT, log: captureLogger(), send: (_m, ip) => void sent.push(ip) });
+    let now = 0;
+    const d = new NatDiscovery({ local: () => local, localPort: PORT, now: () => now, log: captureLogger(), send: (_m, ip) => void sent.push(ip) });
     const ask = (cluster: string, ip: string) =>
       d.handleMessage(
         encodeNatMessage({
@@ -258,5 +259,11 @@ void describe('NAT discovery between two in-process gateways', () => {
     sent.length = 0;
     d.tick();
     assert.equal(sent.length, 0, 'no re-send before 2 s');
+    now = 2000;
+    d.tick();
+    const resent = new Set(sent);
+    assert.equal(resent.size, 64, 'only the 64 latest are still discovered');
+    for (let i = 1; i <= 6; i++) assert.ok(!resent.has(`10.250.3.${i}`), `10.250.3.${i}, among the oldest, was dropped`);
+    assert.ok(resent.has('10.250.3.70'));
   });
 });

@@ -180,7 +180,8 @@ void describe('lease leader election', () => {
   });
 
   void it('a paused leader loses the lease at its renew deadline, the standby takes over at the expiry, and the leader steps down on waking', async () => {
-    const timing = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 500 };
+    // A retry period that does not divide the lease: a standby retrying on its period would take over later.
+    const timing = { leaseDurationMs: 2_000, renewDeadlineMs: 1_500, retryPeriodMs: 700 };
     const { clock, events, candidate, shared } = election(timing);
     // gw-a's timers do not fire while it is paused (SIGSTOP), then all at once.
     let paused = false;
@@ -201,17 +202,19 @@ void describe('lease leader election', () => {
     void b.elector.start();
     await clock.advance(10_000);
     paused = true;
-    const pausedAt = clock.t;
-    await clock.advance(1_499);
+    const renewed = shared.peek()?.renewTime?.getTime() ?? NaN;
+    assert.equal(renewed, 9_800, 'the last renewal before the pause');
+    await clock.advance(renewed + 1_499 - clock.t);
     assert.equal(a.holdsLease, true, 'within the renew deadline of its last renewal');
     await clock.advance(1);
     assert.equal(a.holdsLease, false, 'the fence is down at the renew deadline, though gw-a has not run');
-    await clock.advance(1_500);
-    assert.deepEqual(events, ['gw-a leads at 0', `gw-b leads at ${pausedAt + 2_000}`], 'gw-b takes over the moment the lease expires');
+    await clock.advance(renewed + 2_500 - clock.t);
+    assert.deepEqual(events, ['gw-a leads at 0', `gw-b leads at ${renewed + 2_000}`], 'gw-b takes over the moment the lease expires');
+    const resumedAt = clock.t;
     paused = false;
     held.splice(0).forEach((wake) => wake());
     await clock.advance(10_000);
-    assert.deepEqual(events, ['gw-a leads at 0', `gw-b leads at ${pausedAt + 2_000}`, `gw-a stops at ${pausedAt + 3_000}`], 'one takeover, no flapping');
+    assert.deepEqual(events, ['gw-a leads at 0', `gw-b leads at ${renewed + 2_000}`, `gw-a stops at ${resumedAt}`], 'one takeover, no flapping');
     assert.equal(shared.peek()?.holderIdentity, 'gw-b');
     assert.equal(shared.peek()?.leaseTransitions, 1);
     await a.stop();
