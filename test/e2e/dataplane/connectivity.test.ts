@@ -184,6 +184,15 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
           return nodes.length === 1 ? nodes : undefined;
         }, 60_000, 'one active gateway in cluster2');
         assert.ok(paused);
+        // The standby must be campaigning: a running (not terminating) gateway pod on the other node that labelled
+        // itself passive, which it does as its election starts. An earlier failover may have just replaced it.
+        await eventually(async () => {
+          const pods = JSON.parse(await k.cluster2(['-n', 'submariner-operator', 'get', 'pods', '-l', 'gateway.submariner.io/status=passive', '-o', 'json'])) as {
+            items: { metadata: { deletionTimestamp?: string }; spec: { nodeName?: string } }[];
+          };
+          return pods.items.some((p) => p.metadata.deletionTimestamp === undefined && p.spec.nodeName !== paused) ? true : undefined;
+        }, 120_000, 'a passive gateway on the other node');
+        await sleep(1000);
         const before = await gatewayLease();
         assert.equal(before.holder, `${paused}-submariner-gateway`);
         const pid = gatewayPid(paused);
