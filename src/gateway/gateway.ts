@@ -18,7 +18,7 @@ import type { NatDiscoveryDeps } from './natdiscovery/nat-discovery.js';
 import type { RunningNatDiscovery } from './natdiscovery/udp.js';
 import type { ObjectClient } from './custom-objects.js';
 import { StandbyProbe } from './standby.js';
-import { GatewayStatusSyncer, STALE_GATEWAY_MS } from './status-syncer.js';
+import { gatewayUpdatedAt, GatewayStatusSyncer, STALE_GATEWAY_MS } from './status-syncer.js';
 import { TunnelController } from './tunnel-controller.js';
 
 export interface GatewayDeps {
@@ -75,6 +75,7 @@ export class GatewayAgent {
   private election: Election | undefined;
   private status: GatewayStatusSyncer | undefined;
   private standby: StandbyProbe | undefined;
+  private podLabel: 'active' | 'passive' | undefined;
   private transitions: Promise<void> = Promise.resolve();
   /** Set by stop(): whether stepping down waits for a successor first. */
   private stopping: { handOver: boolean } | undefined;
@@ -163,9 +164,12 @@ export class GatewayAgent {
     return this.transitions;
   }
 
+  /** Labels the pod with its state; a state it already carries is not written again (stepping down labels early). */
   private async labelPod(state: 'active' | 'passive'): Promise<void> {
+    if (this.podLabel === state) return;
     try {
       await this.d.setPodLabels({ [labels.gatewayStatus]: state, [labels.gatewayNode]: this.d.config.nodeName });
+      this.podLabel = state;
     } catch (err) {
       this.d.log.warn('cannot label the gateway pod', { state, error: errorText(err) });
     }
@@ -210,7 +214,7 @@ export class GatewayAgent {
       localEndpoint: () => this.endpointObject(),
       localCluster: () => this.clusterObject(),
       localSubnets: localSubnets(d.config),
-      mayWrite: () => this.election?.holdsLease === true,
+      mayWrite: () => this.leads,
       log: d.log,
     });
     const tunnels = new TunnelController({
@@ -267,10 +271,7 @@ export class GatewayAgent {
     try {
       const now = Date.now();
       const gateways = await Promise.race([this.d.gateways.list(), sleep(STANDBY_LOOKUP_MS).then(() => [])]);
-      return gateways.some((gw) => {
-        const stamp = Number(gw.metadata?.annotations?.[annotations.updateTimestamp] ?? 0) * 1000;
-        return gw.metadata?.name !== this.d.config.nodeName && gw.status?.haStatus === 'passive' && now - stamp < STALE_GATEWAY_MS;
-      });
+      return gateways.some((gw) => gw.metadata?.name !== this.d.config.nodeName && gw.status?.haStatus === 'passive' && now - gatewayUpdatedAt(gw) < STALE_GATEWAY_MS);
     } catch (err) {
       this.d.log.warn('cannot tell whether another gateway can take over; not waiting for one', { error: errorText(err) });
       return false;

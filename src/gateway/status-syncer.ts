@@ -25,6 +25,9 @@ export interface StatusSyncerOptions {
 export const STATUS_INTERVAL_MS = 5000;
 export const STALE_GATEWAY_MS = 15_000;
 
+/** When the Gateway's node last wrote it (its update-timestamp annotation), in ms since the epoch; 0 when never. */
+export const gatewayUpdatedAt = (gw: Gateway): number => Number(gw.metadata?.annotations?.[annotations.updateTimestamp] ?? 0) * 1000;
+
 /**
  * Writes this node's Gateway object every few seconds (HA status, local Endpoint, connections with
  * latency, the update-timestamp annotation); status goes through the status subresource. The active
@@ -79,8 +82,7 @@ export class GatewayStatusSyncer {
     for (const gw of all) {
       const gwName = gw.metadata?.name ?? '';
       if (gwName === this.o.name) continue;
-      const stamp = Number(gw.metadata?.annotations?.[annotations.updateTimestamp] ?? 0) * 1000;
-      if (stamp < limit) {
+      if (gatewayUpdatedAt(gw) < limit) {
         this.o.log.info('deleting the Gateway of a node that stopped updating it', { gateway: gwName });
         await this.o.gateways.delete(gwName);
         count--;
