@@ -13,6 +13,8 @@ export class FakeCableDriver implements CableDriver {
   readonly history: string[] = [];
   /** What traffic() reports, by cable name. */
   readonly counters = new Map<string, CableTraffic>();
+  /** How long connecting takes (a real driver runs commands). */
+  connectDelayMs = 0;
 
   constructor(private readonly name = 'vxlan', private readonly config: Record<string, string> = {}) {}
 
@@ -36,6 +38,7 @@ export class FakeCableDriver implements CableDriver {
   async connectToEndpoint(info: NatEndpointInfo): Promise<string> {
     const failure = this.failConnect.get(info.endpoint.cluster_id);
     if (failure) throw new Error(failure);
+    if (this.connectDelayMs > 0) await new Promise((r) => setTimeout(r, this.connectDelayMs));
     this.history.push(`connect ${info.endpoint.cable_name} ${info.useIP}`);
     this.connections.set(info.endpoint.cable_name, connection(info, 'connected'));
     return info.useIP;

@@ -51,6 +51,8 @@ const CACHE_WAIT_MS = 5000;
 export const HANDOVER_GRACE_MS = 1000;
 /** The longest a gateway shutting down waits for a successor before it tears its cables down. */
 export const HANDOVER_MAX_MS = 4000;
+/** The longest a new active gateway waits for its cables to the known gateways before it publishes its Endpoint. */
+const CABLES_FIRST_MS = 1000;
 /** How long a gateway shutting down asks the API server whether a standby is alive. */
 const STANDBY_LOOKUP_MS = 1000;
 
@@ -226,9 +228,13 @@ export class GatewayAgent {
       log: d.log,
     });
     this.active = { driver, engine, syncer, tunnels, health };
-    syncer.start();
     tunnels.start();
     health?.start();
+    // The cables to the gateways already known go in before this gateway announces itself, so a remote gateway
+    // that sees the new Endpoint finds this side ready. Both sides starting their handshakes at the same moment
+    // is what costs most: WireGuard's crossed initiations both fail and wait 5 s to try again.
+    await Promise.race([tunnels.idle(), sleep(CABLES_FIRST_MS, undefined, { ref: false })]);
+    syncer.start();
     await this.labelPod('active');
     await this.status?.syncSafely();
     d.log.info('this gateway is active', { node: d.config.nodeName, driver: d.config.cableDriver });

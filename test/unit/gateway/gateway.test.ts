@@ -121,6 +121,20 @@ void describe('gateway agent over fake clients and a fake driver', () => {
     await eventually('an active Gateway', () => t.ns.gateways.cache.get('east-gw')?.status?.haStatus === 'active' || undefined);
   });
 
+  void it('when leading: installs its cables to the gateways it already knows before it publishes its Endpoint', async () => {
+    const west = remoteEndpoint();
+    t.broker.endpoints.put(endpoint('west-ep', west));
+    t.ns.endpoints.put(endpoint('west-ep', west));
+    t.driver.connectDelayMs = 200;
+    const cableWhenPublished: boolean[] = [];
+    t.broker.endpoints.cache.onChange((ep) => {
+      if (ep.metadata?.name === OWN) cableWhenPublished.push(t.driver.connections.has(west.cable_name));
+    });
+    await t.election.lead();
+    await eventually('the Endpoint on the broker', () => t.broker.endpoints.cache.get(OWN));
+    assert.equal(cableWhenPublished[0], true, 'the Endpoint went out before the cable to the known gateway was in');
+  });
+
   void it('syncs remote Endpoints and Clusters down, connects, and reports the connection with its latency', async () => {
     await t.election.lead();
     t.broker.endpoints.put(endpoint('west-ep', remoteEndpoint()));
