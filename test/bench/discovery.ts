@@ -12,7 +12,9 @@ import { labels, lighthouseManagedBy, wellKnown } from '../../src/api/names.js';
 import { DnsProbe } from './dns-probe.js';
 import {
   agentCommand,
+  apiWriteCount,
   apiWrites,
+  requestsBetween,
   assertRunning,
   members,
   reportConnected,
@@ -89,6 +91,8 @@ interface LatencyResult {
   wallMs: number;
   /** Write requests the three API servers served per export, the export's own create included. */
   writesPerService: number;
+  /** The same, by API server and request (`cluster2 PATCH serviceimports/status`). */
+  writesByRequest: Map<string, number>;
 }
 
 /** Exports `latencyServices` Services of a fresh namespace of cluster2 and times each one's way to cluster1's DNS server. */
@@ -124,7 +128,7 @@ async function exportLatency(f: LighthouseFleet, dnsPort: number, namespace: str
   for (const w of Object.values(watchers)) await w.start();
   await probe.start();
   try {
-    const writesBefore = await fleetWrites(f);
+    const writesBefore = await fleetWritesByRequest(f);
     const sent = new Map<string, number>();
     const started = Date.now();
     await Promise.all(
@@ -149,14 +153,16 @@ async function exportLatency(f: LighthouseFleet, dnsPort: number, namespace: str
     const resolvable = since('answered', (svc) => probe.answeredAt(dnsName(svc)));
     // Statuses are the last writes: give them a moment to land before counting.
     await sleep(2000);
-    const writesPerService = ((await fleetWrites(f)) - writesBefore) / latencyServices;
+    const writes = requestsBetween(writesBefore, await fleetWritesByRequest(f));
+    const writesByRequest = new Map([...writes].map(([key, n]) => [key, n / latencyServices]));
     return {
       local: since('ServiceImport in cluster2', (svc) => watchers.local.seen.get(svc)),
       broker: since('ServiceImport on the broker', (svc) => watchers.broker.seen.get(svc)),
       remoteApi: since('ServiceImport and EndpointSlice in cluster1', remoteApi),
       resolvable,
       wallMs: Math.max(...names.map((svc) => probe.answeredAt(dnsName(svc)) ?? NaN)) - started,
-      writesPerService,
+      writesPerService: [...writesByRequest.values()].reduce((a, b) => a + b, 0),
+      writesByRequest,
     };
   } finally {
     await probe.stop();
@@ -164,11 +170,28 @@ async function exportLatency(f: LighthouseFleet, dnsPort: number, namespace: str
   }
 }
 
+const fleet = ['broker', ...members] as const;
+
 /** Write requests served so far by the broker's and both members' API servers. */
 async function fleetWrites(f: LighthouseFleet): Promise<number> {
-  const counts = await Promise.all((['broker', ...members] as const).map((c) => apiWrites(f.kc[c])));
+  const counts = await Promise.all(fleet.map((c) => apiWriteCount(f.kc[c])));
   return counts.reduce((a, b) => a + b, 0);
 }
+
+/** The same, by API server and request. */
+async function fleetWritesByRequest(f: LighthouseFleet): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  for (const c of fleet) for (const [key, n] of await apiWrites(f.kc[c])) out.set(`${c} ${key}`, n);
+  return out;
+}
+
+/** `cluster2 PATCH serviceimports 1.0, ...`, the most frequent first, leaving out what is not per export (lease renewals). */
+const byRequest = (writes: Map<string, number>): string =>
+  [...writes]
+    .filter(([, n]) => n >= 0.05)
+    .sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))
+    .map(([key, n]) => `${key} ${n.toFixed(1)}`)
+    .join(', ');
 
 const p50p99 = (values: number[]) => `${ms(percentile(values, 50))} / ${ms(percentile(values, 99))}`;
 
@@ -191,6 +214,7 @@ function latencyRows(title: string, r: LatencyResult, relay: Awaited<ReturnType<
     { metric: `${title}: export → ServiceImport in cluster2 itself (p50 / p99)`, value: p50p99(r.local), baseline: '-' },
     { metric: `${title}: first export to last answer`, value: ms(r.wallMs), baseline: ms(relay.wallMs) },
     { metric: `${title}: API writes per export, all three API servers`, value: r.writesPerService.toFixed(1), baseline: relay.writesPerObject.toFixed(1) },
+    { metric: `${title}: the same by API server and request`, value: byRequest(r.writesByRequest), baseline: '-' },
     { metric: `${title}: host CPU busy meanwhile, all processes (${cpus().length} cores)`, value: percent(load.host), baseline: percent(load.relayHost) },
     { metric: `${title}: CPU time of the cluster1 / cluster2 agents`, value: load.agents.map((s) => `${s.toFixed(1)} s`).join(' / '), baseline: '-' },
   ];

@@ -170,8 +170,11 @@ export async function stopComponent(p: ComponentProcess): Promise<void> {
   if (await stopChild(p.child, 10_000)) process.stderr.write(`warning: the ${p.cluster} ${p.component} did not exit within 10 s of SIGTERM (log: ${p.log})\n`);
 }
 
-/** The requests a cluster's API server has served so far, by `VERB resource[/subresource]`, from its /metrics. */
-export async function apiRequests(kc: KubeConfig): Promise<Map<string, number>> {
+/**
+ * The requests a cluster's API server has served so far, by `VERB resource[/subresource]`, from its /metrics; with
+ * `failures`, those answered with an error status apart, as `VERB resource (409)`.
+ */
+export async function apiRequests(kc: KubeConfig, failures = false): Promise<Map<string, number>> {
   const server = new URL(kc.getCurrentCluster()?.server ?? '');
   const opts: RequestOptions = { hostname: server.hostname, port: server.port, path: '/metrics', method: 'GET' };
   await kc.applyToHTTPSOptions(opts);
@@ -189,7 +192,8 @@ export async function apiRequests(kc: KubeConfig): Promise<Map<string, number>> 
   for (const m of body.matchAll(/^apiserver_request_total\{([^}]*)\} (\d+)$/gm)) {
     const label = (name: string): string => new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(m[1] ?? '')?.[1] ?? '';
     const sub = label('subresource');
-    const key = `${label('verb')} ${label('resource')}${sub ? `/${sub}` : ''}`;
+    const code = label('code');
+    const key = `${label('verb')} ${label('resource')}${sub ? `/${sub}` : ''}${failures && !code.startsWith('2') ? ` (${code})` : ''}`;
     counts.set(key, (counts.get(key) ?? 0) + Number(m[2]));
   }
   return counts;
@@ -202,9 +206,14 @@ export function requestsBetween(before: Map<string, number>, after: Map<string, 
   return out;
 }
 
-/** How many write requests (every verb but GET, LIST and WATCH) a cluster's API server has served, from its /metrics. */
-export async function apiWrites(kc: KubeConfig): Promise<number> {
-  let writes = 0;
-  for (const [key, n] of await apiRequests(kc)) if (!['GET', 'LIST', 'WATCH'].includes(key.split(' ')[0] ?? '')) writes += n;
-  return writes;
+const isWrite = (key: string): boolean => !['GET', 'LIST', 'WATCH'].includes(key.split(' ')[0] ?? '');
+
+/** The write requests (every verb but GET, LIST and WATCH) a cluster's API server has served, failed ones apart. */
+export async function apiWrites(kc: KubeConfig): Promise<Map<string, number>> {
+  return new Map([...(await apiRequests(kc, true))].filter(([key]) => isWrite(key)));
+}
+
+/** How many write requests a cluster's API server has served, from its /metrics. */
+export async function apiWriteCount(kc: KubeConfig): Promise<number> {
+  return [...(await apiWrites(kc)).values()].reduce((a, b) => a + b, 0);
 }

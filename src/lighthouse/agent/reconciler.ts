@@ -226,13 +226,13 @@ export class ServiceReconciler {
   }
 
   /**
-   * One server-side apply per change of an object: none when the watch cache holds `desired` already, or when this
-   * agent applied it and the watch has not reported back yet.
+   * One write per change of an object: none when the watch cache holds `desired` already, or when this agent wrote
+   * it and the watch has not reported back yet. The write goes over the latest version known.
    */
   private async applyOnce<T extends KubernetesObject>(side: Side, type: ObjectType, desired: T, cached: T | undefined): Promise<{ object: T; written: boolean }> {
     const current = this.objects.current(side, type.kind, desired, cached);
     if (current !== undefined) return { object: current, written: false };
-    const applied = await this.writer(side).apply(desired);
+    const applied = await this.writer(side).write(desired, this.objects.latest(side, type.kind, desired, cached));
     this.objects.applied(side, type.kind, applied);
     return { object: applied, written: true };
   }
@@ -261,8 +261,10 @@ export class ServiceReconciler {
     if (sameClusters && sameConditions(current.status?.conditions, conditions)) return;
     const status = { clusters, conditions };
     if (this.written.already(ServiceImportResource, current, status)) return;
-    await this.d.local.patchStatus(ServiceImportResource, current.metadata.namespace ?? '', current.metadata.name ?? '', status);
+    const patched = await this.d.local.patchStatus<ServiceImport>(ServiceImportResource, current.metadata.namespace ?? '', current.metadata.name ?? '', status);
     this.written.record(ServiceImportResource, current, status);
+    // The next write of the import goes over the version the status patch made.
+    if (patched !== undefined) this.objects.applied('local', importKind.kind, patched);
   }
 
   /** The EndpointSlices of the clusters that back the service and are served now: members, connected (or within grace). */

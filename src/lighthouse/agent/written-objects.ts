@@ -5,7 +5,7 @@ import { upToDate } from './imports-and-slices.js';
 export type Side = 'broker' | 'local';
 
 /**
- * The objects this agent applied or deleted that the watches have not reported on since. A reconcile that runs before
+ * The objects this agent wrote or deleted that the watches have not reported on since. A reconcile that runs before
  * the watch delivers a write still sees the older object (or none) in the cache, and must not write the same object
  * again: one apply per change of an object, one delete per object. Any watch event on the object ends its entry.
  */
@@ -18,6 +18,12 @@ export class WrittenObjects {
     if (upToDate(desired, cached)) return cached;
     const applied = this.pending.get(key(side, kind, desired));
     return applied !== undefined && upToDate(desired, applied) ? (applied as T) : undefined;
+  }
+
+  /** The newest version of the object known: this agent's own write the watch has not reported yet, else the cache's. */
+  latest<T extends KubernetesObject>(side: Side, kind: string, desired: T, cached: T | undefined): KubernetesObject | undefined {
+    const k = key(side, kind, desired);
+    return this.pending.has(k) ? this.pending.get(k) : cached;
   }
 
   applied(side: Side, kind: string, obj: KubernetesObject): void {

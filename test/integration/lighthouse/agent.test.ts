@@ -396,6 +396,25 @@ void describe('Lighthouse agent on real apiservers (broker, cluster1, cluster2)'
     }
   });
 
+  void it('publishes an export deleted and created again at once, with no failed write on the way', async () => {
+    const ns = await namespace('lh-reexport');
+    await createService('cluster2', ns, 'web', { type: 'ClusterIP', ports: [{ name: 'http', protocol: 'TCP', port: 80 }] });
+    await exportService('cluster2', ns, 'web');
+    await waitFor('the import in cluster1', () => serviceImport('cluster1', ns, 'web'));
+    const logged = problems.length;
+
+    await unexportService('cluster2', ns, 'web');
+    await exportService('cluster2', ns, 'web');
+    const se = await waitFor('the new export to be Ready', async () => {
+      const found = await getCustom<ServiceExport>('cluster2', ServiceExportResource, ns, 'web');
+      return condition(found, 'Ready').status === 'True' && found?.metadata.uid !== undefined ? found : undefined;
+    });
+    await waitFor('the import and slice in cluster1', async () => (await serviceImport('cluster1', ns, 'web')) !== undefined && (await lighthouseSlices('cluster1', ns, 'web')).length === 1);
+    assert.deepEqual(await brokerObjects(ns), [`EndpointSlice/web-${ns}-cluster2`, `ServiceImport/web-${ns}-cluster2`]);
+    assert.equal(condition(se, 'Ready').status, 'True');
+    assert.deepEqual(problems.slice(logged).filter((p) => p.includes(ns)), []);
+  });
+
   void it('withdraws the export when its Service is deleted, saying so on the ServiceExport', async () => {
     const ns = await namespace('lh-nosvc');
     await createService('cluster2', ns, 'gone', { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP' }] });
@@ -444,6 +463,41 @@ void describe('Lighthouse agent on real apiservers (broker, cluster1, cluster2)'
     );
     assert.deepEqual(slice?.ports?.map((p) => `${p.name}/${p.protocol}/${p.port}`), ['peer/TCP/7000']);
     assert.deepEqual(slice?.metadata?.ownerReferences?.map((o) => `${o.kind}/${o.name}/${o.uid}`), [`ServiceImport/peers/${si.metadata.uid}`]);
+  });
+
+  void it('keeps each copy as the exporting cluster publishes it: what no longer applies goes, a hand edit is put back at the next change', async () => {
+    const ns = await namespace('lh-copies');
+    await createService('cluster2', ns, 'cache', { clusterIP: 'None', publishNotReadyAddresses: true, ports: [{ name: 'redis', protocol: 'TCP', port: 6379 }] });
+    await createSlice('cluster2', ns, 'cache', 'cache-abcde', {
+      addressType: 'IPv4',
+      endpoints: [
+        { addresses: ['10.242.0.20'], conditions: { ready: true } },
+        { addresses: ['10.242.0.21'], conditions: { ready: false } },
+      ],
+      ports: [{ name: 'redis', protocol: 'TCP', port: 6379 }],
+    });
+    await exportService('cluster2', ns, 'cache');
+    const addresses = (s: V1EndpointSlice | undefined) => (s?.endpoints ?? []).flatMap((e) => e.addresses).sort();
+    const [first] = await waitFor('the copy in cluster1, not-ready backend included', async () => {
+      const found = await lighthouseSlices('cluster1', ns, 'cache');
+      return addresses(found[0]).length === 2 ? found : undefined;
+    });
+    assert.equal(first?.metadata?.annotations?.['lighthouse.submariner.io/publish-not-ready-addresses'], 'true');
+
+    const discovery = kc.cluster1.makeApiClient(DiscoveryV1Api);
+    await discovery.patchNamespacedEndpointSlice({ name: first?.metadata?.name ?? '', namespace: ns, body: { metadata: { labels: { 'edited-by': 'hand' } } } }, mergePatch);
+    await kc.cluster2.makeApiClient(CoreV1Api).patchNamespacedService({ name: 'cache', namespace: ns, body: { spec: { publishNotReadyAddresses: false } } }, mergePatch);
+
+    const [copy] = await waitFor('the copy in cluster1 without the not-ready backend', async () => {
+      const found = await lighthouseSlices('cluster1', ns, 'cache');
+      return addresses(found[0]).length === 1 ? found : undefined;
+    });
+    assert.deepEqual(addresses(copy), ['10.242.0.20']);
+    assert.equal(copy?.metadata?.annotations?.['lighthouse.submariner.io/publish-not-ready-addresses'], undefined);
+    assert.equal(copy?.metadata?.labels?.['edited-by'], undefined);
+    const onBroker = await kc.broker.makeApiClient(DiscoveryV1Api).readNamespacedEndpointSlice({ name: `cache-abcde-${ns}-cluster2`, namespace: brokerNamespace });
+    assert.equal(onBroker.metadata?.annotations?.['lighthouse.submariner.io/publish-not-ready-addresses'], undefined);
+    assert.deepEqual(addresses(onBroker), ['10.242.0.20']);
   });
 
   void it('survives malformed exports, reporting each on its ServiceExport, and keeps exporting', async () => {

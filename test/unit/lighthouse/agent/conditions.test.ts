@@ -34,10 +34,10 @@ describe('ServiceExport conditions', () => {
     ['refused', { outcome: { state: 'failed', message: 'no IPv4 cluster IP' } }, ['Valid=True/Valid: the Service can be exported', 'Ready=False/Failed: no IPv4 cluster IP']],
     [
       'the broker refused the export',
-      { outcome: published, publishError: 'cannot apply ServiceImport x on the broker: forbidden' },
+      { outcome: published, publishError: 'cannot write ServiceImport x on the broker: forbidden' },
       [
         'Valid=True/Valid: the Service can be exported',
-        'Ready=False/Failed: cannot publish the export to the broker: cannot apply ServiceImport x on the broker: forbidden',
+        'Ready=False/Failed: cannot publish the export to the broker: cannot write ServiceImport x on the broker: forbidden',
         'Conflict=False/NoConflicts: the exports of the Service agree',
       ],
     ],
