@@ -30,6 +30,9 @@ export const LEARNED_REFRESH_MS = 60_000;
 export const LEARNED_TTL_MS = 5 * 60_000;
 /** At most this many gateways that asked us are discovered back: the oldest go first. */
 export const LEARNED_MAX = 64;
+/** Gateways newly discovered back per second at most, with bursts of up to LEARNED_BURST. */
+export const LEARNED_PER_SECOND = 4;
+export const LEARNED_BURST = 16;
 /** A private answer arriving this long after a public one still wins. */
 export const PRIVATE_GRACE_MS = 1000;
 export const TIMEOUT_MS = 60_000;
@@ -79,9 +82,11 @@ export class NatDiscovery {
   private readonly requests = new Map<number, { name: string; target: 'private' | 'public' }>();
   private nextRequest = 1;
   private readonly now: () => number;
+  private readonly learnBudget: TokenBucket;
 
   constructor(private readonly d: NatDiscoveryDeps) {
     this.now = d.now ?? Date.now;
+    this.learnBudget = new TokenBucket(LEARNED_PER_SECOND, LEARNED_BURST, this.now);
   }
 
   /** The result for a remote Endpoint (by object name), once known. */
@@ -144,10 +149,15 @@ export class NatDiscovery {
     };
     const key = specKey(spec);
     const have = this.pending.get(name);
-    if (have?.key === key) {
-      if (have.result && this.now() - have.decidedAt >= LEARNED_REFRESH_MS) this.refresh(name);
+    // A gateway reached on its private IP may ask from other source addresses too (its requests to our public IP
+    // leave through its NAT): the address a request came from does not matter then, and the result stays.
+    const samePrivate = have?.result?.via === 'private' && have.spec.private_ip === spec.private_ip && discoveryPort(have.spec) === discoveryPort(spec);
+    if (have?.key === key || samePrivate) {
+      if (have?.result && this.now() - have.decidedAt >= LEARNED_REFRESH_MS) this.refresh(name);
       return;
     }
+    // Anyone can ask: discovering back is bounded in number and in pace, so requests cannot be turned into a flood.
+    if (!this.learnBudget.take()) return;
     const learned = [...this.pending].filter(([, p]) => p.learned);
     if (!have && learned.length >= LEARNED_MAX) {
       const oldest = learned.reduce((a, b) => (b[1].startedAt < a[1].startedAt ? b : a));
@@ -295,5 +305,29 @@ export class NatDiscovery {
     } else {
       p.publicAnswer ??= { at: this.now(), useNAT };
     }
+  }
+}
+
+/** Allows `perSecond` events a second on average, `burst` at once. */
+class TokenBucket {
+  private tokens: number;
+  private at: number;
+
+  constructor(
+    private readonly perSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {
+    this.tokens = burst;
+    this.at = now();
+  }
+
+  take(): boolean {
+    const t = this.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((t - this.at) / 1000) * this.perSecond);
+    this.at = t;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
   }
 }

@@ -234,9 +234,28 @@ void describe('NAT discovery between two in-process gateways', () => {
 
   void it('discovers back at most 64 asking gateways, and none of its own cluster', () => {
     const sent: string[] = [];
+    const requests: { msg: Buffer; ip: string }[] = [];
     const local = spec('east', '10.250.1.2', '');
     let now = 0;
-    const d = new NatDiscovery({ local: () => local, localPort: PORT, now: () => now, log: captureLogger(), send: (_m, ip) => void sent.push(ip) });
+    const d = new NatDiscovery({
+      local: () => local,
+      localPort: PORT,
+      now: () => now,
+      log: captureLogger(),
+      send: (m, ip) => {
+        sent.push(ip);
+        if (decodeNatMessage(m).type === 'request') requests.push({ msg: m, ip });
+      },
+    });
+    /** The asking gateway at `ip` answers east's request to discover it back. */
+    const answer = (ip: string) => {
+      const req = requests.find((r) => r.ip === ip);
+      if (!req) return;
+      const replies: Buffer[] = [];
+      const gw = new NatDiscovery({ local: () => ({ ...spec('west', ip, ''), cable_name: `cable-${ip}` }), localPort: PORT, log: captureLogger(), send: (m) => void replies.push(m) });
+      gw.handleMessage(req.msg, { address: '10.250.1.2', port: PORT });
+      d.handleMessage(replies[0]!, { address: ip, port: PORT });
+    };
     const ask = (cluster: string, ip: string) =>
       d.handleMessage(
         encodeNatMessage({
@@ -253,17 +272,73 @@ void describe('NAT discovery between two in-process gateways', () => {
     ask('east', '10.250.1.3');
     assert.deepEqual(sent, ['10.250.1.3'], 'only the answer');
     sent.length = 0;
-    for (let i = 1; i <= 70; i++) ask('west', `10.250.3.${i}`);
-    const probed = new Set(sent.filter((_, i) => i % 2 === 1));
-    assert.equal(probed.size, 70, 'every asking gateway is discovered back once');
+    // At the pace discovering back allows (4 a second), each answering.
+    for (let i = 1; i <= 70; i++) {
+      now = i * 250;
+      ask('west', `10.250.3.${i}`);
+      answer(`10.250.3.${i}`);
+    }
+    assert.equal(new Set(requests.map((r) => r.ip)).size, 70, 'every asking gateway is discovered back once');
+    const known = Array.from({ length: 70 }, (_, i) => `10.250.3.${i + 1}`).filter((ip) => d.result(`learned:west/cable-${ip}`) !== undefined);
+    assert.equal(known.length, 64, 'only the 64 latest are kept');
+    for (let i = 1; i <= 6; i++) assert.ok(!known.includes(`10.250.3.${i}`), `10.250.3.${i}, among the oldest, was dropped`);
+    assert.ok(known.includes('10.250.3.70'));
+  });
+
+  void it('discovers back 16 strangers at once, then 4 a second; a gateway it reaches privately is not discovered again from another address', () => {
+    const sent: string[] = [];
+    const local = spec('east', '10.250.1.2', '');
+    let now = 0;
+    const d = new NatDiscovery({ local: () => local, localPort: PORT, now: () => now, log: captureLogger(), send: (_m, ip) => void sent.push(ip) });
+    const ask = (endpointId: string, ip: string, from = ip) =>
+      d.handleMessage(
+        encodeNatMessage({
+          version: 1,
+          type: 'request',
+          requestNumber: 1,
+          sender: { clusterId: 'west', endpointId },
+          receiver: { clusterId: 'east', endpointId: local.cable_name },
+          usingSrc: { ip, port: PORT },
+          usingDst: { ip: '10.250.1.2', port: PORT },
+        }),
+        { address: from, port: PORT },
+      );
+    const answers = () => sent.filter((ip) => ip.startsWith('10.250.4.')).length;
+    for (let i = 1; i <= 40; i++) ask(`stranger-${i}`, `10.250.4.${i}`);
+    // Each request is answered; each stranger discovered back gets a request (its private and public address are the same).
+    assert.equal(answers(), 40 + 16, '40 answers and 16 discovered back');
     sent.length = 0;
-    d.tick();
-    assert.equal(sent.length, 0, 'no re-send before 2 s');
-    now = 2000;
-    d.tick();
-    const resent = new Set(sent);
-    assert.equal(resent.size, 64, 'only the 64 latest are still discovered');
-    for (let i = 1; i <= 6; i++) assert.ok(!resent.has(`10.250.3.${i}`), `10.250.3.${i}, among the oldest, was dropped`);
-    assert.ok(resent.has('10.250.3.70'));
+    now = 1000;
+    for (let i = 41; i <= 60; i++) ask(`stranger-${i}`, `10.250.4.${i}`);
+    assert.equal(answers(), 20 + 4, 'a second later, 4 more');
+
+    // A gateway that answers on its private IP keeps its result when it also asks through its NAT.
+    const out: { msg: Buffer; ip: string }[] = [];
+    const e = new NatDiscovery({ local: () => local, localPort: PORT, now: () => now, log: captureLogger(), send: (msg, ip) => void out.push({ msg, ip }) });
+    const askE = (from: string) =>
+      e.handleMessage(
+        encodeNatMessage({
+          version: 1,
+          type: 'request',
+          requestNumber: 1,
+          sender: { clusterId: 'west', endpointId: 'w' },
+          receiver: { clusterId: 'east', endpointId: local.cable_name },
+          usingSrc: { ip: '10.250.2.2', port: PORT },
+          usingDst: { ip: '10.250.1.2', port: PORT },
+        }),
+        { address: from, port: PORT },
+      );
+    askE('10.250.2.2');
+    // west answers east's request to discover it back, sent to its private IP.
+    const request = out.find((o) => o.ip === '10.250.2.2' && decodeNatMessage(o.msg).type === 'request');
+    const westReplies: Buffer[] = [];
+    const west = new NatDiscovery({ local: () => ({ ...spec('west', '10.250.2.2', '192.168.242.2'), cable_name: 'w' }), localPort: PORT, log: captureLogger(), send: (m) => void westReplies.push(m) });
+    west.handleMessage(request!.msg, { address: '10.250.1.2', port: PORT });
+    e.handleMessage(westReplies[0]!, { address: '10.250.2.2', port: PORT });
+    assert.equal(e.result('learned:west/w')?.via, 'private');
+    out.length = 0;
+    askE('192.168.242.2');
+    assert.deepEqual(out.map((o) => [decodeNatMessage(o.msg).type, o.ip]), [['response', '192.168.242.2']], 'answered, not discovered again');
+    assert.equal(e.result('learned:west/w')?.via, 'private');
   });
 });
