@@ -16,7 +16,7 @@ import { IngressController } from './controllers/ingress.js';
 import { ServiceExportController } from './controllers/service-export.js';
 import type { Dataplane } from './dataplane.js';
 import { Allocations, IpPool } from './ipam.js';
-import type { GlobalnetWatches, WatchedKind } from './kube.js';
+import { fencedKube, type GlobalnetWatches, type WatchedKind } from './kube.js';
 import type { GlobalIpMetrics } from './metrics.js';
 
 export interface GlobalnetAgentDeps {
@@ -280,7 +280,7 @@ export class GlobalnetAgent {
     const pool = this.pool;
     const ctx: ControllerContext = {
       config: this.d.config,
-      kube: this.d.watches.kube,
+      kube: fencedKube(this.d.watches.kube, () => this.election?.holdsLease === true),
       allocations: new Allocations(pool),
       dataplane: this.d.dataplane,
       program: () => this.leadership?.program(),

@@ -60,6 +60,47 @@ export interface GlobalnetKube {
 
 export type WatchedKind = keyof GlobalnetKube;
 
+/**
+ * The same caches, with every write refused while `mayWrite` is false: a leader past its renew deadline (paused, or
+ * cut off from the API server) writes nothing, even before it notices it lost the lease. What is refused is retried
+ * as any failed write is.
+ */
+export function fencedKube(kube: GlobalnetKube, mayWrite: () => boolean): GlobalnetKube {
+  const check = (): void => {
+    if (!mayWrite()) throw new Error('not leading GlobalNet with a fresh lease: the write waits until the lease is renewed');
+  };
+  const fence = <T>(w: Writable<T>): Writable<T> => ({
+    list: (ns) => w.list(ns),
+    get: (name, ns) => w.get(name, ns),
+    create: async (obj) => {
+      check();
+      return w.create(obj);
+    },
+    replaceStatus: async (obj) => {
+      check();
+      return w.replaceStatus(obj);
+    },
+    delete: async (name, ns) => {
+      check();
+      return w.delete(name, ns);
+    },
+  });
+  return {
+    ...kube,
+    clusterEgressIps: fence(kube.clusterEgressIps),
+    egressIps: fence(kube.egressIps),
+    ingressIps: fence(kube.ingressIps),
+    gateways: {
+      list: (ns) => kube.gateways.list(ns),
+      get: (name, ns) => kube.gateways.get(name, ns),
+      annotate: async (name, annotations) => {
+        check();
+        return kube.gateways.annotate(name, annotations);
+      },
+    },
+  };
+}
+
 /** Watch-fed caches and their lifecycle; `onChange` hears every add, update and delete. */
 export interface GlobalnetWatches {
   kube: GlobalnetKube;

@@ -58,7 +58,9 @@ interface Harness {
   gauges: GlobalIpGauges;
 }
 
-function newAgent(h: Omit<Harness, 'agent' | 'gauges'>): { agent: GlobalnetAgent; gauges: GlobalIpGauges } {
+type NewElection = ConstructorParameters<typeof GlobalnetAgent>[0]['newElection'];
+
+function newAgent(h: Omit<Harness, 'agent' | 'gauges'>, election?: NewElection): { agent: GlobalnetAgent; gauges: GlobalIpGauges } {
   const ipt = new Iptables(h.runner);
   const gauges = new GlobalIpGauges();
   const agent = new GlobalnetAgent({
@@ -69,14 +71,16 @@ function newAgent(h: Omit<Harness, 'agent' | 'gauges'>): { agent: GlobalnetAgent
     metrics: gauges,
     log,
     pendingRetryMs: 20,
-    newElection: (callbacks) =>
-      new LeaderElector({ identity: `${NODE}-submariner-globalnet`, store: h.lease, leaseDurationMs: 1000, renewDeadlineMs: 800, retryPeriodMs: 20, log, ...callbacks }),
+    newElection:
+      election ??
+      ((callbacks) =>
+        new LeaderElector({ identity: `${NODE}-submariner-globalnet`, store: h.lease, leaseDurationMs: 1000, renewDeadlineMs: 800, retryPeriodMs: 20, log, ...callbacks })),
   });
   return { agent, gauges };
 }
 
 /** A cluster whose gateway runs on this node, with one remote cluster; GlobalCIDR /27 (30 addresses). */
-async function startCluster(): Promise<Harness> {
+async function startCluster(election?: NewElection): Promise<Harness> {
   const kube = new FakeGlobalnetKube();
   const runner = new FakeRunner();
   const iptables = new FakeIptables().install(runner);
@@ -87,7 +91,7 @@ async function startCluster(): Promise<Harness> {
   kube.putCluster(NS, 'cluster2', '169.254.32.0/19');
   kube.putActiveGateway(NS, 'cluster1', NODE);
   const base = { kube, runner, iptables, ipsets, lease: new MemoryLeaseStore() };
-  const { agent, gauges } = newAgent(base);
+  const { agent, gauges } = newAgent(base, election);
   const h = { ...base, agent, gauges };
   await agent.start();
   await leading(h);
@@ -331,5 +335,34 @@ void describe('the GlobalNet agent on the active gateway', () => {
     })());
     assert.deepEqual(h.ipsets.names(), []);
     assert.deepEqual(await dataplane.uninstall(), { changed: false });
+  });
+});
+
+void describe('the GlobalNet leader behind its fence', () => {
+  void it('writes nothing while its lease is past the renew deadline (as when paused), and catches up once it renews', async () => {
+    // An election whose lease, as the elector's own clock sees it, the test takes away and gives back.
+    const lease = { fresh: true };
+    const h = await startCluster((callbacks) => ({
+      start: async () => callbacks.onStartedLeading(),
+      stop: async () => callbacks.onStoppedLeading(),
+      get holdsLease() {
+        return lease.fresh;
+      },
+    }));
+    try {
+      const k = h.kube.kube;
+      lease.fresh = false;
+      k.egressIps.put(egressIp('while-fenced', {}));
+      await settle(h);
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(k.egressIps.get('while-fenced', 'default')?.status, undefined, 'no status written behind the fence');
+      lease.fresh = true;
+      await poll('the allocation once renewed', async () => {
+        const c = allocatedCondition(k.egressIps.get('while-fenced', 'default'));
+        return { value: c?.status === 'True' || undefined, seen: c };
+      }, { timeoutMs: 5000 });
+    } finally {
+      await h.agent.stop();
+    }
   });
 });
