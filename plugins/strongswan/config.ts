@@ -46,6 +46,8 @@ export function renderStrongswanConf(s: CharonSettings): string {
     '  retransmit_timeout = 0.5',
     '  retransmit_base = 2',
     '  retransmit_limit = 4',
+    '  # 10 retransmits: an exchange is given up after 35.5 s (charon\'s default of 5 would give up after 15.5 s).',
+    '  retransmit_tries = 10',
     '  plugins {',
     `    vici { socket = unix://${s.viciSocket} }`,
     '    kernel-libipsec { allow_peer_ts = no }',

@@ -2,7 +2,7 @@
 // the GlobalNet lease there, and while it leads runs the controllers over one IPAM pool and one dataplane.
 
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { labels } from '../api/names.js';
+import { labels, wellKnown } from '../api/names.js';
 import type { Election } from '../kube/lease/elector.js';
 import { errorText, type Logger } from '../base/log.js';
 import { objectKey, WorkQueue } from '../kube/work-queue.js';
@@ -16,7 +16,7 @@ import { IngressController } from './controllers/ingress.js';
 import { ServiceExportController } from './controllers/service-export.js';
 import type { Dataplane } from './dataplane.js';
 import { Allocations, IpPool } from './ipam.js';
-import { fencedKube, type GlobalnetWatches, type WatchedKind } from './kube.js';
+import { FencedError, fencedKube, type GlobalnetWatches, type WatchedKind } from './kube.js';
 import type { GlobalIpMetrics } from './metrics.js';
 
 export interface GlobalnetAgentDeps {
@@ -36,10 +36,12 @@ export interface GlobalnetAgentDeps {
 
 /** Objects of one kind whose writes may be in flight at once. */
 const apiConcurrency = 8;
+/** How soon a write the fence held back is tried again. */
+const FENCED_RETRY_MS = 250;
 
 /** The controllers and their queues while this node leads. */
 class Leadership {
-  readonly queues: Record<'clusterEgress' | 'egress' | 'ingress' | 'exports' | 'gateway' | 'dataplane', WorkQueue>;
+  readonly queues: Record<'defaultEgress' | 'clusterEgress' | 'egress' | 'ingress' | 'exports' | 'gateway' | 'dataplane', WorkQueue>;
   readonly clusterEgress: ClusterEgressController;
   readonly egress: EgressController;
   readonly ingress: IngressController;
@@ -54,8 +56,18 @@ class Leadership {
     this.ingress = new IngressController(ctx);
     this.exports = new ServiceExportController(ctx);
     this.gateway = new GatewayController(ctx, d.cniIp);
-    const queue = (name: string, fn: (key: string) => Promise<void>, concurrency = 1): WorkQueue => new WorkQueue(async (key) => fn(key), { name, log: ctx.log, concurrency });
+    // A write held back by the fence is tried again soon, without counting as a failure: it is not one.
+    const reconcile = (fn: (key: string) => Promise<void>) => async (key: string) => {
+      try {
+        await fn(key);
+      } catch (err) {
+        if (err instanceof FencedError) return { requeueAfterMs: FENCED_RETRY_MS };
+        throw err;
+      }
+    };
+    const queue = (name: string, fn: (key: string) => Promise<void>, concurrency = 1): WorkQueue => new WorkQueue(reconcile(fn), { name, log: ctx.log, concurrency });
     this.queues = {
+      defaultEgress: queue('default-cluster-egress-ip', () => this.clusterEgress.ensureDefault()),
       clusterEgress: queue('cluster-egress-ips', (k) => this.clusterEgress.reconcile(k)),
       egress: queue('global-egress-ips', (k) => this.egress.reconcile(k)),
       // Each ingress IP and export is allocated and contributed synchronously, then written: many objects' writes
@@ -93,11 +105,9 @@ class Leadership {
     this.gateway.reserve();
     this.ctx.poolChanged();
     this.remoteCidrs();
-    try {
-      await this.clusterEgress.ensureDefault();
-    } catch (err) {
-      this.ctx.log.warn(`cannot create the default ClusterGlobalEgressIP: ${errorText(err)}`);
-    }
+    // Tried again until it is created (its watch event then brings it to the cluster egress queue).
+    this.queues.defaultEgress.add(wellKnown.clusterEgressIP);
+    await this.queues.defaultEgress.idle();
     for (const o of kube.clusterEgressIps.list()) this.queues.clusterEgress.add(o.metadata?.name ?? '');
     for (const o of kube.egressIps.list()) this.queues.egress.add(objectKey(o));
     for (const o of kube.serviceExports.list()) this.queues.exports.add(objectKey(o));
@@ -278,9 +288,12 @@ export class GlobalnetAgent {
     const cidr = this.globalCidr ?? '';
     this.pool = new IpPool(cidr);
     const pool = this.pool;
+    // The fence belongs to this term: a reconcile of an earlier leadership still running never passes a later one's.
+    const election = this.election;
+    const term: { leadership?: Leadership } = {};
     const ctx: ControllerContext = {
       config: this.d.config,
-      kube: fencedKube(this.d.watches.kube, () => this.election?.holdsLease === true),
+      kube: fencedKube(this.d.watches.kube, () => this.leadership !== undefined && this.leadership === term.leadership && election?.holdsLease === true),
       allocations: new Allocations(pool),
       dataplane: this.d.dataplane,
       program: () => this.leadership?.program(),
@@ -289,6 +302,7 @@ export class GlobalnetAgent {
       now: this.d.now ?? (() => new Date()),
     };
     const leadership = new Leadership(ctx, this.d);
+    term.leadership = leadership;
     this.leadership = leadership;
     this.d.log.info('leading GlobalNet', { globalCidr: cidr, node: this.d.config.nodeName });
     try {

@@ -60,14 +60,21 @@ export interface GlobalnetKube {
 
 export type WatchedKind = keyof GlobalnetKube;
 
+/** A write refused because the leader's lease is past its renew deadline. */
+export class FencedError extends Error {
+  constructor() {
+    super('not leading GlobalNet with a fresh lease: the write waits until the lease is renewed');
+    this.name = 'FencedError';
+  }
+}
+
 /**
- * The same caches, with every write refused while `mayWrite` is false: a leader past its renew deadline (paused, or
- * cut off from the API server) writes nothing, even before it notices it lost the lease. What is refused is retried
- * as any failed write is.
+ * The same caches, with every write refused (FencedError) while `mayWrite` is false: a leader past its renew deadline
+ * (paused, or cut off from the API server) starts no write, even before it notices it lost the lease.
  */
 export function fencedKube(kube: GlobalnetKube, mayWrite: () => boolean): GlobalnetKube {
   const check = (): void => {
-    if (!mayWrite()) throw new Error('not leading GlobalNet with a fresh lease: the write waits until the lease is renewed');
+    if (!mayWrite()) throw new FencedError();
   };
   const fence = <T>(w: Writable<T>): Writable<T> => ({
     list: (ns) => w.list(ns),

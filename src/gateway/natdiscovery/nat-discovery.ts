@@ -324,8 +324,10 @@ class TokenBucket {
 
   take(): boolean {
     const t = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((t - this.at) / 1000) * this.perSecond);
-    this.at = t;
+    // A clock that steps back (or is not a number) refills nothing, and does not hold the bucket empty either.
+    const elapsed = Number.isFinite(t) ? Math.max(0, t - this.at) : 0;
+    this.tokens = Math.min(this.burst, this.tokens + (elapsed / 1000) * this.perSecond);
+    if (Number.isFinite(t)) this.at = t;
     if (this.tokens < 1) return false;
     this.tokens -= 1;
     return true;

@@ -15,8 +15,11 @@ export class WrittenObjects {
 
   /** What the cluster holds (`cached`), or what this agent applied since, when that is `desired`; else undefined. */
   current<T extends KubernetesObject>(side: Side, kind: string, desired: T, cached: T | undefined): T | undefined {
+    const k = key(side, kind, desired);
+    // Deleted by this agent: the cache's copy is gone, whatever it still says.
+    if (this.pending.has(k) && this.pending.get(k) === undefined) return undefined;
     if (upToDate(desired, cached)) return cached;
-    const applied = this.pending.get(key(side, kind, desired));
+    const applied = this.pending.get(k);
     return applied !== undefined && upToDate(desired, applied) ? (applied as T) : undefined;
   }
 

@@ -365,4 +365,26 @@ void describe('the GlobalNet leader behind its fence', () => {
       await h.agent.stop();
     }
   });
+
+  void it('creates the default ClusterGlobalEgressIP once renewed when the term starts behind the fence', async () => {
+    const lease = { fresh: false };
+    const h = await startCluster((callbacks) => ({
+      start: async () => callbacks.onStartedLeading(),
+      stop: async () => callbacks.onStoppedLeading(),
+      get holdsLease() {
+        return lease.fresh;
+      },
+    }));
+    try {
+      assert.equal(clusterEgress(h), undefined, 'nothing created behind the fence');
+      lease.fresh = true;
+      await poll('the default ClusterGlobalEgressIP, allocated', async () => {
+        const c = allocatedCondition(clusterEgress(h));
+        return { value: c?.status === 'True' || undefined, seen: c };
+      }, { timeoutMs: 5000 });
+      assert.equal(clusterEgress(h)?.status?.allocatedIPs?.length, 8);
+    } finally {
+      await h.agent.stop();
+    }
+  });
 });

@@ -311,6 +311,13 @@ void describe('NAT discovery between two in-process gateways', () => {
     now = 1000;
     for (let i = 41; i <= 60; i++) ask(`stranger-${i}`, `10.250.4.${i}`);
     assert.equal(answers(), 20 + 4, 'a second later, 4 more');
+    // The clock steps back a minute: the pace goes on from there.
+    sent.length = 0;
+    now = 1000 - 60_000;
+    ask('stranger-61', '10.250.4.61');
+    now += 1000;
+    for (let i = 62; i <= 70; i++) ask(`stranger-${i}`, `10.250.4.${i}`);
+    assert.equal(answers(), 10 + 4, 'a second after the step back, 4 more');
 
     // A gateway that answers on its private IP keeps its result when it also asks through its NAT.
     const out: { msg: Buffer; ip: string }[] = [];

@@ -27,4 +27,15 @@ describe('objects the agent has written', () => {
     w.observed('broker', 'ServiceImport', slice('a'));
     assert.equal(w.deleted('broker', 'ServiceImport', slice('a')), false);
   });
+
+  it('writes over the newest version it knows, and creates anew what it deleted, whatever the cache still holds', () => {
+    const w = new WrittenObjects();
+    const cached = slice('a', 'u1');
+    assert.equal(w.latest('local', 'EndpointSlice', slice('b'), cached), cached, 'nothing written: the cache');
+    w.applied('local', 'EndpointSlice', slice('b', 'u1'));
+    assert.equal(w.latest('local', 'EndpointSlice', slice('c'), cached)?.metadata?.annotations?.[annotations.appliedHash], 'b', 'its own write, ahead of the cache');
+    w.markDeleted('local', 'EndpointSlice', slice('b'));
+    assert.equal(w.latest('local', 'EndpointSlice', slice('a'), cached), undefined, 'deleted: no version to write over');
+    assert.equal(w.current('local', 'EndpointSlice', slice('a'), cached), undefined, 'deleted: the cached copy is not current');
+  });
 });
