@@ -38,6 +38,14 @@ until_output() {
   done
   echo "$out"
 }
+# Fetches a URL from cluster1's toolbox pod, quietly trying again while the path comes up (a new Service is
+# refused until kube-proxy has programmed it); fails when nothing answers within 30 tries.
+fetch() {
+  local out
+  out="$(until_output 30 kubectl --context cluster1 exec toolbox -- curl -s --max-time 5 "$1")"
+  [ -n "$out" ] || { echo "no answer from $1 within 30 tries" >&2; return 1; }
+  echo "$out"
+}
 # Waits until `show connections` reports every connection of the clusters (default cluster1,cluster2; each to
 # every other) connected, and prints it.
 connections() {
@@ -250,7 +258,7 @@ step "kubectl exec toolbox -- dig +short nginx.default.svc.cluster.local"
 kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.cluster.local
 
 step "kubectl exec toolbox -- curl -s http://nginx.default.svc.cluster.local"
-kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --retry-connrefused --retry-delay 1 http://nginx.default.svc.cluster.local
+fetch http://nginx.default.svc.cluster.local
 
 step "kubectl logs deployment/nginx (nginx's access log)"
 kubectl --context cluster1 logs deployment/nginx
@@ -274,7 +282,7 @@ step "from cluster1: dig +short nginx.default.svc.clusterset.local"
 until_output 30 kubectl --context cluster1 exec toolbox -- dig +short nginx.default.svc.clusterset.local
 
 step "from cluster1: curl http://nginx.default.svc.clusterset.local (cluster2's nginx, through the tunnel)"
-kubectl --context cluster1 exec toolbox -- curl -sS --max-time 10 --retry 10 --retry-all-errors --retry-delay 1 http://nginx.default.svc.clusterset.local
+fetch http://nginx.default.svc.clusterset.local
 
 step "the IPsec SA of cluster1's active gateway, from its Gateway status"
 kubectl --context cluster1 -n submariner-operator get gateways.submariner.io -o jsonpath='{range .items[*].status.connections[*]}{.endpoint.cluster_id}: {.status} {.statusMessage}{"\n"}{end}'
