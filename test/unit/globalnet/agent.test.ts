@@ -338,17 +338,21 @@ void describe('the GlobalNet agent on the active gateway', () => {
   });
 });
 
+/** An election that leads at once, with a lease the test takes away and gives back (as the elector's own clock sees it). */
+const heldBy =
+  (lease: { fresh: boolean }): NewElection =>
+  (callbacks) => ({
+    start: async () => callbacks.onStartedLeading(),
+    stop: async () => callbacks.onStoppedLeading(),
+    get holdsLease() {
+      return lease.fresh;
+    },
+  });
+
 void describe('the GlobalNet leader behind its fence', () => {
   void it('writes nothing while its lease is past the renew deadline (as when paused), and catches up once it renews', async () => {
-    // An election whose lease, as the elector's own clock sees it, the test takes away and gives back.
     const lease = { fresh: true };
-    const h = await startCluster((callbacks) => ({
-      start: async () => callbacks.onStartedLeading(),
-      stop: async () => callbacks.onStoppedLeading(),
-      get holdsLease() {
-        return lease.fresh;
-      },
-    }));
+    const h = await startCluster(heldBy(lease));
     try {
       const k = h.kube.kube;
       lease.fresh = false;
@@ -368,13 +372,7 @@ void describe('the GlobalNet leader behind its fence', () => {
 
   void it('creates the default ClusterGlobalEgressIP once renewed when the term starts behind the fence', async () => {
     const lease = { fresh: false };
-    const h = await startCluster((callbacks) => ({
-      start: async () => callbacks.onStartedLeading(),
-      stop: async () => callbacks.onStoppedLeading(),
-      get holdsLease() {
-        return lease.fresh;
-      },
-    }));
+    const h = await startCluster(heldBy(lease));
     try {
       assert.equal(clusterEgress(h), undefined, 'nothing created behind the fence');
       lease.fresh = true;
