@@ -7,15 +7,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { findStrongswan } from '../../plugins/strongswan/install.js';
 import { StrongswanDriver } from '../../plugins/strongswan/strongswan.js';
 import { switchedNodes, type NetnsNode } from '../support/netns-node.js';
+import type { BarePath } from './bare-tunnel.js';
 import { iperfReceivedBps, pingAverageMs } from './dataplane-parse.js';
 
-export interface BareStrongswan {
-  /** TCP throughput in bit/s between the two pod addresses, for `seconds`. */
-  iperf(seconds: number): Promise<number>;
-  /** Average RTT in ms of 20 pings every `intervalS`. */
-  rttMs(intervalS: number): Promise<number>;
-  stop(): Promise<void>;
-}
 
 async function connected(d: StrongswanDriver): Promise<boolean> {
   const conns = await d.getConnections();
@@ -34,7 +28,7 @@ async function iperf(client: NetnsNode, server: NetnsNode, seconds: number): Pro
 }
 
 /** Two namespaces joined by two charons, on a bridge of their own or on `hostBridge`. */
-export async function startBareStrongswan(hostBridge?: string): Promise<BareStrongswan> {
+export async function startBareStrongswan(hostBridge?: string): Promise<BarePath> {
   const install = findStrongswan();
   const nodes = await switchedNodes('ss-bench-', 2, hostBridge);
   const [a, b] = nodes.nodes as [NetnsNode, NetnsNode];

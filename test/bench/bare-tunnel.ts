@@ -11,14 +11,16 @@ import { findWireguardGo } from '../../plugins/wireguard/install.js';
 import { Wg, wgPresharedKey } from '../../plugins/wireguard/wg.js';
 import { ExecRunner, type CommandRunner, type RunOptions } from '../../src/net/command.js';
 import { iperfReceivedBps, pingAverageMs } from './dataplane-parse.js';
-import { median } from './table.js';
 
 export type BareTunnel = 'wireguard-go' | 'vxlan';
 
-/** Throughput (bits per second) and average round trip through a bare tunnel. */
-export interface BareResult {
-  bps: number;
-  rttMs: number;
+/** A bare path the benchmark measures beside a cable, round by round, until stopped. */
+export interface BarePath {
+  /** TCP throughput in bit/s through the path, for `seconds`. */
+  iperf(seconds: number): Promise<number>;
+  /** Average RTT in ms of 20 pings every `intervalS`. */
+  rttMs(intervalS: number): Promise<number>;
+  stop(): Promise<void>;
 }
 
 /** One gateway: its network namespace and the address the other gateway reaches it at. */
@@ -79,11 +81,17 @@ async function wireguardGo(sides: [Side, Side], secrets: string): Promise<ChildP
   return daemons;
 }
 
-/** Throughput (median of `rounds`, a → b) and RTT through a bare tunnel of `mtu` bytes between `a` and `b`. */
-export async function measureBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide, options: { mtu: number; rounds: number; seconds: number; probeIntervalS: number }): Promise<BareResult> {
+/** A bare tunnel of `mtu` bytes between `a` and `b`, up and answering; iperf3 and ping go a → b. */
+export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide, mtu: number): Promise<BarePath> {
   const secrets = mkdtempSync(join(tmpdir(), 'bench-tunnel-'));
   const sides = [a, b].map((side, i): Side => ({ ...side, dev: `bench-tun${i}`, runner: inNetns(side.netns), tunnelIp: tunnel.addresses[i] ?? '' })) as [Side, Side];
   let daemons: ChildProcess[] = [];
+  const stop = async (): Promise<void> => {
+    for (const s of sides) await s.runner.run('ip', ['link', 'del', s.dev], { allowFailure: true });
+    for (const d of daemons) d.kill('SIGKILL');
+    rmSync(secrets, { recursive: true, force: true });
+  };
+  const [client, server] = sides;
   try {
     if (kind === 'wireguard-go') daemons = await wireguardGo(sides, secrets);
     else {
@@ -94,26 +102,28 @@ export async function measureBareTunnel(kind: BareTunnel, a: BareSide, b: BareSi
     }
     for (const s of sides) {
       await s.runner.run('ip', ['addr', 'add', `${s.tunnelIp}/${tunnel.prefix}`, 'dev', s.dev]);
-      await s.runner.run('ip', ['link', 'set', s.dev, 'mtu', String(options.mtu), 'up']);
+      await s.runner.run('ip', ['link', 'set', s.dev, 'mtu', String(mtu), 'up']);
     }
-    const [client, server] = sides;
     await until('no ping answer through the tunnel', async () => (await client.runner.run('ping', ['-n', '-c', '1', '-W', '1', server.tunnelIp], { allowFailure: true })).code === 0);
-    const bps: number[] = [];
-    for (let i = 0; i < options.rounds; i++) {
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return {
+    iperf: async (seconds) => {
       const listener = spawn('ip', ['netns', 'exec', server.netns, 'iperf3', '-s', '-1', '-B', server.tunnelIp], { stdio: 'ignore' });
       try {
         await sleep(500);
-        const r = await client.runner.run('iperf3', ['-c', server.tunnelIp, '-t', String(options.seconds), '-O', '1', '-J'], { allowFailure: true, timeoutMs: (options.seconds + 20) * 1000 });
-        bps.push(iperfReceivedBps(r.stdout));
+        const r = await client.runner.run('iperf3', ['-c', server.tunnelIp, '-t', String(seconds), '-O', '1', '-J'], { allowFailure: true, timeoutMs: (seconds + 20) * 1000 });
+        return iperfReceivedBps(r.stdout);
       } finally {
         listener.kill('SIGKILL');
       }
-    }
-    const ping = await client.runner.run('ping', ['-n', '-q', '-c', '20', '-i', String(options.probeIntervalS), '-W', '1', server.tunnelIp], { allowFailure: true, timeoutMs: 30_000 });
-    return { bps: median(bps), rttMs: pingAverageMs(ping.stdout) };
-  } finally {
-    for (const s of sides) await s.runner.run('ip', ['link', 'del', s.dev], { allowFailure: true });
-    for (const d of daemons) d.kill('SIGKILL');
-    rmSync(secrets, { recursive: true, force: true });
-  }
+    },
+    rttMs: async (intervalS) => {
+      const ping = await client.runner.run('ping', ['-n', '-q', '-c', '20', '-i', String(intervalS), '-W', '1', server.tunnelIp], { allowFailure: true, timeoutMs: 30_000 });
+      return pingAverageMs(ping.stdout);
+    },
+    stop,
+  };
 }
