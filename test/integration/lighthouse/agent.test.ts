@@ -62,6 +62,14 @@ before(async () => {
   // Clusterset IPs off, Submariner's opt-out: imports answer each cluster's own service IP (clusterset-ip.test.ts has them on).
   await deployAndJoin(kc.broker, { cluster1: { kc: kc.cluster1, ...networks.cluster1 }, cluster2: { kc: kc.cluster2, ...networks.cluster2 } }, dir, { enableClustersetIp: false });
   for (const c of clusters) agents[c] = await startAgent(c);
+  // The CRDs were just installed and initialise for a while (watches restart, first writes can wait): one export
+  // goes all the way through first, so that the timed tests measure the agents rather than that.
+  const ns = await namespace('lh-warmup');
+  await createService('cluster2', ns, 'warmup', { type: 'ClusterIP', ports: [{ name: 'http', protocol: 'TCP', port: 80 }] });
+  await exportService('cluster2', ns, 'warmup');
+  for (const c of clusters) {
+    await waitFor(`the warm-up ServiceImport's status in ${c}`, async () => ((await serviceImport(c, ns, 'warmup'))?.status?.clusters?.length ?? 0) > 0, 30_000);
+  }
 });
 
 after(async () => {
