@@ -1,12 +1,16 @@
 // Data plane benchmark on a sandbox fleet of two clusters: TCP throughput (iperf3) and round-trip time (ping)
 // from a pod on cluster1's worker to a pod on cluster2's worker through the vxlan, wireguard and strongswan cables,
 // and, as subctl's gateway → gateway benchmark, from a pod on cluster1's active gateway to one on cluster2's (no
-// route agent hop), each beside a veth pair straight between the same two pod namespaces (for strongswan: bare charon between two plain
-// namespaces on the sandbox's public network, round by round with the cable; for wireguard and vxlan also one bare
-// tunnel between the two active gateways, the ceiling of the cable, in each gateway → gateway round just after it); and the traffic interruption when cluster2's
-// active gateway pod is deleted (median of 5). BENCH_DATAPLANE_DRIVERS=strongswan,... picks drivers,
-// BENCH_DATAPLANE_FAILOVERS=0 skips the failovers.
+// route agent hop), each beside a veth pair straight between the same two pod namespaces (for strongswan: bare
+// charon between two plain namespaces on the sandbox's public network, round by round with the cable; for
+// wireguard and vxlan also one bare tunnel between the two active gateways, the ceiling of the cable, in each
+// gateway → gateway round just after it); and the traffic interruption when cluster2's active gateway pod is
+// deleted (median of 5; the agents' logs of one over 2 s are kept). BENCH_DATAPLANE_DRIVERS=strongswan,... picks
+// drivers, BENCH_DATAPLANE_FAILOVERS=0 skips the failovers.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ExecRunner } from '../../src/net/command.js';
 import { exampleImages } from '../../src/image/debian-image.js';
@@ -214,6 +218,25 @@ async function settledGateways(k: Kubectl): Promise<GatewayPod> {
   }, 180_000, 'two ready gateway pods in cluster2, one active');
 }
 
+/** A failover slower than this keeps the agents' logs for a look. */
+const slowFailoverMs = 2000;
+
+/**
+ * Writes the gateway and route agent logs of both clusters (the last 5 minutes) and the ping's lines to a new
+ * directory, and names it.
+ */
+async function keepFailoverLogs(p: Pods, round: number, deleted: GatewayPod, deletedAt: number, ping: readonly string[]): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), `bench-failover-${round}-`));
+  for (const [k, cluster] of [[p.client, 'cluster1'], [p.server, 'cluster2']] as const) {
+    for (const app of ['submariner-gateway', 'submariner-routeagent']) {
+      const r = await k.result(['-n', gatewayNs, 'logs', '-l', `app=${app}`, '--all-containers', '--prefix', '--timestamps', '--since=5m', '--tail=-1']);
+      writeFileSync(join(dir, `${cluster}-${app}.log`), r.stdout + r.stderr);
+    }
+  }
+  writeFileSync(join(dir, 'ping.log'), [`deleted ${deleted.name} on ${deleted.node} at ${new Date(deletedAt).toISOString()}`, ...ping, ''].join('\n'));
+  progress(`failover ${round}: over ${slowFailoverMs / 1000} s; the agents' logs and the ping are in ${dir}`);
+}
+
 /**
  * Deletes cluster2's active gateway pod under a 50 ms ping and returns the longest gap between replies, in
  * ms; Infinity when traffic has not resumed steadily within two minutes.
@@ -238,6 +261,7 @@ async function failover(kubeconfig: string, p: Pods, round: number): Promise<num
       if (steady) {
         const gap = longestGapMs(replies, deletedAt);
         progress(`failover ${round}: ${active.node} -> another gateway, longest gap between replies ${gap.toFixed(0)} ms`);
+        if (gap > slowFailoverMs) await keepFailoverLogs(p, round, active, deletedAt, probe.lines);
         return gap;
       }
       if (!probe.running()) throw new Error(`failover ${round}: the ping in the client pod ended early:\n${probe.lines.slice(-10).join('\n')}`);

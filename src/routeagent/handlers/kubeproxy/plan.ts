@@ -41,6 +41,19 @@ export function vtepIp(nodeIp: string): string {
   return `${vxlan.vtepFirstOctet}.${b}.${c}.${d}`;
 }
 
+/**
+ * `02:00:f0:<b>:<c>:<d>` (locally administered, from the VTEP address): the MAC of vx-submariner on the node with
+ * IPv4 address `a.b.c.d`. The device is created again when the node's role changes (a gateway's has no remote), and
+ * a random MAC each time would leave the other nodes' neighbour entries for its VTEP pointing at the old one until
+ * they expire (up to 45 s reachable, then a probe), dropping the traffic in between.
+ */
+export function vtepMac(nodeIp: string): string {
+  const hex = vtepIp(nodeIp)
+    .split('.')
+    .map((o) => Number(o).toString(16).padStart(2, '0'));
+  return ['02', '00', ...hex].join(':');
+}
+
 /** Pure: the desired kernel state from the view of the cluster and the node's own network. */
 export function planDatapath({ view, localCidrs, host }: PlanInput): DatapathPlan {
   const pending: string[] = [];
@@ -75,6 +88,7 @@ export function planDatapath({ view, localCidrs, host }: PlanInput): DatapathPla
       dev: underlay.name,
       remote: plan.role === 'gateway' ? undefined : gatewayIp,
       mtu: underlay.mtu - vxlan.overhead,
+      address: vtepMac(selfIp),
       up: true,
     },
     address: `${vtepIp(selfIp)}/8`,

@@ -34,7 +34,10 @@ const endpoints: Endpoint[] = [
   { apiVersion: 'submariner.io/v1', kind: 'Endpoint', metadata: { name: 'west', creationTimestamp: new Date() }, spec: spec('west', 'west-gw', '172.30.0.9', ['10.200.0.0/16', '10.201.0.0/16']) },
 ];
 
-function agent(nodeName: string): KubeProxyHandler {
+/** The same cluster with the gateway moved to `hostname`. */
+const gatewayOn = (hostname: string): Endpoint[] => endpoints.map((ep) => (ep.metadata?.name === 'east' && ep.spec ? { ...ep, spec: { ...ep.spec, hostname } } : ep));
+
+function agent(nodeName: string, view: Endpoint[] = endpoints): KubeProxyHandler {
   const config = { clusterId: 'east', nodeName, clusterCidrs: [CLUSTER_CIDR], serviceCidrs: ['10.78.0.0/16'], globalCidrs: [] };
   const handler = new KubeProxyHandler({
     ip,
@@ -44,7 +47,7 @@ function agent(nodeName: string): KubeProxyHandler {
     log: quiet,
     ns: { netns: nodeName },
   });
-  handler.setState({ view: () => buildView(config, endpoints, nodes).view });
+  handler.setState({ view: () => buildView(config, view, nodes).view });
   return handler;
 }
 
@@ -97,7 +100,8 @@ void describe('route agent data plane in network namespaces (needs root)', { ski
     await ip.apply([
       { op: 'linkAdd', link: { name: 'cable0', kind: 'veth', peer: 'cable1', up: true } },
       { op: 'linkSet', name: 'cable1', attrs: { up: true } },
-      { op: 'addrAdd', addr: { dev: 'cable0', cidr: '10.200.0.1/16' } },
+      // One address of the remote range, not the range: a gateway's cable has no connected route to a remote cluster.
+      { op: 'addrAdd', addr: { dev: 'cable0', cidr: '10.200.0.1/32' } },
     ], { netns: GW });
     await ip.linkAdd({ name: 'vethpod', kind: 'veth', peer: 'eth0', peerNetns: POD, master: 'cni0', up: true }, { netns: WK });
     await ip.apply([
@@ -135,6 +139,18 @@ void describe('route agent data plane in network namespaces (needs root)', { ski
     assert.match(await sh(WK, 'ping', '-n', '-c', '2', '-W', '2', '10.200.0.1'), / 0% packet loss/);
     assert.ok((await rxPackets(GW, 'vx-submariner')) - before >= 5, 'the echo requests arrived over vx-submariner');
     assert.match(await sh(WK, 'iptables-save', '-c', '-t', 'nat'), /\[[1-9]\d*:\d+\] -A SUBMARINER-POSTROUTING -s 240\.0\.0\.0\/8 -o vx-submariner -j SNAT --to-source 10\.77\.1\.1/);
+  });
+
+  void it("keeps a pod's traffic flowing when the gateway's vx-submariner is built again for a role change, its MAC kept", async () => {
+    // The worker has just resolved the gateway's VTEP: its neighbour entry is fresh and would be trusted for 15-45 s.
+    assert.match(await sh(POD, 'ping', '-n', '-c', '2', '-W', '2', '10.200.0.1'), / 0% packet loss/);
+    const mac = (await ip.linkGet('vx-submariner', { netns: GW }))?.address;
+    await agent(GW, gatewayOn(WK)).sync();
+    assert.equal((await ip.linkGet('vx-submariner', { netns: GW }))?.vxlan?.remote, '10.250.77.2', 'the device was built again as a non-gateway one');
+    await agent(GW).sync();
+    assert.equal((await ip.linkGet('vx-submariner', { netns: GW }))?.vxlan?.remote, undefined, 'and again as the gateway one');
+    assert.match(await sh(POD, 'ping', '-n', '-c', '3', '-W', '1', '10.200.0.1'), / 0% packet loss/);
+    assert.equal((await ip.linkGet('vx-submariner', { netns: GW }))?.address, mac);
   });
 
   void it('leaves iptables-save and every routing table identical when a restarted agent runs again', async () => {

@@ -4,7 +4,7 @@ import { annotations } from '../../../../../src/api/names.js';
 import type { Route } from '../../../../../src/net/iproute2/model.js';
 import { matchArgs, ruleArgs } from '../../../../../src/net/packetfilter/iptables-rules.js';
 import type { HostFacts } from '../../../../../src/routeagent/handlers/kubeproxy/host.js';
-import { planDatapath, vtepIp, type DatapathPlan } from '../../../../../src/routeagent/handlers/kubeproxy/plan.js';
+import { planDatapath, vtepIp, vtepMac, type DatapathPlan } from '../../../../../src/routeagent/handlers/kubeproxy/plan.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
 import { allNodes, CLUSTER_CIDR, cniIp, config, endpoint, localEndpoint, node, NODES, north, SERVICE_CIDR, west, type NodeName } from '../../fixtures.js';
 
@@ -33,7 +33,7 @@ void describe('route agent planner', () => {
     const p = plan('east-worker', [localEndpoint('east-gw'), west()]);
     assert.equal(p.role, 'non-gateway');
     assert.deepEqual(p.vxlan, {
-      link: { name: 'vx-submariner', kind: 'vxlan', vni: 100, port: 4800, dev: 'eth0', remote: '10.250.1.10', mtu: 1450, up: true },
+      link: { name: 'vx-submariner', kind: 'vxlan', vni: 100, port: 4800, dev: 'eth0', remote: '10.250.1.10', mtu: 1450, address: '02:00:f0:fa:01:0b', up: true },
       address: '240.250.1.11/8',
     });
     assert.deepEqual(p.routes, WEST.map((dst): Route => ({ dst, gateway: '240.250.1.10', dev: 'vx-submariner' })));
@@ -44,6 +44,19 @@ void describe('route agent planner', () => {
       { key: 'net/ipv4/conf/cni0/rp_filter', value: '2' },
     ]);
     assert.deepEqual(p.pending, []);
+  });
+
+  void it('gives vx-submariner one MAC per node, the same whichever its role, so a role change leaves other nodes\' neighbour entries valid', () => {
+    assert.equal(vtepMac('10.250.1.11'), '02:00:f0:fa:01:0b');
+    assert.equal(vtepMac('192.168.7.3'), '02:00:f0:a8:07:03');
+    const gw = localEndpoint('east-gw');
+    const asWorker = plan('east-gw', [localEndpoint('east-worker'), west()]);
+    const asGateway = plan('east-gw', [gw, west()]);
+    assert.deepEqual([asWorker.role, asGateway.role], ['non-gateway', 'gateway']);
+    assert.notEqual(asWorker.vxlan?.link.remote, asGateway.vxlan?.link.remote);
+    assert.equal(asWorker.vxlan?.link.address, vtepMac(NODES['east-gw'].ip));
+    assert.equal(asGateway.vxlan?.link.address, vtepMac(NODES['east-gw'].ip));
+    assert.notEqual(plan('east-worker', [gw, west()]).vxlan?.link.address, asGateway.vxlan?.link.address);
   });
 
   void it('takes the VXLAN MTU from the default interface', () => {
