@@ -10,7 +10,6 @@ import { switchedNodes, type NetnsNode } from '../support/netns-node.js';
 import type { BarePath } from './bare-tunnel.js';
 import { iperfReceivedBps, pingAverageMs } from './dataplane-parse.js';
 
-
 async function connected(d: StrongswanDriver): Promise<boolean> {
   const conns = await d.getConnections();
   return conns.length > 0 && conns.every((c) => c.status === 'connected');

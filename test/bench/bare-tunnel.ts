@@ -61,10 +61,20 @@ export async function linkMtu(netns: string, dev: string): Promise<number> {
   return link.mtu;
 }
 
-/** Two wireguard-go devices peered over the sides' addresses; returns the daemons. */
+/** Two wireguard-go devices peered over the sides' addresses; returns the daemons (killed if the setup fails). */
 async function wireguardGo(sides: [Side, Side], secrets: string): Promise<ChildProcess[]> {
   const binary = findWireguardGo();
   const daemons = sides.map((s) => spawn('ip', ['netns', 'exec', s.netns, binary, '-f', s.dev], { stdio: 'ignore', env: { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' } }));
+  try {
+    await peerWireguardGo(binary, sides, secrets);
+  } catch (err) {
+    for (const d of daemons) d.kill('SIGKILL');
+    throw err;
+  }
+  return daemons;
+}
+
+async function peerWireguardGo(binary: string, sides: [Side, Side], secrets: string): Promise<void> {
   const keys: { wg: Wg; publicKey: string; privateKey: string }[] = [];
   for (const s of sides) {
     const wg = new Wg(s.runner, secrets);
@@ -78,7 +88,6 @@ async function wireguardGo(sides: [Side, Side], secrets: string): Promise<ChildP
     await me.wg.setDevice(s.dev, wgPort, me.privateKey);
     await me.wg.setPeer(s.dev, { publicKey: peer.publicKey, endpoint: `${other.address}:${wgPort}`, allowedIps: [`${other.tunnelIp}/32`], keepaliveSeconds: 10, presharedKey: wgPresharedKey('bench') });
   }
-  return daemons;
 }
 
 /** A bare tunnel of `mtu` bytes between `a` and `b`, up and answering; iperf3 and ping go a → b. */

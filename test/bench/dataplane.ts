@@ -105,9 +105,11 @@ async function deployPods(kubeconfig: string, names: { client: string; server: s
   };
 }
 
-async function deletePods(p: Pods): Promise<void> {
-  await p.client(['-n', ns, 'delete', 'pod', p.clientPod, '--wait=true']);
-  await p.server(['-n', ns, 'delete', 'pod', p.serverPod, '--wait=true']);
+/** Deletes both pods at once, each whatever became of the other, without waiting out the toolbox's sleep. */
+async function deletePods(k: { client: Kubectl; server: Kubectl }, names: { client: string; server: string }): Promise<void> {
+  const del = (kc: Kubectl, pod: string) => kc.result(['-n', ns, 'delete', 'pod', pod, '--ignore-not-found', '--grace-period=1', '--wait=true']);
+  const failed = (await Promise.all([del(k.client, names.client), del(k.server, names.server)])).filter((r) => r.code !== 0);
+  if (failed.length > 0) throw new Error(`cannot delete the benchmark's pods: ${failed.map((r) => r.stderr.trim()).join('; ')}`);
 }
 
 /** A veth pair straight between the two pods' network namespaces, with a /30 on it. */
@@ -264,9 +266,13 @@ async function failover(kubeconfig: string, p: Pods, round: number): Promise<num
         if (gap > slowFailoverMs) await keepFailoverLogs(p, round, active, deletedAt, probe.lines);
         return gap;
       }
-      if (!probe.running()) throw new Error(`failover ${round}: the ping in the client pod ended early:\n${probe.lines.slice(-10).join('\n')}`);
+      if (!probe.running()) {
+        await keepFailoverLogs(p, round, active, deletedAt, probe.lines);
+        throw new Error(`failover ${round}: the ping in the client pod ended early:\n${probe.lines.slice(-10).join('\n')}`);
+      }
       if (Date.now() > deadline) {
         progress(`failover ${round}: traffic did not resume steadily within ${recoveryLimitMs / 1000} s of deleting ${active.name} on ${active.node}${takenOver ? '' : ' (no other gateway became active)'}`);
+        await keepFailoverLogs(p, round, active, deletedAt, probe.lines);
         return Infinity;
       }
     }
@@ -377,16 +383,16 @@ const vethBaseline = (p: Pods): Baseline => ({ iperf: () => iperf(p, veth.server
 async function measureGatewayPath(kubeconfig: string, p: Pods, driver: string): Promise<Measured> {
   const [one, two] = [await activeGateway(p.client), await activeGateway(p.server)];
   progress(`${driver}: pods on the active gateways ${one.node} and ${two.node}`);
-  const gw = await deployPods(kubeconfig, gatewayPods, { client: one.node, server: two.node });
   let bare: { kind: BareTunnel; path: BarePath } | undefined;
   try {
+    const gw = await deployPods(kubeconfig, gatewayPods, { client: one.node, server: two.node });
     await createBaseline(gw);
     await reachThroughTunnel(gw, driver);
     bare = await startBare(p, driver);
     return await measurePath(`${driver} (gateway → gateway)`, gw, vethBaseline(gw), bare);
   } finally {
     await bare?.path.stop();
-    await deletePods(gw);
+    await deletePods(p, gatewayPods);
   }
 }
 
@@ -503,7 +509,7 @@ export async function run(): Promise<void> {
     }
     rows.push({ metric: 'libreswan: throughput, RTT, failover', value: 'n/a: this kernel has no ESP and Libreswan has no userspace ESP (strongswan carries IPsec here)', baseline: '-' });
     printBench(
-      'data plane, pod on cluster1-worker to pod on cluster2-worker through both clusters\' gateways, and pod to pod between the two active gateways (baseline: a veth pair straight between the same two pod namespaces; for strongswan, bare charon between two namespaces on the gateways\' public network; each round measures the baseline just before the cable; failover: cluster2\'s active gateway pod deleted under a 50 ms ping, longest gap between replies)',
+      'data plane, pod on cluster1-worker to pod on cluster2-worker through both clusters\' gateways, and pod to pod between the two active gateways (baseline: a veth pair straight between the same two pod namespaces; for strongswan worker → worker, bare charon between two namespaces on the gateways\' public network; each round measures the baseline just before the cable; failover: cluster2\'s active gateway pod deleted under a 50 ms ping, longest gap between replies)',
       rows,
     );
   } finally {

@@ -185,7 +185,7 @@ export class Ip implements IpBasic {
 
   /**
    * Makes the VXLAN link match `spec`: creates it, recreates it when VNI, port, device, remote,
-   * group or local address differ (they cannot change in place), else adjusts MTU, master and up.
+   * group or local address differ (they cannot change in place), else adjusts MTU, MAC address, master and up.
    */
   async ensureVxlan(spec: VxlanSpec, o?: NsOpt): Promise<EnsureResult> {
     const have = await this.basic.linkGet(spec.name, o);

@@ -112,6 +112,16 @@ void describe('Ip adapter over FakeKernel', () => {
       assert.equal(after?.index, before?.index);
     });
 
+    void it('changes the MAC in place, and keeps it when the link is recreated', async () => {
+      await ip.ensureVxlan(spec, NS);
+      const before = await ip.linkGet('vx-submariner', NS);
+      assert.equal(await ip.ensureVxlan({ ...spec, address: '02:00:F0:12:00:03' }, NS), 'updated');
+      const after = await ip.linkGet('vx-submariner', NS);
+      assert.deepEqual([after?.address, after?.index], ['02:00:f0:12:00:03', before?.index]);
+      assert.equal(await ip.ensureVxlan({ ...spec, address: '02:00:f0:12:00:03', remote: undefined }, NS), 'recreated');
+      assert.equal((await ip.linkGet('vx-submariner', NS))?.address, '02:00:f0:12:00:03');
+    });
+
     void it('replaces a link of another kind with the same name', async () => {
       await ip.linkAdd({ name: 'vx-submariner', kind: 'bridge' }, NS);
       assert.equal(await ip.ensureVxlan(spec, NS), 'recreated');

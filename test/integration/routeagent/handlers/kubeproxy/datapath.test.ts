@@ -8,6 +8,7 @@ import { IpRoute2 } from '../../../../../src/net/iproute2/exec.js';
 import { Iptables } from '../../../../../src/net/packetfilter/iptables.js';
 import type { Logger } from '../../../../../src/base/log.js';
 import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubeproxy/handler.js';
+import { vtepMac } from '../../../../../src/routeagent/handlers/kubeproxy/plan.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
 import { RecordingRunner } from '../../../../support/recording-runner.js';
 
@@ -145,6 +146,7 @@ void describe('route agent data plane in network namespaces (needs root)', { ski
     // The worker has just resolved the gateway's VTEP: its neighbour entry is fresh and would be trusted for 15-45 s.
     assert.match(await sh(POD, 'ping', '-n', '-c', '2', '-W', '2', '10.200.0.1'), / 0% packet loss/);
     const mac = (await ip.linkGet('vx-submariner', { netns: GW }))?.address;
+    assert.equal(mac, vtepMac('10.250.77.1'));
     await agent(GW, gatewayOn(WK)).sync();
     assert.equal((await ip.linkGet('vx-submariner', { netns: GW }))?.vxlan?.remote, '10.250.77.2', 'the device was built again as a non-gateway one');
     await agent(GW).sync();

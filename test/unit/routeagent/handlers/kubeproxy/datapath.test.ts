@@ -7,7 +7,8 @@ import type { Ip } from '../../../../../src/net/iproute2/ip.js';
 import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubeproxy/handler.js';
 import type { ClusterView } from '../../../../../src/routeagent/model.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
-import { allNodes, config, endpoint, fakeNode, localEndpoint, memoryLog, node, north, west, type NodeName } from '../../fixtures.js';
+import { vtepMac } from '../../../../../src/routeagent/handlers/kubeproxy/plan.js';
+import { allNodes, config, endpoint, fakeNode, localEndpoint, memoryLog, node, NODES, north, west, type NodeName } from '../../fixtures.js';
 
 interface Rig {
   kernel: FakeKernel;
@@ -41,8 +42,7 @@ async function rig(self: NodeName, o: { cable?: string; globalCidrs?: string[] }
 /** Everything the kernel holds, as text, for before/after comparisons. */
 function snapshot(r: Rig, withSysctls = true): string {
   const st = r.kernel.state();
-  const links = [...st.links.values()].map((l) => ({ ...l, address: l.kind === 'vxlan' ? 'x' : l.address }));
-  return JSON.stringify({ links, addrs: st.addrs, routes: st.routes, rules: st.rules, fdb: st.fdb, sysctl: withSysctls ? [...st.sysctl] : [], ipt: (['nat', 'filter', 'mangle'] as const).map((t) => r.ipt.saveText(t)) });
+  return JSON.stringify({ links: [...st.links.values()], addrs: st.addrs, routes: st.routes, rules: st.rules, fdb: st.fdb, sysctl: withSysctls ? [...st.sysctl] : [], ipt: (['nat', 'filter', 'mangle'] as const).map((t) => r.ipt.saveText(t)) });
 }
 
 const routesVia = (r: Rig, dev: string) => r.kernel.state().routes.filter((x) => x.dev === dev);
@@ -121,7 +121,10 @@ void describe('route agent data plane over FakeKernel and FakeIptables', () => {
     const r = await rig('east-gw');
     await r.sync([localEndpoint('east-gw'), west()]);
     assert.equal(r.kernel.state().routes.filter((x) => x.table === 150).length, 2);
+    const mac = r.kernel.state().links.get('vx-submariner')?.address;
+    assert.equal(mac, vtepMac(NODES['east-gw'].ip));
     await r.sync([localEndpoint('east-gw2'), west()]);
+    assert.equal(r.kernel.state().links.get('vx-submariner')?.address, mac, 'the rebuilt device keeps its MAC');
     const st = r.kernel.state();
     assert.equal(st.rules.some((x) => x.table === 150), false);
     assert.deepEqual(st.routes.filter((x) => x.table === 150), []);
@@ -129,6 +132,7 @@ void describe('route agent data plane over FakeKernel and FakeIptables', () => {
     assert.deepEqual(routesVia(r, 'vx-submariner').map((x) => x.gateway), ['240.250.1.12', '240.250.1.12']);
     await r.sync([localEndpoint('east-gw'), west()]);
     assert.equal(r.kernel.state().links.get('vx-submariner')?.vxlan?.remote, undefined);
+    assert.equal(r.kernel.state().links.get('vx-submariner')?.address, mac);
     assert.deepEqual(routesVia(r, 'vx-submariner'), []);
     assert.equal(r.kernel.state().routes.filter((x) => x.table === 150).length, 2);
   });
