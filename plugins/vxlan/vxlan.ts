@@ -1,6 +1,6 @@
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { isNotFoundError } from '../../src/net/iproute2/ip.js';
-import { TABLE_MAIN, ZERO_MAC, type Route, type Rule } from '../../src/net/iproute2/model.js';
+import { macFromIpv4, TABLE_MAIN, ZERO_MAC, type Route, type Rule } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort, withoutCable } from '../common.js';
 import type { CableDriver, CableTraffic, DriverContext, NatEndpointInfo } from '../driver.js';
 
@@ -25,8 +25,7 @@ export function vtepIp(privateIp: string): string {
  * their entries expire, seconds later).
  */
 export function vtepMac(privateIp: string): string {
-  const bytes = vtepIp(privateIp).split('.').map((b) => Number(b).toString(16).padStart(2, '0'));
-  return ['02', '53', ...bytes].join(':');
+  return macFromIpv4(0x53, vtepIp(privateIp));
 }
 
 /**

@@ -129,6 +129,14 @@ export interface FdbEntry {
 
 export const ZERO_MAC = '00:00:00:00:00:00';
 
+/**
+ * A locally administered unicast MAC: 02, `tag`, then the four bytes of `ipv4`. A device that is built again with
+ * it keeps its address, so the neighbour entries other hosts hold for it stay right.
+ */
+export function macFromIpv4(tag: number, ipv4: string): string {
+  return [0x02, tag, ...ipv4.split('.').map(Number)].map((b) => b.toString(16).padStart(2, '0')).join(':');
+}
+
 /** One kernel write, for batching several in one exec. */
 export type IpOp =
   | { op: 'linkAdd'; link: LinkSpec }

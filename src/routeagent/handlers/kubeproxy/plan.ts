@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { backendConfig } from '../../../api/names.js';
-import { type Route, type Rule, type VxlanSpec } from '../../../net/iproute2/model.js';
+import { macFromIpv4, type Route, type Rule, type VxlanSpec } from '../../../net/iproute2/model.js';
 import type { RuleSet } from '../../../net/packetfilter/model.js';
 import { hostNetworking, vxlan } from '../../constants.js';
 import type { ClusterView } from '../../model.js';
@@ -48,10 +48,7 @@ export function vtepIp(nodeIp: string): string {
  * they expire (up to 45 s reachable, then a probe), dropping the traffic in between.
  */
 export function vtepMac(nodeIp: string): string {
-  const hex = vtepIp(nodeIp)
-    .split('.')
-    .map((o) => Number(o).toString(16).padStart(2, '0'));
-  return ['02', '00', ...hex].join(':');
+  return macFromIpv4(0x00, vtepIp(nodeIp));
 }
 
 /** Pure: the desired kernel state from the view of the cluster and the node's own network. */
