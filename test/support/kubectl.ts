@@ -51,10 +51,10 @@ export async function eventually<T>(check: () => Promise<T | undefined>, timeout
 }
 
 /**
- * What `kubectl get all,cm,secret,sa,role,rolebinding -A` lists (names only, Endpoints aside), taken once no namespace
- * is terminating: an earlier test's namespace that is still being deleted is not part of the cluster "as it was".
+ * What `kubectl get <kinds> -A` lists (names only, Endpoints aside), taken once no namespace is terminating: an
+ * earlier test's namespace that is still being deleted is not part of the cluster "as it was".
  */
-export async function inventory(k: Kubectl, what = 'cluster'): Promise<string> {
+export async function inventory(k: Kubectl, what = 'cluster', kinds = 'all,cm,secret,sa,role,rolebinding'): Promise<string> {
   await eventually(async () => ((await k(['get', 'namespaces', '-o', 'jsonpath={.items[*].status.phase}'])).includes('Terminating') ? undefined : true), 120_000, `${what}: no namespace terminating`);
-  return (await k(['get', 'all,cm,secret,sa,role,rolebinding', '-A', '-o', 'name'])).split('\n').filter((l) => !l.startsWith('endpoints/')).sort().join('\n');
+  return (await k(['get', kinds, '-A', '-o', 'name'])).split('\n').filter((l) => l !== '' && !l.startsWith('endpoints/')).sort().join('\n');
 }

@@ -8,6 +8,7 @@ import {
 import { ClusterGlobalEgressIPResource, allResources, apiMessage, crdNameOf, customObjectRef, installCrds } from '../../../src/api/index.js';
 import { kubectl } from '../../support/binaries.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
+import { eventually } from '../../support/kubectl.js';
 import { samples } from './samples.js';
 
 let fleet: TestFleet;
@@ -30,6 +31,9 @@ after(async () => {
     .makeApiClient(CustomObjectsApi)
     .deleteClusterCustomObject({ ...customObjectRef(ClusterGlobalEgressIPResource), name: `${namespace}-egress` })
     .catch(() => undefined);
+  // The cluster is left as found: the files after this one compare cluster1's inventory with what they first saw.
+  const core = kc.makeApiClient(CoreV1Api);
+  await eventually(async () => core.readNamespace({ name: namespace }).then(() => undefined, () => true), 60_000, `namespace ${namespace} gone`);
 });
 
 /** What the apiserver says when it refuses to create `object`. */

@@ -9,9 +9,10 @@ import { decodeBrokerInfo, encodeBrokerInfo } from '../../../src/broker/broker-i
 import { joinCluster, type JoinOptions } from '../../../src/broker/join.js';
 import { MemoryReporter } from '../../../src/base/reporter.js';
 import { renderCluster } from '../../../src/render/index.js';
-import { kubectl } from '../../support/binaries.js';
 import { runCli, type CliResult } from '../../support/cli.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
+import { kubectl } from '../../support/binaries.js';
+import { inventory, kubectlFor } from '../../support/kubectl.js';
 import { joinOptions } from '../../support/join.js';
 import { EndpointResource, customObjectRef } from '../../../src/api/index.js';
 
@@ -36,14 +37,10 @@ function joinArgs(context: 'cluster1' | 'cluster2', ...extra: string[]): string[
   return ['join', brokerInfo, '--context', context, '--clusterid', context, ...networks[context], '--no-label-gateway', '--cable-driver', 'vxlan', ...extra];
 }
 
-/** What `kubectl get all,cm,secret,sa,role,rolebinding -A` lists, by kind/namespace/name (ages left out). */
-function inventory(context: string): string[] {
-  const r = spawnSync(kubectl, ['--kubeconfig', fleet.kubeconfigPath, '--context', context, 'get', 'all,cm,secret,sa,role,rolebinding,ns,clusterrole,clusterrolebinding', '-A', '-o', 'name', '--ignore-not-found'], {
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, r.stderr);
-  // The apiserver's own leases and endpoint objects come and go; everything else must match.
-  return r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('endpoints/')).sort();
+/** What `kubectl get all,cm,secret,sa,role,rolebinding,ns,clusterrole,clusterrolebinding -A` lists, by kind/namespace/name. */
+async function inventoryOf(context: string): Promise<string[]> {
+  const kinds = 'all,cm,secret,sa,role,rolebinding,ns,clusterrole,clusterrolebinding';
+  return (await inventory(kubectlFor(fleet.kubeconfigPath, context), context, kinds)).split('\n');
 }
 
 async function exists(kc: KubeConfig, group: string, version: string, plural: string, namespace: string, name: string): Promise<boolean> {
@@ -73,13 +70,13 @@ function assertSubset(want: unknown, live: unknown, where: string): void {
 async function settledInventory(context: string): Promise<string[]> {
   let previous = '';
   for (let i = 0; i < 60; i++) {
-    const now = inventory(context);
+    const now = await inventoryOf(context);
     const key = JSON.stringify(now);
     if (key === previous && now.includes('namespace/kube-node-lease') && now.includes('service/kubernetes')) return now;
     previous = key;
     await new Promise((r) => setTimeout(r, 1000));
   }
-  return inventory(context);
+  return inventoryOf(context);
 }
 
 before(async () => {
@@ -154,8 +151,8 @@ describe('deploy-broker and join on real apiservers', () => {
       assert.doesNotMatch(r.stderr, /revoked-token/, 'the token is never printed');
     });
 
-    it('left nothing behind on the member cluster', () => {
-      assert.deepEqual(inventory('cluster1'), before_.cluster1);
+    it('left nothing behind on the member cluster', async () => {
+      assert.deepEqual(await inventoryOf('cluster1'), before_.cluster1);
     });
   });
 
@@ -295,14 +292,14 @@ describe('deploy-broker and join on real apiservers', () => {
     assert.deepEqual({ ...b, brokerURL: a.brokerURL }, a);
   });
 
-  it('uninstall -y returns every cluster to what it was, and is idempotent', () => {
+  it('uninstall -y returns every cluster to what it was, and is idempotent', async () => {
     const member = ok(cli('uninstall', '-y', '--context', 'cluster2'));
     assert.doesNotMatch(member.stderr, /⚠/, 'uninstall of cluster2 warned');
-    assert.ok(!inventory('broker').some((o) => o.includes('cluster-cluster2')), 'cluster2 left its broker account behind');
+    assert.ok(!(await inventoryOf('broker')).some((o) => o.includes('cluster-cluster2')), 'cluster2 left its broker account behind');
     ok(cli('uninstall', '-y', '--context', 'cluster1'));
     ok(cli('uninstall', '-y', '--context', 'cluster1'));
     ok(cli('uninstall', '-y', '--broker', '--context', 'broker'));
-    for (const c of ['broker', 'cluster1', 'cluster2']) assert.deepEqual(inventory(c), before_[c], c);
+    for (const c of ['broker', 'cluster1', 'cluster2']) assert.deepEqual(await inventoryOf(c), before_[c], c);
   });
 
   it('uninstall without -y and without a terminal asks for -y and changes nothing', () => {
@@ -328,7 +325,7 @@ describe('GlobalNet joins', () => {
     ok(cli('uninstall', '-y', '--context', 'cluster2'));
     ok(cli('uninstall', '-y', '--context', 'cluster1'));
     ok(cli('uninstall', '-y', '--broker', '--context', 'broker'));
-    for (const c of ['broker', 'cluster1', 'cluster2']) assert.deepEqual(inventory(c), before_[c], c);
+    for (const c of ['broker', 'cluster1', 'cluster2']) assert.deepEqual(await inventoryOf(c), before_[c], c);
   });
 });
 
