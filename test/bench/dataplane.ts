@@ -50,7 +50,7 @@ function failoverCount(raw: string | undefined): number {
 
 const progress = (message: string) => process.stderr.write(`dataplane benchmark: ${message}\n`);
 
-/** A client pod on `clientNode` in cluster1 and an iperf3 server pod on `serverNode` in cluster2. */
+/** The pod `name` on `nodeName`: the client (the toolbox) or the iperf3 server. */
 const workload = (side: 'client' | 'server', name: string, nodeName: string) =>
   side === 'client'
     ? { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName, containers: [{ name: 'toolbox', image: exampleImages.toolbox.name }] } }
@@ -289,8 +289,14 @@ const bareTunnels: Partial<Record<string, { kind: BareTunnel; dev: string }>> = 
   vxlan: { kind: 'vxlan', dev: VXLAN_IFACE },
 };
 
-/** The active gateway's node of `k`'s cluster and the address its one connection reaches the other cluster at. */
-async function activeGateway(k: Kubectl): Promise<{ node: string; remoteIp: string }> {
+/** A cluster's active gateway node and the address its connection to the other cluster uses. */
+interface ActiveGateway {
+  node: string;
+  remoteIp: string;
+}
+
+/** The active gateway of `k`'s cluster, once it has a connected connection. */
+async function activeGateway(k: Kubectl): Promise<ActiveGateway> {
   return eventually(async () => {
     const list = JSON.parse(await k(['-n', gatewayNs, 'get', 'gateways.submariner.io', '-o', 'json'])) as {
       items: { metadata: { name: string }; status?: { haStatus?: string; connections?: { status?: string; usingIP?: string }[] } }[];
@@ -302,10 +308,9 @@ async function activeGateway(k: Kubectl): Promise<{ node: string; remoteIp: stri
 }
 
 /** The bare tunnel of `driver` between the two active gateways, at the MTU of the cable's device, up. */
-async function startBare(p: Pods, driver: string): Promise<{ kind: BareTunnel; path: BarePath } | undefined> {
+async function startBare(driver: string, one: ActiveGateway, two: ActiveGateway): Promise<{ kind: BareTunnel; path: BarePath } | undefined> {
   const bare = bareTunnels[driver];
   if (bare === undefined) return undefined;
-  const [one, two] = [await activeGateway(p.client), await activeGateway(p.server)];
   const a: BareSide = { netns: `ksub-${one.node}`, address: two.remoteIp };
   const b: BareSide = { netns: `ksub-${two.node}`, address: one.remoteIp };
   const mtu = await linkMtu(a.netns, bare.dev);
@@ -388,7 +393,7 @@ async function measureGatewayPath(kubeconfig: string, p: Pods, driver: string): 
     const gw = await deployPods(kubeconfig, gatewayPods, { client: one.node, server: two.node });
     await createBaseline(gw);
     await reachThroughTunnel(gw, driver);
-    bare = await startBare(p, driver);
+    bare = await startBare(driver, one, two);
     return await measurePath(`${driver} (gateway → gateway)`, gw, vethBaseline(gw), bare);
   } finally {
     await bare?.path.stop();
