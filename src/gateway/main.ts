@@ -7,6 +7,7 @@ import { names, wellKnown } from '../api/names.js';
 import { brokerKubeConfigFromEnv } from '../kube/broker-config.js';
 import { clientVersion } from '../base/version.js';
 import { mergePatch } from '../kube/apply.js';
+import { keepAliveClient } from '../kube/keep-alive.js';
 import { LeaderElector } from '../kube/lease/elector.js';
 import { metricsPortFromEnv, serveAgentMetrics } from '../kube/metrics-server.js';
 import { gatewayEnv, ports } from '../api/agent-env.js';
@@ -147,7 +148,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
   const podName = config.podName;
   const metrics = new GatewayMetrics();
   const metricsServer = await serveAgentMetrics(metrics.registry, metricsPortFromEnv(env, gatewayEnv.metricsPort, ports.gatewayMetrics), log);
-  const core = c.kc.makeApiClient(CoreV1Api);
+  const core = keepAliveClient(c.kc, CoreV1Api);
   const gateway = new GatewayAgent({
     config,
     log,

@@ -1,5 +1,5 @@
 import { errorText, type Logger } from '../../base/log.js';
-import { LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseWatch } from './store.js';
+import { LeaseConflictError, type LeaseRecord, type LeaseStore, type LeaseWatch, type StoredLease } from './store.js';
 
 /** What runs a leader election: started once, stopped (releasing the lease) on shutdown. */
 export interface Election {
@@ -35,7 +35,8 @@ const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r
  * or when its record has not changed for a lease duration as observed on the candidate's own clock
  * (clock skew between nodes does not matter); the leader renews every retry period and steps down
  * when it could not renew within the renew deadline, counted from the start of its last successful
- * renewal. A candidate tries again the moment the lease it watches would expire, not at its next
+ * renewal. The leader renews over the version it last wrote, reading the lease only when that write
+ * conflicts. A candidate tries again the moment the lease it watches would expire, not at its next
  * retry. Stopping releases the lease, so a standby takes over within one retry period, or at once when
  * the store reports the lease's changes.
  */
@@ -53,6 +54,8 @@ export class LeaderElector implements Election {
   private nudged = false;
   /** Callbacks run in order, without holding up renewals. */
   private callbacks: Promise<void> = Promise.resolve();
+  /** The lease as this process last wrote it: a leader renews over its version without reading it first. */
+  private written: StoredLease | undefined;
 
   constructor(private readonly o: LeaderElectorOptions) {}
 
@@ -94,11 +97,22 @@ export class LeaderElector implements Election {
       leaseTransitions,
     });
     try {
+      const last = this.written;
+      this.written = undefined;
+      if (this.leading && last?.record.holderIdentity === this.o.identity) {
+        // One request per renewal while nobody else writes the lease; a conflict means someone did: read it then.
+        try {
+          this.written = await this.o.store.update(mine(last.record.acquireTime ?? new Date(now), last.record.leaseTransitions), last.resourceVersion);
+          return true;
+        } catch (err) {
+          if (!(err instanceof LeaseConflictError)) throw err;
+        }
+      }
       const existing = await this.o.store.get();
       // A record is observed when it arrives: dating it from before the request would shorten the lease by its latency.
       now = this.now();
       if (!existing) {
-        await this.o.store.create(mine(new Date(now), 0));
+        this.written = await this.o.store.create(mine(new Date(now), 0));
         return true;
       }
       const rec = existing.record;
@@ -110,7 +124,7 @@ export class LeaderElector implements Election {
         return false;
       }
       const ours = rec.holderIdentity === this.o.identity;
-      await this.o.store.update(mine(ours && rec.acquireTime ? rec.acquireTime : new Date(now), ours ? rec.leaseTransitions : rec.leaseTransitions + 1), existing.resourceVersion);
+      this.written = await this.o.store.update(mine(ours && rec.acquireTime ? rec.acquireTime : new Date(now), ours ? rec.leaseTransitions : rec.leaseTransitions + 1), existing.resourceVersion);
       return true;
     } catch (err) {
       if (!(err instanceof LeaseConflictError)) this.o.log.warn('cannot reach the leader lease', { error: errorText(err) });

@@ -2,6 +2,7 @@ import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@
 import { LeaseResource } from '../../api/core-resources.js';
 import type { Logger } from '../../base/log.js';
 import { apiStatus, undefinedIfNotFound } from '../apply.js';
+import { keepAliveClient } from '../keep-alive.js';
 import { watchResource } from '../watch/index.js';
 import { groups } from '../../api/names.js';
 
@@ -45,7 +46,7 @@ export class KubeLeaseStore implements LeaseStore {
   private readonly api: CoordinationV1Api;
 
   constructor(private readonly kc: KubeConfig, private readonly namespace: string, private readonly name: string) {
-    this.api = kc.makeApiClient(CoordinationV1Api);
+    this.api = keepAliveClient(kc, CoordinationV1Api);
   }
 
   watch(onChange: () => void, log: Logger): LeaseWatch {

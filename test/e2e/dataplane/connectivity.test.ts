@@ -57,9 +57,9 @@ function gatewayPid(node: string): number {
   return Number(pids[0]);
 }
 
-/** Who holds cluster2's gateway lease, and how many times it changed hands. */
-async function gatewayLease(): Promise<{ holder: string; transitions: number }> {
-  const out = await k.cluster2(['-n', 'submariner-operator', 'get', 'lease', wellKnown.gatewayLease, '-o', 'jsonpath={.spec.holderIdentity} {.spec.leaseTransitions}']);
+/** Who holds a cluster's gateway lease (cluster2's by default), and how many times it changed hands. */
+async function gatewayLease(cluster: 'cluster1' | 'cluster2' = 'cluster2'): Promise<{ holder: string; transitions: number }> {
+  const out = await k[cluster](['-n', 'submariner-operator', 'get', 'lease', wellKnown.gatewayLease, '-o', 'jsonpath={.spec.holderIdentity} {.spec.leaseTransitions}']);
   const [holder = '', transitions = '0'] = out.trim().split(' ');
   return { holder, transitions: Number(transitions) };
 }
@@ -113,6 +113,7 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
 
     // Gateways are not restarted here: restarting the active one is a failover, which changes the rules by design (below).
     it('restarting the route agents leaves the same rules and routes', async () => {
+      const leases = { cluster1: await gatewayLease('cluster1'), cluster2: await gatewayLease('cluster2') };
       const before = new Map(nodes.flatMap((n) => ['cluster1', 'cluster2'].map((c) => [`${c}-${n}`, nodeNetworkState(`ksub-${c}-${n}`)] as const)));
       for (const c of ['cluster1', 'cluster2'] as const) {
         await k[c](['-n', 'submariner-operator', 'delete', 'pods', '-l', 'app=submariner-routeagent', '--wait=true']);
@@ -123,6 +124,8 @@ for (const driver of ['vxlan', 'wireguard', 'strongswan']) {
       await new Promise((r) => setTimeout(r, 5000));
       const t = await target('cluster2');
       await reachable('cluster1', `http://${t.podIp}/`);
+      // The same gateways lead: a takeover meanwhile would change every node's routes, whatever the route agents did.
+      for (const c of ['cluster1', 'cluster2'] as const) assert.deepEqual(await gatewayLease(c), leases[c], `${c}'s gateway lease changed hands while the route agents restarted`);
       const ours = (iptables: string): string => iptables.split('\n').filter((l) => /SUBMARINER|^\*/.test(l)).join('\n');
       for (const [node, state] of before) {
         const now = nodeNetworkState(`ksub-${node}`);

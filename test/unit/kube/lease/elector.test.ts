@@ -34,12 +34,15 @@ async function settle(): Promise<void> {
 /** One candidate's view of the shared store; `cut` makes the API unreachable for that candidate only. */
 class CandidateStore implements LeaseStore {
   cut = false;
+  /** Reads fail (an API server answering writes only), writes still land. */
+  cutReads = false;
   constructor(private readonly inner: MemoryLeaseStore) {}
   private check(): void {
     if (this.cut) throw new Error('connect ECONNREFUSED');
   }
   async get() {
     this.check();
+    if (this.cutReads) throw new Error('the server was unable to return a response in the time allotted');
     return this.inner.get();
   }
   async create(r: LeaseRecord) {
@@ -166,6 +169,27 @@ void describe('lease leader election', () => {
     assert.ok(takeover, JSON.stringify(events));
     const elapsed = Number(/at (\d+)/.exec(takeover)?.[1]) - crashedAt;
     assert.ok(elapsed < 5_000, `failover took ${elapsed} ms`);
+  });
+
+  void it('a leader renews over the version it last wrote, without reading the lease: it keeps leading while reads fail', async () => {
+    const { clock, events, candidate, shared } = election(FAST);
+    const a = candidate('gw-a');
+    void a.elector.start();
+    await clock.advance(0);
+    const first = await shared.get();
+    a.store.cutReads = true;
+    await clock.advance(5_000);
+    const now = await shared.get();
+    assert.ok(now);
+    assert.deepEqual(events, ['gw-a leads at 0']);
+    assert.equal(now.record.holderIdentity, 'gw-a');
+    assert.equal(now.record.renewTime?.getTime(), 5_000);
+    assert.equal(now.record.leaseTransitions, first?.record.leaseTransitions);
+    // Another holder's write makes the next renewal conflict; the leader reads the lease, cannot, and steps down.
+    await shared.update({ ...now.record, holderIdentity: 'intruder', renewTime: new Date(clock.t) }, now.resourceVersion);
+    await clock.advance(3_000);
+    assert.deepEqual(events, ['gw-a leads at 0', 'gw-a stops at 7000']);
+    assert.equal((await shared.get())?.record.holderIdentity, 'intruder');
   });
 
   void it('a leader that lost the lease to another holder steps down', async () => {
