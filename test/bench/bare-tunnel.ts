@@ -1,7 +1,9 @@
 // The ceilings of the wireguard and vxlan cables: one bare tunnel between the two active gateway namespaces of the
 // sandbox, over the same addresses as the cable and at its MTU, with nothing else on the path (no vx-submariner hop,
 // no route agent rules, no pod veths): iperf3 and ping run in the gateways themselves. wireguard-go is the binary the
-// driver starts, with a pre-shared key as the driver sets one; vxlan is one kernel VXLAN device a side.
+// driver starts, with a pre-shared key as the driver sets one; vxlan is one kernel VXLAN device a side. Its
+// processes (wireguard-go, iperf3) run either in the host's root CPU cgroup or each in a CPU cgroup of its own, as
+// the cable's run in the containers of their pods.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,15 +11,22 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { findWireguardGo } from '../../plugins/wireguard/install.js';
 import { Wg, wgPresharedKey } from '../../plugins/wireguard/wg.js';
-import { ExecRunner, type CommandRunner, type RunOptions } from '../../src/net/command.js';
+import { commandArgv, ExecRunner, type CommandRunner, type RunOptions } from '../../src/net/command.js';
+import { CpuCgroup, toRootCgroup } from './cpu-cgroup.js';
 import { iperfReceivedBps, pingAverageMs } from './dataplane-parse.js';
 
 export type BareTunnel = 'wireguard-go' | 'vxlan';
 
+/**
+ * Where the bare path's processes run: `host`, in the root CPU cgroup, each thread competing on its own; `cgroups`,
+ * each daemon and each iperf3 in a CPU cgroup of its own, competing as one group as a container does.
+ */
+export type Placement = 'host' | 'cgroups';
+
 /** A bare path the benchmark measures beside a cable, round by round, until stopped. */
 export interface BarePath {
-  /** TCP throughput in bit/s through the path, for `seconds`. */
-  iperf(seconds: number): Promise<number>;
+  /** TCP throughput in bit/s through the path, for `seconds`, its processes placed as `placement` says. */
+  iperf(seconds: number, placement?: Placement): Promise<number>;
   /** Average RTT in ms of 20 pings every `intervalS`. */
   rttMs(intervalS: number): Promise<number>;
   stop(): Promise<void>;
@@ -41,6 +50,8 @@ const wgPort = 51820;
 const vxlan = { vni: 99, port: 4799 };
 /** Tunnel addresses in the RFC 2544 benchmarking range, apart from the veth baseline's. */
 const tunnel = { prefix: 30, addresses: ['198.18.2.1', '198.18.2.2'] } as const;
+
+const argvCommand = ([file = '', ...args]: string[]): { file: string; args: string[] } => ({ file, args });
 
 function inNetns(netns: string): CommandRunner {
   return { run: (file: string, args: readonly string[], o: RunOptions = {}) => host.run(file, args, { ...o, netns }) };
@@ -95,10 +106,25 @@ export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide
   const secrets = mkdtempSync(join(tmpdir(), 'bench-tunnel-'));
   const sides = [a, b].map((side, i): Side => ({ ...side, dev: `bench-tun${i}`, runner: inNetns(side.netns), tunnelIp: tunnel.addresses[i] ?? '' })) as [Side, Side];
   let daemons: ChildProcess[] = [];
+  let groups: { daemons: CpuCgroup[]; client: CpuCgroup; server: CpuCgroup } | undefined;
+  const placed = (placement: Placement) => {
+    if (placement === 'host') {
+      for (const d of daemons) if (d.pid !== undefined) toRootCgroup(d.pid);
+      return undefined;
+    }
+    groups ??= {
+      daemons: daemons.map((_, i) => new CpuCgroup(`ksub-bench-bare-daemon${i}`)),
+      client: new CpuCgroup('ksub-bench-bare-client'),
+      server: new CpuCgroup('ksub-bench-bare-server'),
+    };
+    for (const [i, d] of daemons.entries()) if (d.pid !== undefined) groups.daemons[i]?.add(d.pid);
+    return groups;
+  };
   const stop = async (): Promise<void> => {
     for (const s of sides) await s.runner.run('ip', ['link', 'del', s.dev], { allowFailure: true });
     for (const d of daemons) d.kill('SIGKILL');
     rmSync(secrets, { recursive: true, force: true });
+    if (groups) for (const g of [...groups.daemons, groups.client, groups.server]) await g.remove();
   };
   const [client, server] = sides;
   try {
@@ -119,11 +145,15 @@ export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide
     throw err;
   }
   return {
-    iperf: async (seconds) => {
-      const listener = spawn('ip', ['netns', 'exec', server.netns, 'iperf3', '-s', '-1', '-B', server.tunnelIp], { stdio: 'ignore' });
+    iperf: async (seconds, placement = 'host') => {
+      const g = placed(placement);
+      const listen = commandArgv('iperf3', ['-s', '-1', '-B', server.tunnelIp], server.netns);
+      const send = commandArgv('iperf3', ['-c', server.tunnelIp, '-t', String(seconds), '-O', '1', '-J'], client.netns);
+      const [listenCmd, sendCmd] = g ? [g.server.wrap(listen), g.client.wrap(send)] : [argvCommand(listen), argvCommand(send)];
+      const listener = spawn(listenCmd.file, listenCmd.args, { stdio: 'ignore' });
       try {
         await sleep(500);
-        const r = await client.runner.run('iperf3', ['-c', server.tunnelIp, '-t', String(seconds), '-O', '1', '-J'], { allowFailure: true, timeoutMs: (seconds + 20) * 1000 });
+        const r = await host.run(sendCmd.file, sendCmd.args, { allowFailure: true, timeoutMs: (seconds + 20) * 1000 });
         return iperfReceivedBps(r.stdout);
       } finally {
         listener.kill('SIGKILL');

@@ -351,8 +351,11 @@ interface Measured {
   base: number[];
   tunnelRtt: number;
   baseRtt: number;
-  /** The bare tunnel's rounds, each measured just after the cable, and its RTT. */
-  ceiling?: { kind: BareTunnel; bps: number[]; rttMs: number };
+  /**
+   * The bare tunnel's rounds, each measured just after the cable, its processes in the host's root CPU cgroup, then
+   * each in a CPU cgroup of its own as the cable's in their containers; and its RTT.
+   */
+  ceiling?: { kind: BareTunnel; bps: number[]; grouped: number[]; rttMs: number };
 }
 
 type Baseline = Pick<BarePath, 'iperf' | 'rttMs'>;
@@ -365,16 +368,21 @@ async function measurePath(label: string, p: Pods, baseline: Baseline, ceiling?:
   const tunnel: number[] = [];
   const base: number[] = [];
   const bare: number[] = [];
+  const grouped: number[] = [];
   progress(`${label}: throughput, ${throughputRounds} rounds of ${iperfSeconds} s each path`);
   for (let i = 0; i < throughputRounds; i++) {
     base.push(await baseline.iperf(iperfSeconds));
     tunnel.push(await iperf(p, p.serverIp));
-    if (ceiling) bare.push(await ceiling.path.iperf(iperfSeconds));
-    progress(`${label}: round ${i + 1}: ${bitRate(tunnel.at(-1) ?? 0)} beside ${bitRate(base.at(-1) ?? 0)}${ceiling ? `, bare ${ceiling.kind} ${bitRate(bare.at(-1) ?? 0)}` : ''}`);
+    if (ceiling) {
+      bare.push(await ceiling.path.iperf(iperfSeconds, 'host'));
+      grouped.push(await ceiling.path.iperf(iperfSeconds, 'cgroups'));
+    }
+    const bareText = ceiling ? `, bare ${ceiling.kind} ${bitRate(bare.at(-1) ?? 0)} (in cgroups ${bitRate(grouped.at(-1) ?? 0)})` : '';
+    progress(`${label}: round ${i + 1}: ${bitRate(tunnel.at(-1) ?? 0)} beside ${bitRate(base.at(-1) ?? 0)}${bareText}`);
   }
   progress(`${label}: round-trip time`);
   const measured: Measured = { tunnel, base, baseRtt: await baseline.rttMs(probeIntervalS), tunnelRtt: await rtt(p, p.serverIp) };
-  if (ceiling) measured.ceiling = { kind: ceiling.kind, bps: bare, rttMs: await ceiling.path.rttMs(probeIntervalS) };
+  if (ceiling) measured.ceiling = { kind: ceiling.kind, bps: bare, grouped, rttMs: await ceiling.path.rttMs(probeIntervalS) };
   return measured;
 }
 
@@ -436,12 +444,20 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
     const bareRows: BenchRow[] = [];
     const ceiling = gateways.ceiling;
     if (ceiling !== undefined) {
-      const bps = median(ceiling.bps);
-      const of = (m: Measured) => `${((median(m.tunnel) / bps) * 100).toFixed(0)}%`;
+      const shares = (bps: number) => {
+        const of = (m: Measured) => `${((median(m.tunnel) / bps) * 100).toFixed(0)}%`;
+        return `${bitRate(bps)} (the cable gateway → gateway: ${of(gateways)}; worker → worker: ${of(workers)})`;
+      };
       bareRows.push(
         {
-          metric: `${driver}: bare ${ceiling.kind} between the two active gateways, same addresses and MTU (median of ${throughputRounds}, each round just after the gateway → gateway cable's)`,
-          value: `${bitRate(bps)} (the cable gateway → gateway: ${of(gateways)}; worker → worker: ${of(workers)})`,
+          metric: `${driver}: bare ${ceiling.kind} between the two active gateways, same addresses and MTU, its processes in the host's root CPU cgroup (median of ${throughputRounds}, each round just after the gateway → gateway cable's)`,
+          value: shares(median(ceiling.bps)),
+          baseline: bitRate(median(gateways.base)),
+          target: driver === 'wireguard' ? 'the cable >= 90% of bare' : undefined,
+        },
+        {
+          metric: `${driver}: the same bare ${ceiling.kind}, each of its processes (${ceiling.kind === 'wireguard-go' ? 'both daemons, ' : ''}iperf3's client and server) in a CPU cgroup of its own, as runc runs the cable's and the pods' (median of ${throughputRounds}, each round just after the one above)`,
+          value: shares(median(ceiling.grouped)),
           baseline: bitRate(median(gateways.base)),
           target: driver === 'wireguard' ? 'the cable >= 90% of bare' : undefined,
         },
