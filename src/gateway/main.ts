@@ -1,4 +1,5 @@
 import { resolve4 } from 'node:dns/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ClusterResource, EndpointResource, GatewayResource, SubmarinerResource, type Cluster, type Endpoint, type Gateway, type ObjectOf } from '../api/index.js';
@@ -77,6 +78,7 @@ function compose(env: NodeJS.ProcessEnv): Composition {
       processes,
       log,
       stateDir: join(config.stateDir, config.cableDriver),
+      cpus: availableParallelism(),
     }),
     ip,
     runner,

@@ -12,6 +12,8 @@ export interface FakeLink {
   address: string;
   master?: string | undefined;
   vxlan?: VxlanAttrs | undefined;
+  /** The receive packet steering mask of its first receive queue, as the kernel prints it ('0': none). */
+  rpsCpus?: string | undefined;
   /** The other end of a veth: its name and namespace key ('' for the root namespace). */
   peer?: { name: string; ns: string } | undefined;
 }

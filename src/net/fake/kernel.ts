@@ -1,5 +1,5 @@
 import { CommandError, checkNetnsName, commandArgv } from '../command.js';
-import { checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from '../iproute2/argv.js';
+import { checkCpuMask, checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from '../iproute2/argv.js';
 import {
   familyOf,
   normCidr,
@@ -131,6 +131,23 @@ export class FakeKernel implements IpBasic {
   async sysctlRead(key: string, o?: NsOpt): Promise<string> {
     const argv = this.readArgv('sysctl', ['-n', checkSysctlKey(key)], o);
     return this.ns(o?.netns, argv).sysctl.get(this.sysctlPath(key, argv, o)) ?? '0';
+  }
+
+  async rpsCpusRead(dev: string, o?: NsOpt): Promise<string> {
+    const path = `/sys/class/net/${checkIfName(dev)}/queues/rx-0/rps_cpus`;
+    const argv = this.readArgv('cat', [path], o);
+    const link = this.ns(o?.netns, argv).links.get(dev);
+    if (!link) kernelError(argv, 1, `cat: ${path}: No such file or directory`);
+    return link.rpsCpus ?? '0';
+  }
+
+  async rpsCpusWrite(dev: string, mask: string, o?: NsOpt): Promise<void> {
+    const path = `/sys/class/net/${checkIfName(dev)}/queues/rx-0/rps_cpus`;
+    const argv = this.readArgv('tee', [path], o);
+    checkCpuMask(mask);
+    const link = this.ns(o?.netns, argv).links.get(dev);
+    if (!link) kernelError(argv, 1, `tee: ${path}: No such file or directory`);
+    link.rpsCpus = mask.toLowerCase();
   }
 
   private sysctlPath(key: string, argv: string[], o?: NsOpt): string {

@@ -70,6 +70,12 @@ export function checkSysctlValue(key: string, value: string): string {
   return value;
 }
 
+/** A CPU mask as `rps_cpus` takes it: hex, in comma-separated groups of 8 digits after the first. */
+export function checkCpuMask(mask: string): string {
+  if (!/^[0-9a-f]{1,8}(,[0-9a-f]{8})*$/i.test(mask)) throw new RangeError(`invalid CPU mask "${mask}": give hex digits in comma-separated groups of 8, e.g. 3 or ff,ffffffff`);
+  return mask;
+}
+
 export { checkNetnsName };
 
 function linkCommonArgs(spec: { mtu?: number | undefined; address?: string | undefined; master?: string | undefined; up?: boolean | undefined }): string[] {

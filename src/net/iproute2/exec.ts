@@ -1,5 +1,5 @@
 import { CommandError, checkNetnsName, commandArgv, type CommandRunner, type RunOptions } from '../command.js';
-import { checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from './argv.js';
+import { checkCpuMask, checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from './argv.js';
 import { parseAddrs, parseFdb, parseLinkStats, parseLinks, parseNetns, parseRoutes, parseRules } from './parse-json.js';
 import {
   TABLE_MAIN,
@@ -21,6 +21,9 @@ import {
   type RuleFilter,
 } from './model.js';
 import type { IpBasic } from './ip.js';
+
+/** In a network namespace, `ip netns exec` mounts that namespace's /sys, so the path names its device. */
+const rpsCpusPath = (dev: string): string => `/sys/class/net/${checkIfName(dev)}/queues/rx-0/rps_cpus`;
 
 const familyFlag = (f: Family | undefined): string[] => (f === 6 ? ['-6'] : f === 4 ? ['-4'] : []);
 
@@ -130,6 +133,14 @@ export class IpRoute2 implements IpBasic {
 
   async sysctlRead(key: string, opts?: NsOpt): Promise<string> {
     return (await this.runner.run('sysctl', ['-n', checkSysctlKey(key)], { netns: opts?.netns })).stdout.trim();
+  }
+
+  async rpsCpusRead(dev: string, opts?: NsOpt): Promise<string> {
+    return (await this.runner.run('cat', [rpsCpusPath(dev)], { netns: opts?.netns })).stdout.trim();
+  }
+
+  async rpsCpusWrite(dev: string, mask: string, opts?: NsOpt): Promise<void> {
+    await this.runner.run('tee', [rpsCpusPath(dev)], { netns: opts?.netns, input: checkCpuMask(mask) });
   }
 
   /** One `ip -batch -` (or `bridge -batch -`) exec per run of consecutive operations on the same program. */

@@ -3,6 +3,7 @@ import {
   familyOf,
   normCidr,
   sameRoute,
+  sameCpuMask,
   sameRule,
   sameVxlan,
   tableId,
@@ -66,6 +67,10 @@ export interface IpBasic {
   sysctlWrite(key: string, value: string, opts?: NsOpt): Promise<void>;
   sysctlRead(key: string, opts?: NsOpt): Promise<string>;
 
+  /** The receive packet steering CPU mask of the device's first receive queue (`/sys/class/net/<dev>/queues/rx-0/rps_cpus`). */
+  rpsCpusRead(dev: string, opts?: NsOpt): Promise<string>;
+  rpsCpusWrite(dev: string, mask: string, opts?: NsOpt): Promise<void>;
+
   /** Runs the writes in order in as few execs as possible. */
   apply(ops: readonly IpOp[], opts?: ApplyOptions): Promise<void>;
 }
@@ -124,6 +129,8 @@ export class Ip implements IpBasic {
   netnsDel(name: string) { return this.basic.netnsDel(name); }
   sysctlWrite(key: string, value: string, o?: NsOpt) { return this.basic.sysctlWrite(key, value, o); }
   sysctlRead(key: string, o?: NsOpt) { return this.basic.sysctlRead(key, o); }
+  rpsCpusRead(dev: string, o?: NsOpt) { return this.basic.rpsCpusRead(dev, o); }
+  rpsCpusWrite(dev: string, mask: string, o?: NsOpt) { return this.basic.rpsCpusWrite(dev, mask, o); }
   apply(ops: readonly IpOp[], o?: ApplyOptions) { return this.basic.apply(ops, o); }
 
   /** Deletes the link if it exists; true when something was deleted. */
@@ -188,24 +195,30 @@ export class Ip implements IpBasic {
    * group or local address differ (they cannot change in place), else adjusts MTU, MAC address, master and up.
    */
   async ensureVxlan(spec: VxlanSpec, o?: NsOpt): Promise<EnsureResult> {
+    const { rpsCpus, ...link } = spec;
     const have = await this.basic.linkGet(spec.name, o);
+    let result: EnsureResult;
     if (!have) {
-      await this.basic.linkAdd(spec, o);
-      return 'created';
-    }
-    if (have.kind !== 'vxlan' || !sameVxlan(spec, have.vxlan)) {
+      await this.basic.linkAdd(link, o);
+      result = 'created';
+    } else if (have.kind !== 'vxlan' || !sameVxlan(spec, have.vxlan)) {
       await this.basic.linkDel(spec.name, o);
-      await this.basic.linkAdd(spec, o);
-      return 'recreated';
+      await this.basic.linkAdd(link, o);
+      result = 'recreated';
+    } else {
+      const attrs: LinkAttrs = {};
+      if (spec.mtu !== undefined && spec.mtu !== have.mtu) attrs.mtu = spec.mtu;
+      if (spec.address !== undefined && spec.address.toLowerCase() !== have.address.toLowerCase()) attrs.address = spec.address;
+      if (spec.master !== undefined && spec.master !== have.master) attrs.master = spec.master;
+      if (spec.up && !have.up) attrs.up = true;
+      result = Object.keys(attrs).length === 0 ? 'unchanged' : 'updated';
+      if (result === 'updated') await this.basic.linkSet(spec.name, attrs, o);
     }
-    const attrs: LinkAttrs = {};
-    if (spec.mtu !== undefined && spec.mtu !== have.mtu) attrs.mtu = spec.mtu;
-    if (spec.address !== undefined && spec.address.toLowerCase() !== have.address.toLowerCase()) attrs.address = spec.address;
-    if (spec.master !== undefined && spec.master !== have.master) attrs.master = spec.master;
-    if (spec.up && !have.up) attrs.up = true;
-    if (Object.keys(attrs).length === 0) return 'unchanged';
-    await this.basic.linkSet(spec.name, attrs, o);
-    return 'updated';
+    if (rpsCpus !== undefined && !sameCpuMask(await this.basic.rpsCpusRead(spec.name, o), rpsCpus)) {
+      await this.basic.rpsCpusWrite(spec.name, rpsCpus, o);
+      if (result === 'unchanged') result = 'updated';
+    }
+    return result;
   }
 
   /**

@@ -45,7 +45,29 @@ export type LinkSpec = LinkCommon &
     | ({ kind: 'vxlan' } & VxlanAttrs)
   );
 
-export type VxlanSpec = LinkCommon & { kind: 'vxlan' } & VxlanAttrs;
+export type VxlanSpec = LinkCommon &
+  { kind: 'vxlan' } & VxlanAttrs & {
+    /**
+     * The CPUs that process what the device receives (receive packet steering), as a hex mask (`cpuMask`). A VXLAN
+     * device has one receive queue: without it, every hop after decapsulation runs on the CPU that took the
+     * packet in.
+     */
+    rpsCpus?: string | undefined;
+  };
+
+/** The hex CPU mask of the first `count` CPUs, in the kernel's format (32-bit groups, comma-separated). */
+export function cpuMask(count: number): string {
+  if (!Number.isInteger(count) || count < 1) throw new Error(`cannot make a CPU mask of ${count} CPUs: give a whole number from 1`);
+  const groups: string[] = [];
+  for (let left = count; left > 0; left -= 32) groups.unshift(left >= 32 ? 'ffffffff' : ((2 ** left - 1) >>> 0).toString(16));
+  return groups.map((g, i) => (i === 0 ? g : g.padStart(8, '0'))).join(',');
+}
+
+/** Whether two CPU masks name the same CPUs, however the kernel pads them (`3`, `00000003`, `0,00000003`). */
+export function sameCpuMask(a: string, b: string): boolean {
+  const norm = (m: string): string => m.trim().toLowerCase().split(',').map((g) => g.padStart(8, '0')).join('').replace(/^0+/, '');
+  return norm(a) === norm(b);
+}
 
 /** A link as `ip -json -details link show` reports it. */
 export interface Link {

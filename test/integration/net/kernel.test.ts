@@ -5,6 +5,7 @@ import { ExecRunner } from '../../../src/net/command.js';
 import { awaitLink, awaitNoLink, awaitRoute, awaitRule, FakeKernel } from '../../../src/net/fake/index.js';
 import { Ip, type IpBasic } from '../../../src/net/iproute2/ip.js';
 import { IpRoute2 } from '../../../src/net/iproute2/exec.js';
+import { sameCpuMask } from '../../../src/net/iproute2/model.js';
 import { Iptables, type RuleArgs } from '../../../src/net/packetfilter/iptables.js';
 
 const isRoot = process.getuid?.() === 0;
@@ -70,6 +71,10 @@ void describe('kernel seams against the real tools in a network namespace (needs
     assert.equal(vx?.mtu, 1350);
     assert.equal(vx?.up, true);
     assert.equal(await ip.ensureVxlan(spec, NS), 'unchanged');
+    // Receive packet steering on the device's one queue, set once.
+    assert.equal(await ip.ensureVxlan({ ...spec, rpsCpus: '1' }, NS), 'updated');
+    assert.ok(sameCpuMask(await ip.rpsCpusRead('vx-submariner', NS), '1'));
+    assert.equal(await ip.ensureVxlan({ ...spec, rpsCpus: '1' }, NS), 'unchanged');
     assert.equal(await ip.ensureVxlan({ ...spec, vni: 101, remote: undefined }, NS), 'recreated');
     assert.deepEqual((await ip.linkGet('vx-submariner', NS))?.vxlan, { vni: 101, port: 4800, dev: 'eth0', remote: undefined, group: undefined, local: undefined });
     assert.equal(await ip.linkGet('nope', NS), undefined);
@@ -142,7 +147,10 @@ void describe('kernel seams against the real tools in a network namespace (needs
         { op: 'ruleAdd', rule: { priority: 160, from: '10.60.0.0/24', fwmark: '0xc0000/0xc0000', table: 160 } },
       ], o);
       const vxlan = await k.linkGet('vxp', o);
+      const rpsBefore = await k.rpsCpusRead('vxp', o);
+      await k.rpsCpusWrite('vxp', '1', o);
       return {
+        rps: [rpsBefore, await k.rpsCpusRead('vxp', o)],
         vxlan: { kind: vxlan?.kind, up: vxlan?.up, mtu: vxlan?.mtu, attrs: vxlan?.vxlan },
         peer: (await k.linkGet('p0', o))?.peer,
         addrs: await k.addrList({ ...o, dev: 'p0', family: 4 }),

@@ -38,6 +38,12 @@ void describe('vxlan cable driver over the fake kernel', () => {
     assert.equal(st.sysctl.get('net/ipv4/conf/vxlan-tunnel/forwarding'), '1');
   });
 
+  void it('steers what vxlan-tunnel receives to every CPU the gateway may use', async () => {
+    const t = await driverContext(localEndpoint());
+    await new VxlanDriver({ ...t.ctx, cpus: 4 }).init();
+    assert.equal(await t.ctx.ip.rpsCpusRead('vxlan-tunnel'), 'f');
+  });
+
   void it('uses the udp-port of the local Endpoint', async () => {
     const t = await driverContext(localEndpoint({ backend_config: { 'udp-port': '4600' } }));
     await new VxlanDriver(t.ctx).init();

@@ -3,7 +3,7 @@ import { beforeEach, describe, it } from 'node:test';
 import { CommandError } from '../../../../src/net/command.js';
 import { awaitLink, awaitRoute, awaitRule, FakeKernel } from '../../../../src/net/fake/index.js';
 import { Ip, isExistsError, isNotFoundError } from '../../../../src/net/iproute2/ip.js';
-import { ZERO_MAC, type VxlanSpec } from '../../../../src/net/iproute2/model.js';
+import { cpuMask, sameCpuMask, ZERO_MAC, type VxlanSpec } from '../../../../src/net/iproute2/model.js';
 
 const NS = { netns: 'node-1' };
 
@@ -74,6 +74,16 @@ void describe('Ip adapter over FakeKernel', () => {
     assert.deepEqual((await ip.addrList({ ...NS, dev: 'vx-submariner' })).map((a) => a.cidr), ['240.18.0.2/8']);
   });
 
+  void it('writes CPU masks as the kernel prints them, and compares them however they are padded', () => {
+    assert.deepEqual([cpuMask(1), cpuMask(2), cpuMask(8), cpuMask(32), cpuMask(33), cpuMask(64)], ['1', '3', 'ff', 'ffffffff', '1,ffffffff', 'ffffffff,ffffffff']);
+    assert.throws(() => cpuMask(0), /cannot make a CPU mask of 0 CPUs/);
+    assert.ok(sameCpuMask('3', '00000003'));
+    assert.ok(sameCpuMask('00000000,00000003', '3'));
+    assert.ok(sameCpuMask('0', '00000000'));
+    assert.ok(!sameCpuMask('3', '1'));
+    assert.ok(!sameCpuMask('1,00000000', '1'));
+  });
+
   void describe('ensureVxlan', () => {
     const spec: VxlanSpec = { name: 'vx-submariner', kind: 'vxlan', vni: 100, port: 4800, dev: 'eth0', remote: '172.18.0.3', mtu: 1450, up: true };
 
@@ -120,6 +130,18 @@ void describe('Ip adapter over FakeKernel', () => {
       assert.deepEqual([after?.address, after?.index], ['02:00:f0:12:00:03', before?.index]);
       assert.equal(await ip.ensureVxlan({ ...spec, address: '02:00:f0:12:00:03', remote: undefined }, NS), 'recreated');
       assert.equal((await ip.linkGet('vx-submariner', NS))?.address, '02:00:f0:12:00:03');
+    });
+
+    void it('steers what the device receives to the given CPUs, in place, and again once the link is recreated', async () => {
+      await ip.ensureVxlan(spec, NS);
+      const before = await ip.linkGet('vx-submariner', NS);
+      assert.equal(await ip.rpsCpusRead('vx-submariner', NS), '0');
+      assert.equal(await ip.ensureVxlan({ ...spec, rpsCpus: '3' }, NS), 'updated');
+      assert.deepEqual([await ip.rpsCpusRead('vx-submariner', NS), (await ip.linkGet('vx-submariner', NS))?.index], ['3', before?.index]);
+      assert.equal(await ip.ensureVxlan({ ...spec, rpsCpus: '00000003' }, NS), 'unchanged');
+      assert.equal(await ip.ensureVxlan({ ...spec, rpsCpus: '3', vni: 101 }, NS), 'recreated');
+      assert.equal(await ip.rpsCpusRead('vx-submariner', NS), '3');
+      await assert.rejects(ip.rpsCpusWrite('vx-submariner', '3\n', NS), /invalid CPU mask "3\n": give hex digits/);
     });
 
     void it('replaces a link of another kind with the same name', async () => {

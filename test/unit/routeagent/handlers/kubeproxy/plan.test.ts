@@ -59,6 +59,14 @@ void describe('route agent planner', () => {
     assert.notEqual(plan('east-worker', [gw, west()]).vxlan?.link.address, asGateway.vxlan?.link.address);
   });
 
+  void it('steers what vx-submariner receives to every CPU of the node, in both roles', () => {
+    const on = (self: NodeName, cpus: number | undefined) => plan(self, [localEndpoint('east-gw'), west()], { host: { cpus } }).vxlan?.link.rpsCpus;
+    assert.equal(on('east-worker', 2), '3');
+    assert.equal(on('east-gw', 8), 'ff');
+    assert.equal(on('east-worker', 40), 'ff,ffffffff');
+    assert.equal(on('east-worker', undefined), undefined);
+  });
+
   void it('takes the VXLAN MTU from the default interface', () => {
     const p = plan('east-worker', [localEndpoint('east-gw')], { host: { defaultInterface: { name: 'ens5', mtu: 9001, ip: '10.250.1.11' } } });
     assert.equal(p.vxlan?.link.mtu, 8951);
