@@ -1,4 +1,5 @@
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
+import { errorText } from '../../src/base/log.js';
 import { isNotFoundError } from '../../src/net/iproute2/ip.js';
 import { cpuMask, macFromIpv4, TABLE_MAIN, ZERO_MAC, type Route, type Rule } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort, withoutCable } from '../common.js';
@@ -46,10 +47,14 @@ export class VxlanDriver implements CableDriver {
     const port = udpPort(localEndpoint, this.ctx.settings.nattPort);
     if (localEndpoint.nat_enabled) this.ctx.log.warn('the vxlan cable driver is meant for networks without NAT; traffic through NAT may not pass');
     const mtu = (await this.defaultLinkMtu()) - VXLAN_OVERHEAD;
-    // Receive packet steering: what the device decapsulates is forwarded on every CPU, not only the one that took
-    // the outer packet in (a VXLAN device has a single receive queue).
-    const rpsCpus = this.ctx.cpus === undefined ? undefined : cpuMask(this.ctx.cpus);
-    await ip.ensureVxlan({ name: VXLAN_IFACE, kind: 'vxlan', vni: VXLAN_VNI, port, mtu, address: vtepMac(localEndpoint.private_ip), up: true, rpsCpus });
+    await ip.ensureVxlan({ name: VXLAN_IFACE, kind: 'vxlan', vni: VXLAN_VNI, port, mtu, address: vtepMac(localEndpoint.private_ip), up: true });
+    // What the device decapsulates is forwarded on every CPU, not only the one that took the outer packet in; a
+    // gateway that refuses it (a read-only /sys) still carries the traffic.
+    if (this.ctx.cpus !== undefined) {
+      await ip.ensureRpsCpus(VXLAN_IFACE, cpuMask(this.ctx.cpus)).catch((err: unknown) => {
+        this.ctx.log.warn(`cannot spread what ${VXLAN_IFACE} receives over the gateway's CPUs; traffic still flows`, { error: errorText(err) });
+      });
+    }
     await ip.addrAddIfNotPresent({ dev: VXLAN_IFACE, cidr: `${vtepIp(localEndpoint.private_ip)}/8` });
     await ip.ruleAddIfNotPresent(VXLAN_RULE);
     await ip.sysctlWrite(`net.ipv4.conf.${VXLAN_IFACE}.rp_filter`, '2');

@@ -69,6 +69,8 @@ export class FakeKernel implements IpBasic {
 
   /** Traffic counters `linkStats` reports, by device name (zero for a device not listed). */
   readonly linkCounters = new Map<string, LinkStats>();
+  /** /sys mounted read-only, as in an unprivileged container: device settings under /sys/class/net are refused. */
+  sysReadOnly = false;
 
   async linkStats(name: string, o?: NsOpt): Promise<LinkStats | undefined> {
     const st = this.ns(o?.netns, this.readArgv('ip', ['-json', '-s', 'link', 'show', 'dev', checkIfName(name)], o));
@@ -147,6 +149,7 @@ export class FakeKernel implements IpBasic {
     checkCpuMask(mask);
     const link = this.ns(o?.netns, argv).links.get(dev);
     if (!link) kernelError(argv, 1, `tee: ${path}: No such file or directory`);
+    if (this.sysReadOnly) kernelError(argv, 1, `tee: ${path}: Read-only file system`);
     link.rpsCpus = mask.toLowerCase();
   }
 

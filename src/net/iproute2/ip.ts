@@ -195,30 +195,35 @@ export class Ip implements IpBasic {
    * group or local address differ (they cannot change in place), else adjusts MTU, MAC address, master and up.
    */
   async ensureVxlan(spec: VxlanSpec, o?: NsOpt): Promise<EnsureResult> {
-    const { rpsCpus, ...link } = spec;
     const have = await this.basic.linkGet(spec.name, o);
-    let result: EnsureResult;
     if (!have) {
-      await this.basic.linkAdd(link, o);
-      result = 'created';
-    } else if (have.kind !== 'vxlan' || !sameVxlan(spec, have.vxlan)) {
+      await this.basic.linkAdd(spec, o);
+      return 'created';
+    }
+    if (have.kind !== 'vxlan' || !sameVxlan(spec, have.vxlan)) {
       await this.basic.linkDel(spec.name, o);
-      await this.basic.linkAdd(link, o);
-      result = 'recreated';
-    } else {
-      const attrs: LinkAttrs = {};
-      if (spec.mtu !== undefined && spec.mtu !== have.mtu) attrs.mtu = spec.mtu;
-      if (spec.address !== undefined && spec.address.toLowerCase() !== have.address.toLowerCase()) attrs.address = spec.address;
-      if (spec.master !== undefined && spec.master !== have.master) attrs.master = spec.master;
-      if (spec.up && !have.up) attrs.up = true;
-      result = Object.keys(attrs).length === 0 ? 'unchanged' : 'updated';
-      if (result === 'updated') await this.basic.linkSet(spec.name, attrs, o);
+      await this.basic.linkAdd(spec, o);
+      return 'recreated';
     }
-    if (rpsCpus !== undefined && !sameCpuMask(await this.basic.rpsCpusRead(spec.name, o), rpsCpus)) {
-      await this.basic.rpsCpusWrite(spec.name, rpsCpus, o);
-      if (result === 'unchanged') result = 'updated';
-    }
-    return result;
+    const attrs: LinkAttrs = {};
+    if (spec.mtu !== undefined && spec.mtu !== have.mtu) attrs.mtu = spec.mtu;
+    if (spec.address !== undefined && spec.address.toLowerCase() !== have.address.toLowerCase()) attrs.address = spec.address;
+    if (spec.master !== undefined && spec.master !== have.master) attrs.master = spec.master;
+    if (spec.up && !have.up) attrs.up = true;
+    if (Object.keys(attrs).length === 0) return 'unchanged';
+    await this.basic.linkSet(spec.name, attrs, o);
+    return 'updated';
+  }
+
+  /**
+   * Makes `mask` (`cpuMask`) the CPUs that process what `dev` receives (receive packet steering); true when it
+   * wrote. A VXLAN device has one receive queue: without steering, everything it decapsulates is routed and sent
+   * on by the CPU that took the outer packet in.
+   */
+  async ensureRpsCpus(dev: string, mask: string, o?: NsOpt): Promise<boolean> {
+    if (sameCpuMask(await this.basic.rpsCpusRead(dev, o), mask)) return false;
+    await this.basic.rpsCpusWrite(dev, mask, o);
+    return true;
   }
 
   /**

@@ -45,15 +45,7 @@ export type LinkSpec = LinkCommon &
     | ({ kind: 'vxlan' } & VxlanAttrs)
   );
 
-export type VxlanSpec = LinkCommon &
-  { kind: 'vxlan' } & VxlanAttrs & {
-    /**
-     * The CPUs that process what the device receives (receive packet steering), as a hex mask (`cpuMask`). A VXLAN
-     * device has one receive queue: without it, every hop after decapsulation runs on the CPU that took the
-     * packet in.
-     */
-    rpsCpus?: string | undefined;
-  };
+export type VxlanSpec = LinkCommon & { kind: 'vxlan' } & VxlanAttrs;
 
 /** The hex CPU mask of the first `count` CPUs, in the kernel's format (32-bit groups, comma-separated). */
 export function cpuMask(count: number): string {

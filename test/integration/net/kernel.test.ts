@@ -72,9 +72,9 @@ void describe('kernel seams against the real tools in a network namespace (needs
     assert.equal(vx?.up, true);
     assert.equal(await ip.ensureVxlan(spec, NS), 'unchanged');
     // Receive packet steering on the device's one queue, set once.
-    assert.equal(await ip.ensureVxlan({ ...spec, rpsCpus: '1' }, NS), 'updated');
+    assert.equal(await ip.ensureRpsCpus('vx-submariner', '1', NS), true);
     assert.ok(sameCpuMask(await ip.rpsCpusRead('vx-submariner', NS), '1'));
-    assert.equal(await ip.ensureVxlan({ ...spec, rpsCpus: '1' }, NS), 'unchanged');
+    assert.equal(await ip.ensureRpsCpus('vx-submariner', '00000001', NS), false);
     assert.equal(await ip.ensureVxlan({ ...spec, vni: 101, remote: undefined }, NS), 'recreated');
     assert.deepEqual((await ip.linkGet('vx-submariner', NS))?.vxlan, { vni: 101, port: 4800, dev: 'eth0', remote: undefined, group: undefined, local: undefined });
     assert.equal(await ip.linkGet('nope', NS), undefined);

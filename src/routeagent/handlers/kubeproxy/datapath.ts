@@ -1,3 +1,4 @@
+import { errorText, type Logger } from '../../../base/log.js';
 import type { Ip } from '../../../net/iproute2/ip.js';
 import { routeKey, sameRoute, TABLE_MAIN, type IpOp, type NsOpt, type Route } from '../../../net/iproute2/model.js';
 import type { PacketFilter } from '../../../net/packetfilter/model.js';
@@ -12,10 +13,14 @@ const hostRule = { priority: hostNetworking.rulePriority, table: hostNetworking.
  * twice changes nothing the second time.
  */
 export class Datapath {
+  /** The last receive packet steering failure warned about: warned once, not on every sync. */
+  private rpsFailure: string | undefined;
+
   constructor(
     private readonly ip: Ip,
     private readonly packetFilter: PacketFilter,
     private readonly ns: NsOpt = {},
+    private readonly log?: Logger,
   ) {}
 
   async apply(plan: DatapathPlan): Promise<void> {
@@ -32,6 +37,7 @@ export class Datapath {
       return;
     }
     await ip.ensureVxlan(plan.vxlan.link, ns);
+    if (plan.vxlan.rpsCpus !== undefined) await this.steer(plan.vxlan.rpsCpus);
     const want = plan.vxlan.address;
     const have = await ip.addrList({ ...ns, dev: vxlan.name, family: 4 });
     const ops: IpOp[] = have.filter((a) => a.cidr !== want).map((a): IpOp => ({ op: 'addrDel', addr: { dev: vxlan.name, cidr: a.cidr } }));
@@ -41,6 +47,18 @@ export class Datapath {
       if ((await ip.sysctlRead(key, ns)) !== value) await ip.sysctlWrite(key, value, ns);
     }
     if (plan.role === 'gateway') await ip.syncFloodList(vxlan.name, plan.flood, ns);
+  }
+
+  /** Receive packet steering is a matter of speed: a node that refuses it (a read-only /sys) still forwards. */
+  private async steer(mask: string): Promise<void> {
+    try {
+      await this.ip.ensureRpsCpus(vxlan.name, mask, this.ns);
+      this.rpsFailure = undefined;
+    } catch (err) {
+      const error = errorText(err);
+      if (this.rpsFailure !== error) this.log?.warn(`cannot spread what ${vxlan.name} receives over the node's CPUs; traffic still flows`, { error });
+      this.rpsFailure = error;
+    }
   }
 
   /** Main-table routes through vx-submariner: exactly the planned ones. */

@@ -30,7 +30,7 @@ export class KubeProxyHandler extends HandlerBase {
 
   constructor(private readonly deps: KubeProxyHandlerDeps) {
     super();
-    this.datapath = new Datapath(deps.ip, deps.packetFilter, deps.ns);
+    this.datapath = new Datapath(deps.ip, deps.packetFilter, deps.ns, deps.log);
   }
 
   name(): string {

@@ -13,7 +13,8 @@ export type Role = 'gateway' | 'non-gateway' | 'idle';
 export interface DatapathPlan {
   /** `idle` until the cluster has an active gateway (no VXLAN then). */
   role: Role;
-  vxlan?: { link: VxlanSpec; address: string } | undefined;
+  /** vx-submariner, its VTEP address and the CPUs that process what it receives (a `cpuMask`). */
+  vxlan?: { link: VxlanSpec; address: string; rpsCpus?: string } | undefined;
   /** Gateway: the other nodes' addresses in vx-submariner's flood list. */
   flood: string[];
   /** Non-gateway: main-table routes to remote subnets through the gateway's VTEP. */
@@ -87,10 +88,10 @@ export function planDatapath({ view, localCidrs, host }: PlanInput): DatapathPla
       mtu: underlay.mtu - vxlan.overhead,
       address: vtepMac(selfIp),
       up: true,
-      // What the device decapsulates is routed on every CPU, not only the one that took the outer packet in.
-      ...(host.cpus === undefined ? {} : { rpsCpus: cpuMask(host.cpus) }),
     },
     address: `${vtepIp(selfIp)}/8`,
+    // What the device decapsulates is routed on every CPU, not only the one that took the outer packet in.
+    ...(host.cpus === undefined ? {} : { rpsCpus: cpuMask(host.cpus) }),
   };
   plan.sysctls = [
     { key: `net.ipv4.conf.${vxlan.name}.rp_filter`, value: '2' },

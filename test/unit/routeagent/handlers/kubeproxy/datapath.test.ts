@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import type { FakeIptables, FakeKernel, FakeRunner } from '../../../../../src/net/fake/index.js';
@@ -8,6 +9,7 @@ import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubepro
 import type { ClusterView } from '../../../../../src/routeagent/model.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
 import { vtepMac } from '../../../../../src/routeagent/handlers/kubeproxy/plan.js';
+import { cpuMask } from '../../../../../src/net/iproute2/model.js';
 import { allNodes, config, endpoint, fakeNode, localEndpoint, memoryLog, node, NODES, north, west, type NodeName } from '../../fixtures.js';
 
 interface Rig {
@@ -17,6 +19,7 @@ interface Rig {
   ipt: FakeIptables;
   iptables: Iptables;
   handler: KubeProxyHandler;
+  log: ReturnType<typeof memoryLog>;
   /** Rebuilds the view from these objects and syncs; returns the iptables-restore inputs it ran. */
   sync(endpoints: unknown[], nodes?: V1Node[]): Promise<string[]>;
 }
@@ -25,11 +28,13 @@ async function rig(self: NodeName, o: { cable?: string; globalCidrs?: string[] }
   const fake = await fakeNode(self, o);
   const cfg = { ...config, nodeName: self, globalCidrs: o.globalCidrs ?? config.globalCidrs };
   let view: ClusterView | undefined;
-  const handler = new KubeProxyHandler({ ip: fake.ip, packetFilter: fake.iptables, clusterCidrs: cfg.clusterCidrs, localCidrs: localCidrs(cfg), log: memoryLog() });
+  const log = memoryLog();
+  const handler = new KubeProxyHandler({ ip: fake.ip, packetFilter: fake.iptables, clusterCidrs: cfg.clusterCidrs, localCidrs: localCidrs(cfg), log });
   handler.setState({ view: () => view! });
   return {
     ...fake,
     handler,
+    log,
     async sync(endpoints, nodes = allNodes()) {
       view = buildView(cfg, endpoints, nodes).view;
       const before = fake.runner.calls.length;
@@ -70,6 +75,22 @@ void describe('route agent data plane over FakeKernel and FakeIptables', () => {
     assert.deepEqual(await r.sync([localEndpoint('east-gw'), west()]), []);
     assert.equal(snapshot(r), first);
     assert.deepEqual(r.runner.calls.slice(writesBefore).map((c) => c.file), ['iptables-save', 'iptables-save', 'iptables-save'], 'only reads, one per table');
+  });
+
+  void it('spreads what vx-submariner receives over every CPU; a node whose /sys is read-only still forwards, with one warning', async () => {
+    const r = await rig('east-worker');
+    await r.sync([localEndpoint('east-gw'), west()]);
+    assert.equal(await r.ip.rpsCpusRead('vx-submariner'), cpuMask(availableParallelism()));
+
+    const ro = await rig('east-worker');
+    ro.kernel.sysReadOnly = true;
+    await ro.sync([localEndpoint('east-gw'), west()]);
+    await ro.sync([localEndpoint('east-gw'), west(), north()]);
+    assert.equal(await ro.ip.rpsCpusRead('vx-submariner'), '0');
+    assert.equal(routesVia(ro, 'vx-submariner').length, 4, 'routes to the pod and service CIDRs of both remote clusters');
+    const warnings = ro.log.lines.filter((l) => l.level === 'warn');
+    assert.equal(warnings.length, 1);
+    assert.match(warnings[0]?.message ?? '', /cannot spread what vx-submariner receives over the node's CPUs; traffic still flows/);
   });
 
   void it('re-points vx-submariner and the routes when the gateway fails over, leaving no route to the old one', async () => {
