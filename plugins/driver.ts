@@ -65,8 +65,8 @@ export interface DriverContext {
   log: Logger;
   /** A directory private to this gateway for daemon state (sockets, secrets, databases). */
   stateDir: string;
-  /** The CPUs this gateway may use: a driver's receiving device spreads its traffic over them (`cpuMask`). */
-  cpus?: number | undefined;
+  /** The CPUs this gateway may run on (a `cpuMask`): a driver's receiving device spreads its traffic over them. */
+  cpuMask?: string | undefined;
 }
 
 export type DriverFactory = (ctx: DriverContext) => CableDriver;

@@ -1,7 +1,7 @@
 import type { Connection, EndpointSpec } from '../../src/api/generated.js';
 import { errorText } from '../../src/base/log.js';
 import { isNotFoundError } from '../../src/net/iproute2/ip.js';
-import { cpuMask, macFromIpv4, TABLE_MAIN, ZERO_MAC, type Route, type Rule } from '../../src/net/iproute2/model.js';
+import { macFromIpv4, TABLE_MAIN, ZERO_MAC, type Route, type Rule } from '../../src/net/iproute2/model.js';
 import { checkIpv4, cloneConnections, connection, endpointSubnets, udpPort, withoutCable } from '../common.js';
 import type { CableDriver, CableTraffic, DriverContext, NatEndpointInfo } from '../driver.js';
 
@@ -50,8 +50,8 @@ export class VxlanDriver implements CableDriver {
     await ip.ensureVxlan({ name: VXLAN_IFACE, kind: 'vxlan', vni: VXLAN_VNI, port, mtu, address: vtepMac(localEndpoint.private_ip), up: true });
     // What the device decapsulates is forwarded on every CPU, not only the one that took the outer packet in; a
     // gateway that refuses it (a read-only /sys) still carries the traffic.
-    if (this.ctx.cpus !== undefined) {
-      await ip.ensureRpsCpus(VXLAN_IFACE, cpuMask(this.ctx.cpus)).catch((err: unknown) => {
+    if (this.ctx.cpuMask !== undefined) {
+      await ip.ensureRpsCpus(VXLAN_IFACE, this.ctx.cpuMask).catch((err: unknown) => {
         this.ctx.log.warn(`cannot spread what ${VXLAN_IFACE} receives over the gateway's CPUs; traffic still flows`, { error: errorText(err) });
       });
     }

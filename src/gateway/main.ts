@@ -1,5 +1,4 @@
 import { resolve4 } from 'node:dns/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ClusterResource, EndpointResource, GatewayResource, SubmarinerResource, type Cluster, type Endpoint, type Gateway, type ObjectOf } from '../api/index.js';
@@ -17,6 +16,7 @@ import { errorText, jsonLogger, type Logger } from '../base/log.js';
 import { resourceClient } from '../kube/resource-client.js';
 import { watchResource } from '../kube/watch/index.js';
 import { ExecRunner } from '../net/command.js';
+import { allowedCpuMask } from '../net/cpus.js';
 import { Ip } from '../net/iproute2/ip.js';
 import { IpRoute2 } from '../net/iproute2/exec.js';
 import { commandPing } from '../net/ping/echo.js';
@@ -78,7 +78,7 @@ function compose(env: NodeJS.ProcessEnv): Composition {
       processes,
       log,
       stateDir: join(config.stateDir, config.cableDriver),
-      cpus: availableParallelism(),
+      cpuMask: allowedCpuMask(),
     }),
     ip,
     runner,

@@ -124,7 +124,8 @@ export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide
     for (const s of sides) await s.runner.run('ip', ['link', 'del', s.dev], { allowFailure: true });
     for (const d of daemons) d.kill('SIGKILL');
     rmSync(secrets, { recursive: true, force: true });
-    if (groups) for (const g of [...groups.daemons, groups.client, groups.server]) await g.remove();
+    // Every group goes, even when one of them will not.
+    if (groups) await Promise.allSettled([...groups.daemons, groups.client, groups.server].map((g) => g.remove()));
   };
   const [client, server] = sides;
   try {

@@ -6,6 +6,7 @@ import {
   ApiextensionsV1Api, CoreV1Api, CustomObjectsApi, KubernetesObjectApi, type KubeConfig, type KubernetesObject,
 } from '@kubernetes/client-node';
 import { ClusterGlobalEgressIPResource, allResources, apiMessage, crdNameOf, customObjectRef, installCrds } from '../../../src/api/index.js';
+import { apiStatus } from '../../../src/kube/apply.js';
 import { kubectl } from '../../support/binaries.js';
 import { useFleet, type TestFleet } from '../../support/fleet.js';
 import { eventually } from '../../support/kubectl.js';
@@ -33,7 +34,7 @@ after(async () => {
     .catch(() => undefined);
   // The cluster is left as found: the files after this one compare cluster1's inventory with what they first saw.
   const core = kc.makeApiClient(CoreV1Api);
-  await eventually(async () => core.readNamespace({ name: namespace }).then(() => undefined, () => true), 60_000, `namespace ${namespace} gone`);
+  await eventually(async () => core.readNamespace({ name: namespace }).then(() => undefined, (err: unknown) => (apiStatus(err) === 404 ? true : undefined)), 60_000, `namespace ${namespace} gone`);
 });
 
 /** What the apiserver says when it refuses to create `object`. */

@@ -66,6 +66,11 @@ function assertSubset(want: unknown, live: unknown, where: string): void {
   }
 }
 
+/** The namespaces still terminating: uninstall waits for its own to be gone. */
+async function terminating(context: string): Promise<string> {
+  return (await kubectlFor(fleet.kubeconfigPath, context)(['get', 'ns', '-o', 'jsonpath={.items[?(@.status.phase=="Terminating")].metadata.name}'])).trim();
+}
+
 /** The inventory once the apiserver has finished bootstrapping (system namespaces, roles, the kubernetes Service). */
 async function settledInventory(context: string): Promise<string[]> {
   let previous = '';
@@ -299,6 +304,7 @@ describe('deploy-broker and join on real apiservers', () => {
     ok(cli('uninstall', '-y', '--context', 'cluster1'));
     ok(cli('uninstall', '-y', '--context', 'cluster1'));
     ok(cli('uninstall', '-y', '--broker', '--context', 'broker'));
+    for (const c of ['broker', 'cluster1', 'cluster2']) assert.equal(await terminating(c), '', `${c}: uninstall returned before its namespaces were gone`);
     for (const c of ['broker', 'cluster1', 'cluster2']) assert.deepEqual(await inventoryOf(c), before_[c], c);
   });
 

@@ -40,7 +40,7 @@ void describe('vxlan cable driver over the fake kernel', () => {
 
   void it('steers what vxlan-tunnel receives to every CPU the gateway may use', async () => {
     const t = await driverContext(localEndpoint());
-    await new VxlanDriver({ ...t.ctx, cpus: 4 }).init();
+    await new VxlanDriver({ ...t.ctx, cpuMask: 'f' }).init();
     assert.equal(await t.ctx.ip.rpsCpusRead('vxlan-tunnel'), 'f');
   });
 

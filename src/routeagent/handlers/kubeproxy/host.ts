@@ -1,5 +1,5 @@
-import { availableParallelism } from 'node:os';
 import { cniAddress } from '../../../net/cni.js';
+import { allowedCpuMask } from '../../../net/cpus.js';
 import type { Ip } from '../../../net/iproute2/ip.js';
 import { TABLE_LOCAL, TABLE_MAIN, type NsOpt, type Route } from '../../../net/iproute2/model.js';
 import { hostNetworking, vxlan } from '../../constants.js';
@@ -16,12 +16,12 @@ export interface HostFacts {
   links: string[];
   /** IPv4 routes of every table except local and the route agent's host-networking table. */
   routes: Route[];
-  /** The CPUs the agent may use: vx-submariner spreads what it receives over them (receive packet steering). */
-  cpus?: number | undefined;
+  /** The CPUs the agent may run on (a `cpuMask`): vx-submariner spreads what it receives over them. */
+  cpuMask?: string | undefined;
 }
 
-/** Reads the host facts in three execs (routes of all tables, links, addresses); `cpus` is this process's CPU count. */
-export async function discoverHost(ip: Ip, clusterCidrs: readonly string[], ns: NsOpt = {}, cpus = availableParallelism()): Promise<HostFacts> {
+/** Reads the host facts in three execs (routes of all tables, links, addresses), and the CPUs this process may use. */
+export async function discoverHost(ip: Ip, clusterCidrs: readonly string[], ns: NsOpt = {}, cpuMask = allowedCpuMask()): Promise<HostFacts> {
   const [routes, links, addrs] = await Promise.all([
     ip.routeList({ ...ns, table: 'all', family: 4 }),
     ip.linkList(ns),
@@ -39,6 +39,6 @@ export async function discoverHost(ip: Ip, clusterCidrs: readonly string[], ns: 
     cniInterface: cni?.dev,
     links: links.map((l) => l.name),
     routes: routes.filter((r) => r.table !== TABLE_LOCAL && r.table !== hostNetworking.table),
-    cpus,
+    cpuMask,
   };
 }

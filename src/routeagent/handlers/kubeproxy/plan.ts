@@ -1,6 +1,6 @@
 import { isIPv4 } from 'node:net';
 import { backendConfig } from '../../../api/names.js';
-import { cpuMask, macFromIpv4, type Route, type Rule, type VxlanSpec } from '../../../net/iproute2/model.js';
+import { macFromIpv4, type Route, type Rule, type VxlanSpec } from '../../../net/iproute2/model.js';
 import type { RuleSet } from '../../../net/packetfilter/model.js';
 import { hostNetworking, vxlan } from '../../constants.js';
 import type { ClusterView } from '../../model.js';
@@ -91,7 +91,7 @@ export function planDatapath({ view, localCidrs, host }: PlanInput): DatapathPla
     },
     address: `${vtepIp(selfIp)}/8`,
     // What the device decapsulates is routed on every CPU, not only the one that took the outer packet in.
-    ...(host.cpus === undefined ? {} : { rpsCpus: cpuMask(host.cpus) }),
+    ...(host.cpuMask === undefined ? {} : { rpsCpus: host.cpuMask }),
   };
   plan.sysctls = [
     { key: `net.ipv4.conf.${vxlan.name}.rp_filter`, value: '2' },

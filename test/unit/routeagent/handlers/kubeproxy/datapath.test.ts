@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { availableParallelism } from 'node:os';
 import { describe, it } from 'node:test';
 import type { V1Node } from '@kubernetes/client-node';
 import type { FakeIptables, FakeKernel, FakeRunner } from '../../../../../src/net/fake/index.js';
@@ -9,7 +8,7 @@ import { KubeProxyHandler } from '../../../../../src/routeagent/handlers/kubepro
 import type { ClusterView } from '../../../../../src/routeagent/model.js';
 import { buildView, localCidrs } from '../../../../../src/routeagent/view.js';
 import { vtepMac } from '../../../../../src/routeagent/handlers/kubeproxy/plan.js';
-import { cpuMask } from '../../../../../src/net/iproute2/model.js';
+import { allowedCpuMask } from '../../../../../src/net/cpus.js';
 import { allNodes, config, endpoint, fakeNode, localEndpoint, memoryLog, node, NODES, north, west, type NodeName } from '../../fixtures.js';
 
 interface Rig {
@@ -80,7 +79,7 @@ void describe('route agent data plane over FakeKernel and FakeIptables', () => {
   void it('spreads what vx-submariner receives over every CPU; a node whose /sys is read-only still forwards, with one warning', async () => {
     const r = await rig('east-worker');
     await r.sync([localEndpoint('east-gw'), west()]);
-    assert.equal(await r.ip.rpsCpusRead('vx-submariner'), cpuMask(availableParallelism()));
+    assert.equal(await r.ip.rpsCpusRead('vx-submariner'), allowedCpuMask());
 
     const ro = await rig('east-worker');
     ro.kernel.sysReadOnly = true;
