@@ -168,7 +168,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     newElection: (callbacks) =>
       new LeaderElector({
         identity: `${config.nodeName}-submariner-gateway`,
-        store: new KubeLeaseStore(c.kc, config.namespace, wellKnown.gatewayLease),
+        store: new KubeLeaseStore(c.kc, config.namespace, wellKnown.gatewayLease, { requestTimeoutMs: config.leader.renewDeadlineMs }),
         ...config.leader,
         log,
         ...callbacks,

@@ -51,7 +51,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     newElection: (callbacks) =>
       new LeaderElector({
         identity: `${config.nodeName}-submariner-globalnet`,
-        store: new KubeLeaseStore(kc, config.namespace, wellKnown.globalnetLease),
+        store: new KubeLeaseStore(kc, config.namespace, wellKnown.globalnetLease, { requestTimeoutMs: leaderElection.renewDeadlineMs }),
         ...leaderElection,
         log,
         ...callbacks,

@@ -9,6 +9,11 @@ import {
   type SecurityAuthentication,
 } from '@kubernetes/client-node';
 
+export interface KeepAliveOptions {
+  /** Each request is abandoned (rejected with a TimeoutError) when it has no answer after this long. */
+  requestTimeoutMs?: number;
+}
+
 /** Idle connections are closed after this long, before the API server would drop them under a request. */
 const idleTimeoutMs = 30_000;
 
@@ -21,10 +26,10 @@ const idleTimeoutMs = 30_000;
  * kubeconfig's TLS settings change (a rotated client certificate), it moves to the agent of its new settings, and the
  * old one's connections close once idle. A proxy agent (a cluster's proxy-url) is kept as client-node made it.
  */
-export function keepAliveClient<T>(kc: KubeConfig, apiType: new (config: Configuration) => T): T {
+export function keepAliveClient<T>(kc: KubeConfig, apiType: new (config: Configuration) => T, o: KeepAliveOptions = {}): T {
   const cluster = kc.getCurrentCluster();
   if (cluster === null) throw new Error('the kubeconfig has no current cluster: set its current-context');
-  const client = new apiType(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: keepAliveAuth(kc) } }));
+  const client = new apiType(createConfiguration({ baseServer: new ServerConfiguration(cluster.server, {}), authMethods: { default: keepAliveAuth(kc, o) } }));
   // What KubernetesObjectApi.makeApiClient does: objects without a namespace go to the context's namespace.
   if (client instanceof KubernetesObjectApi) (client as unknown as { setDefaultNamespace(kc: KubeConfig): string }).setDefaultNamespace(kc);
   return client;
@@ -47,11 +52,12 @@ function sharedAgent(tls: string, options: Agent['options']): Agent {
   return agent;
 }
 
-function keepAliveAuth(kc: KubeConfig): SecurityAuthentication {
+function keepAliveAuth(kc: KubeConfig, opts: KeepAliveOptions): SecurityAuthentication {
   return {
     getName: () => 'kubeconfig with keep-alive connections',
     applySecurityAuthentication: async (context: RequestContext) => {
       await kc.applySecurityAuthentication(context);
+      if (opts.requestTimeoutMs !== undefined) context.setSignal(AbortSignal.timeout(opts.requestTimeoutMs));
       const fresh = context.getAgent();
       if (fresh?.constructor !== Agent) return;
       const o = fresh.options;

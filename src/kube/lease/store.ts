@@ -45,8 +45,12 @@ export interface LeaseWatch {
 export class KubeLeaseStore implements LeaseStore {
   private readonly api: CoordinationV1Api;
 
-  constructor(private readonly kc: KubeConfig, private readonly namespace: string, private readonly name: string) {
-    this.api = keepAliveClient(kc, CoordinationV1Api);
+  /**
+   * `requestTimeoutMs` bounds each request: a renewal that hangs (an API server that stopped answering) fails in time
+   * for the elector to retry or step down at its renew deadline, rather than when the connection finally breaks.
+   */
+  constructor(private readonly kc: KubeConfig, private readonly namespace: string, private readonly name: string, o: { requestTimeoutMs?: number } = {}) {
+    this.api = keepAliveClient(kc, CoordinationV1Api, o);
   }
 
   watch(onChange: () => void, log: Logger): LeaseWatch {

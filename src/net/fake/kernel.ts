@@ -1,5 +1,5 @@
 import { CommandError, checkNetnsName, commandArgv } from '../command.js';
-import { checkCpuMask, checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from '../iproute2/argv.js';
+import { checkCpuMask, checkIfName, checkSysctlKey, checkSysctlValue, opArgv, rpsCpusPath } from '../iproute2/argv.js';
 import {
   familyOf,
   normCidr,
@@ -136,7 +136,7 @@ export class FakeKernel implements IpBasic {
   }
 
   async rpsCpusRead(dev: string, o?: NsOpt): Promise<string> {
-    const path = `/sys/class/net/${checkIfName(dev)}/queues/rx-0/rps_cpus`;
+    const path = rpsCpusPath(dev);
     const argv = this.readArgv('cat', [path], o);
     const link = this.ns(o?.netns, argv).links.get(dev);
     if (!link) kernelError(argv, 1, `cat: ${path}: No such file or directory`);
@@ -144,7 +144,7 @@ export class FakeKernel implements IpBasic {
   }
 
   async rpsCpusWrite(dev: string, mask: string, o?: NsOpt): Promise<void> {
-    const path = `/sys/class/net/${checkIfName(dev)}/queues/rx-0/rps_cpus`;
+    const path = rpsCpusPath(dev);
     const argv = this.readArgv('tee', [path], o);
     checkCpuMask(mask);
     const link = this.ns(o?.netns, argv).links.get(dev);

@@ -76,6 +76,9 @@ export function checkCpuMask(mask: string): string {
   return mask;
 }
 
+/** Where `dev`'s first receive queue takes its steering mask. In a network namespace, `ip netns exec` mounts that namespace's /sys. */
+export const rpsCpusPath = (dev: string): string => `/sys/class/net/${checkIfName(dev)}/queues/rx-0/rps_cpus`;
+
 export { checkNetnsName };
 
 function linkCommonArgs(spec: { mtu?: number | undefined; address?: string | undefined; master?: string | undefined; up?: boolean | undefined }): string[] {

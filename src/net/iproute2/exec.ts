@@ -1,5 +1,5 @@
 import { CommandError, checkNetnsName, commandArgv, type CommandRunner, type RunOptions } from '../command.js';
-import { checkCpuMask, checkIfName, checkSysctlKey, checkSysctlValue, opArgv } from './argv.js';
+import { checkCpuMask, checkIfName, checkSysctlKey, checkSysctlValue, opArgv, rpsCpusPath } from './argv.js';
 import { parseAddrs, parseFdb, parseLinkStats, parseLinks, parseNetns, parseRoutes, parseRules } from './parse-json.js';
 import {
   TABLE_MAIN,
@@ -21,9 +21,6 @@ import {
   type RuleFilter,
 } from './model.js';
 import type { IpBasic } from './ip.js';
-
-/** In a network namespace, `ip netns exec` mounts that namespace's /sys, so the path names its device. */
-const rpsCpusPath = (dev: string): string => `/sys/class/net/${checkIfName(dev)}/queues/rx-0/rps_cpus`;
 
 const familyFlag = (f: Family | undefined): string[] => (f === 6 ? ['-6'] : f === 4 ? ['-4'] : []);
 

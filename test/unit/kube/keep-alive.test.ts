@@ -34,6 +34,7 @@ describe('API clients with keep-alive connections (needs openssl)', () => {
         return;
       }
       const name = (req.url ?? '').split('/').pop();
+      if (name === 'never-answered') return;
       res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
     });
     server.on('secureConnection', () => connections++);
@@ -113,6 +114,12 @@ describe('API clients with keep-alive connections (needs openssl)', () => {
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => proxy.close(resolve));
     }
+  });
+
+  it('abandons a request that has no answer within its time limit, and the client goes on working', { timeout: 10_000 }, async () => {
+    const api = keepAliveClient(kc, CoreV1Api, { requestTimeoutMs: 300 });
+    await assert.rejects(api.readNamespace({ name: 'never-answered' }), (err: Error) => /abort|timeout/i.test(`${err.name} ${err.message}`));
+    assert.equal((await api.readNamespace({ name: 'after' })).metadata?.name, 'after');
   });
 
   it('gives KubernetesObjectApi clients the namespace of the context', async () => {

@@ -15,6 +15,8 @@ const hostRule = { priority: hostNetworking.rulePriority, table: hostNetworking.
 export class Datapath {
   /** The last receive packet steering failure warned about: warned once, not on every sync. */
   private rpsFailure: string | undefined;
+  /** The steering mask vx-submariner has had since this datapath created or checked it: not read again on every sync. */
+  private steered: string | undefined;
 
   constructor(
     private readonly ip: Ip,
@@ -36,8 +38,9 @@ export class Datapath {
       await ip.linkDelIfPresent(vxlan.name, ns);
       return;
     }
-    await ip.ensureVxlan(plan.vxlan.link, ns);
-    if (plan.vxlan.rpsCpus !== undefined) await this.steer(plan.vxlan.rpsCpus);
+    const link = await ip.ensureVxlan(plan.vxlan.link, ns);
+    if (link === 'created' || link === 'recreated') this.steered = undefined;
+    if (plan.vxlan.rpsCpus !== undefined && plan.vxlan.rpsCpus !== this.steered) await this.steer(plan.vxlan.rpsCpus);
     const want = plan.vxlan.address;
     const have = await ip.addrList({ ...ns, dev: vxlan.name, family: 4 });
     const ops: IpOp[] = have.filter((a) => a.cidr !== want).map((a): IpOp => ({ op: 'addrDel', addr: { dev: vxlan.name, cidr: a.cidr } }));
@@ -53,6 +56,7 @@ export class Datapath {
   private async steer(mask: string): Promise<void> {
     try {
       await this.ip.ensureRpsCpus(vxlan.name, mask, this.ns);
+      this.steered = mask;
       this.rpsFailure = undefined;
     } catch (err) {
       const error = errorText(err);

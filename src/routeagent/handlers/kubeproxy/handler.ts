@@ -1,4 +1,5 @@
 import { errorText, type Logger } from '../../../base/log.js';
+import { allowedCpuMask } from '../../../net/cpus.js';
 import type { Ip } from '../../../net/iproute2/ip.js';
 import type { NsOpt } from '../../../net/iproute2/model.js';
 import type { PacketFilter } from '../../../net/packetfilter/model.js';
@@ -17,6 +18,8 @@ export interface KubeProxyHandlerDeps {
   log: Logger;
   /** The node's network namespace, when it is not the agent's own. */
   ns?: NsOpt | undefined;
+  /** The CPUs vx-submariner spreads what it receives over (a `cpuMask`); by default those this process may run on. */
+  cpuMask?: string | undefined;
 }
 
 /**
@@ -26,11 +29,13 @@ export interface KubeProxyHandlerDeps {
  */
 export class KubeProxyHandler extends HandlerBase {
   private readonly datapath: Datapath;
+  private readonly cpuMask: string;
   private last: { role: DatapathPlan['role']; gateway: string | undefined; pending: string } | undefined;
 
   constructor(private readonly deps: KubeProxyHandlerDeps) {
     super();
     this.datapath = new Datapath(deps.ip, deps.packetFilter, deps.ns, deps.log);
+    this.cpuMask = deps.cpuMask ?? allowedCpuMask();
   }
 
   name(): string {
@@ -49,7 +54,7 @@ export class KubeProxyHandler extends HandlerBase {
   async sync(): Promise<HandleResult> {
     const { ip, clusterCidrs, localCidrs, ns } = this.deps;
     const view = this.view();
-    const host = await discoverHost(ip, clusterCidrs, ns);
+    const host = await discoverHost(ip, clusterCidrs, this.cpuMask, ns);
     const plan = planDatapath({ view, localCidrs, host });
     try {
       await this.datapath.apply(plan);

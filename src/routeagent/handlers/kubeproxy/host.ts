@@ -1,5 +1,4 @@
 import { cniAddress } from '../../../net/cni.js';
-import { allowedCpuMask } from '../../../net/cpus.js';
 import type { Ip } from '../../../net/iproute2/ip.js';
 import { TABLE_LOCAL, TABLE_MAIN, type NsOpt, type Route } from '../../../net/iproute2/model.js';
 import { hostNetworking, vxlan } from '../../constants.js';
@@ -20,8 +19,8 @@ export interface HostFacts {
   cpuMask?: string | undefined;
 }
 
-/** Reads the host facts in three execs (routes of all tables, links, addresses), and the CPUs this process may use. */
-export async function discoverHost(ip: Ip, clusterCidrs: readonly string[], ns: NsOpt = {}, cpuMask = allowedCpuMask()): Promise<HostFacts> {
+/** Reads the host facts in three execs (routes of all tables, links, addresses), and takes the CPUs to steer to from the caller. */
+export async function discoverHost(ip: Ip, clusterCidrs: readonly string[], cpuMask: string, ns: NsOpt = {}): Promise<HostFacts> {
   const [routes, links, addrs] = await Promise.all([
     ip.routeList({ ...ns, table: 'all', family: 4 }),
     ip.linkList(ns),

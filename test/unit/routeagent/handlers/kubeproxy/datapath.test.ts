@@ -80,6 +80,10 @@ void describe('route agent data plane over FakeKernel and FakeIptables', () => {
     const r = await rig('east-worker');
     await r.sync([localEndpoint('east-gw'), west()]);
     assert.equal(await r.ip.rpsCpusRead('vx-submariner'), allowedCpuMask());
+    // A vx-submariner deleted behind the agent's back comes back, steered again.
+    await r.ip.linkDel('vx-submariner');
+    await r.sync([localEndpoint('east-gw'), west()]);
+    assert.equal(await r.ip.rpsCpusRead('vx-submariner'), allowedCpuMask());
 
     const ro = await rig('east-worker');
     ro.kernel.sysReadOnly = true;
