@@ -71,6 +71,13 @@ export interface ContainerRuntime {
   readonly podMounts: boolean;
   /** Starts one container; throws ImagePullError or CreateContainerError when it cannot. */
   start(req: ContainerStart): Promise<RunningContainer>;
+  /**
+   * Gets a container's root filesystem ready ahead of its start, while the pod's network and volumes are set up;
+   * never fails (start reports what went wrong). Resolves when done.
+   */
+  stage?(req: Pick<ContainerStart, 'pod' | 'container'>): Promise<void>;
+  /** Removes what `stage` made for the pod's containers that did not start. */
+  unstage?(podDir: string): Promise<void>;
 }
 
 /** The runtime of host processes: each image maps to a program of the host, run in the pod's namespaces. */

@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { ImageStore } from '../../../image/store.js';
+import type { ImageStore, UnpackedImage } from '../../../image/store.js';
 import type { CommandRunner } from '../../../net/command.js';
 import { killGroup } from '../../controlplane/process.js';
 import { bundleConfig, capabilitiesOfMask } from './bundle.js';
@@ -30,6 +30,14 @@ interface BundleRecord {
 }
 
 const recordFile = 'runc.json';
+
+/** A container's root filesystem, mounted: the image it shows and the bundle's record. */
+interface MountedRootfs {
+  unpacked: UnpackedImage;
+  rec: BundleRecord;
+}
+
+const bundleDir = (req: Pick<ContainerStart, 'pod' | 'container'>): string => join(req.pod.dir, 'containers', req.container.name);
 
 /** The capabilities of this process's bounding set. */
 export function ownCapabilities(): string[] {
@@ -77,31 +85,68 @@ export class RuncRuntime implements ContainerRuntime {
     this.hostCaps = deps.hostCapabilities ?? ownCapabilities();
   }
 
+  /** Root filesystems mounted ahead of their containers' start, by bundle directory. */
+  private readonly staged = new Map<string, Promise<MountedRootfs>>();
+
+  stage(req: Pick<ContainerStart, 'pod' | 'container'>): Promise<void> {
+    const bundle = bundleDir(req);
+    let mounting = this.staged.get(bundle);
+    if (!mounting) {
+      mounting = this.mountRootfs(req);
+      this.staged.set(bundle, mounting);
+    }
+    return mounting.then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
+  async unstage(podDir: string): Promise<void> {
+    for (const [bundle, mounting] of this.staged) {
+      if (!bundle.startsWith(`${podDir}/`)) continue;
+      this.staged.delete(bundle);
+      const mounted = await mounting.catch(() => undefined);
+      if (mounted) await removeBundle(this.deps.runner, bundle, mounted.rec);
+    }
+  }
+
   async start(req: ContainerStart): Promise<RunningContainer> {
-    const { runner, root, images } = this.deps;
-    const c = req.container;
-    const image = c.image ?? '';
-    const stored = images.find(image);
-    if (!stored) throw new ImagePullError(pullErrorMessage(image, images.dir));
-    const unpacked = await images.unpack(stored).catch((err: unknown) => {
-      throw new CreateContainerError(`cannot unpack image "${image}": ${err instanceof Error ? err.message : String(err)}`);
-    });
-    const bundle = join(req.pod.dir, 'containers', c.name);
-    const rootfs = join(bundle, 'rootfs');
+    const bundle = bundleDir(req);
+    const staged = this.staged.get(bundle);
+    this.staged.delete(bundle);
+    const { unpacked, rec } = await (staged ?? this.mountRootfs(req));
     let spec;
     try {
       spec = bundleConfig({
         ...req,
         image: { entrypoint: unpacked.config.Entrypoint, cmd: unpacked.config.Cmd, env: unpacked.config.Env, workingDir: unpacked.config.WorkingDir },
-        rootfs,
+        rootfs: join(bundle, 'rootfs'),
         hostCapabilities: this.hostCaps,
       });
     } catch (err) {
+      await removeBundle(this.deps.runner, bundle, rec);
       throw new CreateContainerError(err instanceof Error ? err.message : String(err), false);
     }
-    const rec: BundleRecord = { root, id: runcId(req.pod.uid, c.name) };
-    // A fresh writable layer for every start, as a container runtime creates a new container (a first start has
-    // no earlier bundle to remove, and spares runc's exec).
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
+    return this.run(bundle, rec, req.logFile);
+  }
+
+  /**
+   * Unpacks the container's image (once per image) and mounts a fresh writable layer over it as the bundle's root
+   * filesystem, as a container runtime creates a new container: a bundle left by an earlier start goes first.
+   */
+  private async mountRootfs(req: Pick<ContainerStart, 'pod' | 'container'>): Promise<MountedRootfs> {
+    const { runner, root, images } = this.deps;
+    const image = req.container.image ?? '';
+    const stored = images.find(image);
+    if (!stored) throw new ImagePullError(pullErrorMessage(image, images.dir));
+    const unpacked = await images.unpack(stored).catch((err: unknown) => {
+      throw new CreateContainerError(`cannot unpack image "${image}": ${err instanceof Error ? err.message : String(err)}`);
+    });
+    const bundle = bundleDir(req);
+    const rootfs = join(bundle, 'rootfs');
+    const rec: BundleRecord = { root, id: runcId(req.pod.uid, req.container.name) };
+    // A first start has no earlier bundle to remove, and spares runc's exec.
     if (existsSync(bundle)) await removeBundle(runner, bundle, rec);
     for (const d of ['upper', 'work', 'rootfs']) mkdirSync(join(bundle, d), { recursive: true });
     mkdirSync(root, { recursive: true });
@@ -111,8 +156,7 @@ export class RuncRuntime implements ContainerRuntime {
       await removeBundle(runner, bundle, rec);
       throw new CreateContainerError(`cannot mount the container's root filesystem: ${mounted.stderr.trim()}`);
     }
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec, null, 2));
-    return this.run(bundle, rec, req.logFile);
+    return { unpacked, rec };
   }
 
   private async run(bundle: string, rec: BundleRecord, logFile: string): Promise<RunningContainer> {

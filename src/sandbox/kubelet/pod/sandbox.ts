@@ -99,20 +99,16 @@ export class PodSandbox {
   }
 
   /**
-   * Plans the pod's mounts, writes its resolv.conf, hosts, hostname and setup script, and starts the pause
-   * process. `podMounts`: its mount namespace gets the containers' volumes (containers enter it);
-   * `sharePid`: it starts the PID namespace the pod's containers join.
+   * Plans the pod's mounts (`writeFiles` gives them), writes its setup script and starts the pause process.
+   * `podMounts`: its mount namespace gets the containers' volumes (containers enter it); `sharePid`: it starts the
+   * PID namespace the pod's containers join.
    */
-  async startPause(prepared: Map<string, PreparedVolume>, { podMounts = true, sharePid = false } = {}): Promise<void> {
-    const files = this.files;
-    writeFileSync(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${this.ip ?? '127.0.1.1'}\t${this.hostname}\n`);
-    writeFileSync(files.hostname, `${this.hostname}\n`);
-    const mounts = this.mounts(prepared);
+  async startPause(mounts: readonly PodMount[], { podMounts = true, sharePid = false } = {}): Promise<void> {
     const plan = planSandbox({
       podDir: this.dir,
       runDir: join(this.dir, 'run'),
       hostRunDir: join(this.dir, 'host-run'),
-      mounts: podMounts ? mounts : mounts.slice(0, 1),
+      mounts: podMounts ? [...mounts] : mounts.slice(0, 1),
       hostname: this.hostname,
       pause: ['sleep', 'infinity'],
     });
@@ -122,6 +118,14 @@ export class PodSandbox {
     writeFileSync(script, plan.script);
     this.pause = await PauseProcess.start(this.netnsPath ?? '', script, undefined, sharePid);
     if (sharePid) this.pidNamespacePath = this.pause.pidNamespacePath();
+  }
+
+  /** Writes the pod's resolv.conf, hosts and hostname (what containers see of them); returns the pod's mounts. */
+  writeFiles(prepared: Map<string, PreparedVolume>): PodMount[] {
+    const files = this.files;
+    writeFileSync(files.hosts, `127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${this.ip ?? '127.0.1.1'}\t${this.hostname}\n`);
+    writeFileSync(files.hostname, `${this.hostname}\n`);
+    return this.mounts(prepared);
   }
 
   private mounts(prepared: Map<string, PreparedVolume>): PodMount[] {

@@ -5,7 +5,10 @@ export interface StatusWriterOptions<B> {
   /** After `body` landed. */
   landed?(body: B): void;
   failed?(err: unknown): void;
-  /** Changes within this time go out in one write (default 50 ms). */
+  /**
+   * Changes within this time go out in one write (default 0: those of one turn of the event loop). While a write is
+   * in flight, changes wait for it and then go out together.
+   */
   debounceMs?: number;
   /** Pause before a failed write is tried again (default 3 s). */
   retryMs?: number;
@@ -30,7 +33,7 @@ export class StatusWriter<B> {
     if (this.closed) return;
     this.dirty = true;
     if (this.writing || this.timer) return;
-    this.schedule(this.o.debounceMs ?? 50);
+    this.schedule(this.o.debounceMs ?? 0);
   }
 
   private schedule(ms: number): void {

@@ -14,6 +14,7 @@ import { errorText, type KubeletLog } from '../log.js';
 import type { ContainerLog } from './logs.js';
 import { PodSandbox, type SandboxDeps } from './sandbox.js';
 import type { PreparedVolume } from './volumes.js';
+import type { PodMount } from './sandbox-plan.js';
 import { buildPodStatus, type Condition, type ContainerView, type PodStatusBody, type PodView } from './status.js';
 import { StatusWriter } from './status-writer.js';
 
@@ -136,6 +137,20 @@ export class PodWorker {
   }
 
   private async run(): Promise<void> {
+    const { runtime } = this.deps;
+    // The containers' root filesystems get ready while the pod's network and volumes are set up.
+    const pod = { namespace: this.namespace, name: this.name, uid: this.uid, dir: this.dir };
+    const all = [...(this.pod.spec?.initContainers ?? []), ...(this.pod.spec?.containers ?? [])];
+    const staging = Promise.all(all.map((container) => runtime.stage?.({ pod, container }) ?? Promise.resolve()));
+    try {
+      await this.startPod(await this.preparePod());
+    } finally {
+      await staging;
+    }
+  }
+
+  /** The pod's network and volumes, then its files. */
+  private async preparePod(): Promise<{ volumes: Map<string, PreparedVolume>; mounts: PodMount[] }> {
     const { sandbox } = this;
     mkdirSync(join(this.dir, 'logs'), { recursive: true });
     this.changed();
@@ -143,15 +158,35 @@ export class PodWorker {
     this.record();
     this.changed();
     const volumes = await this.retrying('mount volumes', () => sandbox.prepareVolumes());
+    const mounts = await this.retrying('write the pod files', async () => sandbox.writeFiles(volumes));
+    return { volumes, mounts };
+  }
+
+  /**
+   * Starts the pause process, and the containers in order once the init containers completed. Containers that
+   * need nothing of the pause process (each in mount and PID namespaces of its own) start beside it.
+   */
+  private async startPod({ volumes, mounts }: { volumes: Map<string, PreparedVolume>; mounts: PodMount[] }): Promise<void> {
+    const { sandbox } = this;
     const { runtime } = this.deps;
     const sharePid = runtime.kind === 'runc' && this.pod.spec?.shareProcessNamespace === true;
-    await this.retrying('start the pod sandbox', () => sandbox.startPause(volumes, { podMounts: runtime.podMounts, sharePid }));
-    this.record();
-    this.changed();
-    this.refreshTimer = setInterval(() => {
-      sandbox.refreshVolumes().catch((err: unknown) => this.deps.log.debug('volume refresh failed', { pod: this.ref, error: errorText(err) }));
-    }, refreshMs);
+    const pausing = this.retrying('start the pod sandbox', () => sandbox.startPause(mounts, { podMounts: runtime.podMounts, sharePid })).then(() => {
+      this.record();
+      this.changed();
+      this.refreshTimer = setInterval(() => {
+        sandbox.refreshVolumes().catch((err: unknown) => this.deps.log.debug('volume refresh failed', { pod: this.ref, error: errorText(err) }));
+      }, refreshMs);
+    });
+    pausing.catch(() => undefined); // awaited below, after the containers started
+    if (runtime.podMounts || sharePid) await pausing;
+    try {
+      await this.startContainers(volumes);
+    } finally {
+      await pausing;
+    }
+  }
 
+  private async startContainers(volumes: Map<string, PreparedVolume>): Promise<void> {
     const host = this.containerHost(volumes);
     for (const c of this.pod.spec?.initContainers ?? []) {
       if (this.abort.signal.aborted) return;
@@ -258,6 +293,9 @@ export class PodWorker {
 
   private async teardown(release: boolean): Promise<void> {
     clearInterval(this.refreshTimer);
+    await this.deps.runtime.unstage?.(this.dir).catch((err: unknown) => {
+      this.deps.log.warn('cannot remove the root filesystems of containers that did not start', { pod: this.ref, error: errorText(err) });
+    });
     await this.sandbox.teardown(release).catch((err: unknown) => {
       this.deps.log.warn('cannot remove the pod sandbox', { pod: this.ref, error: errorText(err) });
     });

@@ -190,6 +190,38 @@ describe('runc runtime', () => {
     assert.equal(existsSync(root), false);
   });
 
+  it('mounts a root filesystem staged ahead of the start once, and the container runs on it', async () => {
+    const { runc, rt } = runtime();
+    const req = request(['sleep', '30']);
+    const rootfs = join(req.pod.dir, 'containers', 'main', 'rootfs');
+    await rt.stage(req);
+    assert.deepEqual([...runc.mounts], [rootfs]);
+    const c = await rt.start(req);
+    assert.ok(c.running);
+    assert.deepEqual([...runc.mounts], [rootfs]);
+    assert.equal(runc.calls.filter((l) => l.startsWith('mount ')).length, 1);
+    assert.equal((JSON.parse(readFileSync(join(req.pod.dir, 'containers', 'main', 'config.json'), 'utf8')) as OciRuntimeSpec).root.path, rootfs);
+    await c.stop(1000);
+    await c.remove();
+    assert.equal(runc.mounts.size, 0);
+  });
+
+  it('a pod that goes before its staged container started leaves no mount or bundle; a staged image not in the store is ErrImagePull at the start', async () => {
+    const { runc, rt } = runtime();
+    const req = request(['sleep', '30']);
+    await rt.stage(req);
+    assert.equal(runc.mounts.size, 1);
+    await rt.unstage(req.pod.dir);
+    assert.equal(runc.mounts.size, 0);
+    assert.equal(existsSync(join(req.pod.dir, 'containers', 'main')), false);
+
+    const missing = request(['sleep', '30'], 'kubectl-submariner/missing:1');
+    await rt.stage(missing);
+    await assert.rejects(rt.start(missing), ImagePullError);
+    assert.equal(runc.containers.size, 0);
+    assert.equal(runc.mounts.size, 0);
+  });
+
   it('reads runc\'s error lines, or its whole output when they are not there', () => {
     assert.equal(runcMessage('time="x" level=error msg="a \\"b\\""\n'), 'a "b"');
     assert.equal(runcMessage('plain failure\n'), 'plain failure');
