@@ -1,6 +1,8 @@
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { errorText } from '../../base/log.js';
 import type { OcmBinaries } from '../binaries/versions.js';
+import { logTail } from '../controlplane/process.js';
 import { acceptCluster, addToClusterSet, defaultClusterSet, waitClusterAvailable, type ClusterSetSpec } from './accept.js';
 import { startOcmHub, type OcmHub } from './hub.js';
 import { startKlusterlet, type Klusterlet } from './klusterlet.js';
@@ -71,8 +73,15 @@ export async function startOcm(spec: OcmFleetSpec): Promise<OcmFleet> {
           ...common,
         });
         klusterlets.push(k);
-        await acceptCluster(hubKc, c.name);
-        await waitClusterAvailable(hubKc, c.name);
+        try {
+          // Three klusterlets and the hub's controllers start at once: on two cores, a first join can take a while.
+          await acceptCluster(hubKc, c.name, 120_000);
+          await waitClusterAvailable(hubKc, c.name);
+        } catch (err) {
+          const proc = k.process;
+          const state = proc.running ? 'is running' : `exited (code ${String(proc.exitCode)})`;
+          throw new Error(`${errorText(err)}\nthe klusterlet of ${c.name} ${state}; the end of its log (${proc.spec.logFile}):\n${logTail(proc.spec.logFile)}`, { cause: err });
+        }
       }),
     );
     const failed = joins.find((j) => j.status === 'rejected');
