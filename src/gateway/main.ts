@@ -11,7 +11,7 @@ import { keepAliveClient } from '../kube/keep-alive.js';
 import { LeaderElector } from '../kube/lease/elector.js';
 import { metricsPortFromEnv, serveAgentMetrics } from '../kube/metrics-server.js';
 import { gatewayEnv, ports } from '../api/agent-env.js';
-import { KubeLeaseStore } from '../kube/lease/store.js';
+import { KubeLeaseStore, leaseRequestTimeoutMs } from '../kube/lease/store.js';
 import { errorText, jsonLogger, type Logger } from '../base/log.js';
 import { resourceClient } from '../kube/resource-client.js';
 import { watchResource } from '../kube/watch/index.js';
@@ -168,7 +168,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     newElection: (callbacks) =>
       new LeaderElector({
         identity: `${config.nodeName}-submariner-gateway`,
-        store: new KubeLeaseStore(c.kc, config.namespace, wellKnown.gatewayLease, { requestTimeoutMs: config.leader.renewDeadlineMs }),
+        store: new KubeLeaseStore(c.kc, config.namespace, wellKnown.gatewayLease, { requestTimeoutMs: leaseRequestTimeoutMs(config.leader) }),
         ...config.leader,
         log,
         ...callbacks,

@@ -1,7 +1,7 @@
 import { KubeConfig } from '@kubernetes/client-node';
 import { wellKnown } from '../api/names.js';
 import { LeaderElector } from '../kube/lease/elector.js';
-import { KubeLeaseStore } from '../kube/lease/store.js';
+import { KubeLeaseStore, leaseRequestTimeoutMs } from '../kube/lease/store.js';
 import { jsonLogger } from '../base/log.js';
 import { serveAgentMetrics } from '../kube/metrics-server.js';
 import { cniAddress } from '../net/cni.js';
@@ -51,7 +51,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
     newElection: (callbacks) =>
       new LeaderElector({
         identity: `${config.nodeName}-submariner-globalnet`,
-        store: new KubeLeaseStore(kc, config.namespace, wellKnown.globalnetLease, { requestTimeoutMs: leaderElection.renewDeadlineMs }),
+        store: new KubeLeaseStore(kc, config.namespace, wellKnown.globalnetLease, { requestTimeoutMs: leaseRequestTimeoutMs(leaderElection) }),
         ...leaderElection,
         log,
         ...callbacks,

@@ -41,14 +41,21 @@ export interface LeaseWatch {
   stop(): Promise<void>;
 }
 
+/**
+ * The time limit of one lease request: the lease's duration. A request that hangs (an API server that stopped
+ * answering) then fails once the lease it renews has expired for the other candidates, and the elector retries or
+ * steps down instead of waiting for the connection to break. A slow renewal that can still keep the lease is not cut
+ * short; past its renew deadline, the elector's fence keeps the leader from acting meanwhile.
+ */
+export function leaseRequestTimeoutMs(t: { leaseDurationMs: number }): number {
+  return t.leaseDurationMs;
+}
+
 /** A Lease object in a namespace of a cluster. */
 export class KubeLeaseStore implements LeaseStore {
   private readonly api: CoordinationV1Api;
 
-  /**
-   * `requestTimeoutMs` bounds each request: a renewal that hangs (an API server that stopped answering) fails in time
-   * for the elector to retry or step down at its renew deadline, rather than when the connection finally breaks.
-   */
+  /** `requestTimeoutMs` bounds each request (`leaseRequestTimeoutMs`). */
   constructor(private readonly kc: KubeConfig, private readonly namespace: string, private readonly name: string, o: { requestTimeoutMs?: number } = {}) {
     this.api = keepAliveClient(kc, CoordinationV1Api, o);
   }

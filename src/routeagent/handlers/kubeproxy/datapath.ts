@@ -35,10 +35,15 @@ export class Datapath {
   private async syncVxlan(plan: DatapathPlan): Promise<void> {
     const { ip, ns } = this;
     if (!plan.vxlan) {
+      this.steered = undefined;
       await ip.linkDelIfPresent(vxlan.name, ns);
       return;
     }
-    const link = await ip.ensureVxlan(plan.vxlan.link, ns);
+    // A device made again (by this sync, or by a failed one that made it before failing) starts unsteered.
+    const link = await ip.ensureVxlan(plan.vxlan.link, ns).catch((err: unknown) => {
+      this.steered = undefined;
+      throw err;
+    });
     if (link === 'created' || link === 'recreated') this.steered = undefined;
     if (plan.vxlan.rpsCpus !== undefined && plan.vxlan.rpsCpus !== this.steered) await this.steer(plan.vxlan.rpsCpus);
     const want = plan.vxlan.address;

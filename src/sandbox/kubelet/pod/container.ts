@@ -38,6 +38,8 @@ export class ContainerRunner {
   readonly view: ContainerView;
   process: RunningContainer | undefined;
   env: Record<string, string> = {};
+  /** The pod's network namespace, where network probes run. */
+  private netnsPath = '';
   private stopped = false;
   /** The runtime's start in progress. */
   private starting: Promise<RunningContainer> | undefined;
@@ -84,6 +86,7 @@ export class ContainerRunner {
     }
     if (this.stopped) return;
     this.env = start.env;
+    this.netnsPath = start.netnsPath;
     let proc: RunningContainer;
     try {
       this.starting = this.host.runtime.start(start);
@@ -150,7 +153,8 @@ export class ContainerRunner {
 
   private startProbes(proc: RunningContainer): void {
     const target = () => ({
-      pausePid: this.host.pausePid(), podIp: this.host.podIp(), env: this.env, ports: this.spec.ports ?? [], exec: (argv: readonly string[]) => proc.exec(argv, false).argv,
+      pausePid: this.host.pausePid(), netnsPath: this.netnsPath, podIp: this.host.podIp(), env: this.env, ports: this.spec.ports ?? [],
+      exec: (argv: readonly string[]) => proc.exec(argv, false).argv,
     });
     const check = (p: NonNullable<V1Container['readinessProbe']>) => () => runProbe(this.host.runner, p, target());
     const readiness = this.spec.readinessProbe;

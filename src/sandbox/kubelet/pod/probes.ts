@@ -4,6 +4,8 @@ import { podArgv } from './runtime.js';
 
 export interface ProbeTarget {
   pausePid: number;
+  /** The pod's network namespace (`/run/netns/...`): network probes run there, pause process or not. */
+  netnsPath: string;
   podIp: string;
   env: Record<string, string>;
   ports: readonly V1ContainerPort[];
@@ -23,7 +25,7 @@ function port(p: number | string | undefined, ports: readonly V1ContainerPort[])
 export function probeArgv(probe: V1Probe, target: ProbeTarget): string[] | undefined {
   const timeout = String(probe.timeoutSeconds ?? 1);
   const enter = (argv: string[], mount = false): string[] =>
-    mount ? podArgv({ pausePid: target.pausePid, argv, env: target.env }) : ['nsenter', '-t', String(target.pausePid), '-n', '--', ...argv];
+    mount ? podArgv({ pausePid: target.pausePid, argv, env: target.env }) : ['nsenter', `--net=${target.netnsPath}`, '--', ...argv];
   if (probe.exec) return target.exec ? target.exec(probe.exec.command ?? []) : enter(probe.exec.command ?? [], true);
   if (probe.tcpSocket) {
     return enter(['nc', '-z', '-w', timeout, probe.tcpSocket.host || target.podIp, String(port(probe.tcpSocket.port, target.ports))]);

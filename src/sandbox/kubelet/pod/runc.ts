@@ -102,12 +102,14 @@ export class RuncRuntime implements ContainerRuntime {
   }
 
   async unstage(podDir: string): Promise<void> {
+    const failures: string[] = [];
     for (const [bundle, mounting] of this.staged) {
       if (!bundle.startsWith(`${podDir}/`)) continue;
       this.staged.delete(bundle);
       const mounted = await mounting.catch(() => undefined);
-      if (mounted) await removeBundle(this.deps.runner, bundle, mounted.rec);
+      if (mounted) await removeBundle(this.deps.runner, bundle, mounted.rec).catch((err: unknown) => failures.push(`${bundle}: ${err instanceof Error ? err.message : String(err)}`));
     }
+    if (failures.length > 0) throw new Error(`cannot remove ${failures.join('; ')}`);
   }
 
   async start(req: ContainerStart): Promise<RunningContainer> {

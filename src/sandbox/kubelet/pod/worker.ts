@@ -371,7 +371,8 @@ export class PodWorker {
     const r = this.runnerOf(container);
     if (!r) return `container ${container} is not valid for pod ${this.name}`;
     const proc = r.process;
-    if (!proc?.running || !this.sandbox.pause) return `container ${r.spec.name} is not running`;
+    // A container entered through the pause process's namespaces needs it; runc's exec does not.
+    if (!proc?.running || (this.deps.runtime.podMounts && !this.sandbox.pause)) return `container ${r.spec.name} is not running`;
     return { command: (command, tty) => proc.exec(command, tty) };
   }
 
