@@ -12,8 +12,9 @@ function isDecided(csr: V1CertificateSigningRequest): boolean {
 }
 
 /**
- * Accepts a managed cluster as `clusteradm accept` does: approves the pending CSRs its klusterlet made with the
- * bootstrap credentials and sets the ManagedCluster's hubAcceptsClient. Waits for both to exist (default 60 s).
+ * Accepts a managed cluster as `clusteradm accept` does: once its klusterlet has created the ManagedCluster,
+ * approves the pending CSRs it made with the bootstrap credentials and sets hubAcceptsClient. Waits for both
+ * (default 60 s).
  */
 export async function acceptCluster(hub: KubeConfig, clusterName: string, timeoutMs = 60_000): Promise<void> {
   const certs = hub.makeApiClient(CertificatesV1Api);
@@ -23,18 +24,24 @@ export async function acceptCluster(hub: KubeConfig, clusterName: string, timeou
   // that still holds a valid hub certificate and so is Joined without a new CSR.
   let approved = 0;
   for (;;) {
-    const csrs = (await certs.listCertificateSigningRequest({ labelSelector: `${ocm.labels.csrClusterName}=${clusterName}` })).items;
-    const pending = csrs.filter((c) => !isDecided(c) && c.spec.username === bootstrapUser);
-    for (const csr of pending) {
-      const conditions = [
-        ...(csr.status?.conditions ?? []),
-        { type: 'Approved', status: 'True', reason: 'AcceptedManagedCluster', message: `managed cluster ${clusterName} accepted`, lastUpdateTime: new Date() },
-      ];
-      await certs.replaceCertificateSigningRequestApproval({ name: csr.metadata?.name ?? '', body: { ...csr, status: { ...csr.status, conditions } } });
-      approved++;
-    }
     let cluster = await clusters.get(clusterName);
-    if (cluster && cluster.spec?.hubAcceptsClient !== true) cluster = await clusters.patch(clusterName, { spec: { hubAcceptsClient: true } });
+    // The klusterlet creates its ManagedCluster with the bootstrap credentials, then asks for a certificate. A CSR
+    // approved before the ManagedCluster exists ends that bootstrap early (a busy host): the klusterlet then holds
+    // a certificate the hub grants nothing to, as the hub's RBAC for it comes with the ManagedCluster, and it never
+    // creates the cluster. So its CSRs are approved only once its ManagedCluster is there.
+    if (cluster) {
+      const csrs = (await certs.listCertificateSigningRequest({ labelSelector: `${ocm.labels.csrClusterName}=${clusterName}` })).items;
+      const pending = csrs.filter((c) => !isDecided(c) && c.spec.username === bootstrapUser);
+      for (const csr of pending) {
+        const conditions = [
+          ...(csr.status?.conditions ?? []),
+          { type: 'Approved', status: 'True', reason: 'AcceptedManagedCluster', message: `managed cluster ${clusterName} accepted`, lastUpdateTime: new Date() },
+        ];
+        await certs.replaceCertificateSigningRequestApproval({ name: csr.metadata?.name ?? '', body: { ...csr, status: { ...csr.status, conditions } } });
+        approved++;
+      }
+      if (cluster.spec?.hubAcceptsClient !== true) cluster = await clusters.patch(clusterName, { spec: { hubAcceptsClient: true } });
+    }
     const joined = conditionTrue(cluster?.status?.conditions, ocm.clusterConditions.joined);
     if (cluster?.spec?.hubAcceptsClient === true && (approved > 0 || joined)) return;
     if (Date.now() > deadline) {
