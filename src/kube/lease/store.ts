@@ -2,7 +2,7 @@ import { CoordinationV1Api, V1MicroTime, type KubeConfig, type V1Lease } from '@
 import { LeaseResource } from '../../api/core-resources.js';
 import type { Logger } from '../../base/log.js';
 import { apiStatus, undefinedIfNotFound } from '../apply.js';
-import { keepAliveClient } from '../keep-alive.js';
+import { keepAliveClient, type KeepAliveOptions } from '../keep-alive.js';
 import { watchResource } from '../watch/index.js';
 import { groups } from '../../api/names.js';
 
@@ -56,7 +56,7 @@ export class KubeLeaseStore implements LeaseStore {
   private readonly api: CoordinationV1Api;
 
   /** `requestTimeoutMs` bounds each request (`leaseRequestTimeoutMs`). */
-  constructor(private readonly kc: KubeConfig, private readonly namespace: string, private readonly name: string, o: { requestTimeoutMs?: number } = {}) {
+  constructor(private readonly kc: KubeConfig, private readonly namespace: string, private readonly name: string, o: KeepAliveOptions = {}) {
     this.api = keepAliveClient(kc, CoordinationV1Api, o);
   }
 
