@@ -58,11 +58,19 @@ function keepAliveAuth(kc: KubeConfig, opts: KeepAliveOptions): SecurityAuthenti
     applySecurityAuthentication: async (context: RequestContext) => {
       await kc.applySecurityAuthentication(context);
       if (opts.requestTimeoutMs !== undefined) context.setSignal(AbortSignal.timeout(opts.requestTimeoutMs));
-      const fresh = context.getAgent();
-      if (fresh?.constructor !== Agent) return;
-      const o = fresh.options;
-      const tls = JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
-      context.setAgent(sharedAgent(tls, o));
+      const shared = keepAliveAgent(context.getAgent());
+      if (shared !== undefined) context.setAgent(shared);
     },
   };
+}
+
+/**
+ * The shared keep-alive agent for the TLS settings of `fresh`, the agent client-node made for one request; undefined
+ * for any other agent (a proxy's), which is kept as it is.
+ */
+export function keepAliveAgent(fresh: unknown): Agent | undefined {
+  if (!(fresh instanceof Agent) || fresh.constructor !== Agent) return undefined;
+  const o = fresh.options;
+  const tls = JSON.stringify([o.ca, o.cert, o.key, o.pfx, o.passphrase, o.rejectUnauthorized, o.servername].map((v) => (Buffer.isBuffer(v) ? v.toString('base64') : v)));
+  return sharedAgent(tls, o);
 }

@@ -1,19 +1,11 @@
-import {
-  HttpMethod,
-  KubernetesObjectApi,
-  PatchStrategy,
-  type KubeConfig,
-  type KubernetesListObject,
-  type KubernetesObject,
-  type ResponseContext,
-} from '@kubernetes/client-node';
+import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { getSerializationType } from '@kubernetes/client-node/dist/util.js';
 import { apiVersionOf, type ObjectOf, type ResourceDescriptor } from '../api/index.js';
 import { fieldManager } from '../api/names.js';
 import { registerApiSerializers } from '../api/serializers.js';
 import { apiStatus } from './apply.js';
-import { keepAliveClient } from './keep-alive.js';
+import { JsonClient, type JsonRequest } from './json-client.js';
 
 export interface ListOptions {
   /** Overrides the client's namespace; lists of a namespaced kind without one cover every namespace. */
@@ -70,7 +62,7 @@ export function resourceClient<R extends ResourceDescriptor, T extends Kubernete
   o: ResourceClientOptions = {},
 ): ResourceClient<T> {
   registerApiSerializers();
-  return new DescriptorClient<T>(keepAliveClient(kc, RequestApi), resource, o.namespace);
+  return new DescriptorClient<T>(new JsonClient(kc), resource, o.namespace ?? contextNamespace(kc), o.namespace !== undefined);
 }
 
 /** The API path of a kind's objects, of one namespace's (namespaced kinds only), or of one object. */
@@ -88,38 +80,9 @@ function isBuiltIn(r: ResourceDescriptor): boolean {
   return !r.group.includes('.') || r.group.endsWith('.k8s.io');
 }
 
-interface Request {
-  query?: Record<string, string | boolean | undefined>;
-  body?: unknown;
-  contentType?: string;
-  /** Return the response body as the API sent it rather than through client-node's models. */
-  asSent?: boolean;
-}
-
-const asSent = 'as sent';
-
-/** client-node's generic client, used for its credentials, TLS and errors with paths of our own. */
-class RequestApi extends KubernetesObjectApi {
-  get contextNamespace(): string {
-    return this.defaultNamespace;
-  }
-
-  async send<T extends KubernetesObject>(method: HttpMethod, path: string, r: Request = {}): Promise<T> {
-    const ctx = this.configuration.baseServer.makeRequestContext(path, method);
-    ctx.setHeaderParam('Accept', 'application/json, */*;q=0.8');
-    for (const [key, value] of Object.entries(r.query ?? {})) if (value !== undefined) ctx.setQueryParam(key, String(value));
-    if (r.body !== undefined) {
-      ctx.setHeaderParam('Content-Type', r.contentType ?? 'application/json');
-      ctx.setBody(JSON.stringify(r.body));
-    }
-    return this.requestPromise<T>(ctx, r.asSent ? asSent : undefined);
-  }
-
-  protected override async processResponse<T extends KubernetesObject>(response: ResponseContext, type?: string): Promise<T> {
-    const ok = response.httpStatusCode >= 200 && response.httpStatusCode <= 299;
-    if (type !== asSent || !ok) return super.processResponse<T>(response, type === asSent ? undefined : type);
-    return JSON.parse(await response.body.text()) as T;
-  }
+/** Where a kubeconfig sends namespaced calls that name no namespace: its context's namespace, else `default`. */
+function contextNamespace(kc: KubeConfig): string {
+  return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
 }
 
 /** Objects of built-in kinds go through client-node's models (dates, renamed fields); custom ones stay as JSON. */
@@ -127,21 +90,25 @@ class DescriptorClient<T extends KubernetesObject> implements ResourceClient<T> 
   private readonly builtIn: boolean;
 
   constructor(
-    private readonly api: RequestApi,
+    private readonly api: JsonClient,
     readonly resource: ResourceDescriptor,
-    private readonly namespace: string | undefined,
+    /** Of calls on one object that name none. */
+    private readonly namespace: string,
+    /** Whether lists cover `namespace` only (else every namespace). */
+    private readonly listsInNamespace: boolean,
   ) {
     this.builtIn = isBuiltIn(resource);
   }
 
-  private send<R extends KubernetesObject>(method: HttpMethod, path: string, r: Request = {}): Promise<R> {
-    return this.api.send<R>(method, path, { ...r, asSent: !this.builtIn });
+  private async send<R extends KubernetesObject>(method: string, path: string, r: JsonRequest = {}): Promise<R> {
+    const sent = await this.api.send<R>(method, path, r);
+    return this.builtIn ? (ObjectSerializer.deserialize(sent, getSerializationType(sent?.apiVersion, sent?.kind)) as R) : sent;
   }
 
   /** The namespace of one object's calls. */
   private ns(namespace: string | undefined, obj?: KubernetesObject): string | undefined {
     if (!this.resource.namespaced) return undefined;
-    return namespace ?? obj?.metadata?.namespace ?? this.namespace ?? this.api.contextNamespace;
+    return namespace ?? obj?.metadata?.namespace ?? this.namespace;
   }
 
   private path(namespace: string | undefined, name?: string, status = false): string {
@@ -159,7 +126,7 @@ class DescriptorClient<T extends KubernetesObject> implements ResourceClient<T> 
 
   async get(name: string, namespace?: string): Promise<T | undefined> {
     try {
-      return await this.send<T>(HttpMethod.GET, this.path(this.ns(namespace), name));
+      return await this.send<T>('GET', this.path(this.ns(namespace), name));
     } catch (err) {
       if (apiStatus(err) === 404) return undefined;
       throw err;
@@ -171,43 +138,43 @@ class DescriptorClient<T extends KubernetesObject> implements ResourceClient<T> 
   }
 
   async listObject(o: ListOptions = {}): Promise<KubernetesListObject<T>> {
-    const path = this.path(o.namespace ?? this.namespace);
-    const list = await this.send(HttpMethod.GET, path, { query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector } });
+    const path = this.path(o.namespace ?? (this.listsInNamespace ? this.namespace : undefined));
+    const list = await this.send('GET', path, { query: { labelSelector: o.labelSelector, fieldSelector: o.fieldSelector } });
     return list as unknown as KubernetesListObject<T>;
   }
 
   async create(obj: T): Promise<T> {
-    return this.send<T>(HttpMethod.POST, this.path(this.ns(undefined, obj)), { body: this.encode(this.typed(obj)) });
+    return this.send<T>('POST', this.path(this.ns(undefined, obj)), { body: this.encode(this.typed(obj)) });
   }
 
   async replace(obj: T): Promise<T> {
-    return this.send<T>(HttpMethod.PUT, this.path(this.ns(undefined, obj), obj.metadata?.name ?? ''), { body: this.encode(this.typed(obj)) });
+    return this.send<T>('PUT', this.path(this.ns(undefined, obj), obj.metadata?.name ?? ''), { body: this.encode(this.typed(obj)) });
   }
 
   async replaceStatus(obj: T): Promise<T> {
-    return this.send<T>(HttpMethod.PUT, this.path(this.ns(undefined, obj), obj.metadata?.name ?? '', true), { body: this.encode(this.typed(obj)) });
+    return this.send<T>('PUT', this.path(this.ns(undefined, obj), obj.metadata?.name ?? '', true), { body: this.encode(this.typed(obj)) });
   }
 
   async patch(name: string, patch: object, namespace?: string): Promise<T> {
-    return this.send<T>(HttpMethod.PATCH, this.path(this.ns(namespace), name), { body: this.encode(patch), contentType: PatchStrategy.MergePatch });
+    return this.send<T>('PATCH', this.path(this.ns(namespace), name), { body: this.encode(patch), contentType: 'application/merge-patch+json' });
   }
 
   async patchStatus(name: string, status: object, namespace?: string): Promise<T> {
     const body = this.encode({ status });
-    return this.send<T>(HttpMethod.PATCH, this.path(this.ns(namespace), name, true), { body, contentType: PatchStrategy.MergePatch });
+    return this.send<T>('PATCH', this.path(this.ns(namespace), name, true), { body, contentType: 'application/merge-patch+json' });
   }
 
   async apply(obj: T, o: ApplyOptions = {}): Promise<T> {
-    return this.send<T>(HttpMethod.PATCH, this.path(this.ns(undefined, obj), obj.metadata?.name ?? ''), {
+    return this.send<T>('PATCH', this.path(this.ns(undefined, obj), obj.metadata?.name ?? ''), {
       body: this.encode(this.typed(obj)),
-      contentType: PatchStrategy.ServerSideApply,
+      contentType: 'application/apply-patch+yaml',
       query: { fieldManager: o.fieldManager ?? fieldManager, force: o.force ?? true },
     });
   }
 
   async delete(name: string, namespace?: string): Promise<boolean> {
     try {
-      await this.send(HttpMethod.DELETE, this.path(this.ns(namespace), name));
+      await this.send('DELETE', this.path(this.ns(namespace), name));
       return true;
     } catch (err) {
       if (apiStatus(err) === 404) return false;

@@ -1,16 +1,23 @@
-import { KubernetesObjectApi, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
-import { registerApiSerializers, type ResourceDescriptor } from '../../api/index.js';
+import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { apiVersionOf, EndpointSliceResource, ServiceImportResource, type ResourceDescriptor } from '../../api/index.js';
 import { apiErrorMessage, apiStatus, describe } from '../../kube/apply.js';
-import { keepAliveClient } from '../../kube/keep-alive.js';
-import { resourceClient } from '../../kube/resource-client.js';
+import { JsonClient } from '../../kube/json-client.js';
+import { resourceClient, resourcePath } from '../../kube/resource-client.js';
 import type { SyncOperation } from './metrics.js';
 
 /** The field manager of everything the Lighthouse agent writes. */
 export const agentFieldManager = 'lighthouse-agent';
 
-/** Writes to one cluster: create or replace, delete, status merge patches. Errors name the object and keep the API's message. */
+/** The kinds the agent writes whole. */
+const writtenKinds: readonly ResourceDescriptor[] = [EndpointSliceResource, ServiceImportResource];
+
+/**
+ * Writes to one cluster: create or replace, delete, status merge patches. Errors name the object and keep the API's
+ * message. Objects go out and come back as plain JSON (no client-node models): the agent compares them by their
+ * applied hash only.
+ */
 export class KubeWriter {
-  private readonly objects: KubernetesObjectApi;
+  private readonly api: JsonClient;
 
   constructor(
     private readonly kc: KubeConfig,
@@ -18,8 +25,7 @@ export class KubeWriter {
     /** Told of every object written or deleted. */
     private readonly observe?: (operation: SyncOperation, obj: KubernetesObject) => void,
   ) {
-    registerApiSerializers();
-    this.objects = keepAliveClient(kc, KubernetesObjectApi);
+    this.api = new JsonClient(kc);
   }
 
   /**
@@ -34,7 +40,7 @@ export class KubeWriter {
       let operation: SyncOperation = 'update';
       try {
         if (base === undefined) {
-          written = await this.objects.create(obj, undefined, undefined, agentFieldManager);
+          written = await this.create(obj);
           operation = 'create';
         } else {
           written = await this.replace(obj, base);
@@ -43,10 +49,10 @@ export class KubeWriter {
         const status = apiStatus(err);
         if (status === 404 && base !== undefined) {
           // Gone since `base` (deleted, and the watch has not said so yet): make it anew.
-          written = await this.objects.create(obj, undefined, undefined, agentFieldManager);
+          written = await this.create(obj);
           operation = 'create';
         } else if (status === 409) {
-          written = await this.replace(obj, await this.objects.read(identity(obj)));
+          written = await this.replace(obj, await this.api.send<KubernetesObject>('GET', pathOf(obj, true)));
         } else {
           throw err;
         }
@@ -58,15 +64,19 @@ export class KubeWriter {
     }
   }
 
+  private create<T extends KubernetesObject>(obj: T): Promise<T> {
+    return this.api.send<T>('POST', pathOf(obj, false), { body: obj, query: { fieldManager: agentFieldManager } });
+  }
+
   private replace<T extends KubernetesObject>(obj: T, base: KubernetesObject): Promise<T> {
     const body = { ...obj, metadata: { ...obj.metadata, resourceVersion: base.metadata?.resourceVersion } };
-    return this.objects.replace(body, undefined, undefined, agentFieldManager);
+    return this.api.send<T>('PUT', pathOf(obj, true), { body, query: { fieldManager: agentFieldManager } });
   }
 
   /** Deletes an object; one already gone counts as deleted. */
   async delete(obj: KubernetesObject): Promise<void> {
     try {
-      await this.objects.delete(identity(obj));
+      await this.api.send('DELETE', pathOf(obj, true));
       this.observe?.('delete', obj);
     } catch (err) {
       if (apiStatus(err) !== 404) throw this.failure('delete', identity(obj), err);
@@ -93,4 +103,13 @@ function identity(obj: KubernetesObject): KubernetesObject & { metadata: { name:
   const { apiVersion, kind } = obj;
   const { name = '', namespace } = obj.metadata ?? {};
   return { apiVersion, kind, metadata: { name, ...(namespace === undefined ? {} : { namespace }) } };
+}
+
+/** The API path of an object's kind in its namespace, and of the object itself when `named`. */
+function pathOf(obj: KubernetesObject, named: boolean): string {
+  const resource = writtenKinds.find((r) => apiVersionOf(r) === obj.apiVersion && r.kind === obj.kind);
+  if (resource === undefined) throw new Error(`the Lighthouse agent does not write ${obj.apiVersion ?? '?'} ${obj.kind ?? '?'} objects (${describe(obj)})`);
+  const namespace = obj.metadata?.namespace;
+  if (namespace === undefined || namespace === '') throw new Error(`${describe(obj)} has no namespace`);
+  return resourcePath(resource, namespace, named ? (obj.metadata?.name ?? '') : undefined);
 }
