@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { CoreV1Api, KubeConfig, KubernetesObjectApi } from '@kubernetes/client-node';
+import { apiErrorMessage, apiStatus } from '../../../src/kube/apply.js';
+import { JsonClient } from '../../../src/kube/json-client.js';
 import { keepAliveClient } from '../../../src/kube/keep-alive.js';
 
 /** A self-signed certificate for 127.0.0.1, made with openssl (which `npm run setup` installs). */
@@ -33,8 +35,13 @@ describe('API clients with keep-alive connections (needs openssl)', () => {
         res.end(JSON.stringify({ kind: 'APIResourceList', groupVersion: 'v1', resources: [{ name: 'configmaps', kind: 'ConfigMap', namespaced: true, verbs: ['get'] }] }));
         return;
       }
-      const name = (req.url ?? '').split('/').pop();
+      const name = (req.url ?? '').split('?')[0]?.split('/').pop();
       if (name === 'never-answered') return;
+      if (name === 'forbidden') {
+        res.statusCode = 403;
+        res.end(JSON.stringify({ kind: 'Status', status: 'Failure', reason: 'Forbidden', message: 'namespaces "forbidden" is forbidden', code: 403 }));
+        return;
+      }
       res.end(JSON.stringify({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
     });
     server.on('secureConnection', () => connections++);
@@ -120,6 +127,35 @@ describe('API clients with keep-alive connections (needs openssl)', () => {
     const api = keepAliveClient(kc, CoreV1Api, { requestTimeoutMs: 300 });
     await assert.rejects(api.readNamespace({ name: 'never-answered' }), (err: Error) => /abort|timeout/i.test(`${err.name} ${err.message}`));
     assert.equal((await api.readNamespace({ name: 'after' })).metadata?.name, 'after');
+  });
+
+  it('sends plain JSON requests over the shared connection with the credentials of the moment, and keeps the API status of a failure', { timeout: 10_000 }, async () => {
+    await keepAliveClient(kc, CoreV1Api).readNamespace({ name: 'warm-up' });
+    connections = 0;
+    authorizations.length = 0;
+    const urls: string[] = [];
+    const record = (req: IncomingMessage) => urls.push(req.url ?? '');
+    server.prependListener('request', record);
+    try {
+      const own = new KubeConfig();
+      own.loadFromOptions(options({ token: 'json-token' }));
+      const client = new JsonClient(own);
+      const ns = await client.send<{ metadata: { name: string } }>('GET', '/api/v1/namespaces/json', { query: { labelSelector: 'a=b', watch: undefined } });
+      assert.equal(ns.metadata.name, 'json');
+      assert.deepEqual(urls, ['/api/v1/namespaces/json?labelSelector=a%3Db']);
+      assert.equal(connections, 0, 'the connection of the keep-alive clients is reused');
+      assert.deepEqual(authorizations, ['Bearer json-token']);
+
+      const failed = await client.send('GET', '/api/v1/namespaces/forbidden').then(() => undefined, (err: unknown) => err);
+      assert.equal(apiStatus(failed), 403);
+      assert.equal(apiErrorMessage(failed), 'namespaces "forbidden" is forbidden');
+
+      const limited = new JsonClient(own, { requestTimeoutMs: 300 });
+      await assert.rejects(limited.send('GET', '/api/v1/namespaces/never-answered'), (err: Error) => /abort|timeout/i.test(`${err.name} ${err.message}`));
+      assert.equal((await limited.send<{ metadata: { name: string } }>('GET', '/api/v1/namespaces/after')).metadata.name, 'after');
+    } finally {
+      server.removeListener('request', record);
+    }
   });
 
   it('gives KubernetesObjectApi clients the namespace of the context', async () => {
