@@ -66,15 +66,15 @@ export class ServiceReconciler {
     if (serviceExport === undefined) this.written.forget(ServiceExportResource, service);
 
     const merged = this.mergeWithClustersetIp(key, service, published);
-    // The broker's copy and the local view do not depend on each other: write both at once.
-    const [publishError, localError] = await Promise.all([
-      failure(() => this.publish(service, published)),
-      failure(() => this.syncLocalView(service, merged, published)),
-    ]);
-    if (serviceExport !== undefined && outcome !== undefined) {
-      await this.syncExportStatus(serviceExport, outcome, merged, publishError?.message);
-    }
-    const error = publishError ?? localError;
+    // The broker's copy and the local view do not depend on each other: write both at once. The export's status
+    // tells how the publishing went, so it follows the broker's copy without waiting for the local view.
+    const publishing = failure(() => this.publish(service, published)).then(async (publishError) => {
+      const statusError =
+        serviceExport === undefined || outcome === undefined ? undefined : await failure(() => this.syncExportStatus(serviceExport, outcome, merged, publishError?.message));
+      return publishError ?? statusError;
+    });
+    const errors = await Promise.all([publishing, failure(() => this.syncLocalView(service, merged, published))]);
+    const error = errors.find((e) => e !== undefined);
     if (error !== undefined) throw error;
   };
 
@@ -158,12 +158,15 @@ export class ServiceReconciler {
     const c = this.d.caches;
     const wantSlices = (published?.slices ?? []).map((s) => brokerEndpointSlice(service, me, s, bns));
     const wantImport = published === undefined ? undefined : brokerServiceImport(service, published.contribution, bns);
-    // The slices go first, so that importing clusters find the endpoints of an import they see.
-    await allOf(wantSlices.map((slice) => this.applyOnce('broker', sliceKind, slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns))));
+    // The import and its slices go at once, as Lighthouse's syncers write them: an importing cluster that sees the
+    // import first serves the slices when they follow.
     const publishedImport = wantImport === undefined ? undefined : c.brokerImports.get(wantImport.metadata.name ?? '', bns);
-    if (wantImport !== undefined && (await this.applyOnce('broker', importKind, wantImport, publishedImport)).written && publishedImport === undefined) {
-      this.d.log.info('exported', { service: `${service.namespace}/${service.name}`, type: wantImport.spec.type });
-    }
+    const publishImport = async () => {
+      if (wantImport !== undefined && (await this.applyOnce('broker', importKind, wantImport, publishedImport)).written && publishedImport === undefined) {
+        this.d.log.info('exported', { service: `${service.namespace}/${service.name}`, type: wantImport.spec.type });
+      }
+    };
+    await allOf([publishImport(), ...wantSlices.map((slice) => this.applyOnce('broker', sliceKind, slice, c.brokerSlices.get(slice.metadata?.name ?? '', bns)))]);
     const stale = [
       ...c.brokerImports.forService(service).filter((o) => o.metadata?.name !== wantImport?.metadata.name),
       ...c.brokerSlices.forService(service).filter((o) => !wantSlices.some((w) => w.metadata?.name === o.metadata?.name)),
