@@ -33,7 +33,7 @@ export class JsonClient {
     const body = r.body === undefined ? undefined : JSON.stringify(r.body);
     const headers: Record<string, string | number> = { Accept: 'application/json' };
     if (body !== undefined) Object.assign(headers, { 'Content-Type': r.contentType ?? 'application/json', 'Content-Length': Buffer.byteLength(body) });
-    const opts: RequestOptions = { method, headers };
+    const opts: RequestOptions = { method, headers, ...clusterTls(this.kc) };
     await this.kc.applyToHTTPSOptions(opts);
     opts.agent = keepAliveAgent(opts.agent) ?? opts.agent;
     if (this.o.requestTimeoutMs !== undefined) opts.signal = AbortSignal.timeout(this.o.requestTimeoutMs);
@@ -41,6 +41,12 @@ export class JsonClient {
     if (status >= 200 && status <= 299) return (text === '' ? undefined : JSON.parse(text)) as T;
     throw new ApiException<string>(status, `${method} ${path}`, text, flatten(responseHeaders));
   }
+}
+
+/** The cluster's TLS settings, which client-node applies only for a context with a user. */
+function clusterTls(kc: KubeConfig): Pick<RequestOptions, 'rejectUnauthorized' | 'servername'> {
+  const cluster = kc.getCurrentCluster();
+  return { ...(cluster?.skipTLSVerify ? { rejectUnauthorized: false } : {}), ...(cluster?.tlsServerName ? { servername: cluster.tlsServerName } : {}) };
 }
 
 function exchange(url: string, opts: RequestOptions, body: string | undefined): Promise<{ status: number; text: string; responseHeaders: IncomingHttpHeaders }> {

@@ -82,7 +82,7 @@ function isBuiltIn(r: ResourceDescriptor): boolean {
 
 /** Where a kubeconfig sends namespaced calls that name no namespace: its context's namespace, else `default`. */
 function contextNamespace(kc: KubeConfig): string {
-  return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+  return kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
 }
 
 /** Objects of built-in kinds go through client-node's models (dates, renamed fields); custom ones stay as JSON. */

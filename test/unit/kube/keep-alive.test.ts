@@ -150,6 +150,11 @@ describe('API clients with keep-alive connections (needs openssl)', () => {
       assert.equal(apiStatus(failed), 403);
       assert.equal(apiErrorMessage(failed), 'namespaces "forbidden" is forbidden');
 
+      const anonymous = new KubeConfig();
+      anonymous.loadFromOptions({ clusters: [{ name: 'c', server: own.getCurrentCluster()?.server ?? '', skipTLSVerify: true }], users: [], contexts: [{ name: 'c', cluster: 'c' }], currentContext: 'c' });
+      const insecure = await new JsonClient(anonymous).send<{ metadata: { name: string } }>('GET', '/api/v1/namespaces/insecure');
+      assert.equal(insecure.metadata.name, 'insecure', "a cluster's insecure-skip-tls-verify holds for a context without a user");
+
       const limited = new JsonClient(own, { requestTimeoutMs: 300 });
       await assert.rejects(limited.send('GET', '/api/v1/namespaces/never-answered'), (err: Error) => /abort|timeout/i.test(`${err.name} ${err.message}`));
       assert.equal((await limited.send<{ metadata: { name: string } }>('GET', '/api/v1/namespaces/after')).metadata.name, 'after');
