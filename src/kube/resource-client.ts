@@ -1,4 +1,4 @@
-import type { KubeConfig, KubernetesListObject, KubernetesObject } from '@kubernetes/client-node';
+import { PatchStrategy, type KubeConfig, type KubernetesListObject, type KubernetesObject } from '@kubernetes/client-node';
 import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { getSerializationType } from '@kubernetes/client-node/dist/util.js';
 import { apiVersionOf, type ObjectOf, type ResourceDescriptor } from '../api/index.js';
@@ -156,18 +156,18 @@ class DescriptorClient<T extends KubernetesObject> implements ResourceClient<T> 
   }
 
   async patch(name: string, patch: object, namespace?: string): Promise<T> {
-    return this.send<T>('PATCH', this.path(this.ns(namespace), name), { body: this.encode(patch), contentType: 'application/merge-patch+json' });
+    return this.send<T>('PATCH', this.path(this.ns(namespace), name), { body: this.encode(patch), contentType: PatchStrategy.MergePatch });
   }
 
   async patchStatus(name: string, status: object, namespace?: string): Promise<T> {
     const body = this.encode({ status });
-    return this.send<T>('PATCH', this.path(this.ns(namespace), name, true), { body, contentType: 'application/merge-patch+json' });
+    return this.send<T>('PATCH', this.path(this.ns(namespace), name, true), { body, contentType: PatchStrategy.MergePatch });
   }
 
   async apply(obj: T, o: ApplyOptions = {}): Promise<T> {
     return this.send<T>('PATCH', this.path(this.ns(undefined, obj), obj.metadata?.name ?? ''), {
       body: this.encode(this.typed(obj)),
-      contentType: 'application/apply-patch+yaml',
+      contentType: PatchStrategy.ServerSideApply,
       query: { fieldManager: o.fieldManager ?? fieldManager, force: o.force ?? true },
     });
   }

@@ -1,8 +1,8 @@
-import type { KubeConfig, KubernetesObject } from '@kubernetes/client-node';
+import { PatchStrategy, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { apiVersionOf, EndpointSliceResource, ServiceImportResource, type ResourceDescriptor } from '../../api/index.js';
 import { apiErrorMessage, apiStatus, describe } from '../../kube/apply.js';
 import { JsonClient } from '../../kube/json-client.js';
-import { resourceClient, resourcePath } from '../../kube/resource-client.js';
+import { resourcePath } from '../../kube/resource-client.js';
 import type { SyncOperation } from './metrics.js';
 
 /** The field manager of everything the Lighthouse agent writes. */
@@ -20,7 +20,7 @@ export class KubeWriter {
   private readonly api: JsonClient;
 
   constructor(
-    private readonly kc: KubeConfig,
+    kc: KubeConfig,
     private readonly where: string,
     /** Told of every object written or deleted. */
     private readonly observe?: (operation: SyncOperation, obj: KubernetesObject) => void,
@@ -86,7 +86,8 @@ export class KubeWriter {
   /** Merge-patches the status of a custom object and returns the object; one already gone is left alone. */
   async patchStatus<T extends KubernetesObject>(resource: ResourceDescriptor, namespace: string, name: string, status: object): Promise<T | undefined> {
     try {
-      return await resourceClient<ResourceDescriptor, T>(this.kc, resource).patchStatus(name, status, namespace);
+      const path = `${resourcePath(resource, namespace, name)}/status`;
+      return await this.api.send<T>('PATCH', path, { body: { status }, contentType: PatchStrategy.MergePatch });
     } catch (err) {
       if (apiStatus(err) === 404) return undefined;
       throw this.failure('update the status of', { kind: resource.kind, metadata: { name, namespace } }, err);
