@@ -24,8 +24,8 @@ export interface SandboxDeps {
 
 /**
  * What a container runtime calls the pod sandbox: the pod's network namespace (or the node's for
- * hostNetwork pods), its volumes on disk, and the pause process holding its private mount and UTS
- * namespaces, which every container and exec of the pod enters.
+ * hostNetwork pods), its volumes on disk, and, when its containers need one, the pause process holding its
+ * private mount and UTS namespaces (which every container and exec of the pod enters) or its PID namespace.
  */
 export class PodSandbox {
   ip: string | undefined;
@@ -34,6 +34,7 @@ export class PodSandbox {
   /** The pod's PID namespace, when its containers share one. */
   pidNamespacePath: string | undefined;
   pause: PauseProcess | undefined;
+  private started = false;
   private volumes: PodVolumes | undefined;
   private down = false;
 
@@ -57,7 +58,7 @@ export class PodSandbox {
   }
 
   get ready(): boolean {
-    return this.pause !== undefined && !this.down;
+    return this.started && !this.down;
   }
 
   facts(): PodFacts {
@@ -99,16 +100,22 @@ export class PodSandbox {
   }
 
   /**
-   * Plans the pod's mounts (`writeFiles` gives them), writes its setup script and starts the pause process.
-   * `podMounts`: its mount namespace gets the containers' volumes (containers enter it); `sharePid`: it starts the
-   * PID namespace the pod's containers join.
+   * Starts the sandbox's pause process when the containers need one: `podMounts`, they enter its mount namespace,
+   * which gets their volumes (`writeFiles` gives the mounts); `sharePid`, they join its PID namespace. Containers
+   * that have mount, UTS and PID namespaces of their own need nothing more than the network namespace.
    */
-  async startPause(mounts: readonly PodMount[], { podMounts = true, sharePid = false } = {}): Promise<void> {
+  async start(mounts: readonly PodMount[], { podMounts = true, sharePid = false } = {}): Promise<void> {
+    if (podMounts || sharePid) await this.startPause(podMounts ? mounts : mounts.slice(0, 1), sharePid);
+    this.started = true;
+  }
+
+  /** Plans the pod's mounts, writes its setup script and starts the pause process. */
+  private async startPause(mounts: readonly PodMount[], sharePid: boolean): Promise<void> {
     const plan = planSandbox({
       podDir: this.dir,
       runDir: join(this.dir, 'run'),
       hostRunDir: join(this.dir, 'host-run'),
-      mounts: podMounts ? [...mounts] : mounts.slice(0, 1),
+      mounts: [...mounts],
       hostname: this.hostname,
       pause: ['sleep', 'infinity'],
     });

@@ -163,26 +163,26 @@ export class PodWorker {
   }
 
   /**
-   * Starts the pause process, and the containers in order once the init containers completed. Containers that
-   * need nothing of the pause process (each in mount and PID namespaces of its own) start beside it.
+   * Starts the pod sandbox, and the containers in order once the init containers completed. Containers that
+   * need nothing of a pause process (each in mount and PID namespaces of its own) start beside the sandbox.
    */
   private async startPod({ volumes, mounts }: { volumes: Map<string, PreparedVolume>; mounts: PodMount[] }): Promise<void> {
     const { sandbox } = this;
     const { runtime } = this.deps;
     const sharePid = runtime.kind === 'runc' && this.pod.spec?.shareProcessNamespace === true;
-    const pausing = this.retrying('start the pod sandbox', () => sandbox.startPause(mounts, { podMounts: runtime.podMounts, sharePid })).then(() => {
+    const sandboxUp = this.retrying('start the pod sandbox', () => sandbox.start(mounts, { podMounts: runtime.podMounts, sharePid })).then(() => {
       this.record();
       this.changed();
       this.refreshTimer = setInterval(() => {
         sandbox.refreshVolumes().catch((err: unknown) => this.deps.log.debug('volume refresh failed', { pod: this.ref, error: errorText(err) }));
       }, refreshMs);
     });
-    pausing.catch(() => undefined); // awaited below, after the containers started
-    if (runtime.podMounts || sharePid) await pausing;
+    sandboxUp.catch(() => undefined); // awaited below, after the containers started
+    if (runtime.podMounts || sharePid) await sandboxUp;
     try {
       await this.startContainers(volumes);
     } finally {
-      await pausing;
+      await sandboxUp;
     }
   }
 
