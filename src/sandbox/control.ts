@@ -50,7 +50,7 @@ export async function sandboxUp(
 
   const state = FleetState.create(name);
   const logFile = join(state.dir, 'daemon.log');
-  const daemon = startDaemon(name, options, logFile);
+  const daemon = startDaemon(name, options, logFile, binaries().reaper);
   state.addPid(daemon);
   const progress = new ProgressLog(join(state.dir, 'progress.jsonl'));
   let seen = 0;
@@ -76,12 +76,16 @@ export async function sandboxUp(
   }
 }
 
-function startDaemon(name: string, options: SandboxOptions, logFile: string): number {
+/**
+ * Starts the fleet daemon under the subreaper, which adopts the runc containers its kubelets start detached and
+ * reports their exits to it; the subreaper's pid is the daemon's.
+ */
+function startDaemon(name: string, options: SandboxOptions, logFile: string, reaper: string): number {
   const script = fileURLToPath(new URL(`./daemon${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
   const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
   const fd = openSync(logFile, 'a');
   try {
-    const child = spawn(process.execPath, [...loader, script, name, JSON.stringify(options)], {
+    const child = spawn(reaper, [process.execPath, ...loader, script, name, JSON.stringify(options)], {
       detached: true,
       stdio: ['ignore', fd, fd],
     });

@@ -21,7 +21,7 @@ export async function preflight(runner: CommandRunner, bins: Binaries, ocm?: Ocm
   const missingBins = (Object.values(bins) as string[]).filter((path) => !existsSync(path));
   if (missingBins.length > 0) {
     throw new UserError(
-      `missing control-plane binaries: ${missingBins.join(', ')}; build them once with \`npm run setup\``,
+      `missing sandbox binaries: ${missingBins.join(', ')}; build them once with \`npm run setup\``,
     );
   }
   const missingOcm = (Object.values(ocm ?? {}) as string[]).filter((path) => !existsSync(path));

@@ -21,6 +21,7 @@ import { defaultClusterSet, type ClusterSetSpec } from './ocm/accept.js';
 import { startOcm, type OcmFleet } from './ocm/fleet.js';
 import type { ProgressLog } from './progress.js';
 import { ensureSandboxImages } from './sandbox-images.js';
+import { subreaper } from './kubelet/pod/reaper.js';
 import { FleetState } from './state.js';
 import { defaultRuntime, fleetTopology, type ClusterTopology, type FleetTopology, type SandboxOptions } from './topology.js';
 
@@ -32,6 +33,7 @@ export interface SandboxInfo {
   options: SandboxOptions;
   topology: FleetTopology;
   kubeconfig: string;
+  /** The daemon, or the subreaper it runs under (the root of the sandbox's processes): signals reach the daemon. */
   daemonPid: number;
   endpoints: { name: string; server: string }[];
   /** With `--hub`: OCM's hub runs on cluster `hub`, every other cluster is a ManagedCluster in this set. */
@@ -78,7 +80,7 @@ export class Sandbox {
       options: this.options,
       topology: topo,
       kubeconfig: this.kubeconfigPath,
-      daemonPid: process.pid,
+      daemonPid: subreaper()?.pid ?? process.pid,
       endpoints: endpoints.map((e) => ({ name: e.name, server: e.internalServer })),
     };
     this.state.update((r) => (r.info = info));

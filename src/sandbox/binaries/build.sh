@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the real Kubernetes control plane (kube-apiserver, kube-controller-manager, kube-scheduler,
 # kube-proxy, kubectl), etcd, CoreDNS, wireguard-go and Open Cluster Management's hub controllers and klusterlet
-# agent from the Go module proxy into a per-machine cache keyed by version.
+# agent from the Go module proxy into a per-machine cache keyed by version, and the sandbox daemon's subreaper
+# (reaper/) from this project's source.
 # Re-running is cheap: a binary whose --version already matches is not rebuilt.
 #
 #   KSUB_CACHE     cache root (default ~/.cache/kubectl-submariner)
@@ -18,7 +19,7 @@ ETCD_VERSION="${ETCD_VERSION:-3.6.16}"
 COREDNS_VERSION="${COREDNS_VERSION:-1.14.7}"
 WIREGUARD_GO_VERSION="${WIREGUARD_GO_VERSION:-0.0.0-20260522210424-ecfc5a8d5446}"
 CACHE="${KSUB_CACHE:-${HOME:-/root}/.cache/kubectl-submariner}"
-ONLY="${1:-all}"   # all | k8s | etcd | coredns | wireguard-go | ocm
+ONLY="${1:-all}"   # all | reaper | k8s | etcd | coredns | wireguard-go | ocm
 
 export GOTOOLCHAIN=local CGO_ENABLED=0 GOFLAGS=-mod=mod
 export GOMODCACHE="${GOMODCACHE:-$CACHE/gomodcache}" GOCACHE="${GOCACHE:-$CACHE/gocache}"
@@ -111,6 +112,20 @@ build_wireguard_go() {
   "$out/wireguard-go" --version | head -1 >&2
 }
 
+# The sandbox daemon's subreaper (reaper/main.go, this project's own): rebuilt when its source changes.
+build_reaper() {
+  local out="$CACHE/reaper" sum
+  sum="$(cat "$here/reaper/go.mod" "$here/reaper/main.go" | sha256sum | cut -d' ' -f1)"
+  if [ -x "$out/ksub-reaper" ] && [ "$(cat "$out/source.sha256" 2>/dev/null)" = "$sum" ]; then
+    log "ksub-reaper already built in $out"; return
+  fi
+  mkdir -p "$out"
+  log "building ksub-reaper"
+  (cd "$here/reaper" && go build -trimpath -ldflags "-s -w" -o "$out/ksub-reaper.new" .)
+  mv "$out/ksub-reaper.new" "$out/ksub-reaper"
+  echo "$sum" >"$out/source.sha256"
+}
+
 # OCM v1.2.x: `go install open-cluster-management.io/ocm/cmd/x@v` fails (the proxy answers 403 for the
 # sub-path module look-ups), so the commands are built inside a wrapper module whose build list pins them.
 # The CRDs come from the open-cluster-management.io/api module that OCM's go.mod selects.
@@ -146,11 +161,12 @@ build_ocm() {
 }
 
 case "$ONLY" in
-  all) build_etcd; build_coredns; build_wireguard_go; build_k8s; build_ocm ;;
+  all) build_reaper; build_etcd; build_coredns; build_wireguard_go; build_k8s; build_ocm ;;
+  reaper) build_reaper ;;
   ocm) build_ocm ;;
   k8s) build_k8s ;;
   etcd) build_etcd ;;
   coredns) build_coredns ;;
   wireguard-go) build_wireguard_go ;;
-  *) echo "usage: build.sh [all|k8s|etcd|coredns|wireguard-go|ocm]" >&2; exit 2 ;;
+  *) echo "usage: build.sh [all|reaper|k8s|etcd|coredns|wireguard-go|ocm]" >&2; exit 2 ;;
 esac

@@ -25,6 +25,8 @@ export interface Binaries {
   coredns: string;
   /** Built at the pinned version; the wireguard cable driver finds it at the same place (plugins/wireguard/install.ts). */
   wireguardGo: string;
+  /** The sandbox daemon's subreaper (reaper/main.go): it reports how the runc containers it adopts end. */
+  reaper: string;
 }
 
 export function binaries(cache = cacheDir()): Binaries {
@@ -38,6 +40,7 @@ export function binaries(cache = cacheDir()): Binaries {
     etcd: join(cache, `etcd-v${versions.etcd}`, 'etcd'),
     coredns: join(cache, `coredns-v${versions.coredns}`, 'coredns'),
     wireguardGo: wireguardGoPath(cache),
+    reaper: join(cache, 'reaper', 'ksub-reaper'),
   };
 }
 

@@ -21,6 +21,7 @@ import { ImageStore } from '../../image/store.js';
 import { ProcessRuntime, type ContainerRuntime } from './pod/container-runtime.js';
 import { PodNetwork } from './pod/network.js';
 import { RuncRuntime } from './pod/runc.js';
+import { subreaper } from './pod/reaper.js';
 import { PodManager } from './pod/manager.js';
 import { parseResolvConf } from './pod/resolv.js';
 import { KubeletServer } from './server/kubelet-server.js';
@@ -54,7 +55,7 @@ export type KubeletRuntime = { kind: 'process' } | { kind: 'runc'; /** runc's st
 
 function containerRuntime(options: SandboxKubeletOptions): ContainerRuntime {
   const r = options.runtime ?? { kind: 'process' };
-  if (r.kind === 'runc') return new RuncRuntime({ runner: options.runner, root: r.root, images: new ImageStore(r.storeDir, options.runner) });
+  if (r.kind === 'runc') return new RuncRuntime({ runner: options.runner, root: r.root, images: new ImageStore(r.storeDir, options.runner), exits: subreaper()?.exits });
   return new ProcessRuntime({ binaries: options.binaries, repoRoot: options.repoRoot, nodePath: process.execPath });
 }
 

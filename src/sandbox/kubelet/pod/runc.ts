@@ -8,6 +8,7 @@ import { killGroup } from '../../controlplane/process.js';
 import { bundleConfig, capabilitiesOfMask } from './bundle.js';
 import { CreateContainerError, ImagePullError, type ContainerCommand, type ContainerRuntime, type ContainerStart, type RunningContainer } from './container-runtime.js';
 import { ContainerLog } from './logs.js';
+import type { ExitSource } from './reaper.js';
 import { baseEnv, ttyArgv, type Exit } from './runtime.js';
 
 /** What the runc runtime needs from its host. */
@@ -20,6 +21,12 @@ export interface RuncDeps {
   hostCapabilities?: readonly string[] | undefined;
   /** Starts `runc run` (its own process group, stdout and stderr piped). */
   spawnRun?: ((file: string, args: string[]) => ChildProcess) | undefined;
+  /**
+   * The exits of the processes a subreaper above this one adopts. With it, runc starts each container detached and
+   * exits, and the container's exit comes from here; without it, `runc run` stays in the foreground as the
+   * container's parent (about 2 MiB of memory per container).
+   */
+  exits?: ExitSource | undefined;
   startTimeoutMs?: number | undefined;
 }
 
@@ -161,11 +168,16 @@ export class RuncRuntime implements ContainerRuntime {
     return { unpacked, rec };
   }
 
+  /**
+   * `runc run`, its output into the container's log. Detached (with an exit source), runc exits once the container
+   * started, and leaves its stdout and stderr to the container; else it stays, and its exit is the container's.
+   */
   private async run(bundle: string, rec: BundleRecord, logFile: string): Promise<RunningContainer> {
-    const { runner } = this.deps;
+    const { runner, exits } = this.deps;
     const pidFile = join(bundle, 'pid');
-    const child = (this.deps.spawnRun ?? defaultSpawn)('runc', ['--root', rec.root, 'run', '--bundle', bundle, '--pid-file', pidFile, rec.id]);
-    const exited = new Promise<Exit>((resolve) => {
+    const detach = exits ? ['--detach'] : [];
+    const child = (this.deps.spawnRun ?? defaultSpawn)('runc', ['--root', rec.root, 'run', ...detach, '--bundle', bundle, '--pid-file', pidFile, rec.id]);
+    const runcExited = new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: 127, signal: null }));
     });
@@ -177,47 +189,65 @@ export class RuncRuntime implements ContainerRuntime {
     child.stderr?.on('data', collect);
     if (child.stdout) log.attach(child.stdout, 'stdout');
     if (child.stderr) log.attach(child.stderr, 'stderr');
-    const deadline = Date.now() + (this.deps.startTimeoutMs ?? 60_000);
+    const timeoutMs = this.deps.startTimeoutMs ?? 60_000;
+    const deadline = Date.now() + timeoutMs;
     let ended = false;
-    void exited.then(() => (ended = true));
+    void runcExited.then(() => (ended = true));
     const readPid = (): number => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim() || NaN) : NaN);
-    let pid = readPid();
-    while (Number.isNaN(pid) && !ended && Date.now() < deadline) {
-      await sleep(5);
+    let pid = NaN;
+    if (exits) {
+      const done = await Promise.race([runcExited, sleep(timeoutMs).then(() => undefined)]);
+      if (done?.code === 0) pid = readPid();
+    } else {
       pid = readPid();
+      while (Number.isNaN(pid) && !ended && Date.now() < deadline) {
+        await sleep(5);
+        pid = readPid();
+      }
     }
     if (!Number.isInteger(pid) || pid <= 0) {
       if (!ended && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
-      await exited;
-      log.close();
+      await runcExited;
       await removeBundle(runner, bundle, rec);
+      log.close();
       throw new CreateContainerError(ended ? runcMessage(early) : 'runc did not start the container in time');
     }
     child.stderr?.off('data', collect);
-    return new RuncContainer(runner, bundle, rec, child, pid, exited, log);
+    const container = { pid, exited: exits ? exits.exitOf(pid) : runcExited, log };
+    // Foreground: what is left of runc's process group goes when the container does not stop on runc's KILL.
+    const kill = exits ? () => process.kill(pid, 'SIGKILL') : () => child.pid !== undefined && killGroup(child.pid, 'SIGKILL');
+    return new RuncContainer(runner, bundle, rec, container, kill);
   }
 }
 
-/** A container runc runs: `runc run` in the foreground is its parent, and its exit is the container's. */
+/** A container runc runs: its main process, how it ends, and its log. */
 class RuncContainer implements RunningContainer {
   readonly startedAt = new Date();
+  readonly pid: number;
+  readonly exited: Promise<Exit>;
+  readonly log: ContainerLog;
+  private ended = false;
 
   constructor(
     private readonly runner: CommandRunner,
     private readonly bundle: string,
     private readonly rec: BundleRecord,
-    private readonly child: ChildProcess,
-    readonly pid: number,
-    readonly exited: Promise<Exit>,
-    readonly log: ContainerLog,
-  ) {}
+    started: { pid: number; exited: Promise<Exit>; log: ContainerLog },
+    /** The last resort when runc's KILL did not stop it. */
+    private readonly killHard: () => void,
+  ) {
+    this.pid = started.pid;
+    this.exited = started.exited;
+    this.log = started.log;
+    void this.exited.then(() => (this.ended = true));
+  }
 
   get id(): string {
     return `runc://${this.rec.id}`;
   }
 
   get running(): boolean {
-    return this.child.exitCode === null && this.child.signalCode === null;
+    return !this.ended;
   }
 
   private kill(signal: string): Promise<unknown> {
@@ -231,7 +261,13 @@ class RuncContainer implements RunningContainer {
       await this.kill('TERM');
       if (!(await within(graceMs))) {
         await this.kill('KILL');
-        if (!(await within(5000)) && this.child.pid !== undefined) killGroup(this.child.pid, 'SIGKILL');
+        if (!(await within(5000))) {
+          try {
+            this.killHard();
+          } catch {
+            // it ended meanwhile
+          }
+        }
       }
     }
     await this.runner.run('runc', ['--root', this.rec.root, 'delete', '--force', this.rec.id], { allowFailure: true, timeoutMs: 30_000 });

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
+import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,7 +10,9 @@ import type { StoredImage, UnpackedImage } from '../../../../../src/image/store.
 import type { CommandRunner, RunOptions, RunResult } from '../../../../../src/net/command.js';
 import { CreateContainerError, ImagePullError, type ContainerStart } from '../../../../../src/sandbox/kubelet/pod/container-runtime.js';
 import type { OciRuntimeSpec } from '../../../../../src/sandbox/kubelet/pod/bundle.js';
+import type { ExitSource } from '../../../../../src/sandbox/kubelet/pod/reaper.js';
 import { removePodContainers, removeRuncRoot, runcMessage, RuncRuntime } from '../../../../../src/sandbox/kubelet/pod/runc.js';
+import type { Exit } from '../../../../../src/sandbox/kubelet/pod/runtime.js';
 
 const work = mkdtempSync(join(tmpdir(), 'runc-runtime-'));
 after(() => rmSync(work, { recursive: true, force: true }));
@@ -49,11 +52,16 @@ class FakeRunc implements CommandRunner {
     return Promise.resolve({ code: 1, stdout: '', stderr: `unknown ${verb ?? ''}` });
   }
 
-  /** `runc run --bundle B --pid-file P id`: the container's process is the bundle's argv, run by sh. */
+  /**
+   * `runc run [--detach] --bundle B --pid-file P id`: the container's process is the bundle's argv, run by sh.
+   * Detached, runc exits once the container wrote its pid (or with the container, when it fails before), and
+   * leaves its output streams to the container, whose exit the exit source reports.
+   */
   spawnRun = (_file: string, argv: string[]): ChildProcess => {
     const bundle = argv[argv.indexOf('--bundle') + 1] ?? '';
     const pidFile = argv[argv.indexOf('--pid-file') + 1] ?? '';
     const id = argv[argv.length - 1] ?? '';
+    this.calls.push(['runc', ...argv].join(' '));
     const spec = JSON.parse(readFileSync(join(bundle, 'config.json'), 'utf8')) as OciRuntimeSpec;
     const script = spec.process.args[0] === 'missing'
       ? 'echo \'time="2026-12-05T05:00:00Z" level=error msg="runc run failed: unable to start container process: exec: \\"missing\\": executable file not found in $PATH"\' >&2; exit 1'
@@ -63,8 +71,34 @@ class FakeRunc implements CommandRunner {
     const env = Object.fromEntries(spec.process.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
     const child = spawn('sh', ['-c', script, pidFile, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
     if (spec.process.args[0] !== 'missing') this.containers.set(id, child);
-    return child;
+    if (!argv.includes('--detach')) return child;
+    child.once('exit', (code, signal) => this.exits.end(child.pid ?? 0, { code, signal }));
+    const runc = Object.assign(new EventEmitter(), { stdout: child.stdout, stderr: child.stderr, pid: undefined });
+    const started = setInterval(() => {
+      if (existsSync(pidFile)) runc.emit('exit', 0, null);
+    }, 5);
+    child.once('exit', (code, signal) => runc.emit('exit', code, signal));
+    runc.once('exit', () => clearInterval(started));
+    return runc as unknown as ChildProcess;
   };
+
+  readonly exits = new FakeExits();
+}
+
+/** The exits a subreaper reports, by pid. */
+class FakeExits implements ExitSource {
+  private readonly ended = new Map<number, Exit>();
+  private readonly waiting = new Map<number, (e: Exit) => void>();
+
+  end(pid: number, exit: Exit): void {
+    this.ended.set(pid, exit);
+    this.waiting.get(pid)?.(exit);
+  }
+
+  exitOf(pid: number): Promise<Exit> {
+    const exit = this.ended.get(pid);
+    return exit ? Promise.resolve(exit) : new Promise((resolve) => this.waiting.set(pid, resolve));
+  }
 }
 
 const image: StoredImage = { name: 'docker.io/kubectl-submariner/toolbox:1', digest: 'sha256:abc', size: 1 };
@@ -94,10 +128,12 @@ function request(command: string[], imageRef = 'kubectl-submariner/toolbox:1'): 
   };
 }
 
-function runtime(): { runc: FakeRunc; rt: RuncRuntime; root: string } {
+/** `detach`: the runtime runs under a subreaper, whose exits the fake reports. */
+function runtime(detach = false): { runc: FakeRunc; rt: RuncRuntime; root: string } {
   const runc = new FakeRunc();
   const root = join(work, `runc-${++n}`);
-  return { runc, root, rt: new RuncRuntime({ runner: runc, root, images: store, hostCapabilities: ['CAP_NET_ADMIN'], spawnRun: runc.spawnRun }) };
+  const exits = detach ? runc.exits : undefined;
+  return { runc, root, rt: new RuncRuntime({ runner: runc, root, images: store, hostCapabilities: ['CAP_NET_ADMIN'], spawnRun: runc.spawnRun, exits }) };
 }
 
 describe('runc runtime', () => {
@@ -145,6 +181,37 @@ describe('runc runtime', () => {
     assert.equal(runc.mounts.size, 0);
     assert.equal(runc.containers.size, 0);
     assert.equal(existsSync(bundle), false);
+  });
+
+  it('under a subreaper, runc starts the container detached: its output reaches the log, and its exit comes from the subreaper', async () => {
+    const { runc, rt, root } = runtime(true);
+    const req = request(['sh', '-c', 'echo $GREETING; echo oops >&2; exec sleep 30']);
+    const c = await rt.start(req);
+    const id = `${req.pod.uid}-main`;
+    assert.ok(runc.calls.includes(`runc --root ${root} run --detach --bundle ${join(req.pod.dir, 'containers', 'main')} --pid-file ${join(req.pod.dir, 'containers', 'main', 'pid')} ${id}`));
+    assert.ok(c.running);
+    assert.equal(c.pid, runc.containers.get(id)?.pid);
+    while (!(existsSync(req.logFile) && readFileSync(req.logFile, 'utf8').includes('oops'))) await sleep(10);
+    const exit = await c.stop(5000);
+    assert.equal(exit.signal, 'SIGTERM');
+    assert.equal(c.running, false);
+    assert.deepEqual(runc.calls.filter((l) => l.startsWith('runc')).slice(-2), [`runc --root ${root} kill ${id} TERM`, `runc --root ${root} delete --force ${id}`]);
+    while (!c.log.closed) await sleep(10);
+    assert.match(readFileSync(req.logFile, 'utf8'), / stdout F hello\n.* stderr F oops\n/s);
+    await c.remove();
+    assert.equal(runc.mounts.size, 0);
+  });
+
+  it('under a subreaper, a container that exits on its own reports its code; runc failing to start one is CreateContainerError', async () => {
+    const { runc, rt } = runtime(true);
+    const c = await rt.start(request(['sh', '-c', 'sleep 0.1; exit 3']));
+    assert.deepEqual(await c.exited, { code: 3, signal: null });
+    assert.equal(c.running, false);
+    await c.remove();
+    const req = request(['missing']);
+    await assert.rejects(rt.start(req), (err: unknown) => err instanceof CreateContainerError && /executable file not found/.test(err.message));
+    assert.equal(runc.mounts.size, 0);
+    assert.equal(existsSync(join(req.pod.dir, 'containers', 'main')), false);
   });
 
   it('kills a container that ignores SIGTERM after the grace period', async () => {

@@ -1,0 +1,3 @@
+module local.invalid/ksub-reaper
+
+go 1.22
