@@ -1,9 +1,10 @@
 // The sandbox daemon's subreaper (ksub-reaper) with real processes: what is orphaned below its command is adopted,
 // and how it ended reaches the command through subreaper(). Needs the ksub-reaper binary (npm run setup).
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { binaries } from '../../../src/sandbox/binaries/versions.js';
 
@@ -35,6 +36,20 @@ describe('ksub-reaper', { skip }, () => {
     assert.equal(said.reaper, said.ppid);
     assert.deepEqual(said.exits, [{ code: 7, signal: null }, { code: null, signal: 'SIGTERM' }]);
     assert.equal(said.env, null, 'the processes the command starts do not inherit KSUB_REAPER_FD');
+  });
+
+  it('killed, takes its command with it', async () => {
+    const reaper = spawn(bins.reaper, ['sleep', '60'], { stdio: 'ignore' });
+    let command = '';
+    while (command === '') {
+      await sleep(20);
+      command = spawnSync('pgrep', ['-P', String(reaper.pid)], { encoding: 'utf8' }).stdout.trim();
+    }
+    assert.ok(existsSync(`/proc/${command}`));
+    reaper.kill('SIGKILL');
+    const deadline = Date.now() + 5000;
+    while (existsSync(`/proc/${command}`) && Date.now() < deadline) await sleep(20);
+    assert.equal(existsSync(`/proc/${command}`), false, 'the command outlived its subreaper');
   });
 
   it('says how it is used, and fails on a command that does not exist', () => {

@@ -6,7 +6,8 @@
 //
 // The command gets the read end of a pipe as file descriptor 3 (and KSUB_REAPER_FD=3 in its environment). On it,
 // each adopted process that ends is reported in one line: "<pid> exit <code>" or "<pid> signal <number>".
-// SIGTERM, SIGINT and SIGHUP are passed on to the command, and ksub-reaper exits as the command does.
+// SIGTERM, SIGINT and SIGHUP are passed on to the command, and ksub-reaper exits as the command does. Should
+// ksub-reaper itself be killed, the kernel kills the command too (PR_SET_PDEATHSIG): the two end as one.
 package main
 
 import (
@@ -14,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"os/signal"
+	"runtime"
 	"syscall"
 )
 
@@ -24,6 +26,8 @@ func main() {
 		fmt.Fprintln(os.Stderr, "usage: ksub-reaper COMMAND [ARG...]")
 		os.Exit(2)
 	}
+	// The parent-death signal follows the thread that started the command: this one, for good.
+	runtime.LockOSThread()
 	if _, _, errno := syscall.RawSyscall(syscall.SYS_PRCTL, prSetChildSubreaper, 1, 0); errno != 0 {
 		fail("cannot become a child subreaper: %v", errno)
 	}
@@ -40,6 +44,7 @@ func main() {
 	command, err := os.StartProcess(path, os.Args[1:], &os.ProcAttr{
 		Env:   append(os.Environ(), "KSUB_REAPER_FD=3"),
 		Files: []*os.File{os.Stdin, os.Stdout, os.Stderr, reports},
+		Sys:   &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL},
 	})
 	if err != nil {
 		fail("cannot start %s: %v", os.Args[1], err)
