@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, constants, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { once } from 'node:events';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { ImageStore, UnpackedImage } from '../../../image/store.js';
@@ -19,8 +21,8 @@ export interface RuncDeps {
   images: Pick<ImageStore, 'find' | 'unpack' | 'dir'>;
   /** The kubelet's bounding capabilities: what a privileged container gets. */
   hostCapabilities?: readonly string[] | undefined;
-  /** Starts `runc run` (its own process group, stdout and stderr piped). */
-  spawnRun?: ((file: string, args: string[]) => ChildProcess) | undefined;
+  /** Starts `runc run` (its own process group), stdout and stderr to `output`'s descriptors, else piped. */
+  spawnRun?: ((file: string, args: string[], output?: OutputFds) => ChildProcess) | undefined;
   /**
    * The exits of the processes a subreaper above this one adopts. With it, runc starts each container detached and
    * exits, and the container's exit comes from here; without it, `runc run` stays in the foreground as the
@@ -68,7 +70,28 @@ export const pullErrorMessage = (image: string, storeDir: string): string =>
   '`kubectl submariner sandbox load-image ARCHIVE`, or build it from Debian packages with ' +
   '`kubectl submariner sandbox build-image NAME --packages a,b`';
 
-const defaultSpawn = (file: string, args: string[]): ChildProcess => spawn(file, args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: baseEnv });
+/** The write ends a detached container's stdout and stderr are given. */
+export type OutputFds = [stdout: number, stderr: number];
+
+const defaultSpawn = (file: string, args: string[], output?: OutputFds): ChildProcess =>
+  spawn(file, args, { detached: true, stdio: ['ignore', output?.[0] ?? 'pipe', output?.[1] ?? 'pipe'], env: baseEnv });
+
+/**
+ * A detached container's stdout and stderr: real pipes (FIFOs in the bundle, unlinked once open), as a container
+ * expects of them (`/dev/stdout` opens; node's own stdio pipes are sockets, which it cannot open), read here.
+ */
+async function outputPipes(runner: CommandRunner, bundle: string): Promise<{ fds: OutputFds; streams: [Socket, Socket] }> {
+  const paths = [join(bundle, 'stdout'), join(bundle, 'stderr')];
+  await runner.run('mkfifo', ['-m', '600', ...paths]);
+  const ends = paths.map((path) => {
+    const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
+    const write = openSync(path, constants.O_WRONLY);
+    rmSync(path);
+    return { read, write };
+  });
+  const [out, err] = ends.map(({ read }) => new Socket({ fd: read, readable: true, writable: false })) as [Socket, Socket];
+  return { fds: [ends[0]?.write ?? -1, ends[1]?.write ?? -1], streams: [out, err] };
+}
 
 /** Removes a container's runc state, root filesystem mount and bundle directory. */
 async function removeBundle(runner: CommandRunner, bundle: string, rec: BundleRecord): Promise<void> {
@@ -176,7 +199,16 @@ export class RuncRuntime implements ContainerRuntime {
     const { runner, exits } = this.deps;
     const pidFile = join(bundle, 'pid');
     const detach = exits ? ['--detach'] : [];
-    const child = (this.deps.spawnRun ?? defaultSpawn)('runc', ['--root', rec.root, 'run', ...detach, '--bundle', bundle, '--pid-file', pidFile, rec.id]);
+    const pipes = exits
+      ? await outputPipes(runner, bundle).catch(async (err: unknown) => {
+          await removeBundle(runner, bundle, rec);
+          throw new CreateContainerError(`cannot make the container's output pipes: ${err instanceof Error ? err.message : String(err)}`);
+        })
+      : undefined;
+    const child = (this.deps.spawnRun ?? defaultSpawn)('runc', ['--root', rec.root, 'run', ...detach, '--bundle', bundle, '--pid-file', pidFile, rec.id], pipes?.fds);
+    // The container holds the write ends now (runc passes them on): the log ends when it does.
+    for (const fd of pipes?.fds ?? []) closeSync(fd);
+    const [stdout, stderr] = pipes?.streams ?? [child.stdout, child.stderr];
     const runcExited = new Promise<Exit>((resolve) => {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: 127, signal: null }));
@@ -186,9 +218,9 @@ export class RuncRuntime implements ContainerRuntime {
     const collect = (d: Buffer): void => {
       if (early.length < 64 * 1024) early += d.toString('utf8');
     };
-    child.stderr?.on('data', collect);
-    if (child.stdout) log.attach(child.stdout, 'stdout');
-    if (child.stderr) log.attach(child.stderr, 'stderr');
+    stderr?.on('data', collect);
+    if (stdout) log.attach(stdout, 'stdout');
+    if (stderr) log.attach(stderr, 'stderr');
     const timeoutMs = this.deps.startTimeoutMs ?? 60_000;
     const deadline = Date.now() + timeoutMs;
     let ended = false;
@@ -208,11 +240,13 @@ export class RuncRuntime implements ContainerRuntime {
     if (!Number.isInteger(pid) || pid <= 0) {
       if (!ended && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
       await runcExited;
+      // What runc said may still be on its way through the pipe.
+      if (stderr && !stderr.closed) await Promise.race([once(stderr, 'close'), sleep(1000)]);
       await removeBundle(runner, bundle, rec);
       log.close();
       throw new CreateContainerError(ended ? runcMessage(early) : 'runc did not start the container in time');
     }
-    child.stderr?.off('data', collect);
+    stderr?.off('data', collect);
     const container = { pid, exited: exits ? exits.exitOf(pid) : runcExited, log };
     // Foreground: what is left of runc's process group goes when the container does not stop on runc's KILL.
     const kill = exits ? () => process.kill(pid, 'SIGKILL') : () => child.pid !== undefined && killGroup(child.pid, 'SIGKILL');

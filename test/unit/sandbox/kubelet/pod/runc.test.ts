@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,7 +11,7 @@ import type { CommandRunner, RunOptions, RunResult } from '../../../../../src/ne
 import { CreateContainerError, ImagePullError, type ContainerStart } from '../../../../../src/sandbox/kubelet/pod/container-runtime.js';
 import type { OciRuntimeSpec } from '../../../../../src/sandbox/kubelet/pod/bundle.js';
 import type { ExitSource } from '../../../../../src/sandbox/kubelet/pod/reaper.js';
-import { removePodContainers, removeRuncRoot, runcMessage, RuncRuntime } from '../../../../../src/sandbox/kubelet/pod/runc.js';
+import { removePodContainers, removeRuncRoot, runcMessage, RuncRuntime, type OutputFds } from '../../../../../src/sandbox/kubelet/pod/runc.js';
 import type { Exit } from '../../../../../src/sandbox/kubelet/pod/runtime.js';
 
 const work = mkdtempSync(join(tmpdir(), 'runc-runtime-'));
@@ -28,6 +28,10 @@ class FakeRunc implements CommandRunner {
   run(file: string, args: readonly string[], _o?: RunOptions): Promise<RunResult> {
     this.calls.push([file, ...args].join(' '));
     const ok = (stdout = ''): Promise<RunResult> => Promise.resolve({ code: 0, stdout, stderr: '' });
+    if (file === 'mkfifo') {
+      execFileSync(file, args);
+      return ok();
+    }
     if (file === 'mount') {
       this.mounts.add(args[args.length - 1] ?? '');
       return ok();
@@ -54,10 +58,10 @@ class FakeRunc implements CommandRunner {
 
   /**
    * `runc run [--detach] --bundle B --pid-file P id`: the container's process is the bundle's argv, run by sh.
-   * Detached, runc exits once the container wrote its pid (or with the container, when it fails before), and
-   * leaves its output streams to the container, whose exit the exit source reports.
+   * Detached, the container writes to the runtime's pipes, and runc exits once the container wrote its pid (or with
+   * the container, when it fails before); the exit source reports the container's exit.
    */
-  spawnRun = (_file: string, argv: string[]): ChildProcess => {
+  spawnRun = (_file: string, argv: string[], output?: OutputFds): ChildProcess => {
     const bundle = argv[argv.indexOf('--bundle') + 1] ?? '';
     const pidFile = argv[argv.indexOf('--pid-file') + 1] ?? '';
     const id = argv[argv.length - 1] ?? '';
@@ -69,11 +73,11 @@ class FakeRunc implements CommandRunner {
     const args = spec.process.args[0] === 'ignore-term' ? spec.process.args.slice(1) : spec.process.args;
     if (args !== spec.process.args) this.ignoreTerm.add(id);
     const env = Object.fromEntries(spec.process.env.map((e) => [e.slice(0, e.indexOf('=')), e.slice(e.indexOf('=') + 1)]));
-    const child = spawn('sh', ['-c', script, pidFile, ...args], { detached: true, stdio: ['ignore', 'pipe', 'pipe'], env });
+    const child = spawn('sh', ['-c', script, pidFile, ...args], { detached: true, stdio: ['ignore', output?.[0] ?? 'pipe', output?.[1] ?? 'pipe'], env });
     if (spec.process.args[0] !== 'missing') this.containers.set(id, child);
     if (!argv.includes('--detach')) return child;
     child.once('exit', (code, signal) => this.exits.end(child.pid ?? 0, { code, signal }));
-    const runc = Object.assign(new EventEmitter(), { stdout: child.stdout, stderr: child.stderr, pid: undefined });
+    const runc = Object.assign(new EventEmitter(), { stdout: null, stderr: null, pid: undefined });
     const started = setInterval(() => {
       if (existsSync(pidFile)) runc.emit('exit', 0, null);
     }, 5);
@@ -185,7 +189,8 @@ describe('runc runtime', () => {
 
   it('under a subreaper, runc starts the container detached: its output reaches the log, and its exit comes from the subreaper', async () => {
     const { runc, rt, root } = runtime(true);
-    const req = request(['sh', '-c', 'echo $GREETING; echo oops >&2; exec sleep 30']);
+    // Output written by opening /dev/stdout and /dev/stderr, as nginx's logs are: pipes open, sockets do not.
+    const req = request(['sh', '-c', 'echo $GREETING > /dev/stdout; echo oops > /dev/stderr; exec sleep 30']);
     const c = await rt.start(req);
     const id = `${req.pod.uid}-main`;
     assert.ok(runc.calls.includes(`runc --root ${root} run --detach --bundle ${join(req.pod.dir, 'containers', 'main')} --pid-file ${join(req.pod.dir, 'containers', 'main', 'pid')} ${id}`));
