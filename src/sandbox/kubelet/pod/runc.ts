@@ -76,21 +76,21 @@ export type OutputFds = [stdout: number, stderr: number];
 const defaultSpawn = (file: string, args: string[], output?: OutputFds): ChildProcess =>
   spawn(file, args, { detached: true, stdio: ['ignore', output?.[0] ?? 'pipe', output?.[1] ?? 'pipe'], env: baseEnv });
 
+const outputPaths = (bundle: string): [stdout: string, stderr: string] => [join(bundle, 'stdout'), join(bundle, 'stderr')];
+
 /**
- * A detached container's stdout and stderr: real pipes (FIFOs in the bundle, unlinked once open), as a container
- * expects of them (`/dev/stdout` opens; node's own stdio pipes are sockets, which it cannot open), read here.
+ * A detached container's stdout and stderr: real pipes (the FIFOs `mountRootfs` made in the bundle, unlinked once
+ * open), as a container expects of them (`/dev/stdout` opens; node's own stdio pipes are sockets, which it cannot
+ * open), read here.
  */
-async function outputPipes(runner: CommandRunner, bundle: string): Promise<{ fds: OutputFds; streams: [Socket, Socket] }> {
-  const paths = [join(bundle, 'stdout'), join(bundle, 'stderr')];
-  await runner.run('mkfifo', ['-m', '600', ...paths]);
-  const ends = paths.map((path) => {
+function openOutputPipes(bundle: string): { fds: OutputFds; streams: [Socket, Socket] } {
+  const [out, err] = outputPaths(bundle).map((path) => {
     const read = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
     const write = openSync(path, constants.O_WRONLY);
     rmSync(path);
-    return { read, write };
-  });
-  const [out, err] = ends.map(({ read }) => new Socket({ fd: read, readable: true, writable: false })) as [Socket, Socket];
-  return { fds: [ends[0]?.write ?? -1, ends[1]?.write ?? -1], streams: [out, err] };
+    return { write, stream: new Socket({ fd: read, readable: true, writable: false }) };
+  }) as [{ write: number; stream: Socket }, { write: number; stream: Socket }];
+  return { fds: [out.write, err.write], streams: [out.stream, err.stream] };
 }
 
 /** Removes a container's runc state, root filesystem mount and bundle directory. */
@@ -188,6 +188,13 @@ export class RuncRuntime implements ContainerRuntime {
       await removeBundle(runner, bundle, rec);
       throw new CreateContainerError(`cannot mount the container's root filesystem: ${mounted.stderr.trim()}`);
     }
+    if (this.deps.exits) {
+      const made = await runner.run('mkfifo', ['-m', '600', ...outputPaths(bundle)], { allowFailure: true });
+      if (made.code !== 0) {
+        await removeBundle(runner, bundle, rec);
+        throw new CreateContainerError(`cannot make the container's output pipes: ${made.stderr.trim()}`);
+      }
+    }
     return { unpacked, rec };
   }
 
@@ -197,14 +204,15 @@ export class RuncRuntime implements ContainerRuntime {
    */
   private async run(bundle: string, rec: BundleRecord, logFile: string): Promise<RunningContainer> {
     const { runner, exits } = this.deps;
+    let pipes;
+    try {
+      pipes = exits ? openOutputPipes(bundle) : undefined;
+    } catch (err) {
+      await removeBundle(runner, bundle, rec);
+      throw new CreateContainerError(`cannot open the container's output pipes: ${err instanceof Error ? err.message : String(err)}`);
+    }
     const pidFile = join(bundle, 'pid');
     const detach = exits ? ['--detach'] : [];
-    const pipes = exits
-      ? await outputPipes(runner, bundle).catch(async (err: unknown) => {
-          await removeBundle(runner, bundle, rec);
-          throw new CreateContainerError(`cannot make the container's output pipes: ${err instanceof Error ? err.message : String(err)}`);
-        })
-      : undefined;
     const child = (this.deps.spawnRun ?? defaultSpawn)('runc', ['--root', rec.root, 'run', ...detach, '--bundle', bundle, '--pid-file', pidFile, rec.id], pipes?.fds);
     // The container holds the write ends now (runc passes them on): the log ends when it does.
     for (const fd of pipes?.fds ?? []) closeSync(fd);
@@ -213,6 +221,8 @@ export class RuncRuntime implements ContainerRuntime {
       child.once('exit', (code, signal) => resolve({ code, signal }));
       child.once('error', () => resolve({ code: 127, signal: null }));
     });
+    let ended = false;
+    void runcExited.then(() => (ended = true));
     const log = new ContainerLog(logFile);
     let early = '';
     const collect = (d: Buffer): void => {
@@ -222,22 +232,9 @@ export class RuncRuntime implements ContainerRuntime {
     if (stdout) log.attach(stdout, 'stdout');
     if (stderr) log.attach(stderr, 'stderr');
     const timeoutMs = this.deps.startTimeoutMs ?? 60_000;
-    const deadline = Date.now() + timeoutMs;
-    let ended = false;
-    void runcExited.then(() => (ended = true));
     const readPid = (): number => (existsSync(pidFile) ? Number(readFileSync(pidFile, 'utf8').trim() || NaN) : NaN);
-    let pid = NaN;
-    if (exits) {
-      const done = await Promise.race([runcExited, sleep(timeoutMs).then(() => undefined)]);
-      if (done?.code === 0) pid = readPid();
-    } else {
-      pid = readPid();
-      while (Number.isNaN(pid) && !ended && Date.now() < deadline) {
-        await sleep(5);
-        pid = readPid();
-      }
-    }
-    if (!Number.isInteger(pid) || pid <= 0) {
+    const pid = exits ? await detachedPid(runcExited, readPid, timeoutMs) : await foregroundPid(() => ended, readPid, timeoutMs);
+    if (pid === undefined) {
       if (!ended && child.pid !== undefined) killGroup(child.pid, 'SIGKILL');
       await runcExited;
       // What runc said may still be on its way through the pipe.
@@ -252,6 +249,25 @@ export class RuncRuntime implements ContainerRuntime {
     const kill = exits ? () => process.kill(pid, 'SIGKILL') : () => child.pid !== undefined && killGroup(child.pid, 'SIGKILL');
     return new RuncContainer(runner, bundle, rec, container, kill);
   }
+}
+
+const validPid = (pid: number): number | undefined => (Number.isInteger(pid) && pid > 0 ? pid : undefined);
+
+/** Detached: `runc run --detach` exits 0 once the container runs, its pid in the pid file. */
+async function detachedPid(runcExited: Promise<Exit>, readPid: () => number, timeoutMs: number): Promise<number | undefined> {
+  const done = await Promise.race([runcExited, sleep(timeoutMs).then(() => undefined)]);
+  return done?.code === 0 ? validPid(readPid()) : undefined;
+}
+
+/** Foreground: runc writes the pid file once the container runs, and stays. */
+async function foregroundPid(ended: () => boolean, readPid: () => number, timeoutMs: number): Promise<number | undefined> {
+  const deadline = Date.now() + timeoutMs;
+  let pid = readPid();
+  while (Number.isNaN(pid) && !ended() && Date.now() < deadline) {
+    await sleep(5);
+    pid = readPid();
+  }
+  return validPid(pid);
 }
 
 /** A container runc runs: its main process, how it ends, and its log. */

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { readFileSync } from 'node:fs';
+import { constants } from 'node:os';
 import { killGroup } from '../../controlplane/process.js';
 import { ContainerLog } from './logs.js';
 import { shellQuote } from './sandbox-plan.js';
@@ -13,8 +14,7 @@ export interface Exit {
 /** The exit code a container runtime reports: the code, or 128 + the signal number. */
 export function exitCode(e: Exit): number {
   if (e.code !== null) return e.code;
-  const signals: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGQUIT: 3, SIGKILL: 9, SIGSEGV: 11, SIGPIPE: 13, SIGTERM: 15 };
-  return 128 + (e.signal ? (signals[e.signal] ?? 0) : 0);
+  return 128 + (e.signal ? constants.signals[e.signal] : 0);
 }
 
 export const baseEnv: Record<string, string> = {

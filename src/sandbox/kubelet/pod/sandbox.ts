@@ -105,7 +105,7 @@ export class PodSandbox {
    * that have mount, UTS and PID namespaces of their own need nothing more than the network namespace.
    */
   async start(mounts: readonly PodMount[], { podMounts = true, sharePid = false } = {}): Promise<void> {
-    if (podMounts || sharePid) await this.startPause(podMounts ? mounts : mounts.slice(0, 1), sharePid);
+    if (podMounts || sharePid) await this.startPause(podMounts ? mounts : [], sharePid);
     this.started = true;
   }
 

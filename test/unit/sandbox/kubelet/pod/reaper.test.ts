@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { describe, it } from 'node:test';
 import { parseReport, ReaperExits } from '../../../../../src/sandbox/kubelet/pod/reaper.js';
+import { exitCode } from '../../../../../src/sandbox/kubelet/pod/runtime.js';
 
 /** A report stream, the pids alive and a clock, as ReaperExits sees them. */
 function reaper(): { exits: ReaperExits; report: (line: string) => Promise<void>; alive: Set<number>; clock: { now: number } } {
@@ -23,6 +24,18 @@ describe('subreaper exits', () => {
     assert.deepEqual(parseReport('4242 signal 9'), { pid: 4242, exit: { code: null, signal: 'SIGKILL' } });
     assert.equal(parseReport('ksub-reaper: wait: no child processes'), undefined);
     assert.equal(parseReport('12 exit'), undefined);
+  });
+
+  it('reports as a container runtime does: the code, or 128 and the signal number', () => {
+    const code = (line: string): number | undefined => {
+      const r = parseReport(line);
+      return r && exitCode(r.exit);
+    };
+    assert.equal(code('7 exit 3'), 3);
+    assert.equal(code('7 signal 9'), 137);
+    assert.equal(code('7 signal 15'), 143);
+    assert.equal(code('7 signal 10'), 138); // SIGUSR1
+    assert.equal(code('7 signal 6'), 134); // SIGABRT
   });
 
   it('gives a waiting container its exit, and one reported before anyone waited', async () => {
