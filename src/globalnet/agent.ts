@@ -131,10 +131,12 @@ class Leadership {
     }
   }
 
-  stop(): void {
+  /** Takes no more work, and resolves once the work already running ended (a dataplane run among it). */
+  async stop(): Promise<void> {
     this.ready = false;
     if (this.retry) clearTimeout(this.retry);
     for (const q of Object.values(this.queues)) q.stop();
+    await Promise.all(Object.values(this.queues).map((q) => q.idle()));
   }
 
   /** Traffic to the remote clusters' global CIDRs is what GlobalNet translates. */
@@ -313,8 +315,10 @@ export class GlobalnetAgent {
   }
 
   private async unlead(): Promise<void> {
-    this.leadership?.stop();
+    const leadership = this.leadership;
     this.leadership = undefined;
+    // A dataplane run already under way would write its rules back after the uninstall below.
+    await leadership?.stop();
     this.d.dataplane.clear();
     if (this.stopping) return;
     // Another node leads now: this node must not translate anything.

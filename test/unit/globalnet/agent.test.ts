@@ -319,6 +319,35 @@ void describe('the GlobalNet agent on the active gateway', () => {
     assert.equal(h.lease.peek()?.holderIdentity, '', 'the lease is released for the new gateway');
   });
 
+  void it('leaves no rules when the gateway moves while it is programming them', async () => {
+    // The old gateway writes its Gateway's status as it steps down: GlobalNet programs again, and its `ipset save`
+    // is still running when the Endpoint naming another node arrives.
+    let entered!: () => void;
+    let release!: () => void;
+    const inFlight = new Promise<void>((r) => (entered = r));
+    const held = new Promise<void>((r) => (release = r));
+    let hold = true;
+    h.runner.on(/^ipset save$/, async (call) => {
+      if (hold) {
+        hold = false;
+        entered();
+        await held;
+      }
+      return { stdout: h.ipsets.saveText(call.netns) };
+    });
+    const gw = h.kube.kube.gateways.get(NODE, NS);
+    assert.ok(gw);
+    h.kube.kube.gateways.put({ ...gw, metadata: { ...gw.metadata, annotations: { ...gw.metadata?.annotations, 'submariner.io/update-timestamp': '1' } } });
+    await inFlight;
+    h.kube.putActiveGateway(NS, 'cluster1', 'cluster1-gateway2');
+    await new Promise((r) => setTimeout(r, 50));
+    release();
+    await poll('the agent to stop leading', async () => ({ value: h.agent.leading ? undefined : true, seen: h.agent.leading }), { timeoutMs: 3000 });
+    await settle(h);
+    await new Promise((r) => setTimeout(r, 50));
+    assert.deepEqual(h.iptables.saveText('nat').split('\n').filter((l) => /SUBMARINER-GN|SM-GN/.test(l)), []);
+  });
+
   void it('uninstall removes every chain, rule and ipset', async () => {
     const k = h.kube.kube;
     k.pods.put(pod('client', '10.244.1.10', { app: 'client' }));
