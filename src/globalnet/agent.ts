@@ -30,7 +30,7 @@ export interface GlobalnetAgentDeps {
   log: Logger;
   now?: () => Date;
   resyncMs?: number;
-  /** Retry delay of a dataplane still waiting for kube-proxy's chains. */
+  /** Retry delay of dataplane work to try again: kube-proxy's chains not there yet, rules that could not be removed. */
   pendingRetryMs?: number;
 }
 
@@ -321,12 +321,19 @@ export class GlobalnetAgent {
     await leadership?.stop();
     this.d.dataplane.clear();
     if (this.stopping) return;
-    // Another node leads now: this node must not translate anything.
+    await this.removeRules(0);
+  }
+
+  /** Another node leads now: this node must not translate anything. A failed removal is tried again, with backoff. */
+  private async removeRules(attempt: number): Promise<void> {
+    if (this.stopping || this.leadership) return;
     try {
       await this.d.dataplane.uninstall();
       this.d.log.info('no longer leading GlobalNet: removed its rules from this node');
     } catch (err) {
-      this.d.log.error('could not remove the GlobalNet rules', { error: errorText(err) });
+      const retryInMs = Math.min((this.d.pendingRetryMs ?? 2000) * 2 ** attempt, 30_000);
+      this.d.log.error('could not remove the GlobalNet rules; trying again', { error: errorText(err), retryInMs });
+      setTimeout(() => void this.removeRules(attempt + 1), retryInMs).unref();
     }
   }
 }

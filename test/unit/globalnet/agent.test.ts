@@ -348,6 +348,16 @@ void describe('the GlobalNet agent on the active gateway', () => {
     assert.deepEqual(h.iptables.saveText('nat').split('\n').filter((l) => /SUBMARINER-GN|SM-GN/.test(l)), []);
   });
 
+  void it('tries again to remove its rules when the first removal fails', async () => {
+    h.runner.failOn(/^iptables-restore/, { stderr: 'iptables-restore: line 3 failed' }, { once: true });
+    h.kube.putActiveGateway(NS, 'cluster1', 'cluster1-gateway2');
+    await poll('the agent to stop leading', async () => ({ value: h.agent.leading ? undefined : true, seen: h.agent.leading }), { timeoutMs: 3000 });
+    await poll('the rules to be gone', async () => {
+      const left = h.iptables.saveText('nat').split('\n').filter((l) => /SUBMARINER-GN|SM-GN/.test(l));
+      return { value: left.length === 0 || undefined, seen: left };
+    }, { timeoutMs: 3000 });
+  });
+
   void it('uninstall removes every chain, rule and ipset', async () => {
     const k = h.kube.kube;
     k.pods.put(pod('client', '10.244.1.10', { app: 'client' }));
