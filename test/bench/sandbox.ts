@@ -1,7 +1,7 @@
 // Sandbox benchmark: `sandbox up` of two clusters from a warm cache (baseline: the same two control planes
 // alone), memory of every sandbox process (PSS, and the sum of RSS; the median of five looks, in all and by part:
 // control planes, daemon, pods), and pod start-up latency (create to Ready), with the runc runtime against the host-process runtime
-// in the same run: fleets of each, in turn (BENCH_SANDBOX_ROUNDS, 3), and the median fleet of each.
+// in the same run: fleets of each, in turn (BENCH_SANDBOX_ROUNDS, 3), and each figure's median over them.
 import { readdirSync, readFileSync } from 'node:fs';
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import { ExecRunner } from '../../src/net/command.js';
