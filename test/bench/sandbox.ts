@@ -95,8 +95,13 @@ async function sampledMemory(root: number, samples = 5): Promise<Parts> {
     if (i > 0) await new Promise((r) => setTimeout(r, 1000));
     seen.push(treeMemory(root));
   }
-  const median = (part: keyof Parts): Memory => ({ rss: percentile(seen.map((m) => m[part].rss), 50), pss: percentile(seen.map((m) => m[part].pss), 50) });
-  return { all: median('all'), controlPlanes: median('controlPlanes'), daemon: median('daemon'), pods: median('pods') };
+  return medianParts(seen);
+}
+
+/** Each part's median RSS and PSS over several looks (or fleets). */
+function medianParts(seen: readonly Parts[]): Parts {
+  const of = (part: keyof Parts): Memory => ({ rss: median(seen.map((m) => m[part].rss)), pss: median(seen.map((m) => m[part].pss)) });
+  return { all: of('all'), controlPlanes: of('controlPlanes'), daemon: of('daemon'), pods: of('pods') };
 }
 
 /** Create-to-Ready latencies of `count` toolbox pods, created `batch` at a time (each batch Ready before the next). */
@@ -163,13 +168,9 @@ async function measure(runtime: Runtime): Promise<Measured> {
 
 /** The median of several fleets' figures, each on its own; their pods' start-up latencies together. */
 function medianFleet(fleets: Measured[]): Measured {
-  const parts = (['all', 'controlPlanes', 'daemon', 'pods'] as const).map((part) => [
-    part,
-    { rss: median(fleets.map((m) => m.memory[part].rss)), pss: median(fleets.map((m) => m.memory[part].pss)) },
-  ]);
   return {
     upMs: median(fleets.map((m) => m.upMs)),
-    memory: Object.fromEntries(parts) as Parts,
+    memory: medianParts(fleets.map((m) => m.memory)),
     latencies: fleets.flatMap((m) => m.latencies),
     sequential: fleets.flatMap((m) => m.sequential),
   };
@@ -204,7 +205,7 @@ export async function run(): Promise<void> {
   }
   const host = medianFleet(fleets.process);
   const runc = medianFleet(fleets.runc);
-  const perFleet = (r: Runtime): string => fleets[r].map((m) => (m.memory.all.pss / 1024 / 1024).toFixed(0)).join(', ');
+  const perFleet = (r: Runtime): string => fleets[r].map((m) => mib(m.memory.all.pss)).join(', ');
   const p50 = (m: Measured): number => percentile(m.latencies, 50);
   printBench(`sandbox (2 clusters, 2 nodes each; median of ${rounds} fleets; baseline: the same control planes without nodes, pods or add-ons)`, [
     { metric: 'sandbox up, warm cache (host processes)', value: sec(host.upMs), baseline: sec(bareMs), target: '< 60 s' },
@@ -217,7 +218,7 @@ export async function run(): Promise<void> {
   printBench('sandbox with --runtime runc (baseline: --runtime process, measured above in the same run)', [
     { metric: 'sandbox up, warm cache', value: sec(runc.upMs), baseline: sec(host.upMs), target: '< 60 s' },
     { metric: `memory (PSS), all sandbox processes (median of ${rounds} fleets)`, value: mib(runc.memory.all.pss), baseline: mib(host.memory.all.pss), target: `<= ${mib(host.memory.all.pss)}` },
-    { metric: '  each fleet (MiB)', value: perFleet('runc'), baseline: perFleet('process') },
+    { metric: '  each fleet', value: perFleet('runc'), baseline: perFleet('process') },
     { metric: '  of which the control planes (the same in both)', value: mib(runc.memory.controlPlanes.pss), baseline: mib(host.memory.controlPlanes.pss) },
     { metric: '  of which the daemon (kubelets, forwarders, subreaper)', value: mib(runc.memory.daemon.pss), baseline: mib(host.memory.daemon.pss) },
     { metric: '  of which the pods (containers, pause and runc processes)', value: mib(runc.memory.pods.pss), baseline: mib(host.memory.pods.pss), target: `<= ${mib(host.memory.pods.pss)}` },

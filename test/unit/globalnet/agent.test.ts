@@ -98,6 +98,10 @@ async function startCluster(election?: NewElection): Promise<Harness> {
   return h;
 }
 
+async function stoppedLeading(h: Harness): Promise<void> {
+  await poll('the agent to stop leading', async () => ({ value: h.agent.leading ? undefined : true, seen: h.agent.leading }), { timeoutMs: 3000 });
+}
+
 async function leading(h: Harness): Promise<void> {
   await poll('the agent to lead', async () => ({ value: h.agent.leading || undefined, seen: h.agent.leading }), { timeoutMs: 3000 });
   await settle(h);
@@ -112,6 +116,8 @@ async function settle(h: Harness): Promise<void> {
 }
 
 const nat = (h: Harness, chain: string): string[][] | undefined => h.iptables.rules('nat', chain);
+/** The lines of the nat table that are GlobalNet's: its chains and the jumps into them. */
+const globalnetRules = (h: Harness): string[] => h.iptables.saveText('nat').split('\n').filter((l) => /SUBMARINER-GN|SM-GN/.test(l));
 const clusterEgress = (h: Harness): ClusterGlobalEgressIP | undefined => h.kube.kube.clusterEgressIps.get(wellKnown.clusterEgressIP);
 const allocatedCondition = (o: { status?: { conditions?: { type: string; status: string; reason: string }[] } } | undefined) => {
   const c = o?.status?.conditions?.find((x) => x.type === 'Allocated');
@@ -312,7 +318,7 @@ void describe('the GlobalNet agent on the active gateway', () => {
 
   void it('removes its rules and leaves the election when the active gateway moves to another node', async () => {
     h.kube.putActiveGateway(NS, 'cluster1', 'cluster1-gateway2');
-    await poll('the agent to stop leading', async () => ({ value: h.agent.leading ? undefined : true, seen: h.agent.leading }), { timeoutMs: 3000 });
+    await stoppedLeading(h);
     await settle(h);
     assert.equal(nat(h, chains.ingress), undefined);
     assert.deepEqual(nat(h, 'SUBMARINER-POSTROUTING'), []);
@@ -342,18 +348,18 @@ void describe('the GlobalNet agent on the active gateway', () => {
     h.kube.putActiveGateway(NS, 'cluster1', 'cluster1-gateway2');
     await new Promise((r) => setTimeout(r, 50));
     release();
-    await poll('the agent to stop leading', async () => ({ value: h.agent.leading ? undefined : true, seen: h.agent.leading }), { timeoutMs: 3000 });
+    await stoppedLeading(h);
     await settle(h);
     await new Promise((r) => setTimeout(r, 50));
-    assert.deepEqual(h.iptables.saveText('nat').split('\n').filter((l) => /SUBMARINER-GN|SM-GN/.test(l)), []);
+    assert.deepEqual(globalnetRules(h), []);
   });
 
   void it('tries again to remove its rules when the first removal fails', async () => {
     h.runner.failOn(/^iptables-restore/, { stderr: 'iptables-restore: line 3 failed' }, { once: true });
     h.kube.putActiveGateway(NS, 'cluster1', 'cluster1-gateway2');
-    await poll('the agent to stop leading', async () => ({ value: h.agent.leading ? undefined : true, seen: h.agent.leading }), { timeoutMs: 3000 });
+    await stoppedLeading(h);
     await poll('the rules to be gone', async () => {
-      const left = h.iptables.saveText('nat').split('\n').filter((l) => /SUBMARINER-GN|SM-GN/.test(l));
+      const left = globalnetRules(h);
       return { value: left.length === 0 || undefined, seen: left };
     }, { timeoutMs: 3000 });
   });

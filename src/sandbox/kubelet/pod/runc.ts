@@ -11,7 +11,7 @@ import { bundleConfig, capabilitiesOfMask } from './bundle.js';
 import { CreateContainerError, ImagePullError, type ContainerCommand, type ContainerRuntime, type ContainerStart, type RunningContainer } from './container-runtime.js';
 import { ContainerLog } from './logs.js';
 import type { ExitSource } from './reaper.js';
-import { baseEnv, ttyArgv, type Exit } from './runtime.js';
+import { baseEnv, ttyArgv, watchExit, type Exit } from './runtime.js';
 
 /** What the runc runtime needs from its host. */
 export interface RuncDeps {
@@ -217,10 +217,7 @@ export class RuncRuntime implements ContainerRuntime {
     // The container holds the write ends now (runc passes them on): the log ends when it does.
     for (const fd of pipes?.fds ?? []) closeSync(fd);
     const [stdout, stderr] = pipes?.streams ?? [child.stdout, child.stderr];
-    const runcExited = new Promise<Exit>((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
-      child.once('error', () => resolve({ code: 127, signal: null }));
-    });
+    const runcExited = watchExit(child);
     let ended = false;
     void runcExited.then(() => (ended = true));
     const log = new ContainerLog(logFile);

@@ -24,7 +24,8 @@ export const baseEnv: Record<string, string> = {
   ...(process.env.KSUB_CACHE ? { KSUB_CACHE: process.env.KSUB_CACHE } : {}),
 };
 
-function watchExit(child: ChildProcess): Promise<Exit> {
+/** How a spawned process ends: its exit, or 127 when it could not be started. */
+export function watchExit(child: ChildProcess): Promise<Exit> {
   return new Promise((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', () => resolve({ code: 127, signal: null }));
