@@ -119,6 +119,8 @@ export const gatewayEnv = {
   leaseDuration: 'LEADERSHIP_LEASEDURATION',
   renewDeadline: 'LEADERSHIP_RENEWDEADLINE',
   retryPeriod: 'LEADERSHIP_RETRYPERIOD',
+  /** The Go runtime's thread count, which wireguard-go inherits from the gateway. */
+  goMaxProcs: 'GOMAXPROCS',
 } as const;
 
 /**

@@ -6,6 +6,7 @@ import {
   daemonSet,
   env,
   fieldEnv,
+  resourceEnv,
   metricsService,
   privileged,
   secretEnv,
@@ -81,6 +82,9 @@ export function renderGateway(v: ClusterValues): KubeObject {
       env(gatewayEnv.retryPeriod, leaderElection.retryPeriod),
       nodeName,
       fieldEnv(gatewayEnv.podName, 'metadata.name'),
+      // wireguard-go, where the kernel has no WireGuard, runs as many threads as this says: the CPUs the pod may use
+      // (its limit, else the node's allocatable), not every CPU of a machine it may share.
+      resourceEnv(gatewayEnv.goMaxProcs, 'limits.cpu'),
     ],
     ...(volumeMounts ? { volumeMounts } : {}),
   });

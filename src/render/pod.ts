@@ -6,7 +6,8 @@ import { managedByLabels, names } from '../api/names.js';
 export type EnvVar =
   | { name: string; value: string }
   | { name: string; valueFrom: { secretKeyRef: { name: string; key: string } } }
-  | { name: string; valueFrom: { fieldRef: { fieldPath: string } } };
+  | { name: string; valueFrom: { fieldRef: { fieldPath: string } } }
+  | { name: string; valueFrom: { resourceFieldRef: { resource: string; divisor: string } } };
 
 export const env = (name: string, value: string | number | boolean): EnvVar => ({ name, value: String(value) });
 export const secretEnv = (name: string, secret: string, key: string): EnvVar => ({
@@ -14,6 +15,8 @@ export const secretEnv = (name: string, secret: string, key: string): EnvVar => 
   valueFrom: { secretKeyRef: { name: secret, key } },
 });
 export const fieldEnv = (name: string, fieldPath: string): EnvVar => ({ name, valueFrom: { fieldRef: { fieldPath } } });
+/** A resource of the container itself (`limits.cpu`), in units of `divisor`, rounded up, as the downward API gives it. */
+export const resourceEnv = (name: string, resource: string, divisor = '1'): EnvVar => ({ name, valueFrom: { resourceFieldRef: { resource, divisor } } });
 
 export function commonEnvVars(v: ClusterValues): EnvVar[] {
   return [env(commonEnv.namespace, v.namespace), env(commonEnv.clusterId, v.clusterId), env(commonEnv.debug, v.debug)];

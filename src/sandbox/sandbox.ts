@@ -1,4 +1,5 @@
 import { mkdirSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -15,6 +16,7 @@ import { writeKubeconfig } from './controlplane/kubeconfig.js';
 import { stopPids } from './controlplane/process.js';
 import { defaultStoreDir } from '../image/store.js';
 import { SandboxKubelet, type KubeletRuntime } from './kubelet/kubelet.js';
+import { nodeCpuShare } from './kubelet/node/status.js';
 import { removeRuncRoot } from './kubelet/pod/runc.js';
 import { FleetNetwork, teardownNetwork } from './network.js';
 import { defaultClusterSet, type ClusterSetSpec } from './ocm/accept.js';
@@ -90,6 +92,7 @@ export class Sandbox {
       for (const c of clusters) for (const n of c.nodes) await this.network.createNode(topo, c, n);
     });
     await this.progress.step('Starting the sandbox kubelets', async () => {
+      const cpus = nodeCpuShare(availableParallelism(), clusters.reduce((n, c) => n + c.nodes.length, 0));
       for (const c of clusters) {
         const plane = this.plane(c.name);
         for (const n of c.nodes) {
@@ -106,6 +109,7 @@ export class Sandbox {
             repoRoot: this.repoRoot,
             state: this.state,
             runtime: this.kubeletRuntime(),
+            cpus,
           });
           this.kubelets.push(kubelet);
           await kubelet.start();

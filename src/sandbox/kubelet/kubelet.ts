@@ -1,4 +1,5 @@
 import { mkdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
 import { formatCidr, parseCidr } from '../../net/cidr.js';
@@ -15,7 +16,7 @@ import { HttpsKubeApi } from './kube-client.js';
 import { cleanupNodeDir } from './leftovers.js';
 import { errorText, fileLog, type KubeletLog } from './log.js';
 import { NodeAgent } from './node/agent.js';
-import { kubeletPort } from './node/status.js';
+import { kubeletPort, nodeCapacity } from './node/status.js';
 import { NodeRoutes } from './node/routes.js';
 import { ImageStore } from '../../image/store.js';
 import { ProcessRuntime, type ContainerRuntime } from './pod/container-runtime.js';
@@ -48,6 +49,8 @@ export interface SandboxKubeletOptions {
   ip?: IpBasic;
   /** How pods' containers run: from OCI images of the host's store under runc, or as host processes (the default). */
   runtime?: KubeletRuntime | undefined;
+  /** The node's CPUs, its share of the host's (see nodeCpuShare); all of the host's when unset. */
+  cpus?: number | undefined;
 }
 
 /** The container runtime of a sandbox kubelet. */
@@ -80,7 +83,8 @@ export class SandboxKubelet {
     this.ip = ip;
     const apiCidr = options.fleet?.apiCidr ?? formatCidr(parseCidr(`${cluster.apiAddress}/24`, false));
     this.network = new PodNetwork({ ip, runner, node, cluster, apiCidr, dir });
-    this.agent = new NodeAgent({ api: this.api, node, cluster, log: this.log });
+    const capacity = nodeCapacity(options.cpus ?? availableParallelism());
+    this.agent = new NodeAgent({ api: this.api, node, cluster, capacity, log: this.log });
     this.routes = new NodeRoutes({ api: this.api, network: this.network, node, log: this.log });
     const internal = new URL(options.apiserverInternalUrl);
     const service = new KubernetesService(this.api, cluster.serviceCidr);
@@ -98,6 +102,7 @@ export class SandboxKubelet {
       apiserverInternal: { host: internal.hostname, port: Number(internal.port || 443) },
       caData: options.caData,
       hostResolv: parseResolvConf(readFileSync('/etc/resolv.conf', 'utf8')),
+      allocatable: capacity,
       log: this.log,
     });
   }

@@ -1,19 +1,23 @@
 // The shared sandbox fleet as a user sees it: pods, Services, DNS, exec, logs, scaling and node health.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { after, before, describe, it } from 'node:test';
+import { exampleImages } from '../../../src/image/debian-image.js';
 import { cidrContains, parseCidr, parseIp } from '../../../src/net/cidr.js';
+import { nodeCpuShare } from '../../../src/sandbox/kubelet/node/status.js';
 import { eventually, kubectlFor, type Kubectl } from '../../support/kubectl.js';
-import { useFleet } from '../../support/fleet.js';
+import { useFleet, type TestFleet } from '../../support/fleet.js';
 import { nginxAndToolbox } from '../../support/workloads.js';
 
 let k: Kubectl;
+let fleet: TestFleet;
 const ns = `sandbox-e2e-${process.pid}`;
 
 const manifests = nginxAndToolbox('cluster1-gateway', 'cluster1-worker');
 
 before(async () => {
-  const fleet = await useFleet();
+  fleet = await useFleet();
   k = kubectlFor(fleet.kubeconfigPath, 'cluster1');
   await k(['create', 'namespace', ns]);
   await k(['apply', '-n', ns, '-f', '-'], manifests);
@@ -95,6 +99,35 @@ describe('a sandbox cluster', () => {
     }, 60_000, 'the pod of an image not loaded waiting on its image');
     assert.match(waiting.message ?? '', /Failed to pull image "registry\.example\.com\/not-loaded:1": it is not in the sandbox's image store .*sandbox load-image/);
     await k(['-n', ns, 'delete', 'pod', 'not-loaded', '--wait=false']);
+  });
+
+  it('gives each node its share of the host\'s CPUs, which a container reads through the downward API', async () => {
+    // Every node of every cluster of the fleet runs on this host's CPUs: one cluster per API server.
+    const servers = new Map(fleet.contexts.map((c) => [fleet.kubeConfig(c).getCurrentCluster()?.server ?? c, c]));
+    let nodes = 0;
+    for (const context of servers.values()) {
+      nodes += (JSON.parse(await kubectlFor(fleet.kubeconfigPath, context)(['get', 'nodes', '-o', 'json'])) as { items: unknown[] }).items.length;
+    }
+    const share = String(nodeCpuShare(availableParallelism(), nodes));
+    assert.equal((await k(['get', 'node', 'cluster1-gateway', '-o', 'jsonpath={.status.capacity.cpu}'])).trim(), share);
+    const pod = {
+      apiVersion: 'v1',
+      kind: 'Pod',
+      metadata: { name: 'cpus' },
+      spec: {
+        nodeName: 'cluster1-gateway',
+        restartPolicy: 'Never',
+        containers: [{
+          name: 'cpus',
+          image: exampleImages.toolbox.name,
+          command: ['sh', '-c', 'echo "$CPUS"'],
+          env: [{ name: 'CPUS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1' } } }],
+        }],
+      },
+    };
+    await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(pod));
+    await k(['-n', ns, 'wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/cpus', '--timeout=60s']);
+    assert.equal((await k(['-n', ns, 'logs', 'cpus'])).trim(), share);
   });
 
   it('keeps every node Ready for longer than the node-monitor grace period (50 s)', async () => {

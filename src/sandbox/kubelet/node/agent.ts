@@ -12,6 +12,8 @@ export interface NodeAgentSpec {
   api: KubeApi;
   node: NodeTopology;
   cluster: ClusterTopology;
+  /** The Node's capacity (and allocatable). */
+  capacity: Record<string, string>;
   log: KubeletLog;
   leaseEveryMs?: number;
   statusEveryMs?: number;
@@ -64,7 +66,7 @@ export class NodeAgent {
 
   async postStatus(): Promise<void> {
     const { api, node, cluster } = this.spec;
-    await api.patch(`${this.path}/status`, nodeStatus(node, cluster, this.since, new Date().toISOString()), 'merge');
+    await api.patch(`${this.path}/status`, nodeStatus(node, cluster, this.spec.capacity, this.since, new Date().toISOString()), 'merge');
   }
 
   async renewLease(): Promise<void> {

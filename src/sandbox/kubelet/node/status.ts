@@ -5,13 +5,22 @@ export const kubeletVersion = 'v1.36.3';
 export const kubeletPort = 10250;
 export const leaseDurationSeconds = 40;
 
-/** What the node offers the scheduler: generous, so that a small host never leaves sandbox pods Pending. */
-export const nodeCapacity: Record<string, string> = {
-  cpu: '32',
-  memory: '64Gi',
-  pods: '250',
-  'ephemeral-storage': '100Gi',
-};
+/**
+ * What the node offers the scheduler: `cpus` CPUs, its share of the host's, and memory, pods and storage generous
+ * enough that a small host never leaves sandbox pods Pending.
+ */
+export function nodeCapacity(cpus: number): Record<string, string> {
+  return { cpu: String(cpus), memory: '64Gi', pods: '250', 'ephemeral-storage': '100Gi' };
+}
+
+/**
+ * The CPUs each of `nodes` sandbox nodes has of a host with `hostCpus`: they all run on the host's, so each has its
+ * share, and at least one. A pod sizing its threads by the node's CPUs (GOMAXPROCS from the downward API) then
+ * does not run more threads than its node's share can keep busy.
+ */
+export function nodeCpuShare(hostCpus: number, nodes: number): number {
+  return Math.max(1, Math.floor(hostCpus / Math.max(1, nodes)));
+}
 
 const arch = (): string => ({ x64: 'amd64', arm64: 'arm64' })[process.arch as 'x64' | 'arm64'] ?? process.arch;
 
@@ -41,7 +50,7 @@ const conditionText: [type: string, reason: string, message: string][] = [
 ];
 
 /** The Node status the kubelet keeps fresh: Ready, no pressure, addresses, capacity, nodeInfo, port, features. */
-export function nodeStatus(node: NodeTopology, cluster: ClusterTopology, since: string, now: string): object {
+export function nodeStatus(node: NodeTopology, cluster: ClusterTopology, capacity: Record<string, string>, since: string, now: string): object {
   const cond = (type: string, status: 'True' | 'False', reason: string, message: string) => ({
     type, status, reason, message, lastHeartbeatTime: now, lastTransitionTime: since,
   });
@@ -56,8 +65,8 @@ export function nodeStatus(node: NodeTopology, cluster: ClusterTopology, since: 
         { type: 'InternalIP', address: node.ip },
         { type: 'Hostname', address: node.name },
       ],
-      capacity: nodeCapacity,
-      allocatable: nodeCapacity,
+      capacity,
+      allocatable: capacity,
       daemonEndpoints: { kubeletEndpoint: { Port: kubeletPort } },
       nodeInfo: {
         machineID: `${cluster.name}-${node.name}`,

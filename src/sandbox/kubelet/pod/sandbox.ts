@@ -4,7 +4,6 @@ import type { V1Container, V1Pod } from '@kubernetes/client-node';
 import type { ClusterTopology, NodeTopology } from '../../topology.js';
 import type { ConfigSource, TokenSource } from './config-source.js';
 import type { PodFacts } from './env.js';
-import { nodeCapacity } from '../node/status.js';
 import type { PodNetwork } from './network.js';
 import { podDns, renderResolvConf, type ResolvConf } from './resolv.js';
 import { PauseProcess } from './runtime.js';
@@ -20,6 +19,8 @@ export interface SandboxDeps {
   tokens: TokenSource;
   caData: string;
   hostResolv: ResolvConf;
+  /** The node's allocatable resources: what a resourceFieldRef to an unset limit gives. */
+  allocatable: Record<string, string>;
 }
 
 /**
@@ -62,7 +63,7 @@ export class PodSandbox {
   }
 
   facts(): PodFacts {
-    return { podIp: this.ip ?? '', hostIp: this.deps.node.ip, allocatable: nodeCapacity };
+    return { podIp: this.ip ?? '', hostIp: this.deps.node.ip, allocatable: this.deps.allocatable };
   }
 
   async attachNetwork(): Promise<void> {

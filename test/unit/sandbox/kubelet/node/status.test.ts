@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { microTime, nodeLease, nodeObject, nodeStatus } from '../../../../../src/sandbox/kubelet/node/status.js';
+import { microTime, nodeCapacity, nodeCpuShare, nodeLease, nodeObject, nodeStatus } from '../../../../../src/sandbox/kubelet/node/status.js';
 import { fleetTopology } from '../../../../../src/sandbox/topology.js';
 
 const cluster = fleetTopology({ clusters: 1, nodes: 2, gateways: 1, overlapping: false, hub: false }).clusters[0]!;
@@ -17,7 +17,7 @@ void describe('node registration', () => {
   });
 
   void it('reports Ready, no pressure, its addresses, kubelet port and WebSocket exec support', () => {
-    const s = (nodeStatus(gateway, cluster, 'since', 'now') as { status: Record<string, unknown> }).status as {
+    const s = (nodeStatus(gateway, cluster, nodeCapacity(1), 'since', 'now') as { status: Record<string, unknown> }).status as {
       conditions: { type: string; status: string; reason: string; lastHeartbeatTime: string; lastTransitionTime: string }[];
       addresses: unknown[]; daemonEndpoints: unknown; nodeInfo: { kubeletVersion: string }; declaredFeatures: string[]; capacity: Record<string, string>;
     };
@@ -31,6 +31,12 @@ void describe('node registration', () => {
     assert.equal(s.nodeInfo.kubeletVersion, 'v1.36.3');
     assert.deepEqual(s.declaredFeatures, ['ExtendWebSocketsToKubelet']);
     assert.ok(Number(s.capacity.pods) > 0);
+    assert.equal(s.capacity.cpu, '1');
+  });
+
+  void it('gives each node its share of the host CPUs, and at least one', () => {
+    // The benchmark's fleet (two clusters of three nodes) on this machine kind's two cores, and on larger hosts.
+    assert.deepEqual([nodeCpuShare(2, 6), nodeCpuShare(16, 6), nodeCpuShare(64, 4), nodeCpuShare(2, 1), nodeCpuShare(1, 0)], [1, 2, 16, 2, 1]);
   });
 
   void it('writes the Lease with a MicroTime renewTime, owned by the Node', () => {
