@@ -42,14 +42,24 @@ interface Side extends BareSide {
   dev: string;
   runner: CommandRunner;
   tunnelIp: string;
+  port: number;
+}
+
+/**
+ * `slot` sets a bare tunnel apart from others up at the same time (its devices, port, VNI and addresses); `env` is
+ * added to wireguard-go's environment.
+ */
+export interface BareOptions {
+  slot?: number;
+  env?: Record<string, string>;
 }
 
 const host = new ExecRunner();
-/** Ports and VNI apart from the cables' own (4500 and VNI 1000). */
+/** Ports and VNI of slot 0, apart from the cables' own (4500 and VNI 1000); each slot adds one. */
 const wgPort = 51820;
 const vxlan = { vni: 99, port: 4799 };
-/** Tunnel addresses in the RFC 2544 benchmarking range, apart from the veth baseline's. */
-const tunnel = { prefix: 30, addresses: ['198.18.2.1', '198.18.2.2'] } as const;
+/** Tunnel addresses of slot `n` in the RFC 2544 benchmarking range, apart from the veth baseline's: a /30 each. */
+const tunnel = { prefix: 30, address: (slot: number, side: number) => `198.18.2.${slot * 4 + side + 1}` };
 
 const argvCommand = ([file = '', ...args]: string[]): { file: string; args: string[] } => ({ file, args });
 
@@ -73,9 +83,9 @@ export async function linkMtu(netns: string, dev: string): Promise<number> {
 }
 
 /** Two wireguard-go devices peered over the sides' addresses; returns the daemons (killed if the setup fails). */
-async function wireguardGo(sides: [Side, Side], secrets: string): Promise<ChildProcess[]> {
+async function wireguardGo(sides: [Side, Side], secrets: string, env: Record<string, string>): Promise<ChildProcess[]> {
   const binary = findWireguardGo();
-  const daemons = sides.map((s) => spawn('ip', ['netns', 'exec', s.netns, binary, '-f', s.dev], { stdio: 'ignore', env: { ...process.env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' } }));
+  const daemons = sides.map((s) => spawn('ip', ['netns', 'exec', s.netns, binary, '-f', s.dev], { stdio: 'ignore', env: { ...process.env, ...env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' } }));
   try {
     await peerWireguardGo(binary, sides, secrets);
   } catch (err) {
@@ -96,15 +106,40 @@ async function peerWireguardGo(binary: string, sides: [Side, Side], secrets: str
   for (const [i, s] of sides.entries()) {
     const [me, peer, other] = [keys[i], keys[1 - i], sides[1 - i]];
     if (!me || !peer || !other) throw new Error('bare wireguard-go: two sides expected');
-    await me.wg.setDevice(s.dev, wgPort, me.privateKey);
-    await me.wg.setPeer(s.dev, { publicKey: peer.publicKey, endpoint: `${other.address}:${wgPort}`, allowedIps: [`${other.tunnelIp}/32`], keepaliveSeconds: 10, presharedKey: wgPresharedKey('bench') });
+    await me.wg.setDevice(s.dev, s.port, me.privateKey);
+    await me.wg.setPeer(s.dev, { publicKey: peer.publicKey, endpoint: `${other.address}:${other.port}`, allowedIps: [`${other.tunnelIp}/32`], keepaliveSeconds: 10, presharedKey: wgPresharedKey('bench') });
+  }
+}
+
+/** One end of a node-level iperf3 run: the network namespace, and the CPU cgroup to run in (else the root group). */
+export interface IperfEnd {
+  netns: string;
+  group?: CpuCgroup | undefined;
+}
+
+/**
+ * TCP throughput in bit/s of one iperf3 run of `seconds` from `client`'s namespace to a server listening on `address`
+ * in `server`'s, each process in its end's CPU cgroup. The processes run in the namespaces themselves, not in pods.
+ */
+export async function iperfBetween(client: IperfEnd, server: IperfEnd, address: string, seconds: number): Promise<number> {
+  const placed = (end: IperfEnd, argv: string[]) => (end.group ? end.group.wrap(argv) : argvCommand(argv));
+  const listen = placed(server, commandArgv('iperf3', ['-s', '-1', '-B', address], server.netns));
+  const send = placed(client, commandArgv('iperf3', ['-c', address, '-t', String(seconds), '-O', '1', '-J'], client.netns));
+  const listener = spawn(listen.file, listen.args, { stdio: 'ignore' });
+  try {
+    await sleep(500);
+    const r = await host.run(send.file, send.args, { allowFailure: true, timeoutMs: (seconds + 20) * 1000 });
+    return iperfReceivedBps(r.stdout);
+  } finally {
+    listener.kill('SIGKILL');
   }
 }
 
 /** A bare tunnel of `mtu` bytes between `a` and `b`, up and answering; iperf3 and ping go a → b. */
-export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide, mtu: number): Promise<BarePath> {
+export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide, mtu: number, options: BareOptions = {}): Promise<BarePath> {
+  const slot = options.slot ?? 0;
   const secrets = mkdtempSync(join(tmpdir(), 'bench-tunnel-'));
-  const sides = [a, b].map((side, i): Side => ({ ...side, dev: `bench-tun${i}`, runner: inNetns(side.netns), tunnelIp: tunnel.addresses[i] ?? '' })) as [Side, Side];
+  const sides = [a, b].map((side, i): Side => ({ ...side, dev: `bench-tun${slot * 2 + i}`, runner: inNetns(side.netns), tunnelIp: tunnel.address(slot, i), port: wgPort + slot })) as [Side, Side];
   let daemons: ChildProcess[] = [];
   let groups: { daemons: CpuCgroup[]; client: CpuCgroup; server: CpuCgroup } | undefined;
   const placed = (placement: Placement) => {
@@ -113,9 +148,9 @@ export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide
       return undefined;
     }
     groups ??= {
-      daemons: daemons.map((_, i) => new CpuCgroup(`ksub-bench-bare-daemon${i}`)),
-      client: new CpuCgroup('ksub-bench-bare-client'),
-      server: new CpuCgroup('ksub-bench-bare-server'),
+      daemons: daemons.map((_, i) => new CpuCgroup(`ksub-bench-bare${slot}-daemon${i}`)),
+      client: new CpuCgroup(`ksub-bench-bare${slot}-client`),
+      server: new CpuCgroup(`ksub-bench-bare${slot}-server`),
     };
     for (const [i, d] of daemons.entries()) if (d.pid !== undefined) groups.daemons[i]?.add(d.pid);
     return groups;
@@ -129,11 +164,11 @@ export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide
   };
   const [client, server] = sides;
   try {
-    if (kind === 'wireguard-go') daemons = await wireguardGo(sides, secrets);
+    if (kind === 'wireguard-go') daemons = await wireguardGo(sides, secrets, options.env ?? {});
     else {
       for (const [i, s] of sides.entries()) {
         const other = sides[1 - i] as Side;
-        await s.runner.run('ip', ['link', 'add', s.dev, 'type', 'vxlan', 'id', String(vxlan.vni), 'remote', other.address, 'local', s.address, 'dstport', String(vxlan.port)]);
+        await s.runner.run('ip', ['link', 'add', s.dev, 'type', 'vxlan', 'id', String(vxlan.vni + slot), 'remote', other.address, 'local', s.address, 'dstport', String(vxlan.port + slot)]);
       }
     }
     for (const s of sides) {
@@ -148,17 +183,7 @@ export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide
   return {
     iperf: async (seconds, placement = 'host') => {
       const g = placed(placement);
-      const listen = commandArgv('iperf3', ['-s', '-1', '-B', server.tunnelIp], server.netns);
-      const send = commandArgv('iperf3', ['-c', server.tunnelIp, '-t', String(seconds), '-O', '1', '-J'], client.netns);
-      const [listenCmd, sendCmd] = g ? [g.server.wrap(listen), g.client.wrap(send)] : [argvCommand(listen), argvCommand(send)];
-      const listener = spawn(listenCmd.file, listenCmd.args, { stdio: 'ignore' });
-      try {
-        await sleep(500);
-        const r = await host.run(sendCmd.file, sendCmd.args, { allowFailure: true, timeoutMs: (seconds + 20) * 1000 });
-        return iperfReceivedBps(r.stdout);
-      } finally {
-        listener.kill('SIGKILL');
-      }
+      return iperfBetween({ netns: client.netns, group: g?.client }, { netns: server.netns, group: g?.server }, server.tunnelIp, seconds);
     },
     rttMs: async (intervalS) => {
       const ping = await client.runner.run('ping', ['-n', '-q', '-c', '20', '-i', String(intervalS), '-W', '1', server.tunnelIp], { allowFailure: true, timeoutMs: 30_000 });

@@ -4,11 +4,11 @@
 // route agent hop), each beside a veth pair straight between the same two pod namespaces (for strongswan: bare
 // charon between two plain namespaces on the sandbox's public network, round by round with the cable; for
 // wireguard and vxlan also one bare tunnel between the two active gateways, the ceiling of the cable, in each
-// gateway → gateway round just after it); and the traffic interruption when cluster2's active gateway pod is
+// gateway → gateway round just after it and after the cable between the same two gateway namespaces); and the traffic interruption when cluster2's active gateway pod is
 // deleted (median of 5; the agents' logs of one over 2 s are kept). BENCH_DATAPLANE_DRIVERS=strongswan,... picks
 // drivers, BENCH_DATAPLANE_FAILOVERS=0 skips the failovers.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -23,7 +23,7 @@ import { connectClusters, disconnectClusters } from '../support/submariner.js';
 import { VXLAN_IFACE } from '../../plugins/vxlan/vxlan.js';
 import { WG_IFACE } from '../../plugins/wireguard/wireguard.js';
 import { startBareStrongswan } from './bare-strongswan.js';
-import { linkMtu, startBareTunnel, type BarePath, type BareSide, type BareTunnel } from './bare-tunnel.js';
+import { iperfBetween, linkMtu, startBareTunnel, type BarePath, type BareSide, type BareTunnel } from './bare-tunnel.js';
 import { bitRate, iperfReceivedBps, longestGapMs, pingAverageMs, pingReplyTimes } from './dataplane-parse.js';
 import { median, ms, printBench, sec, type BenchRow } from './table.js';
 
@@ -307,15 +307,71 @@ async function activeGateway(k: Kubectl): Promise<ActiveGateway> {
   }, 60_000, 'an active Gateway with a connected connection');
 }
 
+/** The device and source address `netns` routes `to` through. */
+async function routeTo(netns: string, to: string): Promise<{ dev: string; src: string }> {
+  const [route] = JSON.parse((await runner.run('ip', ['-n', netns, '-j', 'route', 'get', to])).stdout) as { dev?: string; prefsrc?: string }[];
+  if (route?.dev === undefined || route.prefsrc === undefined) throw new Error(`${netns} has no route with a source address to ${to}`);
+  return { dev: route.dev, src: route.prefsrc };
+}
+
+/**
+ * The cable between the two gateway nodes' own namespaces, measured as the bare tunnel is: iperf3 in the namespaces,
+ * in the root CPU cgroup, to the address cluster2's gateway reaches cluster1's pods from, which both route through the
+ * cable's device. Only the pods' hop differs from the gateway → gateway pods' path.
+ */
+async function cableBetweenNodes(driver: string, dev: string, gw: Pods, a: BareSide, b: BareSide): Promise<() => Promise<number>> {
+  const out = await routeTo(a.netns, gw.serverIp);
+  const back = await routeTo(b.netns, out.src);
+  if (out.dev !== dev || back.dev !== dev) throw new Error(`${driver}: the gateways route each other's pod addresses through ${out.dev} and ${back.dev}, not the cable's ${dev}`);
+  return () => iperfBetween({ netns: a.netns }, { netns: b.netns }, back.src, iperfSeconds);
+}
+
+/** What the cable of `driver` is measured against, between the two active gateways' own namespaces. */
+interface Ceiling {
+  kind: BareTunnel;
+  /** The bare tunnel, up. */
+  path: BarePath;
+  /** The same bare tunnel with the GOMAXPROCS the cable's wireguard-go runs with, when it runs with one. */
+  sized?: { goMaxProcs: string; path: BarePath } | undefined;
+  /** One run of the cable between the same two namespaces, its bit/s. */
+  cable: () => Promise<number>;
+}
+
+/** The GOMAXPROCS of the cable's wireguard-go in `netns`, when it has one (the gateway pod's, from the node's CPUs). */
+async function cableGoMaxProcs(netns: string): Promise<string | undefined> {
+  const pids = (await runner.run('ip', ['netns', 'pids', netns])).stdout.split('\n').filter((p) => p !== '');
+  for (const pid of pids) {
+    try {
+      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'wireguard-go') continue;
+      const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      if (!env.some((e) => e.startsWith('WG_I_PREFER_BUGGY_USERSPACE'))) continue;
+      return env.find((e) => e.startsWith('GOMAXPROCS='))?.slice('GOMAXPROCS='.length);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
+}
+
 /** The bare tunnel of `driver` between the two active gateways, at the MTU of the cable's device, up. */
-async function startBare(driver: string, one: ActiveGateway, two: ActiveGateway): Promise<{ kind: BareTunnel; path: BarePath } | undefined> {
+async function startBare(driver: string, gw: Pods, one: ActiveGateway, two: ActiveGateway): Promise<Ceiling | undefined> {
   const bare = bareTunnels[driver];
   if (bare === undefined) return undefined;
   const a: BareSide = { netns: `ksub-${one.node}`, address: two.remoteIp };
   const b: BareSide = { netns: `ksub-${two.node}`, address: one.remoteIp };
   const mtu = await linkMtu(a.netns, bare.dev);
+  const cable = await cableBetweenNodes(driver, bare.dev, gw, a, b);
   progress(`${driver}: bare ${bare.kind} between ${one.node} and ${two.node} (MTU ${mtu}), measured in each round after the cable`);
-  return { kind: bare.kind, path: await startBareTunnel(bare.kind, a, b, mtu) };
+  const path = await startBareTunnel(bare.kind, a, b, mtu);
+  const goMaxProcs = bare.kind === 'wireguard-go' ? await cableGoMaxProcs(a.netns) : undefined;
+  if (goMaxProcs === undefined) return { kind: bare.kind, path, cable };
+  try {
+    progress(`${driver}: the cable's wireguard-go runs with GOMAXPROCS=${goMaxProcs}; a second bare wireguard-go runs with it too`);
+    return { kind: bare.kind, path, cable, sized: { goMaxProcs, path: await startBareTunnel(bare.kind, a, b, mtu, { slot: 1, env: { GOMAXPROCS: goMaxProcs } }) } };
+  } catch (err) {
+    await path.stop();
+    throw err;
+  }
 }
 
 // ---------------------------------------------------------------- one cable driver
@@ -352,10 +408,11 @@ interface Measured {
   tunnelRtt: number;
   baseRtt: number;
   /**
-   * The bare tunnel's rounds, each measured just after the cable, its processes in the host's root CPU cgroup, then
-   * each in a CPU cgroup of its own as the cable's in their containers; and its RTT.
+   * The bare tunnel's rounds, each measured just after the cable between the same two gateway namespaces (`cable`),
+   * its processes in the host's root CPU cgroup, then each in a CPU cgroup of its own as the cable's in their
+   * containers; and its RTT.
    */
-  ceiling?: { kind: BareTunnel; bps: number[]; grouped: number[]; rttMs: number };
+  ceiling?: { kind: BareTunnel; cable: number[]; bps: number[]; grouped: number[]; sized?: { goMaxProcs: string; bps: number[] }; rttMs: number };
 }
 
 type Baseline = Pick<BarePath, 'iperf' | 'rttMs'>;
@@ -364,25 +421,32 @@ type Baseline = Pick<BarePath, 'iperf' | 'rttMs'>;
  * Throughput rounds (the baseline, then the cable, then the bare tunnel when there is one, so that all see the same
  * load) and round-trip times.
  */
-async function measurePath(label: string, p: Pods, baseline: Baseline, ceiling?: { kind: BareTunnel; path: BarePath }): Promise<Measured> {
+async function measurePath(label: string, p: Pods, baseline: Baseline, ceiling?: Ceiling): Promise<Measured> {
   const tunnel: number[] = [];
   const base: number[] = [];
+  const cable: number[] = [];
   const bare: number[] = [];
   const grouped: number[] = [];
+  const sized: number[] = [];
   progress(`${label}: throughput, ${throughputRounds} rounds of ${iperfSeconds} s each path`);
   for (let i = 0; i < throughputRounds; i++) {
     base.push(await baseline.iperf(iperfSeconds));
     tunnel.push(await iperf(p, p.serverIp));
     if (ceiling) {
+      cable.push(await ceiling.cable());
       bare.push(await ceiling.path.iperf(iperfSeconds, 'host'));
       grouped.push(await ceiling.path.iperf(iperfSeconds, 'cgroups'));
+      if (ceiling.sized) sized.push(await ceiling.sized.path.iperf(iperfSeconds, 'host'));
     }
-    const bareText = ceiling ? `, bare ${ceiling.kind} ${bitRate(bare.at(-1) ?? 0)} (in cgroups ${bitRate(grouped.at(-1) ?? 0)})` : '';
+    const bareText = ceiling ? `, the cable between the nodes ${bitRate(cable.at(-1) ?? 0)}, bare ${ceiling.kind} ${bitRate(bare.at(-1) ?? 0)} (in cgroups ${bitRate(grouped.at(-1) ?? 0)}${ceiling.sized ? `; with GOMAXPROCS=${ceiling.sized.goMaxProcs} ${bitRate(sized.at(-1) ?? 0)}` : ''})` : '';
     progress(`${label}: round ${i + 1}: ${bitRate(tunnel.at(-1) ?? 0)} beside ${bitRate(base.at(-1) ?? 0)}${bareText}`);
   }
   progress(`${label}: round-trip time`);
   const measured: Measured = { tunnel, base, baseRtt: await baseline.rttMs(probeIntervalS), tunnelRtt: await rtt(p, p.serverIp) };
-  if (ceiling) measured.ceiling = { kind: ceiling.kind, bps: bare, grouped, rttMs: await ceiling.path.rttMs(probeIntervalS) };
+  if (ceiling) {
+    measured.ceiling = { kind: ceiling.kind, cable, bps: bare, grouped, rttMs: await ceiling.path.rttMs(probeIntervalS) };
+    if (ceiling.sized) measured.ceiling.sized = { goMaxProcs: ceiling.sized.goMaxProcs, bps: sized };
+  }
   return measured;
 }
 
@@ -396,15 +460,16 @@ const vethBaseline = (p: Pods): Baseline => ({ iperf: () => iperf(p, veth.server
 async function measureGatewayPath(kubeconfig: string, p: Pods, driver: string): Promise<Measured> {
   const [one, two] = [await activeGateway(p.client), await activeGateway(p.server)];
   progress(`${driver}: pods on the active gateways ${one.node} and ${two.node}`);
-  let bare: { kind: BareTunnel; path: BarePath } | undefined;
+  let bare: Ceiling | undefined;
   try {
     const gw = await deployPods(kubeconfig, gatewayPods, { client: one.node, server: two.node });
     await createBaseline(gw);
     await reachThroughTunnel(gw, driver);
-    bare = await startBare(driver, one, two);
+    bare = await startBare(driver, gw, one, two);
     return await measurePath(`${driver} (gateway → gateway)`, gw, vethBaseline(gw), bare);
   } finally {
     await bare?.path.stop();
+    await bare?.sized?.path.stop();
     await deletePods(p, gatewayPods);
   }
 }
@@ -444,13 +509,19 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
     const bareRows: BenchRow[] = [];
     const ceiling = gateways.ceiling;
     if (ceiling !== undefined) {
+      const nodes = median(ceiling.cable);
       const shares = (bps: number) => {
-        const of = (m: Measured) => `${((median(m.tunnel) / bps) * 100).toFixed(0)}%`;
-        return `${bitRate(bps)} (the cable gateway → gateway: ${of(gateways)}; worker → worker: ${of(workers)})`;
+        const of = (cable: number) => `${((cable / bps) * 100).toFixed(0)}%`;
+        return `${bitRate(bps)} (the cable between the gateway nodes: ${of(nodes)}; gateway → gateway pods: ${of(median(gateways.tunnel))}; worker → worker: ${of(median(workers.tunnel))})`;
       };
       bareRows.push(
         {
-          metric: `${driver}: bare ${ceiling.kind} between the two active gateways, same addresses and MTU, its processes in the host's root CPU cgroup (median of ${throughputRounds}, each round just after the gateway → gateway cable's)`,
+          metric: `${driver}: TCP throughput of the cable between the two active gateway nodes' own namespaces, as the bare rows below measure (iperf3 in the nodes, in the host's root CPU cgroup; no pod hop; median of ${throughputRounds}, each round just after the gateway → gateway pods')`,
+          value: `${bitRate(nodes)} (${percent(nodes / median(ceiling.bps))} of bare ${ceiling.kind} in the root CPU cgroup)`,
+          baseline: bitRate(median(gateways.base)),
+        },
+        {
+          metric: `${driver}: bare ${ceiling.kind} between the two active gateways, same addresses and MTU, its processes in the host's root CPU cgroup (median of ${throughputRounds}, each round just after the cable between the nodes)`,
           value: shares(median(ceiling.bps)),
           baseline: bitRate(median(gateways.base)),
           target: driver === 'wireguard' ? 'the cable >= 90% of bare' : undefined,
@@ -461,8 +532,16 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
           baseline: bitRate(median(gateways.base)),
           target: driver === 'wireguard' ? 'the cable >= 90% of bare' : undefined,
         },
-        { metric: `${driver}: bare ${ceiling.kind} RTT avg (ping, 20 x ${probeIntervalS * 1000} ms)`, value: ms(ceiling.rttMs, 3), baseline: ms(gateways.baseRtt, 3) },
       );
+      const sized = ceiling.sized;
+      if (sized) {
+        bareRows.push({
+          metric: `${driver}: the same bare ${ceiling.kind} with GOMAXPROCS=${sized.goMaxProcs}, as the cable's runs (the gateway pod's CPUs: the node's share of the host's), its processes in the host's root CPU cgroup (median of ${throughputRounds}, each round just after the ones above)`,
+          value: shares(median(sized.bps)),
+          baseline: bitRate(median(gateways.base)),
+        });
+      }
+      bareRows.push({ metric: `${driver}: bare ${ceiling.kind} RTT avg (ping, 20 x ${probeIntervalS * 1000} ms)`, value: ms(ceiling.rttMs, 3), baseline: ms(gateways.baseRtt, 3) });
     }
     return [
       {
