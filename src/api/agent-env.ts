@@ -119,7 +119,7 @@ export const gatewayEnv = {
   leaseDuration: 'LEADERSHIP_LEASEDURATION',
   renewDeadline: 'LEADERSHIP_RENEWDEADLINE',
   retryPeriod: 'LEADERSHIP_RETRYPERIOD',
-  /** The Go runtime's thread count, which wireguard-go inherits from the gateway. */
+  /** How many threads run Go code at once (the Go runtime), which wireguard-go inherits from the gateway. */
   goMaxProcs: 'GOMAXPROCS',
 } as const;
 

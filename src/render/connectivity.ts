@@ -82,8 +82,9 @@ export function renderGateway(v: ClusterValues): KubeObject {
       env(gatewayEnv.retryPeriod, leaderElection.retryPeriod),
       nodeName,
       fieldEnv(gatewayEnv.podName, 'metadata.name'),
-      // wireguard-go, where the kernel has no WireGuard, runs as many threads as this says: the CPUs the pod may use
-      // (its limit, else the node's allocatable), not every CPU of a machine it may share.
+      // wireguard-go, where the kernel has no WireGuard, runs Go code on this many threads at once: the CPUs the pod
+      // may use (its limit, else the node's allocatable, rounded up), not every CPU of a host that several nodes
+      // share, as the sandbox's do.
       resourceEnv(gatewayEnv.goMaxProcs, 'limits.cpu'),
     ],
     ...(volumeMounts ? { volumeMounts } : {}),

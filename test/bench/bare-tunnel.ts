@@ -55,7 +55,10 @@ export interface BareOptions {
 }
 
 const host = new ExecRunner();
-/** Ports and VNI of slot 0, apart from the cables' own (4500 and VNI 1000); each slot adds one. */
+/**
+ * Ports and VNI of slot 0, apart from the cables' own (4500, VNI 1000) and the route agent's (4800, VNI 100); each
+ * slot takes one off.
+ */
 const wgPort = 51820;
 const vxlan = { vni: 99, port: 4799 };
 /** Tunnel addresses of slot `n` in the RFC 2544 benchmarking range, apart from the veth baseline's: a /30 each. */
@@ -139,7 +142,7 @@ export async function iperfBetween(client: IperfEnd, server: IperfEnd, address: 
 export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide, mtu: number, options: BareOptions = {}): Promise<BarePath> {
   const slot = options.slot ?? 0;
   const secrets = mkdtempSync(join(tmpdir(), 'bench-tunnel-'));
-  const sides = [a, b].map((side, i): Side => ({ ...side, dev: `bench-tun${slot * 2 + i}`, runner: inNetns(side.netns), tunnelIp: tunnel.address(slot, i), port: wgPort + slot })) as [Side, Side];
+  const sides = [a, b].map((side, i): Side => ({ ...side, dev: `bench-tun${slot * 2 + i}`, runner: inNetns(side.netns), tunnelIp: tunnel.address(slot, i), port: wgPort - slot })) as [Side, Side];
   let daemons: ChildProcess[] = [];
   let groups: { daemons: CpuCgroup[]; client: CpuCgroup; server: CpuCgroup } | undefined;
   const placed = (placement: Placement) => {
@@ -168,7 +171,7 @@ export async function startBareTunnel(kind: BareTunnel, a: BareSide, b: BareSide
     else {
       for (const [i, s] of sides.entries()) {
         const other = sides[1 - i] as Side;
-        await s.runner.run('ip', ['link', 'add', s.dev, 'type', 'vxlan', 'id', String(vxlan.vni + slot), 'remote', other.address, 'local', s.address, 'dstport', String(vxlan.port + slot)]);
+        await s.runner.run('ip', ['link', 'add', s.dev, 'type', 'vxlan', 'id', String(vxlan.vni - slot), 'remote', other.address, 'local', s.address, 'dstport', String(vxlan.port - slot)]);
       }
     }
     for (const s of sides) {

@@ -4,7 +4,8 @@
 // route agent hop), each beside a veth pair straight between the same two pod namespaces (for strongswan: bare
 // charon between two plain namespaces on the sandbox's public network, round by round with the cable; for
 // wireguard and vxlan also one bare tunnel between the two active gateways, the ceiling of the cable, in each
-// gateway → gateway round just after it and after the cable between the same two gateway namespaces); and the traffic interruption when cluster2's active gateway pod is
+// gateway → gateway round just after it and after the cable between the same two gateway namespaces, and for
+// wireguard a second one with the cable's GOMAXPROCS); and the traffic interruption when cluster2's active gateway pod is
 // deleted (median of 5; the agents' logs of one over 2 s are kept). BENCH_DATAPLANE_DRIVERS=strongswan,... picks
 // drivers, BENCH_DATAPLANE_FAILOVERS=0 skips the failovers.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -320,8 +321,8 @@ async function routeTo(netns: string, to: string): Promise<{ dev: string; src: s
  * cable's device. Only the pods' hop differs from the gateway → gateway pods' path.
  */
 async function cableBetweenNodes(driver: string, dev: string, gw: Pods, a: BareSide, b: BareSide): Promise<() => Promise<number>> {
-  const out = await routeTo(a.netns, gw.serverIp);
-  const back = await routeTo(b.netns, out.src);
+  const back = await routeTo(b.netns, (await routeTo(a.netns, gw.serverIp)).src);
+  const out = await routeTo(a.netns, back.src);
   if (out.dev !== dev || back.dev !== dev) throw new Error(`${driver}: the gateways route each other's pod addresses through ${out.dev} and ${back.dev}, not the cable's ${dev}`);
   return () => iperfBetween({ netns: a.netns }, { netns: b.netns }, back.src, iperfSeconds);
 }
@@ -337,14 +338,17 @@ interface Ceiling {
   cable: () => Promise<number>;
 }
 
-/** The GOMAXPROCS of the cable's wireguard-go in `netns`, when it has one (the gateway pod's, from the node's CPUs). */
-async function cableGoMaxProcs(netns: string): Promise<string | undefined> {
+/**
+ * The GOMAXPROCS of the cable's wireguard-go in `netns` (the one serving `dev`), when it runs with one: the gateway
+ * pod's, from the node's CPUs.
+ */
+async function cableGoMaxProcs(netns: string, dev: string): Promise<string | undefined> {
   const pids = (await runner.run('ip', ['netns', 'pids', netns])).stdout.split('\n').filter((p) => p !== '');
   for (const pid of pids) {
     try {
-      if (readFileSync(`/proc/${pid}/comm`, 'utf8').trim() !== 'wireguard-go') continue;
+      const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      if (argv[0]?.split('/').pop() !== 'wireguard-go' || !argv.includes(dev)) continue;
       const env = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
-      if (!env.some((e) => e.startsWith('WG_I_PREFER_BUGGY_USERSPACE'))) continue;
       return env.find((e) => e.startsWith('GOMAXPROCS='))?.slice('GOMAXPROCS='.length);
     } catch {
       // Gone meanwhile.
@@ -361,9 +365,9 @@ async function startBare(driver: string, gw: Pods, one: ActiveGateway, two: Acti
   const b: BareSide = { netns: `ksub-${two.node}`, address: one.remoteIp };
   const mtu = await linkMtu(a.netns, bare.dev);
   const cable = await cableBetweenNodes(driver, bare.dev, gw, a, b);
+  const goMaxProcs = bare.kind === 'wireguard-go' ? await cableGoMaxProcs(a.netns, bare.dev) : undefined;
   progress(`${driver}: bare ${bare.kind} between ${one.node} and ${two.node} (MTU ${mtu}), measured in each round after the cable`);
   const path = await startBareTunnel(bare.kind, a, b, mtu);
-  const goMaxProcs = bare.kind === 'wireguard-go' ? await cableGoMaxProcs(a.netns) : undefined;
   if (goMaxProcs === undefined) return { kind: bare.kind, path, cable };
   try {
     progress(`${driver}: the cable's wireguard-go runs with GOMAXPROCS=${goMaxProcs}; a second bare wireguard-go runs with it too`);
@@ -468,9 +472,11 @@ async function measureGatewayPath(kubeconfig: string, p: Pods, driver: string): 
     bare = await startBare(driver, gw, one, two);
     return await measurePath(`${driver} (gateway → gateway)`, gw, vethBaseline(gw), bare);
   } finally {
-    await bare?.path.stop();
-    await bare?.sized?.path.stop();
-    await deletePods(p, gatewayPods);
+    try {
+      await Promise.allSettled([bare?.path.stop(), bare?.sized?.path.stop()]);
+    } finally {
+      await deletePods(p, gatewayPods);
+    }
   }
 }
 
@@ -511,7 +517,7 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
     if (ceiling !== undefined) {
       const nodes = median(ceiling.cable);
       const shares = (bps: number) => {
-        const of = (cable: number) => `${((cable / bps) * 100).toFixed(0)}%`;
+        const of = (cable: number) => percent(cable / bps);
         return `${bitRate(bps)} (the cable between the gateway nodes: ${of(nodes)}; gateway → gateway pods: ${of(median(gateways.tunnel))}; worker → worker: ${of(median(workers.tunnel))})`;
       };
       bareRows.push(
@@ -524,13 +530,13 @@ async function measureDriver(kubeconfig: string, p: Pods, driver: string): Promi
           metric: `${driver}: bare ${ceiling.kind} between the two active gateways, same addresses and MTU, its processes in the host's root CPU cgroup (median of ${throughputRounds}, each round just after the cable between the nodes)`,
           value: shares(median(ceiling.bps)),
           baseline: bitRate(median(gateways.base)),
-          target: driver === 'wireguard' ? 'the cable >= 90% of bare' : undefined,
+          target: driver === 'wireguard' ? 'the cable gateway → gateway >= 90% of bare' : undefined,
         },
         {
           metric: `${driver}: the same bare ${ceiling.kind}, each of its processes (${ceiling.kind === 'wireguard-go' ? 'both daemons, ' : ''}iperf3's client and server) in a CPU cgroup of its own, as runc runs the cable's and the pods' (median of ${throughputRounds}, each round just after the one above)`,
           value: shares(median(ceiling.grouped)),
           baseline: bitRate(median(gateways.base)),
-          target: driver === 'wireguard' ? 'the cable >= 90% of bare' : undefined,
+          target: driver === 'wireguard' ? 'the cable gateway → gateway >= 90% of bare' : undefined,
         },
       );
       const sized = ceiling.sized;

@@ -10,6 +10,7 @@ import { checkServiceDiscovery } from '../../../src/diagnose/checks/service-disc
 import { failed, type CheckResult } from '../../../src/diagnose/model.js';
 import { renderReport } from '../../../src/diagnose/render.js';
 import * as show from '../show/fixtures.js';
+import { gatewayEnv } from '../../../src/api/agent-env.js';
 import { east, ipLink, nodeOutputs, routeAgentPod } from './fixtures.js';
 
 const messages = (r: CheckResult, status: 'pass' | 'fail' | 'skip'): string[] => r.findings.filter((f) => f.status === status).map((f) => f.message);
@@ -71,6 +72,18 @@ void describe('diagnose checks on recorded inputs', () => {
     ds.spec!.template.spec!.containers[0]!.env!.find((e) => e.name === 'SUBMARINER_CLUSTERID')!.value = 'west';
     const r = checkDeployment(east({ daemonSets: [ds], pods: [] }));
     assert.ok(messages(r, 'fail').includes('DaemonSet submariner-routeagent runs with SUBMARINER_CLUSTERID=west but the Submariner object says east'));
+  });
+
+  void it('deployment does not ask a gateway rendered before GOMAXPROCS to be joined again', () => {
+    const ds = structuredClone(east().daemonSets[0]!);
+    ds.metadata!.name = 'submariner-gateway';
+    const all = [...new Set(Object.values(gatewayEnv))].map((name) => ({ name, value: 'x' }));
+    ds.spec!.template.spec!.containers[0]!.env = all.filter((e) => e.name !== gatewayEnv.goMaxProcs);
+    assert.deepEqual(messages(checkDeployment(east({ daemonSets: [ds], pods: [] })), 'fail').filter((m) => m.includes('does not set')), []);
+    ds.spec!.template.spec!.containers[0]!.env = all.filter((e) => e.name !== gatewayEnv.cableDriver);
+    assert.deepEqual(messages(checkDeployment(east({ daemonSets: [ds], pods: [] })), 'fail').filter((m) => m.includes('does not set')), [
+      'DaemonSet submariner-gateway does not set SUBMARINER_CABLEDRIVER, which the gateway agent reads',
+    ]);
   });
 
   void it('the MSS clamp must fit the overlay', () => {
