@@ -88,7 +88,9 @@ export async function linkMtu(netns: string, dev: string): Promise<number> {
 /** Two wireguard-go devices peered over the sides' addresses; returns the daemons (killed if the setup fails). */
 async function wireguardGo(sides: [Side, Side], secrets: string, env: Record<string, string>): Promise<ChildProcess[]> {
   const binary = findWireguardGo();
-  const daemons = sides.map((s) => spawn('ip', ['netns', 'exec', s.netns, binary, '-f', s.dev], { stdio: 'ignore', env: { ...process.env, ...env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' } }));
+  // Go's defaults unless `env` says otherwise, whatever the benchmark's own environment holds.
+  const inherited = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GO')));
+  const daemons = sides.map((s) => spawn('ip', ['netns', 'exec', s.netns, binary, '-f', s.dev], { stdio: 'ignore', env: { ...inherited, ...env, WG_I_PREFER_BUGGY_USERSPACE_TO_POLISHED_KMOD: '1' } }));
   try {
     await peerWireguardGo(binary, sides, secrets);
   } catch (err) {

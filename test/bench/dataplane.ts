@@ -323,7 +323,8 @@ async function routeTo(netns: string, to: string): Promise<{ dev: string; src: s
 async function cableBetweenNodes(driver: string, dev: string, gw: Pods, a: BareSide, b: BareSide): Promise<() => Promise<number>> {
   const back = await routeTo(b.netns, (await routeTo(a.netns, gw.serverIp)).src);
   const out = await routeTo(a.netns, back.src);
-  if (out.dev !== dev || back.dev !== dev) throw new Error(`${driver}: the gateways route each other's pod addresses through ${out.dev} and ${back.dev}, not the cable's ${dev}`);
+  const reply = await routeTo(b.netns, out.src);
+  if (out.dev !== dev || reply.dev !== dev) throw new Error(`${driver}: the gateways route each other's addresses through ${out.dev} and ${reply.dev}, not the cable's ${dev}`);
   return () => iperfBetween({ netns: a.netns }, { netns: b.netns }, back.src, iperfSeconds);
 }
 

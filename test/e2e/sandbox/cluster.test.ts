@@ -116,18 +116,18 @@ describe('a sandbox cluster', () => {
       metadata: { name: 'cpus' },
       spec: {
         nodeName: 'cluster1-gateway',
-        restartPolicy: 'Never',
         containers: [{
           name: 'cpus',
           image: exampleImages.toolbox.name,
-          command: ['sh', '-c', 'echo "$CPUS"'],
+          command: ['sh', '-c', 'echo "$CPUS"; exec sleep 3600'],
           env: [{ name: 'CPUS', valueFrom: { resourceFieldRef: { resource: 'limits.cpu', divisor: '1' } } }],
         }],
       },
     };
     await k(['apply', '-n', ns, '-f', '-'], JSON.stringify(pod));
-    await k(['-n', ns, 'wait', '--for=jsonpath={.status.phase}=Succeeded', 'pod/cpus', '--timeout=60s']);
-    assert.equal((await k(['-n', ns, 'logs', 'cpus'])).trim(), share);
+    await k(['-n', ns, 'wait', '--for=condition=Ready', 'pod/cpus', '--timeout=120s']);
+    const printed = await eventually(async () => (await k(['-n', ns, 'logs', 'cpus'])).trim() || undefined, 20_000, 'the pod printing its CPUs');
+    assert.equal(printed, share);
   });
 
   it('keeps every node Ready for longer than the node-monitor grace period (50 s)', async () => {
