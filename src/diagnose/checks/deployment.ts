@@ -11,8 +11,10 @@ export const maxRestarts = 5;
 /** TCP and IPv4 headers under the MSS. */
 const tcpIpHeaders = 40;
 
-/** Variables of the contract a workload may leave out (optional ones with defaults). */
-/** Variables an agent does without: a workload rendered before they were added is not out of date for them. */
+/**
+ * Variables of the contract a workload may leave out: optional ones with defaults, and ones an agent does without,
+ * so that a workload rendered before they were added is not out of date for them.
+ */
 const optionalEnv = new Set<string>(['LIGHTHOUSE_DISCONNECT_GRACE_SECONDS', 'SUBMARINER_DEBUG', gatewayEnv.goMaxProcs]);
 
 type Workload = { kind: 'DaemonSet'; obj: V1DaemonSet } | { kind: 'Deployment'; obj: V1Deployment };
